@@ -1,0 +1,74 @@
+// swift-tools-version:6.0
+// tscope: a terminal explorer for the number formats of quantized LLMs.
+import PackageDescription
+
+// The kernel's C shim is compiled with optimizations on even in debug builds,
+// so tests over real tensors stay fast; it picks its ISA at run time.
+let kernelCSettings: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno"])]
+
+let package = Package(
+  name: "tscope",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "tscope", targets: ["tscope"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+  ],
+  targets: [
+    // Model files -> named tensors, memory-mapped, decoded to Float32 on demand.
+    .target(
+      name: "TensorIO",
+      dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]
+    ),
+    // Special functions, distributions and their maximum-likelihood fits.
+    .target(
+      name: "Stats",
+      dependencies: ["TensorIO", .product(name: "Numerics", package: "swift-numerics")]
+    ),
+    // Codebooks as data: the paper's formats, SF4(nu), supernormal variants, block formats.
+    .target(
+      name: "Formats",
+      dependencies: ["Stats", .product(name: "TOMLKit", package: "TOMLKit")]
+    ),
+    // The per-ISA hot loops of the kernel module (chosen at run time).
+    .target(name: "CKernels", cSettings: kernelCSettings),
+    // The kernel module: group scaling, rounding, error sums, code usage, histograms.
+    .target(
+      name: "Kernels",
+      dependencies: ["TensorIO", "Formats", "CKernels"]
+    ),
+    // The application core: State, Action, update, and the effect scheduler.
+    .target(
+      name: "Explorer",
+      dependencies: ["TensorIO", "Formats", "Kernels", "Stats"]
+    ),
+    // ncursesw, through the system library.
+    .systemLibrary(
+      name: "CNcurses",
+      providers: [.apt(["libncursesw5-dev"])]
+    ),
+    // The pure renderer, themes, and the thin ncurses backend.
+    .target(
+      name: "TerminalUI",
+      dependencies: ["Explorer", "CNcurses", .product(name: "TOMLKit", package: "TOMLKit")]
+    ),
+    // The command line.
+    .executableTarget(
+      name: "tscope",
+      dependencies: [
+        "TensorIO", "Formats", "Kernels", "Stats", "Explorer", "TerminalUI",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"]),
+    .testTarget(name: "StatsTests", dependencies: ["Stats"]),
+    .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
+    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Formats", "TensorIO"]),
+    .testTarget(name: "ExplorerTests", dependencies: ["Explorer"]),
+    .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Explorer"]),
+  ]
+)

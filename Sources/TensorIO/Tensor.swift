@@ -1,0 +1,18 @@
+/// One tensor's data: its info and its bytes (little-endian, C order), validated on load.
+// @unchecked: `bytes` is read-only and kept alive by `storage`, so sharing it across threads is safe.
+public struct Tensor: @unchecked Sendable {
+  public let info: TensorInfo
+  /// Keeps `bytes` alive.
+  let storage: ByteStorage
+  /// The tensor's byte range inside `storage`; its length was checked against shape × dtype on load.
+  public let bytes: UnsafeRawBufferPointer
+
+  /// `bytes` must lie inside `storage.bytes` and hold exactly the tensor (the readers check both).
+  public init(info: TensorInfo, storage: ByteStorage, bytes: UnsafeRawBufferPointer) {
+    self.info = info
+    self.storage = storage
+    self.bytes = bytes
+  }
+
+  public var count: Int { info.count }
+}

@@ -1,0 +1,23 @@
+/// What a model file says about one tensor, before any of its data is read.
+public struct TensorInfo: Hashable, Sendable {
+  /// The tensor's name as the file stores it.
+  public let name: String
+  public let dtype: DType
+  /// Dimensions, outermost first (row-major; the last dimension is the row).
+  public let shape: [Int]
+  /// The file holding the tensor's data, relative to the model (a shard's file name).
+  public let file: String
+
+  public init(name: String, dtype: DType, shape: [Int], file: String) {
+    self.name = name
+    self.dtype = dtype
+    self.shape = shape
+    self.file = file
+  }
+
+  /// Number of elements (1 for a scalar). Shapes are validated against overflow on load.
+  public var count: Int { shape.reduce(1, *) }
+
+  /// Length of a row: the last dimension (a 1-D tensor is one row; a scalar is one element).
+  public var rowLength: Int { shape.last ?? 1 }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The root command. `tscope [MODEL]` is `tscope explore [MODEL]`.
+struct Tscope: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "tscope",
+    abstract: "A terminal explorer for the number formats of quantized LLMs.",
+    subcommands: [
+      ExploreCommand.self, LayersCommand.self, FormatsCommand.self, FitCommand.self,
+      QuantCommand.self, ReportCommand.self, MergeCommand.self, SnapshotCommand.self,
+      DemoCommand.self, BenchCommand.self,
+    ],
+    defaultSubcommand: ExploreCommand.self
+  )
+}
