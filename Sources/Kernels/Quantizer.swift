@@ -60,9 +60,9 @@ public enum Quantizer {
     output.withUnsafeMutableBufferPointer { buffer in
       do {
         _ = try plan.run(clip: clip, output: buffer, isCancelled: isCancelled)
-      } catch {
+      } catch let error as QuantizationCancelled {
         failure = error
-      }
+      } catch {}
     }
     if let failure { throw failure }
     return output

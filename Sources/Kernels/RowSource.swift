@@ -69,18 +69,15 @@ struct RowSource: @unchecked Sendable {
   /// `body` gets the piece's layout (group and fixed amax still to be filled in) and the flat
   /// index of its first element. `isCancelled` is polled before each piece.
   func map<T>(
-    isCancelled: @Sendable () -> Bool, _ body: (inout tk_layout, _ firstElement: Int) -> T
+    isCancelled: @Sendable () -> Bool, _ body: @Sendable (inout tk_layout, _ firstElement: Int) -> T
   ) throws(QuantizationCancelled) -> [T] {
-    let results = UnsafeMutableBufferPointer<T?>.allocate(capacity: pieces.count)
-    results.initialize(repeating: nil)
-    defer {
-      results.deinitialize()
-      results.deallocate()
-    }
+    let slots = ResultSlots<T>(count: pieces.count)
+    let results = slots.buffer
     let native = nativeDType
     withoutActuallyEscaping(body) { body in
       withoutActuallyEscaping(isCancelled) { isCancelled in
         DispatchQueue.concurrentPerform(iterations: pieces.count) { index in
+          let results = slots.buffer
           if isCancelled() { return }
           let rows = pieces[index]
           let first = rows.lowerBound * rowLength
@@ -111,5 +108,21 @@ struct RowSource: @unchecked Sendable {
       collected.append(result)
     }
     return collected
+  }
+}
+
+/// One result slot per piece; each parallel iteration writes only its own slot, so sharing
+/// the buffer between threads is safe.
+private final class ResultSlots<T>: @unchecked Sendable {
+  let buffer: UnsafeMutableBufferPointer<T?>
+
+  init(count: Int) {
+    buffer = .allocate(capacity: count)
+    buffer.initialize(repeating: nil)
+  }
+
+  deinit {
+    buffer.deinitialize()
+    buffer.deallocate()
   }
 }
