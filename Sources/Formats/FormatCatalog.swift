@@ -55,8 +55,10 @@ public enum FormatCatalog {
   static let e1m2 = signMagnitude(id: "e1m2", name: "E1M2", [1.25, 1.5, 1.75, 2, 2.5, 3, 3.5])
   static let e3m0 = signMagnitude(id: "e3m0", name: "E3M0", [0.25, 0.5, 1, 2, 4, 8, 16])
   static let apot4 = signMagnitude(id: "apot4", name: "APoT4", [0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 1])
-  static let fp8E4M3 = fp8(id: "fp8-e4m3", name: "FP8 E4M3", exponentBits: 4, mantissaBits: 3, bias: 7, hasInfinity: false)
-  static let fp8E5M2 = fp8(id: "fp8-e5m2", name: "FP8 E5M2", exponentBits: 5, mantissaBits: 2, bias: 15, hasInfinity: true)
+  static let fp8E4M3 = fp8(
+    id: "fp8-e4m3", name: "FP8 E4M3", exponentBits: 4, mantissaBits: 3, bias: 7, hasInfinity: false)
+  static let fp8E5M2 = fp8(
+    id: "fp8-e5m2", name: "FP8 E5M2", exponentBits: 5, mantissaBits: 2, bias: 15, hasInfinity: true)
 
   /// SF`bits`(ν); nil ν is the default (id `sf4`, name `SF4`).
   public static func studentFloat(bits: Int, nu: Double?) -> Codebook {
@@ -121,4 +123,3 @@ public enum FormatCatalog {
 
   private static func pow2(_ exponent: Int) -> Double { Double(sign: .plus, exponent: exponent, significand: 1) }
 }
-

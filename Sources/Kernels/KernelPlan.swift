@@ -1,6 +1,6 @@
-import Foundation
 import CKernels
 import Formats
+import Foundation
 import TensorIO
 
 /// One format on one tensor's rows: the group layout and the tensor-wide constants

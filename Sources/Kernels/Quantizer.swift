@@ -24,7 +24,8 @@ public enum Quantizer {
   /// value on this tensor (`SupernormalSearch`). Throws `FormatError.needsFittedNu` for
   /// `sf4@fit` without a ν.
   public static func measure(
-    _ tensor: Tensor, spec: FormatSpec, fittedNu: Double? = nil, settings: QuantizationSettings = QuantizationSettings(),
+    _ tensor: Tensor, spec: FormatSpec, fittedNu: Double? = nil,
+    settings: QuantizationSettings = QuantizationSettings(),
     isCancelled: @Sendable () -> Bool = { false }
   ) throws -> QuantizationMetrics {
     try measure(
