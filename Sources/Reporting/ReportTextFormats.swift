@@ -33,6 +33,12 @@ public enum ReportText {
     return out
   }
 
+  /// The rows as an aligned plain-text table, numbers shortened for people.
+  public static func rowsTable(_ rows: [ReportRow]) -> String {
+    let numeric = Set(4..<ReportRow.columns.count).subtracting([8])
+    return alignedTable(header: ReportRow.columns, rows: rows.map(displayCells), rightAligned: numeric)
+  }
+
   /// The summary as an aligned plain-text table (stdout of `report` and `merge`).
   public static func summaryTable(_ summary: [FormatSummary]) -> String {
     alignedTable(header: summaryHeader, rows: summary.map(summaryCells), rightAligned: [1, 2])

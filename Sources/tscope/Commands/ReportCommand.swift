@@ -1,9 +1,90 @@
 import ArgumentParser
+import Foundation
+import Kernels
+import Reporting
+import TensorIO
 
+/// `tscope report MODEL`: the whole-model table, one tensor at a time, progress on stderr (SPEC §2).
 struct ReportCommand: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "report", abstract: "(not implemented yet)")
+  static let configuration = CommandConfiguration(
+    commandName: "report",
+    abstract: "Fit and quantize every tensor of a model; write CSV, JSON or Markdown and print a summary.",
+    discussion: """
+      One row per analysable tensor × format: fit columns (nu, t_scale, normal_std, best_fit) and error \
+      columns (mse, sqnr_db, max_abs_err, rel_l2). The per-format summary (mean SQNR, wins, worst tensor) \
+      goes to stdout. --shard I/N (1 ≤ I ≤ N) reports the I-th of N contiguous, size-balanced runs of \
+      tensors; inside a Slurm array job SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT choose the shard when \
+      --shard is absent. Join the parts (written as .json) with `tscope merge`.
+      """)
+
+  static let defaultFormats = ["int4", "nf4", "sf4", "e2m1", "e2m1-sr", "e2m1-sp", "apot4"]
+
+  @Argument(help: "The model: .safetensors, a shard folder or *.index.json, .gguf, .npy or .npz.")
+  var model: String
+
+  @Option(
+    name: .customLong("format"),
+    help: "A format id (repeatable; default: \(ReportCommand.defaultFormats.joined(separator: ", "))).")
+  var formats: [String] = []
+
+  @Option(help: "Group size: tensor, channel (or 0), or an element count.")
+  var group = "128"
+
+  @Option(help: "Scale choice: absmax, or mse (the clip ratio with the least MSE).")
+  var scale = "absmax"
+
+  @Option(help: "A TOML file of user codebooks (ids file:NAME).")
+  var codebook: String?
+
+  @Option(help: "Write the report to FILE.csv, FILE.json or FILE.md (default: a table on stdout).")
+  var out: String?
+
+  @Option(help: "Report only shard I of N (1-based), e.g. 2/8.")
+  var shard: String?
 
   func run() async throws {
-    throw WorkFailure("report is not implemented yet")
+    let specs = try FormatSelection.specs(formats.isEmpty ? Self.defaultFormats : formats, codebookFile: codebook)
+    guard let scaleMode = ScaleMode(rawValue: scale) else {
+      throw UsageError("--scale must be absmax or mse, not '\(scale)'")
+    }
+    let settings = QuantizationSettings(group: try FormatSelection.group(group), scale: scaleMode)
+    let destination = try out.map(ReportDestination.init(path:))
+    let plan = try shardPlan()
+    let opened = try Model.open(model)
+    let runner = ReportRunner(model: opened, formats: specs, settings: settings, shard: plan)
+    let progress = ProgressLine(totalBytes: runner.totalBytes, enabled: Console.isTerminal(2))
+    let writer = try destination.map { try ReportFileWriter(destination: $0) }
+    let document: ReportDocument
+    do {
+      document = try runner.run { rows, bytesDone in
+        try writer?.stream(rows)
+        progress.update(bytesDone: bytesDone, current: rows.first?.name)
+      }
+    } catch {
+      progress.finish()
+      writer?.abandon()
+      throw error
+    }
+    progress.finish()
+    if let writer {
+      try writer.finish(document)
+    } else {
+      Console.writeOutput(ReportText.rowsTable(document.rows) + "\n")
+    }
+    Console.writeOutput(ReportText.summaryTable(document.summary))
+  }
+
+  private func shardPlan() throws -> ShardPlan? {
+    if let shard {
+      guard let plan = ShardPlan(parsing: shard) else {
+        throw UsageError("--shard '\(shard)' is not I/N with 1 ≤ I ≤ N (e.g. 2/8)")
+      }
+      return plan
+    }
+    switch ShardPlan.fromSlurm(ProcessInfo.processInfo.environment) {
+    case .success(let plan)?: return plan
+    case .failure(let error)?: throw UsageError(error.description)
+    case nil: return nil
+    }
   }
 }

@@ -1,0 +1,77 @@
+import Formats
+import Kernels
+import Stats
+import TensorIO
+
+/// Computes a report, one tensor at a time: fit, then every format. Memory stays bounded by one
+/// tensor's working set (the model stays memory-mapped; nothing is copied whole).
+public struct ReportRunner: Sendable {
+  public let model: Model
+  public let formats: [FormatSpec]
+  public let settings: QuantizationSettings
+  public let shard: ShardPlan?
+
+  public init(model: Model, formats: [FormatSpec], settings: QuantizationSettings, shard: ShardPlan?) {
+    self.model = model
+    self.formats = formats
+    self.settings = settings
+    self.shard = shard
+  }
+
+  /// Positions (into `model.tensors`) of this run's tensors: the shard's run of them, or all.
+  public var positions: Range<Int> {
+    guard let shard else { return model.tensors.indices }
+    return shard.positions(elementCounts: model.tensors.map(\.count))
+  }
+
+  /// Bytes of tensor data this run reads (for progress and throughput).
+  public var totalBytes: Int { positions.reduce(0) { $0 + model.tensors[$1].byteCount } }
+
+  /// Runs the report. `onTensor` gets each tensor's rows as soon as they exist (for streaming
+  /// output and progress) with the bytes done so far; tensors that are not analysable give none.
+  public func run(onTensor: (_ rows: [ReportRow], _ bytesDone: Int) throws -> Void = { _, _ in }) throws
+    -> ReportDocument
+  {
+    var rows: [ReportRow] = []
+    var bytesDone = 0
+    for position in positions {
+      let tensor = model.tensor(at: position)
+      let tensorRows = try rowsFor(tensor)
+      rows += tensorRows
+      bytesDone += tensor.info.byteCount
+      try onTensor(tensorRows, bytesDone)
+    }
+    return ReportDocument(
+      model: model.path, modelFingerprint: ModelFingerprint.of(model.tensors), modelTensors: model.tensors.count,
+      settings: ReportSettings(
+        formats: formats.map(\.id), group: settings.group.description, scaleMode: settings.scale.rawValue),
+      shard: shard?.shard, rows: rows)
+  }
+
+  /// One row per format for `tensor` (none when its dtype is not analysed).
+  func rowsFor(_ tensor: Tensor) throws -> [ReportRow] {
+    guard tensor.info.dtype.isAnalysable else { return [] }
+    let fit = try TensorFits.fit(tensor)
+    return try formats.map { spec in
+      let metrics: QuantizationMetrics?
+      do {
+        metrics = try Quantizer.measure(tensor, spec: spec, fittedNu: fit.t?.nu, settings: settings)
+      } catch is FormatError {
+        metrics = nil  // sf4@fit on a tensor without a t fit: the row says so with empty cells
+      }
+      return ReportRow(
+        name: tensor.info.name, format: spec.id, group: settings.group.description,
+        scaleMode: settings.scale.rawValue, count: tensor.count, nu: fit.t?.nu, tScale: fit.t?.scale,
+        normalStd: fit.normal?.scale, bestFit: fit.best?.rawValue, mse: metrics?.mse, sqnrDB: metrics?.sqnrDB,
+        maxAbsErr: metrics?.maxAbsError, relL2: metrics?.relativeL2)
+    }
+  }
+}
+
+extension TensorInfo {
+  /// Bytes of stored data (GGML blocks included); 0 for a dtype of unknown size.
+  var byteCount: Int {
+    guard let blockBytes = dtype.blockBytes else { return 0 }
+    return (count / max(dtype.blockElements, 1)) * blockBytes
+  }
+}
