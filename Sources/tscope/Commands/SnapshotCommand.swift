@@ -1,9 +1,73 @@
 import ArgumentParser
+import Explorer
+import Foundation
+import TerminalUI
 
+/// `tscope snapshot`: the explorer driven headless by keys; prints the final screen.
 struct SnapshotCommand: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "snapshot", abstract: "(not implemented yet)")
+  static let configuration = CommandConfiguration(
+    commandName: "snapshot",
+    abstract: "Run the explorer headless on a key sequence and print the final screen.",
+    discussion: """
+      Keys are one character each, or a named key in angle brackets: <up> <down> <left> <right> \
+      <enter> <esc> <tab> <space> (also <backspace> <pgup> <pgdn> <home> <end>). Every computation a \
+      key starts finishes before the next key, so the output is deterministic.
+      """
+  )
+
+  @Argument(help: "The model (default: the bundled sample).")
+  var model: String?
+
+  @Option(help: "Keys to press, e.g. \"jjf<enter>\".")
+  var keys = ""
+
+  @Option(help: "Screen size WIDTHxHEIGHT (at least 40x12).")
+  var size = "80x24"
+
+  @Flag(help: "Print ANSI colours (in the --colors mode, truecolor by default).")
+  var ansi = false
+
+  @OptionGroup var view: ExplorerViewOptions
 
   func run() async throws {
-    throw WorkFailure("snapshot is not implemented yet")
+    let screenSize = try Self.parseSize(size)
+    let pressed: [Key]
+    do {
+      pressed = try Key.sequence(keys)
+    } catch {
+      throw UsageError("--keys: \(error.description)")
+    }
+    let (opened, name) = try ModelLocator.open(model)
+    let themes = try view.loadTheme()
+    let session = Session(model: opened, modelName: name, themeNames: themes.names, themeIndex: themes.index)
+    session.send(.start)
+    await session.settle()
+    for key in pressed {
+      session.send(.key(key))
+      await session.settle()
+      if session.state.shouldQuit { break }
+    }
+    let mode = view.colors ?? (themes.theme.isMonochrome ? .mono : .truecolor)
+    // `t` may have moved on to another theme; a broken one there falls back to the default.
+    var theme =
+      session.state.themeIndex == themes.index
+      ? themes.theme : ((try? themes.library.load(session.state.themeName)) ?? .defaultDark)
+    if mode == .mono { theme = theme.monochrome() }
+    let screen = render(session.state, size: screenSize, theme: theme, glyphs: view.ascii ? .ascii : .unicode)
+    Console.writeOutput(ansi ? screen.ansiText(mode: mode) : screen.plainText + "\n")
+  }
+
+  /// `100x30` → 100 by 30; at least the explorer's minimum size.
+  static func parseSize(_ text: String) throws -> TerminalSize {
+    let parts = text.lowercased().split(separator: "x")
+    guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]) else {
+      throw UsageError("--size \(text): expected WIDTHxHEIGHT, e.g. 100x30")
+    }
+    let minimum = TerminalSize.minimum
+    guard width >= minimum.width, height >= minimum.height, width <= 1000, height <= 1000 else {
+      throw UsageError(
+        "--size \(text): the explorer needs at least \(minimum.width)x\(minimum.height) (and at most 1000x1000)")
+    }
+    return TerminalSize(width: width, height: height)
   }
 }

@@ -1,0 +1,35 @@
+/// Everything that changes the state: keys, terminal events, and results coming back from effects.
+public enum Action: Sendable {
+  case key(Key)
+  /// Opens the model's first analysable tensor (sent once at start).
+  case start
+  /// A tensor finished loading (decoded, histogrammed). `generation` is the request's.
+  case loaded(generation: Int, LoadedTensor)
+  /// A tensor could not be loaded or analysed.
+  case loadFailed(generation: Int, tensor: String, reason: String)
+  case fitted(generation: Int, tensor: String, FitSummary)
+  case fitFailed(generation: Int, tensor: String, reason: String)
+  /// A kernel run finished (an estimate or the full result).
+  case quantized(generation: Int, QuantKey, QuantResult)
+  case quantizeFailed(generation: Int, QuantKey, reason: String)
+}
+
+/// Work `update` asks for; the scheduler runs it off the UI thread and answers with actions.
+public enum Effect: Hashable, Sendable {
+  /// Decode tensor `index` of the model and build its histogram and sample.
+  case load(generation: Int, index: Int)
+  /// Fit t and normal to the loaded tensor.
+  case fit(generation: Int, tensor: LoadedTensorReference)
+  /// Run the kernel for `key`; a sampled estimate first when the tensor is large.
+  case quantize(generation: Int, key: QuantKey, tensor: LoadedTensorReference, fittedNu: Double?)
+  /// Cancel every running computation whose key is not in `keep` (and any older load or fit).
+  case cancelStale(generation: Int, keep: Set<QuantKey>)
+}
+
+/// A loaded tensor inside an effect (compared by identity, so effects stay `Hashable`).
+public struct LoadedTensorReference: Hashable, Sendable {
+  public let tensor: LoadedTensor
+  public init(_ tensor: LoadedTensor) { self.tensor = tensor }
+  public static func == (lhs: Self, rhs: Self) -> Bool { lhs.tensor === rhs.tensor }
+  public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(tensor)) }
+}

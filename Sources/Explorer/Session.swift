@@ -1,0 +1,39 @@
+import TensorIO
+
+/// The explorer's loop without a terminal: holds the state, feeds actions through `update`,
+/// hands effects to the scheduler and folds its results back in. The UI, `snapshot` and
+/// `bench toggle` all drive this one path. Used from a single thread.
+public final class Session {
+  public private(set) var state: State
+  public let scheduler: Scheduler
+
+  public init(model: Model, modelName: String, themeNames: [String] = ["default"], themeIndex: Int = 0) {
+    let entries = model.tensors.enumerated().map { TensorEntry(index: $0.offset, info: $0.element) }
+    state = State(modelName: modelName, tensors: entries, themeNames: themeNames, themeIndex: themeIndex)
+    scheduler = Scheduler(model: model)
+  }
+
+  /// Applies one action now; its effects start in the background.
+  public func send(_ action: Action) {
+    let (next, effects) = update(state, action)
+    state = next
+    scheduler.run(effects)
+  }
+
+  /// Folds in every result that has arrived; true when the state changed.
+  @discardableResult
+  public func absorbResults() -> Bool {
+    let results = scheduler.takeResults()
+    for result in results { send(result) }
+    return !results.isEmpty
+  }
+
+  /// Waits until no work is running and every result is folded in (headless use).
+  public func settle() async {
+    while true {
+      absorbResults()
+      if !scheduler.isBusy { return }
+      try? await Task.sleep(for: .microseconds(200))
+    }
+  }
+}

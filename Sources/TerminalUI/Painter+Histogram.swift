@@ -1,0 +1,151 @@
+import Explorer
+import Foundation
+
+extension Painter {
+  /// The histogram of values (with the fitted t and normal curves and the codebook points of
+  /// each selected format) or of the focused format's quantization error.
+  mutating func paintHistogram(_ area: Rect) {
+    guard let loaded = state.loaded, area.height >= 3, area.width >= 16 else { return }
+    let labelWidth = 6
+    let plotX = area.x + labelWidth
+    let plotWidth = area.width - labelWidth - 1
+    var codebookRows = state.histogramMode == .values ? state.selectedFormats.count : 0
+    // Keep at least 3 plot rows: fewer codebook rows first, then none.
+    if area.height - 1 - codebookRows < 3 { codebookRows = min(codebookRows, 1) }
+    if area.height - 1 - codebookRows < 3 { codebookRows = 0 }
+    let plotHeight = area.height - 1 - codebookRows
+    guard plotHeight >= 1 else { return }
+
+    var canvas = DotCanvas(columns: plotWidth, rows: plotHeight, isBraille: glyphs.isUnicode)
+    let histogram: Histogram
+    let caption: String
+    var curves: [(density: (Double) -> Double, style: Style, mark: Character)] = []
+    let total: Double
+    switch state.histogramMode {
+    case .values:
+      let half = loaded.amax > 0 ? loaded.histogram.high / pow2(state.zoom) : 1
+      histogram = loaded.histogram.rebinned(low: -half, high: half, bins: canvas.dotWidth)
+      total = Double(loaded.finiteCount)
+      caption = "values"
+      if let fit = state.fit {
+        if state.showNormal { curves.append((fit.normalDensity, theme.normalCurveStyle, "+")) }
+        curves.append((fit.tDensity, theme.tCurveStyle, "*"))
+      }
+    case .error:
+      guard let key = state.key(state.focusedFormat), case .done(let result)? = state.results[key] else {
+        paintMessage(
+          "error histogram: waiting for \(state.displayName(state.focusedFormat))", in: area, style: theme.mutedStyle)
+        return
+      }
+      let source = result.errorHistogram
+      let half = source.high / pow2(state.zoom)
+      histogram = source.rebinned(low: -half, high: half, bins: canvas.dotWidth)
+      total = source.total
+      caption = "error x-x\u{0302} of \(state.displayName(state.focusedFormat))"
+    }
+    let transform: (Double) -> Double = state.logY ? { log10(1 + max($0, 0)) } : { max($0, 0) }
+    let peak = max(histogram.counts.map(transform).max() ?? 0, 1e-12)
+    let dots = Double(canvas.dotHeight)
+    for (x, count) in histogram.counts.enumerated() where count > 0 {
+      let height = Int((transform(count) / peak * dots).rounded(.up))
+      canvas.bar(x: x, height: max(height, 1), style: theme.histogramStyle, mark: "#")
+    }
+    let binWidth = histogram.binWidth
+    for curve in curves {
+      let heights = (0..<canvas.dotWidth).map { x -> Double in
+        let centre = histogram.low + (Double(x) + 0.5) * binWidth
+        let expected = total * curve.density(centre) * binWidth
+        let value = transform(expected) / peak * dots - 0.5
+        return value < -0.5 ? .nan : value
+      }
+      canvas.curve(heights, style: curve.style, mark: curve.mark)
+    }
+    canvas.draw(on: &screen, x: plotX, y: area.y, background: theme.base)
+
+    // y labels: the peak count at the top, 0 at the bottom.
+    let topLabel = compact(state.logY ? pow10Fractional(peak) - 1 : peak)
+    screen.put(fit(topLabel, labelWidth - 1), x: area.x + 1, y: area.y, style: theme.mutedStyle)
+    screen.put("0", x: area.x + labelWidth - 2, y: area.y + plotHeight - 1, style: theme.mutedStyle)
+    // Caption (top right of the plot, where tails leave room).
+    var legend = caption + (state.logY ? ", log y" : ", linear y")
+    if state.zoom > 0 { legend += ", zoom \(1 << state.zoom)x" }
+    paintLegend(
+      legend, curves: state.histogramMode == .values && state.fit != nil, x: plotX, width: plotWidth, y: area.y)
+
+    // x axis labels.
+    let axisY = area.y + plotHeight
+    let left = compact(histogram.low)
+    let right = compact(histogram.high)
+    screen.put(left, x: plotX, y: axisY, style: theme.mutedStyle)
+    screen.put("0", x: plotX + plotWidth / 2, y: axisY, style: theme.mutedStyle)
+    screen.put(right, x: plotX + plotWidth - right.count, y: axisY, style: theme.mutedStyle)
+
+    if codebookRows > 0 {
+      paintCodebooks(
+        x: plotX, width: plotWidth, y: axisY + 1, rows: codebookRows, low: histogram.low, high: histogram.high,
+        labelX: area.x + 1, labelWidth: labelWidth - 1)
+    }
+  }
+
+  private mutating func paintLegend(_ caption: String, curves: Bool, x: Int, width: Int, y: Int) {
+    var pieces: [(String, Style)] = [(glyphs.ascii(caption), theme.mutedStyle)]
+    if curves {
+      pieces.append(("  t", theme.tCurveStyle))
+      if state.showNormal { pieces.append(("  normal", theme.normalCurveStyle)) }
+    }
+    let length = pieces.reduce(0) { $0 + $1.0.count }
+    guard length + 2 <= width else { return }
+    var column = x + width - length
+    for (text, style) in pieces {
+      column += screen.put(text, x: column, y: y, style: style)
+    }
+  }
+
+  /// One row per selected format: where its codebook values land (at the typical group scale)
+  /// and how many elements each received.
+  private mutating func paintCodebooks(
+    x: Int, width: Int, y: Int, rows: Int, low: Double, high: Double, labelX: Int, labelWidth: Int
+  ) {
+    var formats = state.selectedFormats
+    if rows < formats.count { formats = [state.focusedFormat] }
+    for (row, id) in formats.prefix(rows).enumerated() {
+      let position = state.selectedFormats.firstIndex(of: id) ?? row
+      let style = theme.formatStyle(position)
+      screen.put(fit(state.displayName(id), labelWidth), x: labelX, y: y + row, style: style)
+      guard let key = state.key(id), case .done(let result)? = state.results[key] else {
+        screen.put(glyphs.ellipsis, x: x, y: y + row, style: theme.mutedStyle)
+        continue
+      }
+      let total = max(result.codeUsage.reduce(0, +), 1)
+      var best: [Int: Int] = [:]  // column -> heaviest usage landing there
+      var clippedLeft = false
+      var clippedRight = false
+      for (index, value) in result.codebook.enumerated() {
+        let position = value * result.displayScale
+        if position < low {
+          clippedLeft = true
+          continue
+        }
+        if position >= high {
+          clippedRight = true
+          continue
+        }
+        let column = Int((position - low) / (high - low) * Double(width))
+        let usage = index < result.codeUsage.count ? result.codeUsage[index] : 0
+        best[column] = max(best[column] ?? -1, usage)
+      }
+      for (column, usage) in best {
+        let share = Double(usage) / Double(total)
+        let mark = glyphs.usageMarks[share >= 1.0 / 8 ? 0 : share >= 1.0 / 64 ? 1 : usage > 0 ? 2 : 3]
+        screen[x + column, y + row] = Cell(mark, usage > 0 ? style : theme.mutedStyle)
+      }
+      if clippedLeft { screen[x, y + row] = Cell("<", theme.mutedStyle) }
+      if clippedRight { screen[x + width - 1, y + row] = Cell(">", theme.mutedStyle) }
+    }
+  }
+}
+
+func pow2(_ exponent: Int) -> Double { Double(1 << max(exponent, 0)) }
+
+/// 10^x for the log-y label.
+func pow10Fractional(_ x: Double) -> Double { pow(10, x) }

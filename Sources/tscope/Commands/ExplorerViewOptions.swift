@@ -1,0 +1,59 @@
+import ArgumentParser
+import Explorer
+import Foundation
+import TensorIO
+import TerminalUI
+
+/// Options shared by the commands that show the explorer (`explore`, `snapshot`).
+struct ExplorerViewOptions: ParsableArguments {
+  @Option(help: "Theme name: a file NAME.toml or btop NAME.theme in ~/.config/tscope/themes or themes/.")
+  var theme: String?
+
+  @Option(help: "Colour mode: truecolor, 256, 8 or mono (default: from NO_COLOR, COLORTERM and TERM).")
+  var colors: ColorMode?
+
+  @Flag(help: "Draw with ASCII only (the default when the locale is not UTF-8).")
+  var ascii = false
+
+  /// The theme named by `--theme` (or `default`), with every theme name for `t` to cycle.
+  func loadTheme() throws -> (theme: Theme, library: ThemeLibrary, names: [String], index: Int) {
+    let library = ThemeLibrary.standard()
+    let name = theme ?? "default"
+    let chosen: Theme
+    do {
+      chosen = try library.load(name)
+    } catch {
+      throw UsageError("theme \(error.description)")
+    }
+    var names = library.names()
+    if !names.contains(name) { names.append(name) }
+    return (chosen, library, names, names.firstIndex(of: name) ?? 0)
+  }
+}
+
+extension ColorMode: ExpressibleByArgument {}
+
+/// Finds the model to open: the path given, else the bundled sample.
+enum ModelLocator {
+  static let samplePath = "samples/sample.safetensors"
+
+  /// Opens `path`, or the bundled sample when `path` is nil: `$TSCOPE_SAMPLE`, then
+  /// `samples/sample.safetensors` beside the executable (or up to three folders above it,
+  /// where a SwiftPM build keeps it), under `$TSCOPE_HOME`, or in the current folder.
+  static func open(_ path: String?) throws -> (model: Model, name: String) {
+    let resolved: String
+    if let path {
+      resolved = path
+    } else if let sample = ProcessInfo.processInfo.environment["TSCOPE_SAMPLE"], !sample.isEmpty {
+      resolved = sample
+    } else if let found = ResourceLocator.find(samplePath) {
+      resolved = found
+    } else {
+      throw UsageError(
+        "no MODEL given and the bundled \(samplePath) was not found (set TSCOPE_HOME to the tscope folder or pass a MODEL)"
+      )
+    }
+    let model = try Model.open(resolved)
+    return (model, (resolved as NSString).lastPathComponent)
+  }
+}
