@@ -1,0 +1,40 @@
+import Explorer
+import TerminalUI
+
+/// The explorer without a terminal: a session fed keys, rendered to screens on demand.
+/// `snapshot` and `demo` share it, so a demo's last frame is exactly what `snapshot` prints.
+struct HeadlessExplorer {
+  let session: Session
+  let themes: (theme: Theme, library: ThemeLibrary, names: [String], index: Int)
+  let mode: ColorMode
+  let glyphs: Glyphs
+
+  /// Opens the model (the bundled sample when nil) and starts the session.
+  init(model: String?, view: ExplorerViewOptions) async throws {
+    let (opened, name) = try ModelLocator.open(model)
+    themes = try view.loadTheme()
+    session = Session(model: opened, modelName: name, themeNames: themes.names, themeIndex: themes.index)
+    mode = view.colors ?? (themes.theme.isMonochrome ? .mono : .truecolor)
+    glyphs = view.ascii ? .ascii : .unicode
+    session.send(.start)
+    await session.settle()
+  }
+
+  /// Presses `key` and waits until every computation it started has finished (deterministic output).
+  /// Returns false once the explorer wants to quit.
+  func press(_ key: Key) async -> Bool {
+    session.send(.key(key))
+    await session.settle()
+    return !session.state.shouldQuit
+  }
+
+  /// The current screen at `size`.
+  func screen(size: TerminalSize) -> Screen {
+    // `t` may have moved on to another theme; a broken one there falls back to the default.
+    var theme =
+      session.state.themeIndex == themes.index
+      ? themes.theme : ((try? themes.library.load(session.state.themeName)) ?? .defaultDark)
+    if mode == .mono { theme = theme.monochrome() }
+    return render(session.state, size: size, theme: theme, glyphs: glyphs)
+  }
+}

@@ -1,0 +1,210 @@
+"""Headless tscope (issue 6): report / merge / shards checked against `quant` and `fit`, and demos
+recorded as asciicast v2 played back by an independent terminal emulator (pyte) into the screen
+that `snapshot` prints."""
+import csv
+import io
+import json
+import math
+
+import pyte
+import pytest
+
+from conftest import ROOT, run_json, run_tscope
+
+FORMATS = ["nf4", "sf4", "e2m1-sp"]
+
+
+def format_args(formats=FORMATS):
+    return [arg for fmt in formats for arg in ("--format", fmt)]
+
+
+@pytest.fixture(scope="module")
+def whole_report(sample_model, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("report")
+    outputs = {}
+    for ext in ("csv", "json", "md"):
+        path = folder / f"report.{ext}"
+        result = run_tscope("report", sample_model, *format_args(), "--out", path)
+        outputs[ext] = path.read_text()
+        outputs[f"{ext}_stdout"] = result.stdout
+        outputs[f"{ext}_stderr"] = result.stderr
+    return outputs
+
+
+def close(a, b, rel=1e-9):
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=rel, abs_tol=1e-300)
+
+
+def test_json_report_rows_match_quant_and_fit(sample_model, whole_report):
+    report = json.loads(whole_report["json"])
+    assert report["settings"] == {"formats": FORMATS, "group": "128", "scale_mode": "absmax"}
+    layers = run_json("layers", sample_model)
+    analysable = [t["name"] for t in layers if t["dtype"] not in ("I64", "U8", "BOOL")]
+    assert [r["name"] for r in report["rows"]] == [name for name in analysable for _ in FORMATS]
+    fits = {f["name"]: f for f in run_json("fit", sample_model)}
+    quant = {(q["name"], q["format"]): q for q in run_json("quant", sample_model, "--layer", ".", *format_args())}
+    for row in report["rows"]:
+        q = quant[(row["name"], row["format"])]
+        for field in ("mse", "sqnr_db", "max_abs_err", "rel_l2"):
+            assert close(row[field], q[field]), (row["name"], row["format"], field)
+        fit = fits[row["name"]]
+        assert close(row["nu"], fit["t"]["nu"]) and close(row["t_scale"], fit["t"]["scale"])
+        assert close(row["normal_std"], fit["normal"]["scale"]) and row["best_fit"] == fit["best"]
+        assert row["count"] == fit["count"]
+
+
+def test_summary_is_recomputed_from_the_rows(whole_report):
+    report = json.loads(whole_report["json"])
+    by_tensor = {}
+    for row in report["rows"]:
+        by_tensor.setdefault(row["name"], {})[row["format"]] = row["sqnr_db"]
+    for entry in report["summary"]:
+        values = [formats[entry["format"]] for formats in by_tensor.values()]
+        assert math.isclose(entry["mean_sqnr_db"], sum(values) / len(values), rel_tol=1e-12)
+        assert entry["wins"] == sum(1 for f in by_tensor.values() if f[entry["format"]] == max(f.values()))
+        assert entry["worst"] == min(by_tensor, key=lambda n: by_tensor[n][entry["format"]])
+    # The summary also goes to stdout, one line per format after the header.
+    lines = whole_report["json_stdout"].strip().splitlines()
+    assert lines[0].split() == ["format", "mean_sqnr_db", "wins", "worst"]
+    assert [line.split()[0] for line in lines[1:]] == FORMATS
+
+
+def test_csv_and_markdown_hold_the_same_rows(whole_report):
+    report = json.loads(whole_report["json"])
+    rows = list(csv.DictReader(io.StringIO(whole_report["csv"])))
+    assert list(rows[0].keys()) == ["name", "format", "group", "scale_mode", "count", "nu", "t_scale",
+                                    "normal_std", "best_fit", "mse", "sqnr_db", "max_abs_err", "rel_l2"]
+    assert len(rows) == len(report["rows"])
+    for text_row, json_row in zip(rows, report["rows"]):
+        for key, value in json_row.items():
+            if isinstance(value, float):
+                assert float(text_row[key]) == value
+            elif value is None:
+                assert text_row[key] == ""
+            else:
+                assert text_row[key] == str(value)
+    markdown = whole_report["md"]
+    summary_at, tensors_at = markdown.index("## Summary"), markdown.index("## Tensors")
+    assert summary_at < tensors_at
+    table_lines = [line for line in markdown[tensors_at:].splitlines() if line.startswith("| ")]
+    assert len(table_lines) == 1 + len(report["rows"])
+
+
+def test_no_control_codes_when_stderr_is_not_a_terminal(whole_report):
+    for ext in ("csv", "json", "md"):
+        assert "\x1b" not in whole_report[f"{ext}_stderr"] and "\x1b" not in whole_report[f"{ext}_stdout"]
+
+
+def test_shards_merged_equal_the_whole(sample_model, whole_report, tmp_path):
+    parts = []
+    for index in (1, 2, 3):
+        part = tmp_path / f"part{index}.json"
+        run_tscope("report", sample_model, *format_args(), "--shard", f"{index}/3", "--out", part)
+        parts.append(part)
+    whole = json.loads(whole_report["json"])
+    assert sum(len(json.loads(p.read_text())["rows"]) for p in parts) == len(whole["rows"])
+    merged_json, merged_csv = tmp_path / "merged.json", tmp_path / "merged.csv"
+    run_tscope("merge", *reversed(parts), "--out", merged_json)
+    run_tscope("merge", *parts, "--out", merged_csv)
+    merged = json.loads(merged_json.read_text())
+    assert merged["rows"] == whole["rows"] and merged["summary"] == whole["summary"]
+    assert merged_csv.read_text() == whole_report["csv"]
+
+
+def test_slurm_array_variables_choose_the_shard(sample_model, tmp_path):
+    flag, slurm = tmp_path / "flag.json", tmp_path / "slurm.json"
+    run_tscope("report", sample_model, "--format", "nf4", "--shard", "2/3", "--out", flag)
+    run_tscope("report", sample_model, "--format", "nf4", "--out", slurm,
+               env={"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "3"})
+    assert json.loads(flag.read_text())["rows"] == json.loads(slurm.read_text())["rows"]
+
+
+def one_line_status_2(result, *needles):
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_bad_shard_and_mismatched_merges_are_refused(sample_model, tmp_path):
+    one_line_status_2(run_tscope("report", sample_model, "--shard", "3/2", check=False), "3/2")
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    run_tscope("report", sample_model, "--format", "nf4", "--shard", "1/2", "--out", a)
+    run_tscope("report", sample_model, "--format", "nf4", "--group", "32", "--shard", "2/2", "--out", b)
+    one_line_status_2(run_tscope("merge", a, b, "--out", tmp_path / "m.json", check=False), "settings")
+    one_line_status_2(run_tscope("merge", a, "--out", tmp_path / "m.json", check=False), "missing")
+    other = tmp_path / "other.npy"
+    import numpy as np
+    np.save(other, np.random.default_rng(0).standard_t(5, size=(64, 64)).astype(np.float32))
+    c = tmp_path / "c.json"
+    run_tscope("report", other, "--format", "nf4", "--shard", "2/2", "--out", c)
+    one_line_status_2(run_tscope("merge", a, c, "--out", tmp_path / "m.json", check=False), "different model")
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_key_script_errors_name_the_line(tmp_path):
+    script = tmp_path / "bad.keys"
+    script.write_text("# tour\nkey j\nwiggle 3\n")
+    one_line_status_2(run_tscope("demo", "--script", script, "--cast", tmp_path / "x.cast", check=False),
+                      "line 3", "wiggle")
+    one_line_status_2(run_tscope("snapshot", "--size", "5x5", check=False), "5x5")
+    assert not (tmp_path / "x.cast").exists()
+
+
+def play(cast_text):
+    """Plays an asciicast through pyte; returns (header, screen, event times)."""
+    lines = cast_text.splitlines()
+    header = json.loads(lines[0])
+    screen = pyte.Screen(header["width"], header["height"])
+    stream = pyte.Stream(screen)
+    times = []
+    for line in lines[1:]:
+        time, code, data = json.loads(line)
+        times.append(time)
+        if code == "o":
+            stream.feed(data)
+        elif code == "r":
+            width, height = map(int, data.split("x"))
+            screen.resize(height, width)
+    return header, screen, times
+
+
+def screen_text(screen):
+    return "\n".join(line.rstrip() for line in screen.display).rstrip("\n")
+
+
+@pytest.mark.parametrize("size", ["80x24", "120x40"])
+def test_cast_plays_back_into_the_snapshot_screen(sample_model, tmp_path, size):
+    script = tmp_path / "walk.keys"
+    script.write_text("# a short walk\nkeys jj\nwait 0.5\nkey enter\ntype 2\nkey s\nresize 100x30\nresize " + size + "\n")
+    cast = tmp_path / "walk.cast"
+    run_tscope("demo", sample_model, "--script", script, "--cast", cast, "--size", "90x28")
+    header, screen, times = play(cast.read_text())
+    assert header["version"] == 2 and (header["width"], header["height"]) == (90, 28)
+    assert times == sorted(times) and times[-1] >= 0.5
+    width, height = map(int, size.split("x"))
+    assert (screen.columns, screen.lines) == (width, height)
+    snapshot = run_tscope("snapshot", sample_model, "--keys", "jj<enter>2s", "--size", size).stdout
+    assert screen_text(screen) == snapshot.rstrip("\n")
+
+
+def test_bundled_tour_touches_every_key_and_records(tmp_path):
+    tour = ROOT / "samples" / "tour.keys"
+    text = tour.read_text()
+    pressed = set()
+    for line in text.splitlines():
+        verb, _, rest = line.strip().partition(" ")
+        if verb == "key":
+            pressed.add(rest)
+        elif verb == "keys":
+            pressed.update(ch for ch in rest.replace("<enter>", "").replace("<down>", "").replace("<up>", "")
+                           .replace("<space>", "").replace("<esc>", "").replace("<left>", "").replace("<right>", ""))
+    for key in "fsgmceyzZnt?/":
+        assert key in pressed, f"the tour never presses {key}"
+    cast = tmp_path / "tour.cast"
+    run_tscope("demo", "--script", tour, "--cast", cast)
+    header, screen, times = play(cast.read_text())
+    assert header["version"] == 2 and times == sorted(times)
