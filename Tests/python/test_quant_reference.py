@@ -152,7 +152,7 @@ def check_against_reference(model, tensors, layer_regex, group, scale="absmax"):
         for format_id in ids:
             values = PAPER_FORMATS[format_id]
             x_hat, codes = reference_codebook(x, values, group)
-            expected = metrics(x, x_hat, codes, 16)
+            expected = metrics(x, x_hat, codes, 16 if values is None else len(values))
             row = by_key[(name, format_id)]
             assert row["group"] == (group if group in ("tensor", "channel") else int(group))
             assert row["scale_mode"] == "absmax"
@@ -185,7 +185,7 @@ def test_mse_scale_picks_the_best_clip_ratio(synthetic):
         for step in range(40):
             ratio = float(np.float32(1.0 - 0.005 * step))
             x_hat, codes = reference_codebook(x, values, "32", clip=ratio)
-            candidate = metrics(x, x_hat, codes, 16)
+            candidate = metrics(x, x_hat, codes, len(values))
             if best is None or candidate["mse"] < best["mse"]:
                 best = candidate
         assert row["scale_mode"] == "mse"
