@@ -38,22 +38,22 @@ public enum TensorFits {
   // MARK: - Small tensors: everything in memory
 
   static func fitInMemory(_ tensor: Tensor, isCancelled: @Sendable () -> Bool) throws -> FitReport {
-    let chunks = try ChunkedScan.reduce(tensor, isCancelled: isCancelled, makeState: { [Double]() }) {
-      values, chunk, _ in
-      for value in chunk where value.isFinite { values.append(Double(value)) }
-    }
+    let chunks = try ChunkedScan.reduce(
+      tensor, isCancelled: isCancelled, makeState: { [Double]() },
+      accumulate: { values, chunk, _ in
+        for value in chunk where value.isFinite { values.append(Double(value)) }
+      })
     let values = chunks.flatMap { $0 }
     let n = Double(values.count)
     guard !values.isEmpty else { return unfitted(tensor, finiteCount: 0, reason: "no finite elements") }
     let mean = values.reduce(0, +) / n
     let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n
     let std = variance.squareRoot()
-    guard let spread = check(values: values, mean: mean, std: std) else {
+    guard values.count > 1, std > 0, std.isFinite, mean.isFinite else {
       return unfitted(
         tensor, finiteCount: values.count, mean: mean, std: std,
         reason: values.count == 1 ? "only one finite element: nothing to fit" : "all finite elements are equal")
     }
-    _ = spread
     let sorted = values.sorted()
     let median = 0.5 * (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2])
     let meanAbsoluteDeviation = values.reduce(0) { $0 + abs($1 - median) } / n
@@ -62,12 +62,6 @@ public enum TensorFits {
     return assemble(
       tensor, finiteCount: values.count, mean: mean, std: std, median: median,
       meanAbsoluteDeviation: meanAbsoluteDeviation, t: tFit, fitElements: values.count, sortedSample: sorted)
-  }
-
-  /// nil when the values have no spread to fit (one value, or all equal).
-  private static func check(values: [Double], mean: Double, std: Double) -> Double? {
-    guard values.count > 1, std > 0, std.isFinite, mean.isFinite else { return nil }
-    return std
   }
 
   // MARK: - Large tensors: subsample fit, then two passes over all elements
@@ -79,9 +73,9 @@ public enum TensorFits {
     let start = subsampleFit?.parameters ?? StudentTParameters(nu: 5, loc: center, scale: 1)
     if isCancelled() { throw CancellationError() }
 
-    let firstParts = try ChunkedScan.reduce(tensor, isCancelled: isCancelled, makeState: { FirstPass() }) {
-      state, chunk, _ in state.add(chunk, center: center, parameters: start)
-    }
+    let firstParts = try ChunkedScan.reduce(
+      tensor, isCancelled: isCancelled, makeState: { FirstPass() },
+      accumulate: { state, chunk, _ in state.add(chunk, center: center, parameters: start) })
     var first = firstParts[0]
     for part in firstParts.dropFirst() { first.merge(part) }
     let n = first.finiteCount
@@ -104,8 +98,8 @@ public enum TensorFits {
     let median = MedianFromHistograms(first: first)
     let targets = median.targetBuckets
     let secondParts = try ChunkedScan.reduce(
-      tensor, isCancelled: isCancelled, makeState: { SecondPass(buckets: targets) }
-    ) { state, chunk, _ in state.add(chunk, parameters: moved) }
+      tensor, isCancelled: isCancelled, makeState: { SecondPass(buckets: targets) },
+      accumulate: { state, chunk, _ in state.add(chunk, parameters: moved) })
     var second = secondParts[0]
     for part in secondParts.dropFirst() { second.merge(part) }
     let (medianValue, meanAbsoluteDeviation) = median.medianAndMeanAbsoluteDeviation(second: second)
