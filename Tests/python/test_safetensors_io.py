@@ -5,6 +5,7 @@ Every fixture is written at test time by `safetensors.numpy.save_file` (or, for 
 byte by byte) in pytest's tmp_path.
 """
 import json
+import pathlib
 import struct
 import subprocess
 import time
@@ -230,3 +231,15 @@ def test_malformed_input_is_exit_2_with_one_line_naming_the_file(tmp_path, minil
     named = "model-00002-of-00002.safetensors" if case == "missing shard" else path.name
     assert named in lines[0]
     assert result.stdout == ""
+
+
+def test_a_sparse_7b_shaped_sharded_model_lists_every_tensor(tmp_path):
+    """scripts/make-sparse-7b: 13.5 GB of holes; only headers are read (timing: scripts/bench-layers)."""
+    folder = tmp_path / "sparse-7b"
+    subprocess.run([str(pathlib.Path(__file__).resolve().parents[2] / "scripts" / "make-sparse-7b"), str(folder)],
+                   check=True, capture_output=True, timeout=120)
+    got = run_json("layers", folder, timeout=30)
+    assert len(got) == 291
+    assert sum(t["count"] for t in got) == 6_738_415_616
+    index = json.loads((folder / "model.safetensors.index.json").read_text())
+    assert {t["name"]: t["file"] for t in got} == index["weight_map"]
