@@ -57,7 +57,7 @@ struct SafetensorsHeader {
     var entries: [SafetensorsEntry] = []
     entries.reserveCapacity(members.count)
     var metadata: [String: String] = [:]
-    var seen = Set<String>()
+    var seen = Set<String>(minimumCapacity: members.count)
     for (name, value) in members {
       guard seen.insert(name).inserted else { throw fail("tensor \"\(name)\" appears twice in the header") }
       if name == "__metadata__" {

@@ -34,16 +34,19 @@ struct LayersCommand: AsyncParsableCommand {
 
   /// One object per tensor, in the model's order, fields as SPEC §2 lists them.
   private func jsonText(_ model: Model) -> String {
-    JSONText.array(
-      model.tensors.map { info in
-        JSONText.object([
-          ("name", JSONText.string(info.name)),
-          ("dtype", JSONText.string(info.dtype.description)),
-          ("shape", JSONText.array(info.shape.map(String.init))),
-          ("count", String(info.count)),
-          ("file", JSONText.string(info.file)),
-        ])
-      })
+    var out = "["
+    out.reserveCapacity(model.tensors.count * 128)
+    for (position, info) in model.tensors.enumerated() {
+      if position > 0 { out += "," }
+      out += JSONText.object([
+        ("name", JSONText.string(info.name)),
+        ("dtype", JSONText.string(info.dtype.description)),
+        ("shape", JSONText.array(info.shape.map(String.init))),
+        ("count", String(info.count)),
+        ("file", JSONText.string(info.file)),
+      ])
+    }
+    return out + "]"
   }
 
   /// Whether the locale (LC_ALL, then LC_CTYPE, then LANG) asks for UTF-8.
