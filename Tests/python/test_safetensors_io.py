@@ -5,6 +5,7 @@ Every fixture is written at test time by `safetensors.numpy.save_file` (or, for 
 byte by byte) in pytest's tmp_path.
 """
 import json
+import os
 import pathlib
 import struct
 import subprocess
@@ -243,3 +244,10 @@ def test_a_sparse_7b_shaped_sharded_model_lists_every_tensor(tmp_path):
     assert sum(t["count"] for t in got) == 6_738_415_616
     index = json.loads((folder / "model.safetensors.index.json").read_text())
     assert {t["name"]: t["file"] for t in got} == index["weight_map"]
+
+
+def test_a_fifo_named_like_a_model_is_rejected_not_waited_on(tmp_path):
+    fifo = tmp_path / "pipe.safetensors"
+    os.mkfifo(fifo)
+    result = run_tscope("layers", fifo, check=False, timeout=10)
+    assert result.returncode == 2 and "pipe.safetensors: not a regular file" in result.stderr
