@@ -271,3 +271,23 @@ struct JSONParser {
     return value
   }
 }
+
+extension JSONParser {
+  /// Whether `bytes` are well-formed UTF-8 (the standard library's decoder, available on every
+  /// platform the package supports, unlike `String(validating:as:)`).
+  static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    // Headers are nearly always ASCII: check that first with a loop the compiler vectorizes.
+    var highBits: UInt8 = 0
+    for byte in bytes { highBits |= byte }
+    if highBits < 0x80 { return true }
+    var decoder = UTF8()
+    var iterator = bytes.makeIterator()
+    while true {
+      switch decoder.decode(&iterator) {
+      case .scalarValue: continue
+      case .emptyInput: return true
+      case .error: return false
+      }
+    }
+  }
+}

@@ -15,7 +15,7 @@ enum SafetensorsReader {
   static func openIndex(_ path: String) throws(TensorFileError) -> Model {
     let storage = try ByteStorage.mapping(path: path, displayName: path)
     func fail(_ problem: String) -> TensorFileError { TensorFileError(file: path, problem: problem) }
-    guard String(validating: storage.bytes, as: UTF8.self) != nil else { throw fail("index is not valid UTF-8") }
+    guard JSONParser.isValidUTF8(storage.bytes) else { throw fail("index is not valid UTF-8") }
     let json: JSONValue
     do {
       json = try JSONParser.parse(storage.bytes)
