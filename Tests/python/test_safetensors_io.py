@@ -251,3 +251,23 @@ def test_a_fifo_named_like_a_model_is_rejected_not_waited_on(tmp_path):
     os.mkfifo(fifo)
     result = run_tscope("layers", fifo, check=False, timeout=10)
     assert result.returncode == 2 and "pipe.safetensors: not a regular file" in result.stderr
+
+
+def test_the_table_totals_per_dtype_match_the_file(sample_model):
+    """The dtype summary of the human table against counts computed from the official reader."""
+    expected = {}
+    with safe_open(str(sample_model), "np") as f:
+        for name in f.keys():
+            dtype, shape = f.get_slice(name).get_dtype(), f.get_slice(name).get_shape()
+            tensors, params = expected.get(dtype, (0, 0))
+            expected[dtype] = (tensors + 1, params + int(np.prod(shape)))
+    lines = run_tscope("layers", sample_model).stdout.splitlines()
+    summary = lines[lines.index(next(l for l in lines if l.startswith("dtype  tensors"))) + 1:]
+    got = {}
+    for line in summary:
+        cells = line.split()
+        if len(cells) >= 3 and cells[1].replace(",", "").isdigit():
+            got[cells[0].rstrip("*")] = (int(cells[1].replace(",", "")), int(cells[2].replace(",", "")))
+    total = got.pop("total")
+    assert got == expected
+    assert total == (sum(t for t, _ in expected.values()), sum(p for _, p in expected.values()))
