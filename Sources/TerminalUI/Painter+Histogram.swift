@@ -68,7 +68,7 @@ extension Painter {
     canvas.draw(on: &screen, x: plotX, y: plotTop, background: theme.base)
 
     // y labels: the peak count at the top, 0 at the bottom.
-    let topLabel = compact(state.logY ? pow10Fractional(peak) - 1 : peak)
+    let topLabel = countLabel(state.logY ? pow10Fractional(peak) - 1 : peak)
     screen.put(fit(topLabel, labelWidth - 1), x: area.x + 1, y: plotTop, style: theme.mutedStyle)
     screen.put("0", x: plotX - 2, y: plotTop + plotHeight - 1, style: theme.mutedStyle)
     // Caption: its own row when there is room, else over the plot's top right (where tails leave room).
@@ -78,7 +78,7 @@ extension Painter {
       legend, curves: state.histogramMode == .values && state.fit != nil, x: plotX, width: plotWidth, y: area.y)
 
     // x axis labels.
-    let axisY = area.y + plotHeight
+    let axisY = plotTop + plotHeight
     let left = compact(histogram.low)
     let right = compact(histogram.high)
     screen.put(left, x: plotX, y: axisY, style: theme.mutedStyle)
@@ -159,3 +159,10 @@ func pow2(_ exponent: Int) -> Double { Double(1 << max(exponent, 0)) }
 
 /// 10^x for the log-y label.
 func pow10Fractional(_ x: Double) -> Double { pow(10, x) }
+
+/// A count for the y axis: 964, 12.5k, 1.3M.
+func countLabel(_ count: Double) -> String {
+  let rounded = count.rounded()
+  if rounded < 1000 { return String(Int(max(rounded, 0))) }
+  return formatCount(Int(rounded))
+}
