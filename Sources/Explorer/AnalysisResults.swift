@@ -54,8 +54,9 @@ public struct QuantResult: Hashable, Sendable {
   public let codeUsage: [Int]
   /// The codebook's values before scaling, ascending.
   public let codebook: [Double]
-  /// Typical (median) group scale: codebook value × this = tensor units, for drawing the points.
-  public let displayScale: Double
+  /// Typical (median) group scale: codebook value × this = tensor units, for drawing the
+  /// points; nil when the points have no fixed place (INT4-asym's zero points shift them).
+  public let displayScale: Double?
   /// Histogram of x − x̂ (over the sample), for `e` and the compare view.
   public let errorHistogram: Histogram
   /// Histogram of x̂ (over the sample) on the tensor's own range, for the compare view.
@@ -67,7 +68,7 @@ public struct QuantResult: Hashable, Sendable {
 
   public init(
     mse: Double, sqnrDB: Double, maxAbsError: Double, relL2: Double, codeUsage: [Int], codebook: [Double],
-    displayScale: Double, errorHistogram: Histogram, dequantizedHistogram: Histogram, isEstimate: Bool,
+    displayScale: Double?, errorHistogram: Histogram, dequantizedHistogram: Histogram, isEstimate: Bool,
     milliseconds: Double
   ) {
     self.mse = mse

@@ -114,7 +114,8 @@ private func moveCursor(by delta: Int, _ state: inout State) -> [Effect] {
 
 private func select(_ state: inout State) -> [Effect] {
   let rows = LayerTree.rows(state)
-  guard state.cursor < rows.count else { return [] }
+  guard !rows.isEmpty else { return [] }
+  state.cursor = min(state.cursor, rows.count - 1)
   switch rows[state.cursor] {
   case .group(let name, _, let isExpanded):
     if isExpanded { state.expandedGroups.remove(name) } else { state.expandedGroups.insert(name) }

@@ -36,7 +36,8 @@ extension Painter {
     }
     // Split: the table takes its rows (plus a separator); the histogram gets the rest.
     let tableRows = state.selectedFormats.count + 1
-    let tableHeight = min(tableRows + 1, max(body.height - 5, 2))
+    // At least the header and the focused row; the histogram keeps at least 3 rows.
+    let tableHeight = min(tableRows + 1, max(body.height - 4, 3))
     let histogram = Rect(x: body.x, y: body.y, width: body.width, height: body.height - tableHeight)
     paintHistogram(histogram)
     let separatorY = histogram.maxY

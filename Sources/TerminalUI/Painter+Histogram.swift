@@ -6,14 +6,19 @@ extension Painter {
   /// each selected format) or of the focused format's quantization error.
   mutating func paintHistogram(_ area: Rect) {
     guard let loaded = state.loaded, area.height >= 3, area.width >= 16 else { return }
-    let labelWidth = 6
+    // The left column holds the y labels and the codebook rows' format names.
+    let longestName = state.selectedFormats.map { state.displayName($0).count }.max() ?? 0
+    let labelWidth = min(max(6, longestName + 2), area.width / 5)
     let plotX = area.x + labelWidth
     let plotWidth = area.width - labelWidth - 1
     var codebookRows = state.histogramMode == .values ? state.selectedFormats.count : 0
     // Keep at least 3 plot rows: fewer codebook rows first, then none.
     if area.height - 1 - codebookRows < 3 { codebookRows = min(codebookRows, 1) }
     if area.height - 1 - codebookRows < 3 { codebookRows = 0 }
-    let plotHeight = area.height - 1 - codebookRows
+    // A caption row above the plot when there is room for it.
+    let captionRows = area.height - 1 - codebookRows >= 6 ? 1 : 0
+    let plotTop = area.y + captionRows
+    let plotHeight = area.height - 1 - codebookRows - captionRows
     guard plotHeight >= 1 else { return }
 
     var canvas = DotCanvas(columns: plotWidth, rows: plotHeight, isBraille: glyphs.isUnicode)
@@ -60,20 +65,20 @@ extension Painter {
       }
       canvas.curve(heights, style: curve.style, mark: curve.mark)
     }
-    canvas.draw(on: &screen, x: plotX, y: area.y, background: theme.base)
+    canvas.draw(on: &screen, x: plotX, y: plotTop, background: theme.base)
 
     // y labels: the peak count at the top, 0 at the bottom.
-    let topLabel = compact(state.logY ? pow10Fractional(peak) - 1 : peak)
-    screen.put(fit(topLabel, labelWidth - 1), x: area.x + 1, y: area.y, style: theme.mutedStyle)
-    screen.put("0", x: area.x + labelWidth - 2, y: area.y + plotHeight - 1, style: theme.mutedStyle)
-    // Caption (top right of the plot, where tails leave room).
+    let topLabel = countLabel(state.logY ? pow10Fractional(peak) - 1 : peak)
+    screen.put(fit(topLabel, labelWidth - 1), x: area.x + 1, y: plotTop, style: theme.mutedStyle)
+    screen.put("0", x: plotX - 2, y: plotTop + plotHeight - 1, style: theme.mutedStyle)
+    // Caption: its own row when there is room, else over the plot's top right (where tails leave room).
     var legend = caption + (state.logY ? ", log y" : ", linear y")
     if state.zoom > 0 { legend += ", zoom \(1 << state.zoom)x" }
     paintLegend(
       legend, curves: state.histogramMode == .values && state.fit != nil, x: plotX, width: plotWidth, y: area.y)
 
     // x axis labels.
-    let axisY = area.y + plotHeight
+    let axisY = plotTop + plotHeight
     let left = compact(histogram.low)
     let right = compact(histogram.high)
     screen.put(left, x: plotX, y: axisY, style: theme.mutedStyle)
@@ -116,12 +121,17 @@ extension Painter {
         screen.put(glyphs.ellipsis, x: x, y: y + row, style: theme.mutedStyle)
         continue
       }
+      guard let displayScale = result.displayScale else {
+        screen.put(
+          fit("codes shift with each group's zero point", width), x: x, y: y + row, style: theme.mutedStyle)
+        continue
+      }
       let total = max(result.codeUsage.reduce(0, +), 1)
       var best: [Int: Int] = [:]  // column -> heaviest usage landing there
       var clippedLeft = false
       var clippedRight = false
       for (index, value) in result.codebook.enumerated() {
-        let position = value * result.displayScale
+        let position = value * displayScale
         if position < low {
           clippedLeft = true
           continue
@@ -149,3 +159,10 @@ func pow2(_ exponent: Int) -> Double { Double(1 << max(exponent, 0)) }
 
 /// 10^x for the log-y label.
 func pow10Fractional(_ x: Double) -> Double { pow(10, x) }
+
+/// A count for the y axis: 964, 12.5k, 1.3M.
+func countLabel(_ count: Double) -> String {
+  let rounded = count.rounded()
+  if rounded < 1000 { return String(Int(max(rounded, 0))) }
+  return formatCount(Int(rounded))
+}

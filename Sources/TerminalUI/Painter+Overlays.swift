@@ -26,8 +26,7 @@ extension Painter {
     let lines = catalogue.enumerated().map { position, choice -> String in
       let mark = state.selectedFormats.contains(choice.id) ? glyphs.checked : glyphs.unchecked
       let number = position < 9 ? "\(position + 1)" : " "
-      let variant = choice.hasSupernormal ? " " + (state.supernormal[choice.id] ?? .none).shortName : ""
-      return "\(number) \(mark) \(state.displayName(choice.id))\(choice.hasSupernormal ? variant : "")"
+      return "\(number) \(mark) \(state.displayName(choice.id))"
     }
     let footer = "space toggle · s variant · enter done"
     let boxWidth = min(max((lines.map(\.count).max() ?? 20), footer.count) + 4, width - 2)

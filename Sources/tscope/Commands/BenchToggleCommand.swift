@@ -31,7 +31,11 @@ struct BenchToggleCommand: AsyncParsableCommand {
 
   func run() async throws {
     guard toggles > 0 else { throw UsageError("--toggles must be positive") }
-    let opened: Model = try model.map { try ModelLocator.open($0).model } ?? SyntheticModel.studentT()
+    let opened: Model =
+      try model.map { try ModelLocator.open($0).model }
+      ?? Model(
+        path: "synthetic",
+        tensors: [SyntheticTensor.studentT(rows: 4096, columns: 11008, kind: .f32)], metadata: [:])
     let entries = opened.tensors.enumerated().map { TensorEntry(index: $0.offset, info: $0.element) }
     let target: TensorEntry
     if let layer {

@@ -1,0 +1,64 @@
+import Testing
+
+@testable import Explorer
+
+struct KeySequenceTests {
+  @Test func parsesCharactersAndNamedKeys() throws {
+    #expect(
+      try Key.sequence("jjf<enter><up><esc> x")
+        == [.character("j"), .character("j"), .character("f"), .enter, .up, .escape, .space, .character("x")])
+    #expect(try Key.sequence("<space><tab><left><right><down>") == [.space, .tab, .left, .right, .down])
+  }
+
+  @Test func aLoneAngleBracketIsACharacter() throws {
+    #expect(try Key.sequence("<") == [.character("<")])
+    #expect(try Key.sequence("a<>") == [.character("a"), .character("<"), .character(">")])
+  }
+
+  @Test func anUnknownNamedKeyIsAnError() {
+    #expect(throws: KeySequenceError.self) { try Key.sequence("j<jump>") }
+  }
+}
+
+struct SettingsTests {
+  @Test func groupCyclesAsTheSpecSays() {
+    var group = GroupSetting.tensor
+    var seen: [String] = []
+    for _ in 0..<6 {
+      seen.append(group.description)
+      group = group.next
+    }
+    #expect(seen == ["tensor", "channel", "32", "64", "128", "256"])
+    #expect(group == .tensor)
+  }
+
+  /// SPEC §3 names e2m1-sr (8), e2m1-sp (5), apot4-sp (0.5) and e3m0+12 as supernormal variants.
+  @Test func supernormalVariantsFollowThePapersPlacement() {
+    #expect(FormatAdapter.supernormalID(base: "e2m1", variant: .superRange) == "e2m1-sr")
+    #expect(FormatAdapter.supernormalID(base: "e2m1", variant: .superPrecision) == "e2m1-sp")
+    #expect(FormatAdapter.supernormalID(base: "apot4", variant: .superPrecision) == "apot4-sp")
+    // E3M0 positives 0.25 … 8, 16: the widest gap is 8 → 16, its middle 12; one step past 16 is 24.
+    #expect(FormatAdapter.supernormalID(base: "e3m0", variant: .superPrecision) == "e3m0+12")
+    #expect(FormatAdapter.supernormalID(base: "e3m0", variant: .superRange) == "e3m0+24")
+    #expect(FormatAdapter.supernormalID(base: "e2m1", variant: .none) == "e2m1")
+  }
+
+  @Test func everyCatalogueFormatAndVariantIsKnownToTheKernel() throws {
+    for choice in FormatChoice.catalogue where choice.id != "sf4@fit" {
+      for variant in choice.hasSupernormal ? Supernormal.allCases : [.none] {
+        let id = choice.effectiveID(variant)
+        #expect((try? FormatAdapter.format(id, fittedNu: nil)) != nil, "\(id)")
+      }
+    }
+    #expect((try? FormatAdapter.format("sf4@fit", fittedNu: 4.5)) != nil)
+  }
+}
+
+struct LayerTreeTests {
+  @Test func groupsByNumberedBlock() {
+    #expect(LayerTree.groupName(of: "encoder.layer.3.attention.self.query.weight") == "encoder.layer.3")
+    #expect(LayerTree.groupName(of: "model.layers.12.mlp.up_proj.weight") == "model.layers.12")
+    #expect(LayerTree.groupName(of: "embeddings.word_embeddings.weight") == "embeddings")
+    #expect(LayerTree.groupName(of: "lm_head") == nil)
+  }
+}

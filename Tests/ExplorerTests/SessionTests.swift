@@ -1,0 +1,46 @@
+import Formats
+import Kernels
+import Testing
+
+@testable import Explorer
+
+/// The whole live path: update, the scheduler's tasks, results folded back in.
+struct SessionTests {
+  @Test func settlesWithEveryDefaultFormatComputedAndMatchingTheKernelDirectly() async throws {
+    let model = TestModels.small()
+    let session = Session(model: model, modelName: "memory")
+    session.send(.start)
+    await session.settle()
+    let state = session.state
+    #expect(state.tensorStatus == .ready)
+    #expect(state.fit != nil)
+    #expect(state.inFlight.isEmpty)
+    for id in state.selectedFormats {
+      let key = try #require(state.key(id))
+      guard case .done(let result)? = state.results[key] else {
+        Issue.record("no result for \(id)")
+        continue
+      }
+      #expect(!result.isEstimate)
+      if id == "int4" {
+        let direct = try Quantizer.measure(
+          model.tensor(at: 0), format: FormatSpec.parse("int4").resolved(), settings: QuantizationSettings())
+        #expect(result.sqnrDB == direct.sqnrDB)
+        #expect(result.codeUsage == direct.codeUsage)
+      }
+    }
+  }
+
+  @Test func aToggleRecomputesAndTheTableChanges() async throws {
+    let session = Session(model: TestModels.small(), modelName: "memory")
+    session.send(.start)
+    await session.settle()
+    let before = session.state.results[session.state.key("e2m1")!]
+    session.send(.key(.character("s")))
+    await session.settle()
+    let key = try #require(session.state.key("e2m1"))
+    #expect(key.format == "e2m1-sr")
+    let after = session.state.results[key]
+    #expect(after != nil && after != before)
+  }
+}

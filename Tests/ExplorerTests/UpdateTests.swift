@@ -1,0 +1,186 @@
+import Testing
+
+@testable import Explorer
+
+/// The pure transition: what each action does to the state and which effects it asks for.
+struct UpdateTests {
+  private func started() -> (State, [Effect]) {
+    let model = TestModels.small()
+    let entries = model.tensors.enumerated().map { TensorEntry(index: $0.offset, info: $0.element) }
+    return update(State(modelName: "memory", tensors: entries), .start)
+  }
+
+  private func loaded(_ state: State, generation: Int) throws -> State {
+    let model = TestModels.small()
+    let index = try #require(state.focusedTensor)
+    let tensor = try Analysis.load(model.tensor(at: index), entry: state.tensors[index]) { false }
+    return update(state, .loaded(generation: generation, tensor)).0
+  }
+
+  private func result(sqnr: Double, estimate: Bool = false) -> QuantResult {
+    let empty = Histogram(low: -1, high: 1, counts: [0])
+    return QuantResult(
+      mse: 1e-5, sqnrDB: sqnr, maxAbsError: 0.01, relL2: 0.1, codeUsage: [1, 2], codebook: [-1, 1],
+      displayScale: 1, errorHistogram: empty, dequantizedHistogram: empty, isEstimate: estimate, milliseconds: 3)
+  }
+
+  @Test func startFocusesTheFirstTensorAndLoadsIt() throws {
+    let (state, effects) = started()
+    #expect(state.focusedTensor == 0)
+    #expect(state.generation == 1)
+    #expect(state.tensorStatus == .loading)
+    #expect(effects.contains(.load(generation: 1, index: 0)))
+  }
+
+  @Test func loadingStartsTheFitAndOneKernelRunPerSelectedFormatThatNeedsNoFit() throws {
+    let (state, _) = started()
+    let model = TestModels.small()
+    let tensor = try Analysis.load(model.tensor(at: 0), entry: state.tensors[0]) { false }
+    let (next, effects) = update(state, .loaded(generation: 1, tensor))
+    #expect(next.tensorStatus == .ready)
+    let runs = effects.compactMap { effect -> String? in
+      if case .quantize(_, let key, _, _) = effect { return key.format }
+      return nil
+    }
+    // sf4@fit waits for the fit; the other default formats start at once.
+    #expect(Set(runs) == Set(["int4", "nf4", "e2m1"]))
+    #expect(effects.contains { if case .fit = $0 { return true } else { return false } })
+    #expect(next.inFlight.count == 3)
+  }
+
+  @Test func aResultFromAnOlderGenerationIsDropped() throws {
+    var (state, _) = started()
+    state = try loaded(state, generation: 1)
+    let key = try #require(state.key("int4"))
+    // Moving to the next tensor starts generation 2; generation 1's answer arrives late.
+    state = update(state, .key(.character("j"))).0
+    #expect(state.generation == 2)
+    let (after, effects) = update(state, .quantized(generation: 1, key, result(sqnr: 15)))
+    #expect(after.results[key] == nil)
+    #expect(effects.isEmpty)
+  }
+
+  @Test func movingToAnotherTensorCancelsTheOlderWork() throws {
+    var (state, _) = started()
+    state = try loaded(state, generation: 1)
+    let (next, effects) = update(state, .key(.down))
+    #expect(next.focusedTensor == 1)
+    #expect(effects.first == .cancelStale(generation: 2, keep: []))
+    #expect(effects.contains(.load(generation: 2, index: 1)))
+    #expect(next.inFlight.isEmpty)
+  }
+
+  @Test func aCachedResultIsShownWithoutRecomputing() throws {
+    var (state, _) = started()
+    state = try loaded(state, generation: 1)
+    let key = try #require(state.key("int4"))
+    state = update(state, .quantized(generation: 1, key, result(sqnr: 15))).0
+    #expect(!state.inFlight.contains(key))
+    // Toggle INT4 (key 1) off and on again: no new kernel run, the cached row is back.
+    state = update(state, .key(.character("1"))).0
+    #expect(!state.selectedFormats.contains("int4"))
+    let (again, effects) = update(state, .key(.character("1")))
+    #expect(again.selectedFormats.contains("int4"))
+    #expect(!effects.contains { if case .quantize(_, key, _, _) = $0 { return true } else { return false } })
+    #expect(again.results[key] == .done(result(sqnr: 15)))
+  }
+
+  @Test func theSupernormalKeyCyclesTheFocusedFormatAndCancelsTheStaleVariant() throws {
+    var (state, _) = started()
+    state = try loaded(state, generation: 1)
+    #expect(state.focusedFormat == "e2m1")
+    let (sr, effects) = update(state, .key(.character("s")))
+    #expect(sr.effectiveFormat("e2m1") == "e2m1-sr")
+    let plain = try #require(state.key("e2m1"))
+    #expect(!sr.inFlight.contains(plain))
+    #expect(
+      effects.contains { if case .cancelStale(_, let keep) = $0 { return !keep.contains(plain) } else { return false } }
+    )
+    #expect(
+      effects.contains {
+        if case .quantize(_, let key, _, _) = $0 { return key.format == "e2m1-sr" } else { return false }
+      })
+    let sp = update(sr, .key(.character("s"))).0
+    #expect(sp.effectiveFormat("e2m1") == "e2m1-sp")
+    #expect(update(sp, .key(.character("s"))).0.effectiveFormat("e2m1") == "e2m1")
+  }
+
+  @Test func anEstimateNeverReplacesAFullResult() throws {
+    var (state, _) = started()
+    state = try loaded(state, generation: 1)
+    let key = try #require(state.key("nf4"))
+    state = update(state, .quantized(generation: 1, key, result(sqnr: 18))).0
+    state = update(state, .quantized(generation: 1, key, result(sqnr: 17, estimate: true))).0
+    #expect(state.results[key] == .done(result(sqnr: 18)))
+    #expect(state.lastRecomputeMilliseconds == 3)
+  }
+
+  @Test func anInt64TensorIsNotAnalysedAndSaysWhy() throws {
+    var (state, _) = started()
+    let index = try #require(state.tensors.firstIndex { $0.name == "position_ids" })
+    state.filter = "position"
+    let (next, effects) = update(state, .key(.enter))
+    #expect(next.focusedTensor == index)
+    guard case .unanalysable(let reason) = next.tensorStatus else {
+      Issue.record("expected an unanalysable status")
+      return
+    }
+    #expect(reason.contains("I64"))
+    #expect(!effects.contains { if case .load = $0 { return true } else { return false } })
+  }
+
+  @Test func anAllNaNTensorLoadsButIsNotAnalysed() throws {
+    var (state, _) = started()
+    state.filter = "broken"
+    state = update(state, .key(.enter)).0
+    state = try loaded(state, generation: state.generation)
+    guard case .unanalysable(let reason) = state.tensorStatus else {
+      Issue.record("expected an unanalysable status")
+      return
+    }
+    #expect(reason.contains("NaN"))
+  }
+
+  @Test func viewKeysChangeOnlyTheView() throws {
+    var (state, _) = started()
+    state = try loaded(state, generation: 1)
+    let keys: [(Key, (State) -> Bool)] = [
+      (.character("y"), { !$0.logY }), (.character("z"), { $0.zoom == 1 }), (.character("n"), { !$0.showNormal }),
+      (.character("e"), { $0.histogramMode == .error }), (.character("c"), { $0.isCompareVisible }),
+      (.character("?"), { $0.isHelpVisible }), (.character("o"), { $0.sortKey == .size }),
+    ]
+    for (key, check) in keys {
+      let (next, effects) = update(state, .key(key))
+      #expect(check(next), "key \(key)")
+      #expect(effects.isEmpty, "key \(key)")
+    }
+  }
+
+  @Test func groupAndScalingChangeTheKeysAndStartNewRuns() throws {
+    var (state, _) = started()
+    state = try loaded(state, generation: 1)
+    let (grouped, effects) = update(state, .key(.character("g")))
+    #expect(grouped.group == .size(256))
+    #expect(
+      effects.contains {
+        if case .quantize(_, let key, _, _) = $0 { return key.group == .size(256) } else { return false }
+      })
+    let scaled = update(grouped, .key(.character("m"))).0
+    #expect(scaled.scale == .mse)
+    #expect(scaled.key("int4")?.scale == .mse)
+  }
+
+  @Test func theFilterNarrowsTheTreeAndFocusesTheFirstMatch() throws {
+    var (state, _) = started()
+    for key in try Key.sequence("/attn") { state = update(state, .key(key)).0 }
+    #expect(state.isEditingFilter)
+    let names = LayerTree.rows(state).compactMap { row -> String? in
+      if case .tensor(let index, _, _) = row { return state.tensors[index].name }
+      return nil
+    }
+    #expect(names == ["layers.0.attn.weight", "layers.1.attn.weight"])
+    #expect(state.focusedTensor == 1)
+    state = update(state, .key(.escape)).0
+    #expect(state.filter.isEmpty && !state.isEditingFilter)
+  }
+}
