@@ -1,9 +1,10 @@
+import TerminalUI
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import TerminalUI
 
 /// The presenter's terminal during a live demo: the alternate screen with the cursor hidden,
 /// restored on exit, Ctrl-C and SIGTERM.

@@ -12,7 +12,8 @@ final class ReportFileWriter {
   init(destination: ReportDestination) throws {
     self.destination = destination
     let url = URL(fileURLWithPath: destination.path)
-    temporaryPath = url.deletingLastPathComponent()
+    temporaryPath =
+      url.deletingLastPathComponent()
       .appendingPathComponent(".\(url.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)").path
     guard FileManager.default.createFile(atPath: temporaryPath, contents: nil),
       let handle = FileHandle(forWritingAtPath: temporaryPath)
