@@ -144,22 +144,6 @@ void tk_walk_groups(const tk_layout *layout, tk_visitor *visitor) {
   }
 }
 
-float tk_amax(const void *source, int32_t dtype, int64_t count, int64_t *nonfinite) {
-  float tile[TK_TILE];
-  float amax = 0;
-  for (int64_t piece = 0; piece < count; piece += TK_TILE) {
-    int64_t size = count - piece < TK_TILE ? count - piece : TK_TILE;
-    const float *x = (const float *)source + piece;
-    if (dtype != TK_F32) {
-      tk_decode(source, dtype, piece, size, tile);
-      x = tile;
-    }
-    float local = tk_amax_f32(x, size, nonfinite);
-    if (local > amax) amax = local;
-  }
-  return amax;
-}
-
 void tk_histogram(
   const void *source, int32_t dtype, int64_t count, double low, double high, int32_t bins, int64_t *counts) {
   if (bins < 1 || !(high > low)) return;
