@@ -1,7 +1,7 @@
 // Element decoding and the group walker shared by every kernel.
 #include "tk_internal.h"
 
-#if defined(__x86_64__) || defined(__i386__)
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(TK_PORTABLE_ONLY)
 #include <immintrin.h>
 #define TK_X86 1
 #endif
