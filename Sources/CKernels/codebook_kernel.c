@@ -7,7 +7,7 @@
 
 #include "tk_internal.h"
 
-#if defined(__x86_64__) || defined(__i386__)
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(TK_PORTABLE_ONLY)
 #include <immintrin.h>
 #define TK_X86 1
 #endif
@@ -337,8 +337,8 @@ static void search_span(tk_visitor *visitor, const float *x, int64_t count, int6
   search_state *state = (search_state *)visitor;
   for (int32_t r = 0; r < state->ratio_count; r++) {
     float scale = (state->amax * state->ratios[r]) / state->codebook->max_value;
-    int zero_group = !(scale > 0) || !(scale < INFINITY);
 #if TK_X86
+    int zero_group = !(scale > 0) || !(scale < INFINITY);
     if (state->vector_ok && !zero_group && !state->has_nonfinite) {
       state->sse[r] += search_span_avx2(state, x, count, scale);
       continue;

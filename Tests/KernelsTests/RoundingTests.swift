@@ -100,6 +100,23 @@ struct RoundingTests {
     #expect(f32.mse == bf16.mse && f32.codeUsage == bf16.codeUsage)
   }
 
+  @Test(arguments: [GroupSize.channel, .tensor, .elements(4100)])
+  func longBF16GroupsStreamLikeF32(group: GroupSize) throws {
+    // Rows of 5000 elements: longer than the kernel's 4096-float decoding tile.
+    let values: [Float] = (0..<10_000).map { (index: Int) -> Float in
+      Float(bitPattern: Float(cos(Double(index) * 0.01) * 0.03).bitPattern & 0xFFFF_0000)
+    }
+    let settings = QuantizationSettings(group: group)
+    let f32 = try Quantizer.measure(
+      TensorFixtures.f32(values, shape: [2, 5000]), format: format("sf4"), settings: settings)
+    let bf16 = try Quantizer.measure(
+      TensorFixtures.bf16(values, shape: [2, 5000]), format: format("sf4"), settings: settings)
+    // Sums may be added in another order (per tile instead of per row): equal to rounding.
+    #expect(abs(f32.mse - bf16.mse) <= 1e-12 * f32.mse)
+    #expect(f32.codeUsage == bf16.codeUsage)
+    #expect(f32.maxAbsError == bf16.maxAbsError)
+  }
+
   @Test func mseScalingNeverLosesToAbsmax() throws {
     let values: [Float] = (0..<512).map { (index: Int) -> Float in
       Float(tan(Double(index % 97) / 97 * 3 - 1.5) * 0.01)

@@ -19,6 +19,14 @@ struct RunControlTests {
     #expect(!full.isEstimate && full.count == 64 * 256)
   }
 
+  @Test func unanalysedDTypesReadAsEmpty() throws {
+    let storage = ByteStorage.owning([UInt8](repeating: 7, count: 64))
+    let info = TensorInfo(name: "ids", dtype: .i64, shape: [8], file: "memory")
+    let ids = Tensor(info: info, storage: storage, bytes: storage.bytes)
+    let metrics = try Quantizer.measure(ids, format: FormatSpec.parse("nf4").resolved())
+    #expect(metrics.finiteCount == 0 && metrics.count == 0 && metrics.codeUsage.allSatisfy { $0 == 0 })
+  }
+
   @Test func cancellationStopsTheRun() throws {
     let nf4 = try FormatSpec.parse("nf4").resolved()
     #expect(throws: QuantizationCancelled.self) {
