@@ -155,6 +155,31 @@ struct TensorFitTests {
     #expect(t.logLikelihood <= full.meanLogLikelihood + 1e-12)
   }
 
+  @Test func outliersTheSubsampleMissesStillGetTheFullDataOptimum() throws {
+    var generator = SeededGenerator(state: 8)
+    var values = (0..<300_000).map { _ in Float(generator.normal()) }
+    values += [3e38, -3e38, 1e30]
+    let report = try TensorFits.fit(makeTensor(values))
+    #expect(report.fitElements < values.count)
+    let full = try #require(StudentTFitter.fit(values.map(Double.init)))
+    let t = try #require(report.t)
+    #expect(t.logLikelihood >= full.meanLogLikelihood - 1e-4)
+    #expect(report.best == .t)
+  }
+
+  @Test func pointMassesMakeTheTFitDegenerateNotAbsurd() throws {
+    var generator = SeededGenerator(state: 21)
+    // A pruned weight matrix (60% exact zeros) and a ±1 tensor: the t likelihood is unbounded.
+    let pruned = (0..<50_000).map { index in index % 5 < 3 ? 0 : Float(0.02 * generator.studentT(nu: 4)) }
+    let signs = (0..<50_000).map { _ in Float(Bool.random(using: &generator) ? 1 : -1) }
+    for values in [pruned, signs] {
+      let report = try TensorFits.fit(makeTensor(values))
+      #expect(report.t == nil)
+      #expect(report.reason?.contains("degenerate") == true)
+      #expect(report.normal != nil && report.laplace != nil)
+    }
+  }
+
   @Test func cancellationStopsTheFit() {
     let values = [Float](repeating: 1, count: 300_000)
     #expect(throws: CancellationError.self) { try TensorFits.fit(makeTensor(values), isCancelled: { true }) }
