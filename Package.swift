@@ -69,6 +69,6 @@ let package = Package(
     .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
     .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Formats", "TensorIO"]),
     .testTarget(name: "ExplorerTests", dependencies: ["Explorer"]),
-    .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Explorer"]),
+    .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Explorer"], exclude: ["Golden"]),
   ]
 )
