@@ -7,7 +7,7 @@
 
 #include "tk_internal.h"
 
-#if defined(__x86_64__) || defined(__i386__)
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(TK_PORTABLE_ONLY)
 #include <immintrin.h>
 #define TK_X86 1
 #endif
@@ -99,19 +99,28 @@ __attribute__((target("avx2,fma"))) static inline int64_t hsum_epi32(__m256i v) 
 /// Rounds 8 finite floats: returns the codes, the dequantized values in `*rounded`.
 /// The code is the count of thresholds below y (branch-free); the value comes from two
 /// in-register table lookups (values 0-7 and 8-15), no gather.
-#define TK_ROUND8(y, codes, rounded, on_mask)                                         \
-  do {                                                                                \
-    codes = _mm256_setzero_si256();                                                   \
-    for (int j = 0; j < 15; j++) {                                                    \
-      __m256i mask = _mm256_castps_si256(_mm256_cmp_ps(y, thresholds[j], _CMP_GT_OQ)); \
-      codes = _mm256_sub_epi32(codes, mask);                                          \
-      on_mask;                                                                        \
-    }                                                                                 \
-    __m256 low_values = _mm256_permutevar8x32_ps(table_low, codes);                  \
-    __m256 high_values = _mm256_permutevar8x32_ps(table_high, codes);                \
-    __m256 upper = _mm256_castsi256_ps(_mm256_cmpgt_epi32(codes, seven));             \
-    rounded = _mm256_mul_ps(_mm256_blendv_ps(low_values, high_values, upper), scale);  \
+#define TK_ROUND8(y, codes, rounded, masks)                                             \
+  do {                                                                                  \
+    codes = _mm256_setzero_si256();                                                     \
+    for (int j = 0; j < 15; j++) {                                                      \
+      masks[j] = _mm256_castps_si256(_mm256_cmp_ps(y, thresholds[j], _CMP_GT_OQ));     \
+      codes = _mm256_sub_epi32(codes, masks[j]);                                        \
+    }                                                                                   \
+    __m256 low_values = _mm256_permutevar8x32_ps(table_low, codes);                    \
+    __m256 high_values = _mm256_permutevar8x32_ps(table_high, codes);                  \
+    __m256 upper = _mm256_castsi256_ps(_mm256_cmpgt_epi32(codes, seven));               \
+    rounded = _mm256_mul_ps(_mm256_blendv_ps(low_values, high_values, upper), scale);    \
   } while (0)
+
+/// Adds the paired 16-bit counts to `above` and clears them.
+__attribute__((target("avx2,fma"))) static void flush_pair_counts(__m256i *counts, int64_t *above) {
+  const __m256i low_half = _mm256_set1_epi32(0xffff);
+  for (int p = 0; p < 8; p++) {
+    above[p] += hsum_epi32(_mm256_and_si256(counts[p], low_half));
+    above[p + 8] += hsum_epi32(_mm256_srli_epi32(counts[p], 16));
+    counts[p] = _mm256_setzero_si256();
+  }
+}
 
 /// Rounds whole groups of finite-checked F32 rows, keeping every accumulator in registers across
 /// groups: `rows` rows of `row_length` floats at `x`, groups of `group` (the tail group is shorter).
@@ -128,9 +137,11 @@ __attribute__((target("avx2,fma"))) static void quantize_rows_avx2(
   __m256d sse0 = _mm256_setzero_pd(), sse1 = _mm256_setzero_pd();
   __m256d ssx0 = _mm256_setzero_pd(), ssx1 = _mm256_setzero_pd();
   __m256d max0 = _mm256_setzero_pd(), max1 = _mm256_setzero_pd();
-  __m256i counts[15];
-  for (int j = 0; j < 15; j++) counts[j] = _mm256_setzero_si256();
-  int64_t above[15] = {0};
+  // Per-threshold counts, two thresholds per register: j in the low 16 bits of each 32-bit
+  // lane, j + 8 in the high 16 bits (each field grows by at most 1 per vector).
+  __m256i counts[8];
+  for (int p = 0; p < 8; p++) counts[p] = _mm256_setzero_si256();
+  int64_t above[16] = {0};
   int64_t vectorized = 0, since_flush = 0;
   const float max_value = state->codebook->max_value;
   for (int64_t row = 0; row < rows; row++) {
@@ -147,12 +158,9 @@ __attribute__((target("avx2,fma"))) static void quantize_rows_avx2(
         quantize_span_scalar(state, g, count, g_out);
         continue;
       }
-      // int32 lane counts: flush well before 2^31 vectors.
-      if (since_flush + count > ((int64_t)1 << 30)) {
-        for (int j = 0; j < 15; j++) {
-          above[j] += hsum_epi32(counts[j]);
-          counts[j] = _mm256_setzero_si256();
-        }
+      // 16-bit fields: flush before any can pass 65535.
+      if (since_flush + count / 8 > 65000) {
+        flush_pair_counts(counts, above);
         since_flush = 0;
       }
       const __m256 scale = _mm256_set1_ps(state->scale);
@@ -160,9 +168,13 @@ __attribute__((target("avx2,fma"))) static void quantize_rows_avx2(
       for (; i + 8 <= count; i += 8) {
         __m256 value = _mm256_loadu_ps(g + i);
         __m256 y = _mm256_div_ps(value, scale);
-        __m256i codes;
+        __m256i codes, masks[16];
         __m256 rounded;
-        TK_ROUND8(y, codes, rounded, counts[j] = _mm256_sub_epi32(counts[j], mask));
+        TK_ROUND8(y, codes, rounded, masks);
+        masks[15] = _mm256_setzero_si256();
+        for (int p = 0; p < 8; p++) {
+          counts[p] = _mm256_sub_epi16(counts[p], _mm256_blend_epi16(masks[p], masks[p + 8], 0xAA));
+        }
         if (g_out) _mm256_storeu_ps(g_out + i, rounded);
         __m256d x0 = _mm256_cvtps_pd(_mm256_castps256_ps128(value));
         __m256d x1 = _mm256_cvtps_pd(_mm256_extractf128_ps(value, 1));
@@ -176,11 +188,11 @@ __attribute__((target("avx2,fma"))) static void quantize_rows_avx2(
         max1 = _mm256_max_pd(max1, _mm256_and_pd(e1, abs_mask));
       }
       vectorized += i;
-      since_flush += i;
+      since_flush += i / 8;
       quantize_span_scalar(state, g + i, count - i, g_out ? g_out + i : NULL);
     }
   }
-  for (int j = 0; j < 15; j++) above[j] += hsum_epi32(counts[j]);
+  flush_pair_counts(counts, above);
   // usage[k] = #(y > t[k-1]) - #(y > t[k]), with #(y > t[-1]) = all and #(y > t[n-1]) = 0.
   const int32_t n = state->codebook->count;
   int64_t previous = vectorized;
@@ -306,9 +318,9 @@ __attribute__((target("avx2,fma"))) static double search_span_avx2(
   for (; i + 8 <= count; i += 8) {
     __m256 value = _mm256_loadu_ps(x + i);
     __m256 y = _mm256_div_ps(value, scale);
-    __m256i codes;
+    __m256i codes, masks[15];
     __m256 rounded;
-    TK_ROUND8(y, codes, rounded, (void)0);
+    TK_ROUND8(y, codes, rounded, masks);
     __m256d e0 = _mm256_sub_pd(
       _mm256_cvtps_pd(_mm256_castps256_ps128(value)), _mm256_cvtps_pd(_mm256_castps256_ps128(rounded)));
     __m256d e1 = _mm256_sub_pd(
@@ -325,8 +337,8 @@ static void search_span(tk_visitor *visitor, const float *x, int64_t count, int6
   search_state *state = (search_state *)visitor;
   for (int32_t r = 0; r < state->ratio_count; r++) {
     float scale = (state->amax * state->ratios[r]) / state->codebook->max_value;
-    int zero_group = !(scale > 0) || !(scale < INFINITY);
 #if TK_X86
+    int zero_group = !(scale > 0) || !(scale < INFINITY);
     if (state->vector_ok && !zero_group && !state->has_nonfinite) {
       state->sse[r] += search_span_avx2(state, x, count, scale);
       continue;

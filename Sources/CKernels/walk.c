@@ -1,7 +1,7 @@
 // Element decoding and the group walker shared by every kernel.
 #include "tk_internal.h"
 
-#if defined(__x86_64__) || defined(__i386__)
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(TK_PORTABLE_ONLY)
 #include <immintrin.h>
 #define TK_X86 1
 #endif
@@ -142,22 +142,6 @@ void tk_walk_groups(const tk_layout *layout, tk_visitor *visitor) {
       }
     }
   }
-}
-
-float tk_amax(const void *source, int32_t dtype, int64_t count, int64_t *nonfinite) {
-  float tile[TK_TILE];
-  float amax = 0;
-  for (int64_t piece = 0; piece < count; piece += TK_TILE) {
-    int64_t size = count - piece < TK_TILE ? count - piece : TK_TILE;
-    const float *x = (const float *)source + piece;
-    if (dtype != TK_F32) {
-      tk_decode(source, dtype, piece, size, tile);
-      x = tile;
-    }
-    float local = tk_amax_f32(x, size, nonfinite);
-    if (local > amax) amax = local;
-  }
-  return amax;
 }
 
 void tk_histogram(

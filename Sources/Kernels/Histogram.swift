@@ -48,28 +48,25 @@ public struct Histogram: Sendable, Hashable {
     _ quantity: Quantity, of tensor: Tensor, format: QuantFormat, settings: QuantizationSettings,
     range: ClosedRange<Double>, bins: Int, isCancelled: @Sendable () -> Bool = { false }
   ) throws(QuantizationCancelled) -> Histogram {
-    let rounded = try Quantizer.dequantize(tensor, format: format, settings: settings, isCancelled: isCancelled)
     let bins = max(bins, 1)
-    var counts = [Int](repeating: 0, count: bins)
+    var all = settings
+    all.rows = .all
+    let plan = try KernelPlan(
+      source: RowSource(tensor: tensor, rows: .all), format: format, settings: all, isCancelled: isCancelled)
+    let lower = range.lowerBound
     let perUnit = Double(bins) / (range.upperBound - range.lowerBound)
-    let chunk = 1 << 16
-    var start = 0
-    var original = [Float](repeating: 0, count: min(chunk, tensor.count))
-    while start < tensor.count {
-      if isCancelled() { throw QuantizationCancelled() }
-      let end = min(tensor.count, start + chunk)
-      original.withUnsafeMutableBufferPointer { buffer in
-        tensor.decode(start..<end, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<(end - start)]))
-      }
-      for index in start..<end {
-        let x = Double(original[index - start])
-        guard x.isFinite else { continue }
+    let parts = try plan.mapRounded(clip: plan.bestClip(isCancelled: isCancelled), isCancelled: isCancelled) {
+      original, rounded in
+      var counts = [Int64](repeating: 0, count: bins)
+      for index in original.indices where original[index].isFinite {
+        let x = Double(original[index])
         let value = quantity == .dequantized ? Double(rounded[index]) : x - Double(rounded[index])
-        let position = (value - range.lowerBound) * perUnit
+        let position = (value - lower) * perUnit
         counts[position < 0 ? 0 : min(bins - 1, Int(position))] += 1
       }
-      start = end
+      return counts
     }
+    let counts = merge(parts, bins: bins)
     return Histogram(lower: range.lowerBound, upper: range.upperBound, counts: counts)
   }
 

@@ -95,13 +95,7 @@ struct KernelPlan: Sendable {
     clip: Float, output: UnsafeMutableBufferPointer<Float>?, isCancelled: @Sendable () -> Bool
   ) throws(QuantizationCancelled) -> KernelTotals {
     let codeCount = format.values.count
-    let blockKind: Int32? =
-      switch format {
-      case .codebook: nil
-      case .int4Asymmetric: Int32(TK_INT4_ASYM.rawValue)
-      case .mxfp4: Int32(TK_MXFP4.rawValue)
-      case .nvfp4: Int32(TK_NVFP4.rawValue)
-      }
+    let blockKind = blockKind
     let outputBase = output?.baseAddress.map { UnsafeMutablePointer<Float>($0) }
     let outputAddress = outputBase.map { Int(bitPattern: $0) }
     let parts = try source.map(isCancelled: isCancelled) { layout, firstElement in
@@ -115,12 +109,53 @@ struct KernelPlan: Sendable {
         codebook.withCodebook { prepared in
           tk_quantize_codebook(&layout, prepared, clip, &sums, &usage, target)
         }
-      } else if let blockKind {
+      } else {
         tk_quantize_block(&layout, blockKind, clip, fixedAmax, &sums, &usage, target)
       }
       return KernelTotals(sums: sums, usage: usage)
     }
     return KernelTotals(merging: parts, clip: clip)
+  }
+
+  /// Rounds piece by piece and hands `body` each piece's inputs (decoded to Float32) and x̂,
+  /// so callers can bin or compare without a whole-tensor copy. Results in piece order.
+  func mapRounded<T: Sendable>(
+    clip: Float, isCancelled: @Sendable () -> Bool,
+    _ body: @Sendable (_ original: UnsafeBufferPointer<Float>, _ rounded: UnsafeBufferPointer<Float>) -> T
+  ) throws(QuantizationCancelled) -> [T] {
+    let codeCount = format.values.count
+    let tensor = source.tensor
+    return try source.map(isCancelled: isCancelled) { layout, firstElement in
+      configure(&layout)
+      let count = Int(layout.rows * layout.row_length)
+      let original = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+      let rounded = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+      defer {
+        original.deallocate()
+        rounded.deallocate()
+      }
+      tensor.decode(firstElement..<(firstElement + count), into: original)
+      var sums = tk_sums()
+      var usage = [Int64](repeating: 0, count: codeCount)
+      // `rounded` holds exactly the piece's elements, which the C kernel indexes from 0.
+      if let codebook {
+        codebook.withCodebook { prepared in
+          tk_quantize_codebook(&layout, prepared, clip, &sums, &usage, rounded.baseAddress)
+        }
+      } else {
+        tk_quantize_block(&layout, blockKind, clip, fixedAmax, &sums, &usage, rounded.baseAddress)
+      }
+      return body(UnsafeBufferPointer(original), UnsafeBufferPointer(rounded))
+    }
+  }
+
+  /// The C id of a non-codebook format.
+  private var blockKind: Int32 {
+    switch format {
+    case .codebook, .int4Asymmetric: Int32(TK_INT4_ASYM.rawValue)
+    case .mxfp4: Int32(TK_MXFP4.rawValue)
+    case .nvfp4: Int32(TK_NVFP4.rawValue)
+    }
   }
 
   private func configure(_ layout: inout tk_layout) {

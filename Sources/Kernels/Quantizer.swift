@@ -8,8 +8,9 @@ import TensorIO
 /// elements), and throws `QuantizationCancelled` once it returns true: the TUI cancels a stale
 /// computation this way. Work runs on all cores; each call blocks its caller until done.
 public enum Quantizer {
-  /// Metrics for `format` on `tensor`. The tensor's dtype must be analysable
-  /// (`DType.isAnalysable`); F32/F16/BF16 are read in place, others decoded piece by piece.
+  /// Metrics for `format` on `tensor`. F32/F16/BF16 are read in place, other analysable dtypes
+  /// decoded piece by piece; a dtype that is not analysable (`DType.isAnalysable`) reads as
+  /// no elements (finiteCount 0).
   public static func measure(
     _ tensor: Tensor, format: QuantFormat, settings: QuantizationSettings = QuantizationSettings(),
     isCancelled: @Sendable () -> Bool = { false }

@@ -25,7 +25,8 @@ struct RowSource: @unchecked Sendable {
     self.tensor = tensor
     let length = max(tensor.info.rowLength, 1)
     self.rowLength = length
-    self.rowCount = tensor.count == 0 ? 0 : tensor.count / length
+    // A dtype tscope does not analyse (I64, U8, BOOL, unknown) has no rows to read.
+    self.rowCount = tensor.count == 0 || !tensor.info.dtype.isAnalysable ? 0 : tensor.count / length
     let rowsPerPiece = max(1, Self.piece / length)
     var pieces: [Range<Int>] = []
     var sampled = false

@@ -68,10 +68,6 @@ void tk_quantize_block(
   const tk_layout *layout, int32_t format, float clip, float tensor_amax, tk_sums *sums, int64_t *usage,
   float *dequantized);
 
-/// Largest finite |x| over `count` elements of `source` (0 when none); adds the count of
-/// non-finite elements to `*nonfinite`.
-float tk_amax(const void *source, int32_t dtype, int64_t count, int64_t *nonfinite);
-
 /// Smallest and largest finite element of `count` elements (both 0 when none).
 void tk_min_max(const void *source, int32_t dtype, int64_t count, float *minimum, float *maximum);
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Formats
 import Foundation
 import Kernels
+import Stats
 import TensorIO
 
 /// `tscope quant MODEL --layer REGEX --format ID...`: error metrics per tensor × format (SPEC §2, §4).
@@ -61,10 +62,12 @@ struct QuantCommand: AsyncParsableCommand {
         skipped.append("\(tensor.info.name) (\(tensor.info.dtype))")
         continue
       }
+      let needsNu = specs.contains { if case .studentFloatAtFittedNu = $0.kind { true } else { false } }
+      let fittedNu = needsNu ? try TensorFits.fit(tensor).fit(.t)?.nu : nil
       for spec in specs {
         let format: QuantFormat
         do {
-          format = try Quantizer.resolve(spec, for: tensor, fittedNu: nil, settings: settings)
+          format = try Quantizer.resolve(spec, for: tensor, fittedNu: fittedNu, settings: settings)
         } catch let error as FormatError {
           throw UsageError(error.description)
         }
