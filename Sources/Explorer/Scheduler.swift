@@ -51,7 +51,7 @@ public final class Scheduler: Sendable {
       let tensor = reference.tensor
       track(generation: generation) {
         do throws(AnalysisError) {
-          let fit = try FitAdapter.fit(tensor.sample) { Task.isCancelled }
+          let fit = try FitAdapter.fit(tensor.tensor) { Task.isCancelled }
           return .fitted(generation: generation, tensor: tensor.entry.name, fit)
         } catch {
           switch error {
@@ -97,13 +97,13 @@ public final class Scheduler: Sendable {
         if Task.isCancelled { return }
         let entry = TensorEntry(index: index, info: model.tensors[index])
         let values = Analysis.rowSample(model.tensor(at: index), rowLength: entry.rowLength, limit: Self.surveySample)
-        let fit = try? FitAdapter.fit(values) { Task.isCancelled }
+        let sample = Analysis.f32Tensor(values, name: entry.name, rowLength: entry.rowLength)
+        let fit = try? FitAdapter.fit(sample) { Task.isCancelled }
         var sqnr: Double?
         var key: QuantKey?
         // A tensor without finite values has no fit and no meaningful error: it sorts last.
         if let format = request.format, fit != nil {
           key = QuantKey(tensor: entry.name, format: format, group: request.group, scale: request.scale)
-          let sample = Analysis.f32Tensor(values, name: entry.name, rowLength: entry.rowLength)
           sqnr =
             try? KernelAdapter.measure(
               sample, format: format, fittedNu: fit?.nu, group: request.group, scale: request.scale

@@ -1,6 +1,7 @@
-/// The exact median and Σ|x − median| of a large tensor from `FirstPass` and `SecondPass`
-/// histograms: the first finds the 16-bit buckets of the two middle ranks, the second the exact
-/// keys inside them; per-bin sums give the sum of everything below the median without sorting.
+/// The exact median and mean absolute deviation of a large tensor from `FirstPass` and
+/// `SecondPass`: the first finds the 16-bit buckets of the two middle ranks, the second counts the
+/// exact keys inside them (each low-bits bin is one exact value) and sums |x − pivot| for a pivot
+/// inside those buckets, which the median then corrects without another pass.
 struct MedianFromHistograms {
   let first: FirstPass
 
@@ -26,39 +27,43 @@ struct MedianFromHistograms {
     return a == b ? [a] : [a, b]
   }
 
-  /// The value at `rank`, and the sum of all values of lower rank.
-  private func resolve(rank: Int, second: SecondPass) -> (value: Double, sumBelow: Double) {
+  /// The smallest value of the lowest target bucket: the second pass's pivot.
+  var pivot: Double { Double(OrderKey.value(of: UInt32(targetBuckets[0]) << 16)) }
+
+  /// The value at `rank` (which lies in one of the second pass's buckets).
+  private func value(atRank rank: Int, second: SecondPass) -> Double {
     let (bucket, before) = bucket(ofRank: rank)
     let slot = second.buckets.firstIndex(of: bucket) ?? 0
-    var sumBelow = 0.0
-    for lower in 0..<bucket { sumBelow += first.bucketSums[lower] }
     var inside = before
     for low in 0..<OrderKey.bucketCount {
-      let count = second.lowCounts[slot][low]
-      if inside + count > rank {
-        let value = Double(OrderKey.value(of: UInt32(bucket) << 16 | UInt32(low)))
-        return (value, sumBelow + Double(rank - inside) * value)
-      }
-      inside += count
-      sumBelow += second.lowSums[slot][low]
+      inside += second.lowCounts[slot][low]
+      if inside > rank { return Double(OrderKey.value(of: UInt32(bucket) << 16 | UInt32(low))) }
     }
-    return (.nan, .nan)
+    return .nan
   }
 
   /// The median (mean of the two middle values) and the mean absolute deviation around it.
+  ///
+  /// With T the target buckets and p the pivot (both m and p lie in T's value range): for x below
+  /// T, |x − m| = |x − p| + (m − p); above T, |x − m| = |x − p| − (m − p); inside T, the exact
+  /// values are known from the bins.
   func medianAndMeanAbsoluteDeviation(second: SecondPass) -> (median: Double, meanAbsoluteDeviation: Double) {
-    let n = first.finiteCount
     let (lowRank, highRank) = middleRanks
-    let lower = resolve(rank: lowRank, second: second)
-    let upper = resolve(rank: highRank, second: second)
-    let median = 0.5 * (lower.value + upper.value)
-    // Σ|x − m| = (m·k − Σ lowest k) + (Σ the rest − m·(n − k)), with k = lowRank + 1.
-    let lowestCount = lowRank + 1
-    let lowestSum = lower.sumBelow + lower.value
-    var total = 0.0
-    for bucket in 0..<OrderKey.bucketCount { total += first.bucketSums[bucket] }
-    let deviation =
-      (median * Double(lowestCount) - lowestSum) + (total - lowestSum - median * Double(n - lowestCount))
-    return (median, max(deviation, 0) / Double(n))
+    let median = 0.5 * (value(atRank: lowRank, second: second) + value(atRank: highRank, second: second))
+    let pivot = second.pivot
+    var total = second.absoluteDeviations
+    var inside = 0
+    for (slot, bucket) in second.buckets.enumerated() {
+      for low in 0..<OrderKey.bucketCount where second.lowCounts[slot][low] > 0 {
+        let count = second.lowCounts[slot][low]
+        let x = Double(OrderKey.value(of: UInt32(bucket) << 16 | UInt32(low)))
+        total += Double(count) * (abs(x - median) - abs(x - pivot))
+        inside += count
+      }
+    }
+    let below = (0..<second.buckets[0]).reduce(0) { $0 + first.bucketCounts[$1] }
+    let above = first.finiteCount - below - inside
+    total += (median - pivot) * Double(below - above)
+    return (median, max(total, 0) / Double(first.finiteCount))
   }
 }

@@ -14,7 +14,7 @@ struct StudentTNewton {
     let nu = parameters.nu
     let sigma = parameters.scale
     let a = nu + 1
-    let meanLog = terms.logTerms.value / n
+    let meanLog = terms.sumLog / n
     let meanQ = terms.sumQ / n
     let meanQSquared = terms.sumQSquared / n
     let meanZQ = terms.sumZQ / n

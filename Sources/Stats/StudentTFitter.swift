@@ -21,10 +21,7 @@ public enum StudentTFitter {
   /// The sums of `StudentTTerms` for `sample` at `parameters`.
   static func terms(_ sample: [Double], at parameters: StudentTParameters, derivatives: Bool = true) -> StudentTTerms {
     var terms = StudentTTerms()
-    terms.count = sample.count
-    for (index, x) in sample.enumerated() {
-      parameters.accumulate(x, lane: index & 3, into: &terms, derivatives: derivatives)
-    }
+    sample.withUnsafeBufferPointer { parameters.accumulate($0, into: &terms, derivatives: derivatives) }
     return terms
   }
 

@@ -1,51 +1,12 @@
 import RealModule
 
-/// Σ ln(1 + z²/ν) over many elements without one `log` per element.
-///
-/// The factors 1 + z²/ν are multiplied into four running products (four, so consecutive
-/// multiplies do not wait on each other) whose binary exponents are moved into an integer
-/// whenever a product grows large; one `log` per product at the end gives the sum. Factors too
-/// large to multiply safely (z²/ν > 1e30, wild outliers) take the `log` path. Each multiply
-/// rounds by at most 2⁻⁵³ relative, so after n factors the sum is off by at most n·1.1e-16.
-struct LogProductSum: Sendable {
-  private var products: SIMD4<Double> = .one
-  private var exponents: SIMD4<Int> = .zero
-  private var directLogs = 0.0
-
-  @inline(__always)
-  mutating func multiply(_ factor: Double, lane: Int) {
-    if factor < 1e30 {
-      products[lane] *= factor
-      if products[lane] > 1e250 {
-        exponents[lane] += Int(products[lane].exponent)
-        products[lane] = products[lane].significand
-      }
-    } else {
-      directLogs += Double.log(factor)
-    }
-  }
-
-  mutating func add(_ other: LogProductSum) {
-    for lane in 0..<4 {
-      multiply(other.products[lane], lane: lane)
-      exponents[lane] += other.exponents[lane]
-    }
-    directLogs += other.directLogs
-  }
-
-  var value: Double {
-    var sum = directLogs
-    for lane in 0..<4 { sum += Double.log(products[lane]) + Double(exponents[lane]) * 0.693_147_180_559_945_309_42 }
-    return sum
-  }
-}
-
 /// The sums over elements that give Student's t mean log-likelihood, its gradient and its Hessian
 /// at given (ν, loc, scale). With z = (x − loc)/scale and q = ν/(ν + z²):
 /// Σ ln(1 + z²/ν), Σq, Σq², Σzq, Σzq² and the count.
 struct StudentTTerms: Sendable {
   var count = 0
-  var logTerms = LogProductSum()
+  /// Σ ln(1 + z²/ν).
+  var sumLog = 0.0
   var sumQ = 0.0
   var sumQSquared = 0.0
   var sumZQ = 0.0
@@ -53,7 +14,7 @@ struct StudentTTerms: Sendable {
 
   mutating func add(_ other: StudentTTerms) {
     count += other.count
-    logTerms.add(other.logTerms)
+    sumLog += other.sumLog
     sumQ += other.sumQ
     sumQSquared += other.sumQSquared
     sumZQ += other.sumZQ
@@ -73,25 +34,87 @@ public struct StudentTParameters: Sendable, Hashable {
     self.scale = scale
   }
 
-  /// Adds one element's terms; `lane` spreads the log products over independent multiplies.
-  @inline(__always)
-  func accumulate(_ x: Double, lane: Int, into terms: inout StudentTTerms, derivatives: Bool) {
-    let z = (x - loc) / scale
-    let zSquared = z * z
-    terms.logTerms.multiply(1 + zSquared / nu, lane: lane)
-    if derivatives {
-      let q = nu / (nu + zSquared)
-      terms.sumQ += q
-      terms.sumQSquared += q * q
-      terms.sumZQ += z * q
-      terms.sumZQSquared += z * q * q
+  /// Adds the terms of every value in `values` (all finite), with or without the derivative sums.
+  ///
+  /// Σ ln(1 + z²/ν) is taken without one `log` per element: the factors 1 + z²/ν go into four
+  /// running products (four, so consecutive multiplies do not wait on each other) whose binary
+  /// exponents move into an integer after every 8 groups of four. A factor is at most 1e30 (else
+  /// the whole call is redone with one `log` per element, which only wild outliers trigger), so
+  /// 8 factors cannot overflow a product that starts below 2. Each multiply rounds by at most
+  /// 2⁻⁵³ relative, so after n factors the sum is off by at most n·1.1e-16.
+  func accumulate(_ values: UnsafeBufferPointer<Double>, into terms: inout StudentTTerms, derivatives: Bool) {
+    let inverseScale = 1 / scale
+    let inverseNu = 1 / nu
+    let limit = SIMD4<Double>(repeating: 1e30)
+    var products = SIMD4<Double>(repeating: 1)
+    var exponents = 0
+    var overflow = SIMD4<Double>.zero
+    var sumQ = SIMD4<Double>.zero
+    var sumQSquared = SIMD4<Double>.zero
+    var sumZQ = SIMD4<Double>.zero
+    var sumZQSquared = SIMD4<Double>.zero
+    let groups = values.count / 4
+    var group = 0
+    while group < groups {
+      let blockEnd = min(group + 8, groups)
+      while group < blockEnd {
+        let base = group * 4
+        // base + 3 < 4·groups ≤ values.count: in bounds.
+        let x = SIMD4(values[base], values[base + 1], values[base + 2], values[base + 3])
+        let z = (x - loc) * inverseScale
+        let factor = 1 + z * z * inverseNu
+        let clamped = pointwiseMin(factor, limit)
+        overflow += factor - clamped
+        products *= clamped
+        if derivatives {
+          let q = 1 / factor
+          let zq = z * q
+          sumQ += q
+          sumQSquared += q * q
+          sumZQ += zq
+          sumZQSquared += zq * q
+        }
+        group += 1
+      }
+      for lane in 0..<4 {
+        exponents += Int(products[lane].exponent)
+        products[lane] = products[lane].significand
+      }
     }
+    var logSum = Double(exponents) * 0.693_147_180_559_945_309_42
+    for lane in 0..<4 { logSum += Double.log(products[lane]) }
+    if overflow.sum() != 0 {
+      // Rare: some factor above 1e30. Recompute the groups' log sum one log at a time.
+      logSum = 0
+      for index in 0..<(groups * 4) {
+        let z = (values[index] - loc) * inverseScale
+        logSum += Double.log(onePlus: z * z * inverseNu)
+      }
+    }
+    for index in (groups * 4)..<values.count {
+      let z = (values[index] - loc) * inverseScale
+      let factor = 1 + z * z * inverseNu
+      logSum += Double.log(onePlus: z * z * inverseNu)
+      if derivatives {
+        let q = 1 / factor
+        sumQ[0] += q
+        sumQSquared[0] += q * q
+        sumZQ[0] += z * q
+        sumZQSquared[0] += z * q * q
+      }
+    }
+    terms.count += values.count
+    terms.sumLog += logSum
+    terms.sumQ += sumQ.sum()
+    terms.sumQSquared += sumQSquared.sum()
+    terms.sumZQ += sumZQ.sum()
+    terms.sumZQSquared += sumZQSquared.sum()
   }
 
   /// The mean log-likelihood per element from `terms` gathered at these parameters.
   func meanLogLikelihood(_ terms: StudentTTerms) -> Double {
     guard terms.count > 0 else { return .nan }
-    let meanLog = terms.logTerms.value / Double(terms.count)
+    let meanLog = terms.sumLog / Double(terms.count)
     return StudentT.logNormalizer(nu: nu) - Double.log(scale) - 0.5 * (nu + 1) * meanLog
   }
 }

@@ -145,6 +145,16 @@ struct TensorFitTests {
     #expect(isClose(t.logLikelihood, direct, tolerance: 1e-9))
   }
 
+  @Test func subsampleOptimumAloneIsWithinTheAllowedLoss() throws {
+    var generator = SeededGenerator(state: 123)
+    let values = (0..<600_000).map { _ in Float(0.05 * generator.studentT(nu: 3)) }
+    let report = try TensorFits.fitStreaming(makeTensor(values), isCancelled: { false }, polishLimit: 0)
+    let full = try #require(StudentTFitter.fit(values.map(Double.init)))
+    let t = try #require(report.t)
+    #expect(t.logLikelihood >= full.meanLogLikelihood - 1e-4)
+    #expect(t.logLikelihood <= full.meanLogLikelihood + 1e-12)
+  }
+
   @Test func cancellationStopsTheFit() {
     let values = [Float](repeating: 1, count: 300_000)
     #expect(throws: CancellationError.self) { try TensorFits.fit(makeTensor(values), isCancelled: { true }) }

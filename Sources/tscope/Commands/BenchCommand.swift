@@ -6,6 +6,6 @@ struct BenchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Time the kernel, the fit, or toggle-to-table on one tensor.",
-    subcommands: [BenchKernelCommand.self, BenchToggleCommand.self]
+    subcommands: [BenchKernelCommand.self, BenchFitCommand.self, BenchToggleCommand.self]
   )
 }
