@@ -55,6 +55,7 @@ public func update(_ state: State, _ action: Action) -> (State, [Effect]) {
       QuantKey(tensor: name, format: survey.format ?? "", group: survey.group, scale: survey.scale))
     if let nu { next.surveyedNu[name] = nu }
     if let key, let sqnr { next.surveyedSQNR[key] = sqnr }
+    anchorCursor(&next)
   case .surveyFinished(let generation):
     if generation == next.survey?.generation { next.survey = nil }
   }
