@@ -57,6 +57,10 @@ struct BenchToggleCommand: AsyncParsableCommand {
     let clock = ContinuousClock()
     // Focus the tensor with the filter (the same keys a user would press), then let it load and fit.
     for key in [Key.character("/")] + target.name.map(Key.character) + [.enter] { session.send(.key(key)) }
+    // The filter matches substrings: step down to the exact tensor if another matched first.
+    for _ in 0..<entries.count where session.state.focusedTensor != target.index {
+      session.send(.key(.down))
+    }
     await waitUntilSettled(session)
     guard session.state.focusedTensor == target.index else { throw WorkFailure("could not focus \(target.name)") }
 
