@@ -7,12 +7,17 @@ public struct TensorInfo: Hashable, Sendable {
   public let shape: [Int]
   /// The file holding the tensor's data, relative to the model (a shard's file name).
   public let file: String
+  /// The shape as the file's own tools print it: `shape` for safetensors and NumPy, and for
+  /// GGUF llama.cpp's order, fastest dimension first (`[ne0, ne1]` = `shape` reversed).
+  public let displayShape: [Int]
 
-  public init(name: String, dtype: DType, shape: [Int], file: String) {
+  /// `displayShape` defaults to `shape`; GGUF passes its ne order.
+  public init(name: String, dtype: DType, shape: [Int], file: String, displayShape: [Int]? = nil) {
     self.name = name
     self.dtype = dtype
     self.shape = shape
     self.file = file
+    self.displayShape = displayShape ?? shape
   }
 
   /// Number of elements (1 for a scalar). Shapes are validated against overflow on load.
