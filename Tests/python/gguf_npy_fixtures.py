@@ -167,6 +167,13 @@ def write_numpy(fx: Fixtures, rng):
             fx.expect(file, name, dtype, array.shape, array.astype(np.float32).ravel(order="C"))
 
 
+def write_fuzz_seeds(out: pathlib.Path, rng):
+    """A small valid safetensors file, written by the safetensors package, for the fuzz loop."""
+    from safetensors.numpy import save_file
+    save_file({"embed.weight": t_data(rng, (4, 8)), "norm.weight": t_data(rng, (8,)).astype(np.float16)},
+              str(out / "seed.safetensors"), metadata={"format": "np"})
+
+
 def write_all(out: pathlib.Path):
     rng = np.random.default_rng(20240607)
     fx = Fixtures(out)
@@ -175,6 +182,7 @@ def write_all(out: pathlib.Path):
     write_as_version_2(out / "model.gguf", out / "model_v2.gguf")
     fx.entries += [dict(entry, file="model_v2.gguf") for entry in fx.entries if entry["file"] == "model.gguf"]
     write_numpy(fx, rng)
+    write_fuzz_seeds(out, rng)
     fx.write_manifest()
 
 
