@@ -1,9 +1,55 @@
 import ArgumentParser
+import Foundation
+import TensorIO
 
+/// `tscope layers MODEL [--json]`: every tensor with its dtype, shape, element count and file (SPEC §2).
 struct LayersCommand: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "layers", abstract: "(not implemented yet)")
+  static let configuration = CommandConfiguration(
+    commandName: "layers",
+    abstract: "List every tensor: name, dtype, shape, element count, file.",
+    discussion: """
+      MODEL is a .safetensors file, a folder or *.index.json of sharded safetensors, a .gguf, a .npy or a .npz.
+      The table groups numbered blocks (model.layers.3, encoder.layer.0, …) in natural order and ends with
+      totals per dtype. --json prints one array in the file's order: \
+      {"name","dtype","shape","count","file"} per tensor.
+      """)
+
+  @Argument(help: "The model: .safetensors, a shard folder or *.index.json, .gguf, .npy or .npz.")
+  var model: String
+
+  @Flag(help: "Print a JSON array instead of the table.")
+  var json = false
 
   func run() async throws {
-    throw WorkFailure("layers is not implemented yet")
+    let opened = try Model.open(model)
+    if json {
+      Console.writeOutput(jsonText(opened) + "\n")
+    } else {
+      let onTerminal = Console.isTerminal(1)
+      let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+      let table = LayerTable(bold: onTerminal && !noColor, times: Self.localeIsUTF8 ? "×" : "x")
+      Console.writeOutput(table.render(opened, displayName: model))
+    }
+  }
+
+  /// One object per tensor, in the model's order, fields as SPEC §2 lists them.
+  private func jsonText(_ model: Model) -> String {
+    JSONText.array(
+      model.tensors.map { info in
+        JSONText.object([
+          ("name", JSONText.string(info.name)),
+          ("dtype", JSONText.string(info.dtype.description)),
+          ("shape", JSONText.array(info.shape.map(String.init))),
+          ("count", String(info.count)),
+          ("file", JSONText.string(info.file)),
+        ])
+      })
+  }
+
+  /// Whether the locale (LC_ALL, then LC_CTYPE, then LANG) asks for UTF-8.
+  private static var localeIsUTF8: Bool {
+    let environment = ProcessInfo.processInfo.environment
+    let locale = ["LC_ALL", "LC_CTYPE", "LANG"].lazy.compactMap { environment[$0] }.first { !$0.isEmpty } ?? ""
+    return locale.uppercased().contains("UTF-8") || locale.uppercased().contains("UTF8")
   }
 }

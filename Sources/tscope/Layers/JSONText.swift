@@ -1,0 +1,29 @@
+/// Minimal JSON text for command output: fields stay in the order SPEC §2 lists them
+/// (Foundation's JSONEncoder does not keep declaration order on Linux).
+enum JSONText {
+  /// A JSON string literal, escaping quotes, backslashes and control characters (RFC 8259 §7).
+  static func string(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      case _ where scalar.value < 0x20:
+        let hex = String(scalar.value, radix: 16)
+        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out + "\""
+  }
+
+  /// An object from already-encoded member values, in the given order.
+  static func object(_ members: [(String, String)]) -> String {
+    "{" + members.map { string($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+  }
+
+  static func array(_ elements: [String]) -> String { "[" + elements.joined(separator: ",") + "]" }
+}

@@ -1,0 +1,98 @@
+import TensorIO
+
+/// The human view of `tscope layers`: one aligned row per tensor, grouped by numbered block,
+/// then totals per dtype. Plain text; `bold` adds SGR bold to headings (only on a terminal).
+struct LayerTable {
+  var bold = false
+  /// The dimension separator: `×` in a UTF-8 locale, `x` otherwise.
+  var times = "×"
+
+  func render(_ model: Model, displayName: String) -> String {
+    let rows = model.tensors.indices.map { position in
+      let tensor = model.tensor(at: position)
+      return Row(info: tensor.info, bytes: tensor.bytes.count)
+    }
+    .sorted { LayerGrouping.naturallyOrdered($0.info.name, $1.info.name) }
+    let files = Set(rows.map(\.info.file))
+    let showFile = files.count > 1
+
+    var lines: [[String]] = [["name", "dtype", "shape", "params"] + (showFile ? ["file"] : [])]
+    var headingLines = Set([0])
+    var currentGroup: String?
+    for row in rows {
+      let group = LayerGrouping.group(of: row.info.name)
+      if let group, group != currentGroup {
+        let members = rows.filter { LayerGrouping.group(of: $0.info.name) == group }
+        headingLines.insert(lines.count)
+        lines.append([group, "", "", NumberText.grouped(members.reduce(0) { $0 + $1.info.count })])
+      }
+      currentGroup = group
+      let label = group.map { "  " + row.info.name.dropFirst($0.count + 1) } ?? row.info.name
+      var cells = [label, row.dtypeText, shapeText(row.info.shape), NumberText.grouped(row.info.count)]
+      if showFile { cells.append(row.info.file) }
+      lines.append(cells)
+    }
+
+    let totalParameters = rows.reduce(0) { $0 + $1.info.count }
+    let totalBytes = rows.reduce(0) { $0 + $1.bytes }
+    var out =
+      "\(displayName): \(NumberText.grouped(rows.count)) tensors, \(NumberText.grouped(totalParameters)) parameters, "
+      + "\(NumberText.bytes(totalBytes)) in \(files.count) file\(files.count == 1 ? "" : "s")\n\n"
+    out += alignedText(lines, rightAligned: [3], headings: headingLines)
+    out += "\n" + dtypeSummary(rows, totalParameters: totalParameters, totalBytes: totalBytes)
+    if rows.contains(where: { !$0.info.dtype.isAnalysable }) {
+      out += "\n* listed only: tscope does not analyse integer, boolean or unsupported dtypes\n"
+    }
+    return out
+  }
+
+  private struct Row {
+    let info: TensorInfo
+    let bytes: Int
+    var dtypeText: String { info.dtype.description + (info.dtype.isAnalysable ? "" : "*") }
+  }
+
+  private func shapeText(_ shape: [Int]) -> String {
+    shape.isEmpty ? "scalar" : shape.map(String.init).joined(separator: times)
+  }
+
+  private func dtypeSummary(_ rows: [Row], totalParameters: Int, totalBytes: Int) -> String {
+    var order: [String] = []
+    var totals: [String: (tensors: Int, parameters: Int, bytes: Int)] = [:]
+    for row in rows {
+      let key = row.dtypeText
+      if totals[key] == nil { order.append(key) }
+      let sum = totals[key, default: (0, 0, 0)]
+      totals[key] = (sum.tensors + 1, sum.parameters + row.info.count, sum.bytes + row.bytes)
+    }
+    var lines = [["dtype", "tensors", "params", "bytes"]]
+    for key in order.sorted(by: { totals[$0]!.bytes > totals[$1]!.bytes }) {
+      let sum = totals[key]!
+      lines.append([
+        key, NumberText.grouped(sum.tensors), NumberText.grouped(sum.parameters), NumberText.bytes(sum.bytes),
+      ])
+    }
+    lines.append([
+      "total", NumberText.grouped(rows.count), NumberText.grouped(totalParameters), NumberText.bytes(totalBytes),
+    ])
+    return alignedText(lines, rightAligned: [1, 2, 3], headings: [0, lines.count - 1])
+  }
+
+  /// Pads each column to its widest cell; trailing spaces are trimmed.
+  private func alignedText(_ lines: [[String]], rightAligned: Set<Int>, headings: Set<Int>) -> String {
+    let columns = lines.map(\.count).max() ?? 0
+    let widths = (0..<columns).map { column in lines.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+    var out = ""
+    for (number, cells) in lines.enumerated() {
+      var line = ""
+      for (column, cell) in cells.enumerated() {
+        let padding = String(repeating: " ", count: widths[column] - cell.count)
+        if column > 0 { line += "  " }
+        line += rightAligned.contains(column) ? padding + cell : cell + padding
+      }
+      while line.last == " " { line.removeLast() }
+      out += (bold && headings.contains(number) ? "\u{1B}[1m" + line + "\u{1B}[0m" : line) + "\n"
+    }
+    return out
+  }
+}
