@@ -174,23 +174,7 @@ enum GGMLBlockDecoder {
 
   @inline(__always)
   private static func half(_ block: UnsafeRawBufferPointer, _ offset: Int) -> Float {
-    floatFromHalf(UInt16(littleEndian: block.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
-  }
-
-  /// IEEE binary16 → binary32, exactly (NaN payloads kept, as numpy's conversion does).
-  /// Written out rather than using `Float16`, which macOS on x86 lacks.
-  static func floatFromHalf(_ bits: UInt16) -> Float {
-    let sign: UInt32 = UInt32(bits & 0x8000) << 16
-    let exponent = UInt32(bits >> 10) & 0x1F
-    let mantissa = UInt32(bits & 0x03FF)
-    if exponent == 0 {
-      // Zero or subnormal: mantissa · 2^-24, exact in Float32.
-      let magnitude = Float(mantissa) * 0x1p-24
-      return sign == 0 ? magnitude : -magnitude
-    }
-    if exponent == 0x1F {
-      return Float(bitPattern: sign | 0x7F80_0000 | mantissa << 13)
-    }
-    return Float(bitPattern: sign | (exponent + 112) << 23 | mantissa << 13)
+    let bits = UInt16(littleEndian: block.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+    return Float(bitPattern: FloatBits.float32Bits(fromHalf: bits))
   }
 }

@@ -49,7 +49,7 @@ add("st-header-not-object.safetensors", safetensors("[1, 2, 3]"))
 add("st-offsets-past-end.safetensors", safetensors({"a": st_tensor(offsets=(0, 16))}, bytes(8)))
 add("st-overlapping.safetensors", safetensors(
     {"a": st_tensor(offsets=(0, 16)), "b": st_tensor(offsets=(8, 24))}, bytes(24)))
-add("st-unknown-dtype.safetensors", safetensors({"a": st_tensor(dtype="F4", offsets=(0, 2))}, bytes(2)))
+add("st-unknown-dtype.safetensors", safetensors({"a": st_tensor(dtype="Q9_Z", offsets=(0, 2))}, bytes(2)))
 add("st-shape-overflow.safetensors", safetensors(
     {"a": st_tensor(shape=(1 << 40, 1 << 40, 1 << 40), offsets=(0, 16))}, bytes(16)))
 add("st-size-mismatch.safetensors", safetensors({"a": st_tensor(shape=(3, 3), offsets=(0, 16))}, bytes(16)))
