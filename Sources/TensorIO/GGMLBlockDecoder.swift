@@ -59,45 +59,55 @@ enum GGMLBlockDecoder {
     for index in 0..<32 { out[index] = Float(Int8(bitPattern: block[2 + index])) * d }
   }
 
-  /// The 4-bit value of element `index` (0..<32) of a block whose nibbles start at `offset`:
-  /// low nibbles hold elements 0–15, high nibbles 16–31.
-  @inline(__always)
-  private static func nibble(_ block: UnsafeRawBufferPointer, _ offset: Int, _ index: Int) -> UInt8 {
-    let byte = block[offset + index % 16]
-    return index < 16 ? byte & 0x0F : byte >> 4
-  }
-
-  /// Q4_0: f16 d, 16 bytes of nibbles; x = d·(q − 8).
+  /// Q4_0: f16 d, 16 bytes of nibbles (low nibbles hold elements 0–15, high 16–31); x = d·(q − 8).
   static func decodeQ4_0(_ block: UnsafeRawBufferPointer, _ out: UnsafeMutableBufferPointer<Float>) {
     let d = half(block, 0)
-    for index in 0..<32 { out[index] = d * Float(Int(nibble(block, 2, index)) - 8) }
+    for index in 0..<16 {
+      let byte = block[2 + index]
+      out[index] = d * Float(Int(byte & 0x0F) - 8)
+      out[index + 16] = d * Float(Int(byte >> 4) - 8)
+    }
   }
 
   /// Q4_1: f16 d, f16 m, 16 bytes of nibbles; x = d·q + m.
   static func decodeQ4_1(_ block: UnsafeRawBufferPointer, _ out: UnsafeMutableBufferPointer<Float>) {
     let d = half(block, 0)
     let m = half(block, 2)
-    for index in 0..<32 { out[index] = d * Float(nibble(block, 4, index)) + m }
-  }
-
-  /// Q5_0: f16 d, u32 high bits, 16 bytes of nibbles; x = d·(q − 16).
-  static func decodeQ5_0(_ block: UnsafeRawBufferPointer, _ out: UnsafeMutableBufferPointer<Float>) {
-    let d = half(block, 0)
-    let high = UInt32(littleEndian: block.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
-    for index in 0..<32 {
-      let q = Int(nibble(block, 6, index)) | Int((high >> UInt32(index)) & 1) << 4
-      out[index] = d * Float(q - 16)
+    for index in 0..<16 {
+      let byte = block[4 + index]
+      out[index] = d * Float(byte & 0x0F) + m
+      out[index + 16] = d * Float(byte >> 4) + m
     }
   }
 
-  /// Q5_1: f16 d, f16 m, u32 high bits, 16 bytes of nibbles; x = d·q + m.
+  /// The two 5-bit values at `index` and `index + 16`: nibbles from `byte`, fifth bits from `high`.
+  @inline(__always)
+  private static func fiveBitPair(_ byte: UInt8, _ high: UInt32, _ index: Int) -> (Int, Int) {
+    let low = Int(byte & 0x0F) | Int((high >> UInt32(index)) & 1) << 4
+    let upper = Int(byte >> 4) | Int((high >> UInt32(index + 16)) & 1) << 4
+    return (low, upper)
+  }
+
+  /// Q5_0: f16 d, u32 of fifth bits, 16 bytes of nibbles; x = d·(q − 16).
+  static func decodeQ5_0(_ block: UnsafeRawBufferPointer, _ out: UnsafeMutableBufferPointer<Float>) {
+    let d = half(block, 0)
+    let high = UInt32(littleEndian: block.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
+    for index in 0..<16 {
+      let (low, upper) = fiveBitPair(block[6 + index], high, index)
+      out[index] = d * Float(low - 16)
+      out[index + 16] = d * Float(upper - 16)
+    }
+  }
+
+  /// Q5_1: f16 d, f16 m, u32 of fifth bits, 16 bytes of nibbles; x = d·q + m.
   static func decodeQ5_1(_ block: UnsafeRawBufferPointer, _ out: UnsafeMutableBufferPointer<Float>) {
     let d = half(block, 0)
     let m = half(block, 2)
     let high = UInt32(littleEndian: block.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-    for index in 0..<32 {
-      let q = Int(nibble(block, 8, index)) | Int((high >> UInt32(index)) & 1) << 4
-      out[index] = d * Float(q) + m
+    for index in 0..<16 {
+      let (low, upper) = fiveBitPair(block[8 + index], high, index)
+      out[index] = d * Float(low) + m
+      out[index + 16] = d * Float(upper) + m
     }
   }
 
@@ -154,19 +164,29 @@ enum GGMLBlockDecoder {
   }
 
   /// Q6_K: 128 bytes of low nibbles, 64 bytes of 2-bit highs, 16 int8 scales, f16 d.
-  /// Element e = 128·h + r: low nibble of ql[64·h + r % 64] (high nibble when r ≥ 64), high bits
-  /// 2·(r / 32) of qh[32·h + r % 32]; x = (d·scale[e / 16])·(q − 32).
+  /// Each half h of 128 elements uses ql[64h ..< 64h+64] and qh[32h ..< 32h+32]: element
+  /// 128h + 32k + j (k = 0…3, j < 32) takes the low (k < 2) or high nibble of ql[64h + 32(k % 2) + j]
+  /// and bits 2k…2k+1 of qh[32h + j]; x = (d·scale[e / 16])·(q − 32).
   static func decodeQ6K(_ block: UnsafeRawBufferPointer, _ out: UnsafeMutableBufferPointer<Float>) {
     let d = half(block, 208)
-    for element in 0..<256 {
-      let half128 = element / 128
-      let rest = element % 128
-      let lowByte = block[half128 * 64 + rest % 64]
-      let low = rest < 64 ? lowByte & 0x0F : lowByte >> 4
-      let high = (block[128 + half128 * 32 + rest % 32] >> UInt8(2 * (rest / 32))) & 0x03
-      let q = Int(low | high << 4) - 32
-      let scale = Float(Int8(bitPattern: block[192 + element / 16]))
-      out[element] = (d * scale) * Float(q)
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { scales in
+      for group in 0..<16 { scales[group] = d * Float(Int8(bitPattern: block[192 + group])) }
+      for h in 0..<2 {
+        for j in 0..<32 {
+          let first = block[h * 64 + j]
+          let second = block[h * 64 + 32 + j]
+          let high = block[128 + h * 32 + j]
+          let base = h * 128 + j
+          let q0 = (first & 0x0F) | (high & 0x03) << 4
+          let q1 = (second & 0x0F) | ((high >> 2) & 0x03) << 4
+          let q2 = (first >> 4) | ((high >> 4) & 0x03) << 4
+          let q3 = (second >> 4) | ((high >> 6) & 0x03) << 4
+          out[base] = scales[base / 16] * Float(Int(q0) - 32)
+          out[base + 32] = scales[(base + 32) / 16] * Float(Int(q1) - 32)
+          out[base + 64] = scales[(base + 64) / 16] * Float(Int(q2) - 32)
+          out[base + 96] = scales[(base + 96) / 16] * Float(Int(q3) - 32)
+        }
+      }
     }
   }
 

@@ -67,9 +67,9 @@ enum GGUFReader {
     var seen: Set<String> = []
     for index in 0..<count {
       let key = try GGUFMetadataValue.readString(&reader, for: "metadata key \(index)")
-      guard seen.insert(key).inserted else { throw reader.failure("duplicate metadata key \"\(key)\"") }
-      let type = try GGUFMetadataValue.readType(&reader, for: "metadata \"\(key)\"")
-      let text = try GGUFMetadataValue.read(type, &reader, for: "metadata \"\(key)\"")
+      guard seen.insert(key).inserted else { throw reader.failure("duplicate metadata key \(MessageText.quoted(key))") }
+      let type = try GGUFMetadataValue.readType(&reader, for: "metadata \(MessageText.quoted(key))")
+      let text = try GGUFMetadataValue.read(type, &reader, for: "metadata \(MessageText.quoted(key))")
       entries.append(MetadataEntry(key: key, type: type, text: text))
     }
     return entries
@@ -106,20 +106,23 @@ enum GGUFReader {
     var names: Set<String> = []
     for index in 0..<count {
       let name = try GGUFMetadataValue.readString(&reader, for: "tensor \(index) name")
-      guard names.insert(name).inserted else { throw reader.failure("duplicate tensor name \"\(name)\"") }
-      let dimensionCount = try reader.read(UInt32.self, for: "tensor \"\(name)\" dimension count")
+      guard names.insert(name).inserted else {
+        throw reader.failure("duplicate tensor name \(MessageText.quoted(name))")
+      }
+      let dimensionCount = try reader.read(UInt32.self, for: "tensor \(MessageText.quoted(name)) dimension count")
       guard dimensionCount <= maximumDimensions else {
-        throw reader.failure("tensor \"\(name)\" has \(dimensionCount) dimensions (at most \(maximumDimensions))")
+        throw reader.failure(
+          "tensor \(MessageText.quoted(name)) has \(dimensionCount) dimensions (at most \(maximumDimensions))")
       }
       var dimensions: [Int] = []
       for axis in 0..<Int(dimensionCount) {
-        dimensions.append(try reader.readLength(for: "tensor \"\(name)\" ne[\(axis)]"))
+        dimensions.append(try reader.readLength(for: "tensor \(MessageText.quoted(name)) ne[\(axis)]"))
       }
-      let typeID = try reader.read(UInt32.self, for: "tensor \"\(name)\" type")
+      let typeID = try reader.read(UInt32.self, for: "tensor \(MessageText.quoted(name)) type")
       guard let type = GGMLType.withID(typeID) else {
-        throw reader.failure("tensor \"\(name)\" has unknown GGML type id \(typeID)")
+        throw reader.failure("tensor \(MessageText.quoted(name)) has unknown GGML type id \(typeID)")
       }
-      let offset = try reader.readLength(for: "tensor \"\(name)\" offset")
+      let offset = try reader.readLength(for: "tensor \(MessageText.quoted(name)) offset")
       tensors.append(DeclaredTensor(name: name, dimensions: dimensions, type: type, offset: offset))
     }
     return tensors
@@ -138,13 +141,14 @@ enum GGUFReader {
       let byteCount = try byteCount(of: tensor, reader: reader)
       guard tensor.offset % alignment == 0 else {
         throw reader.failure(
-          "tensor \"\(name)\" offset \(tensor.offset) is not a multiple of the alignment \(alignment)")
+          "tensor \(MessageText.quoted(name)) offset \(tensor.offset) is not a multiple of the alignment \(alignment)")
       }
       let (start, startOverflow) = dataStart.addingReportingOverflow(tensor.offset)
       let (end, endOverflow) = start.addingReportingOverflow(byteCount)
       guard !startOverflow, !endOverflow, end <= fileSize else {
         throw reader.failure(
-          "tensor \"\(name)\" data (\(byteCount) bytes at data offset \(tensor.offset)) runs past the end of the file")
+          "tensor \(MessageText.quoted(name)) data (\(byteCount) bytes at data offset \(tensor.offset)) runs past the end of the file"
+        )
       }
       ranges.append((start..<end, name))
       let shape = Array(tensor.dimensions.reversed())
@@ -156,7 +160,7 @@ enum GGUFReader {
     }
     ranges.sort { $0.range.lowerBound < $1.range.lowerBound }
     for (previous, next) in zip(ranges, ranges.dropFirst()) where next.range.lowerBound < previous.range.upperBound {
-      throw reader.failure("tensors \"\(previous.name)\" and \"\(next.name)\" overlap")
+      throw reader.failure("tensors \(MessageText.quoted(previous.name)) and \(MessageText.quoted(next.name)) overlap")
     }
     return tensors
   }
@@ -167,17 +171,19 @@ enum GGUFReader {
     let rowLength = tensor.dimensions.first ?? 1
     guard rowLength % type.blockElements == 0 else {
       throw reader.failure(
-        "tensor \"\(tensor.name)\" row length \(rowLength) is not a multiple of the \(type.name) block size "
+        "tensor \(MessageText.quoted(tensor.name)) row length \(rowLength) is not a multiple of the \(type.name) block size "
           + "\(type.blockElements)")
     }
     var elements = 1
     for dimension in tensor.dimensions {
       let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
-      guard !overflow else { throw reader.failure("tensor \"\(tensor.name)\" shape \(tensor.dimensions) overflows") }
+      guard !overflow else {
+        throw reader.failure("tensor \(MessageText.quoted(tensor.name)) shape \(tensor.dimensions) overflows")
+      }
       elements = product
     }
     let (bytes, overflow) = (elements / type.blockElements).multipliedReportingOverflow(by: type.blockBytes)
-    guard !overflow else { throw reader.failure("tensor \"\(tensor.name)\" byte size overflows") }
+    guard !overflow else { throw reader.failure("tensor \(MessageText.quoted(tensor.name)) byte size overflows") }
     return bytes
   }
 

@@ -95,7 +95,7 @@ private struct DictLiteralParser {
     while !accept("}") {
       let key = try parseString()
       try expect(":")
-      guard result[key] == nil else { throw failure("duplicate key '\(key)'") }
+      guard result[key] == nil else { throw failure("duplicate key \(MessageText.quoted(key))") }
       result[key] = try parseValue()
       if !accept(",") {
         try expect("}")

@@ -19,19 +19,23 @@ enum NpzMember {
         bytes.append(contentsOf: chunk)
       }
     } catch is MemberTooLarge {
-      throw TensorFileError(file: file, problem: "member \(entry.path) inflates past its declared size \(declared)")
+      throw TensorFileError(
+        file: file, problem: "member \(MessageText.quoted(entry.path)) inflates past its declared size \(declared)")
     } catch Archive.ArchiveError.invalidCompressionMethod {
       throw TensorFileError(
-        file: file, problem: "member \(entry.path) uses a compression method other than stored or deflated")
+        file: file,
+        problem: "member \(MessageText.quoted(entry.path)) uses a compression method other than stored or deflated")
     } catch {
-      throw TensorFileError(file: file, problem: "cannot read member \(entry.path): \(error)")
+      throw TensorFileError(file: file, problem: "cannot read member \(MessageText.quoted(entry.path)): \(error)")
     }
     guard UInt64(bytes.count) == declared else {
       throw TensorFileError(
-        file: file, problem: "member \(entry.path) holds \(bytes.count) bytes, its header says \(declared)")
+        file: file,
+        problem: "member \(MessageText.quoted(entry.path)) holds \(bytes.count) bytes, its header says \(declared)")
     }
     guard checksum == entry.checksum else {
-      throw TensorFileError(file: file, problem: "member \(entry.path) fails its CRC-32 check (corrupted archive)")
+      throw TensorFileError(
+        file: file, problem: "member \(MessageText.quoted(entry.path)) fails its CRC-32 check (corrupted archive)")
     }
     return bytes
   }

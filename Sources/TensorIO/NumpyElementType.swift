@@ -12,7 +12,7 @@ struct NumpyElementType: Equatable {
   init(descr: String, file: String) throws(TensorFileError) {
     let characters = Array(descr.utf8)
     func unsupported() -> TensorFileError {
-      TensorFileError(file: file, problem: "unsupported .npy dtype '\(descr)'")
+      TensorFileError(file: file, problem: "unsupported .npy dtype \(MessageText.quoted(descr))")
     }
     guard characters.count >= 3, let order = characters.first, "<>|=".utf8.contains(order),
       let size = Int(String(decoding: characters.dropFirst(2), as: UTF8.self)), size > 0, size <= 64

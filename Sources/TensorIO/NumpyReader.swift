@@ -30,7 +30,9 @@ enum NumpyReader {
       let name = memberName.lowercased().hasSuffix(".npy") ? String(memberName.dropLast(4)) : memberName
       let member = try NpzMember.read(entry, from: archive, file: path)
       let storage = ByteStorage.owning(member)
-      tensors.append(try tensor(named: name, in: storage, file: "\(path) member \(memberName)", fileName: fileName))
+      tensors.append(
+        try tensor(
+          named: name, in: storage, file: "\(path) member \(MessageText.quoted(memberName))", fileName: fileName))
     }
     return Model(path: path, tensors: tensors, metadata: [:])
   }
@@ -53,7 +55,8 @@ enum NumpyReader {
     guard byteCount <= available else {
       throw TensorFileError(
         file: file,
-        problem: "truncated: shape \(header.shape) of \(header.descr) needs \(byteCount) data bytes, "
+        problem:
+          "truncated: shape \(header.shape) of \(MessageText.escaped(header.descr)) needs \(byteCount) data bytes, "
           + "the file holds \(available)")
     }
     let info = TensorInfo(name: name, dtype: element.dtype, shape: header.shape, file: fileName)

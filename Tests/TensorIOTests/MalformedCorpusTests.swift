@@ -21,7 +21,7 @@ import Testing
       Issue.record("\(path) opened (\(decoded) elements decoded) but is malformed")
     } catch {
       #expect(error.description.contains(path))
-      #expect(!error.description.contains("\n"))
+      #expect(error.description.allSatisfy { !$0.isNewline })
     }
   }
 }
