@@ -109,11 +109,25 @@ enum GGUFMetadataValue {
       throw reader.failure("\(what) claims \(count) \(elementType.name) elements, more than the file holds")
     }
     var shown: [String] = []
-    for index in 0..<count {
+    for index in 0..<min(count, shownArrayItems) {
       let text = try read(elementType, &reader, for: "\(what)[\(index)]", depth: depth)
-      if index < shownArrayItems {
-        shown.append(elementType == .string ? quoted(text) : text)
+      shown.append(elementType == .string ? quoted(text) : text)
+    }
+    // The rest is only stepped over: fixed-size values in one move, strings by their lengths.
+    let rest = count - shown.count
+    switch elementType {
+    case .string:
+      for index in shown.count..<count {
+        let length = try reader.readLength(for: "\(what)[\(index)] length")
+        try reader.skip(length, for: "\(what)[\(index)]")
       }
+    case .array:
+      for index in shown.count..<count {
+        _ = try read(elementType, &reader, for: "\(what)[\(index)]", depth: depth)
+      }
+    default:
+      // No overflow: rest <= count <= remaining / minimumBytes, and minimumBytes is the size.
+      try reader.skip(rest * elementType.minimumBytes, for: "\(what) elements")
     }
     if count <= shownArrayItems { return "[" + shown.joined(separator: ", ") + "]" }
     return "[\(count) \(elementType.name)s: " + shown.joined(separator: ", ") + ", …]"
