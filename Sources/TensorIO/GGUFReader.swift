@@ -174,13 +174,8 @@ enum GGUFReader {
         "tensor \(MessageText.quoted(tensor.name)) row length \(rowLength) is not a multiple of the \(type.name) block size "
           + "\(type.blockElements)")
     }
-    var elements = 1
-    for dimension in tensor.dimensions {
-      let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
-      guard !overflow else {
-        throw reader.failure("tensor \(MessageText.quoted(tensor.name)) shape \(tensor.dimensions) overflows")
-      }
-      elements = product
+    guard let elements = ShapeArithmetic.elementCount(tensor.dimensions) else {
+      throw reader.failure("tensor \(MessageText.quoted(tensor.name)) shape \(tensor.dimensions) overflows")
     }
     let (bytes, overflow) = (elements / type.blockElements).multipliedReportingOverflow(by: type.blockBytes)
     guard !overflow else { throw reader.failure("tensor \(MessageText.quoted(tensor.name)) byte size overflows") }

@@ -43,11 +43,8 @@ enum NumpyReader {
   {
     let header = try NpyHeader.parse(storage.bytes, file: file)
     let element = try NumpyElementType(descr: header.descr, file: file)
-    var count = 1
-    for dimension in header.shape {
-      let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
-      guard !overflow else { throw TensorFileError(file: file, problem: "shape \(header.shape) overflows") }
-      count = product
+    guard let count = ShapeArithmetic.elementCount(header.shape) else {
+      throw TensorFileError(file: file, problem: "shape \(header.shape) overflows")
     }
     let (byteCount, overflow) = count.multipliedReportingOverflow(by: element.itemSize)
     guard !overflow else { throw TensorFileError(file: file, problem: "data size of shape \(header.shape) overflows") }

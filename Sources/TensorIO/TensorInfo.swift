@@ -21,7 +21,9 @@ public struct TensorInfo: Hashable, Sendable {
   }
 
   /// Number of elements (1 for a scalar). Shapes are validated against overflow on load.
-  public var count: Int { shape.reduce(1, *) }
+  /// A zero dimension makes the count 0 before anything is multiplied, so a shape like
+  /// `[2^40, 2^40, 0]` (empty, and accepted) cannot overflow here.
+  public var count: Int { shape.contains(0) ? 0 : shape.reduce(1, *) }
 
   /// Length of a row: the last dimension (a 1-D tensor is one row; a scalar is one element).
   public var rowLength: Int { shape.last ?? 1 }
