@@ -33,14 +33,6 @@ struct BoundedByteReader {
     offset += count
   }
 
-  /// Moves to `position` (e.g. past alignment padding), which must lie inside the buffer.
-  mutating func seek(to position: Int, for what: @autoclosure () -> String) throws(TensorFileError) {
-    guard position >= 0, position <= bytes.count else {
-      throw failure("\(what()) at offset \(position) lies past the end of the file (\(bytes.count) bytes)")
-    }
-    offset = position
-  }
-
   mutating func read<T: FixedWidthInteger>(_: T.Type, for what: @autoclosure () -> String) throws(TensorFileError) -> T
   {
     try require(MemoryLayout<T>.size, for: what())

@@ -13,7 +13,7 @@ enum GGUFReader {
 
   static func open(_ path: String) throws(TensorFileError) -> Model {
     let storage = try ByteStorage.mapping(path: path, displayName: path)
-    return try parse(storage, path: path, fileName: lastPathComponent(path))
+    return try parse(storage, path: path, fileName: PathComponents.fileName(of: path))
   }
 
   /// Parses a whole GGUF image held by `storage`; errors name `path`.
@@ -40,7 +40,6 @@ enum GGUFReader {
     let (padded, overflow) = reader.offset.addingReportingOverflow(alignment - 1)
     guard !overflow else { throw reader.failure("data section offset overflows") }
     let dataStart = padded / alignment * alignment
-    try reader.seek(to: min(dataStart, storage.bytes.count), for: "data section")
 
     let tensors = try place(
       declared, dataStart: dataStart, alignment: alignment, storage: storage, reader: reader, fileName: fileName)
@@ -180,9 +179,5 @@ enum GGUFReader {
     let (bytes, overflow) = (elements / type.blockElements).multipliedReportingOverflow(by: type.blockBytes)
     guard !overflow else { throw reader.failure("tensor \(MessageText.quoted(tensor.name)) byte size overflows") }
     return bytes
-  }
-
-  static func lastPathComponent(_ path: String) -> String {
-    path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
   }
 }

@@ -10,14 +10,14 @@ import ZIPFoundation
 enum NumpyReader {
   static func openNpy(_ path: String) throws(TensorFileError) -> Model {
     let storage = try ByteStorage.mapping(path: path, displayName: path)
-    let fileName = GGUFReader.lastPathComponent(path)
+    let fileName = PathComponents.fileName(of: path)
     let name = fileName.lowercased().hasSuffix(".npy") ? String(fileName.dropLast(4)) : fileName
     let tensor = try tensor(named: name, in: storage, file: path, fileName: fileName)
     return Model(path: path, tensors: [tensor], metadata: [:])
   }
 
   static func openNpz(_ path: String) throws(TensorFileError) -> Model {
-    let fileName = GGUFReader.lastPathComponent(path)
+    let fileName = PathComponents.fileName(of: path)
     let archive: Archive
     do {
       archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
