@@ -21,7 +21,8 @@ public final class ByteStorage: @unchecked Sendable {
   /// Maps `path` read-only (PROT_READ, MAP_PRIVATE). The file is never written.
   /// `displayName` is the name used in error messages.
   public static func mapping(path: String, displayName: String) throws(TensorFileError) -> ByteStorage {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    // O_NONBLOCK: opening a FIFO named like a model must not wait for a writer (fstat then rejects it).
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else {
       throw TensorFileError(file: displayName, problem: "cannot open: \(String(cString: strerror(errno)))")
     }

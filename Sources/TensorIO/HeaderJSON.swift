@@ -195,25 +195,19 @@ struct JSONParser {
   /// Parses a string; the caller has validated the whole input as UTF-8, so raw runs are copied as they are.
   private mutating func parseString() throws(JSONSyntaxError) -> String {
     position += 1  // opening quote
-    var scalars = String.UnicodeScalarView()
+    var result = ""
     var runStart = position
-    func flushRun(_ end: Int) {
-      if end > runStart {
-        let run = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[runStart..<end]), as: UTF8.self)
-        scalars.append(contentsOf: run.unicodeScalars)
-      }
-    }
     while true {
       guard let byte = current else { throw error("unterminated string") }
       switch byte {
       case UInt8(ascii: "\""):
-        flushRun(position)
+        result += text(runStart..<position)
         position += 1
-        return String(scalars)
+        return result
       case UInt8(ascii: "\\"):
-        flushRun(position)
+        result += text(runStart..<position)
         position += 1
-        scalars.append(try parseEscape())
+        result.unicodeScalars.append(try parseEscape())
         runStart = position
       case 0..<0x20:
         throw error("control character in a string")
@@ -221,6 +215,10 @@ struct JSONParser {
         position += 1
       }
     }
+  }
+
+  private func text(_ range: Range<Int>) -> String {
+    String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
   }
 
   private mutating func parseEscape() throws(JSONSyntaxError) -> Unicode.Scalar {
@@ -271,5 +269,25 @@ struct JSONParser {
       position += 1
     }
     return value
+  }
+}
+
+extension JSONParser {
+  /// Whether `bytes` are well-formed UTF-8 (the standard library's decoder, available on every
+  /// platform the package supports, unlike `String(validating:as:)`).
+  static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    // Headers are nearly always ASCII: check that first with a loop the compiler vectorizes.
+    var highBits: UInt8 = 0
+    for byte in bytes { highBits |= byte }
+    if highBits < 0x80 { return true }
+    var decoder = UTF8()
+    var iterator = bytes.makeIterator()
+    while true {
+      switch decoder.decode(&iterator) {
+      case .scalarValue: continue
+      case .emptyInput: return true
+      case .error: return false
+      }
+    }
   }
 }

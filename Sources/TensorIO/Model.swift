@@ -18,6 +18,7 @@ public final class Model: Sendable {
     self.tensors = tensors.map(\.info)
     self.metadata = metadata
     var index: [String: Int] = [:]
+    index.reserveCapacity(tensors.count)
     for (position, tensor) in tensors.enumerated() where index[tensor.info.name] == nil {
       index[tensor.info.name] = position
     }

@@ -41,7 +41,7 @@ struct SafetensorsHeader {
     guard headerBytes.first == UInt8(ascii: "{") else {
       throw fail("header does not start with '{' (not a safetensors file, or a corrupt header length)")
     }
-    guard String(validating: headerBytes, as: UTF8.self) != nil else {
+    guard JSONParser.isValidUTF8(headerBytes) else {
       throw fail("header is not valid UTF-8")
     }
     let json: JSONValue
@@ -57,7 +57,7 @@ struct SafetensorsHeader {
     var entries: [SafetensorsEntry] = []
     entries.reserveCapacity(members.count)
     var metadata: [String: String] = [:]
-    var seen = Set<String>()
+    var seen = Set<String>(minimumCapacity: members.count)
     for (name, value) in members {
       guard seen.insert(name).inserted else { throw fail("tensor \"\(name)\" appears twice in the header") }
       if name == "__metadata__" {

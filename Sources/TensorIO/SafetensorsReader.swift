@@ -15,7 +15,7 @@ enum SafetensorsReader {
   static func openIndex(_ path: String) throws(TensorFileError) -> Model {
     let storage = try ByteStorage.mapping(path: path, displayName: path)
     func fail(_ problem: String) -> TensorFileError { TensorFileError(file: path, problem: problem) }
-    guard String(validating: storage.bytes, as: UTF8.self) != nil else { throw fail("index is not valid UTF-8") }
+    guard JSONParser.isValidUTF8(storage.bytes) else { throw fail("index is not valid UTF-8") }
     let json: JSONValue
     do {
       json = try JSONParser.parse(storage.bytes)
@@ -67,7 +67,8 @@ enum SafetensorsReader {
     return Model(path: path, tensors: tensors, metadata: metadata)
   }
 
-  /// Opens a folder: its `*.index.json` when it has one, else every `*.safetensors` in name order.
+  /// Opens a folder: its `*.index.json` when it has one (`*.safetensors.index.json` first; a
+  /// PyTorch `*.bin.index.json` is ignored), else every `*.safetensors` in name order.
   static func openShardedFolder(_ path: String) throws(TensorFileError) -> Model {
     let names: [String]
     do {
@@ -76,7 +77,11 @@ enum SafetensorsReader {
       throw TensorFileError(file: path, problem: "cannot list the folder")
     }
     let folder = path.hasSuffix("/") ? String(path.dropLast()) : path
-    let indexes = names.filter { $0.hasSuffix(".safetensors.index.json") || $0.hasSuffix(".index.json") }
+    // Hugging Face folders may also hold `pytorch_model.bin.index.json`, which names .bin files.
+    let safetensorsIndexes = names.filter { $0.hasSuffix(".safetensors.index.json") }
+    let indexes =
+      safetensorsIndexes.isEmpty
+      ? names.filter { $0.hasSuffix(".index.json") && !$0.hasSuffix(".bin.index.json") } : safetensorsIndexes
     if indexes.count == 1 { return try openIndex(folder + "/" + indexes[0]) }
     if indexes.count > 1 {
       if indexes.contains("model.safetensors.index.json") {

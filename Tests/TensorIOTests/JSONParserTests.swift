@@ -49,3 +49,14 @@ import Testing
     #expect((try? parse(String(repeating: "[", count: 60) + String(repeating: "]", count: 60))) != nil)
   }
 }
+
+extension JSONParserTests {
+  @Test func validatesUTF8WithAndWithoutTheASCIIFastPath() {
+    func valid(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { JSONParser.isValidUTF8($0) } }
+    #expect(valid(Array("plain ascii".utf8)))
+    #expect(valid(Array("tensör 😀".utf8)))
+    #expect(!valid([0x7B, 0xFF, 0x7D]))
+    #expect(!valid([0xC3]))  // truncated sequence
+    #expect(!valid([0xED, 0xA0, 0x80]))  // an encoded surrogate
+  }
+}

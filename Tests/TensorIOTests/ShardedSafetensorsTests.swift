@@ -9,7 +9,7 @@ import Testing
   init() throws { fixture = try SafetensorsFixture() }
   deinit { fixture.remove() }
 
-  private func writeShard(_ name: String, tensors: [String]) throws {
+  func writeShard(_ name: String, tensors: [String]) throws {
     var entries: [String] = []
     for (position, tensor) in tensors.enumerated() {
       entries.append(
@@ -77,5 +77,14 @@ import Testing
   @Test func rejectsAnEmptyFolder() throws {
     let error = SafetensorsFixture.openingError(fixture.folder.path)
     #expect(error?.problem.contains("no .safetensors") == true)
+  }
+}
+
+extension ShardedSafetensorsTests {
+  @Test func ignoresAPyTorchIndexBesideTheShards() throws {
+    try writeShard("model.safetensors", tensors: ["w"])
+    try fixture.writeRaw(
+      "model/pytorch_model.bin.index.json", bytes: Array(#"{"weight_map":{"w":"pytorch_model.bin"}}"#.utf8))
+    #expect(try Model.open(fixture.folder.appendingPathComponent("model").path).tensors.map(\.name) == ["w"])
   }
 }

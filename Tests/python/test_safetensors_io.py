@@ -5,6 +5,8 @@ Every fixture is written at test time by `safetensors.numpy.save_file` (or, for 
 byte by byte) in pytest's tmp_path.
 """
 import json
+import os
+import pathlib
 import struct
 import subprocess
 import time
@@ -230,3 +232,42 @@ def test_malformed_input_is_exit_2_with_one_line_naming_the_file(tmp_path, minil
     named = "model-00002-of-00002.safetensors" if case == "missing shard" else path.name
     assert named in lines[0]
     assert result.stdout == ""
+
+
+def test_a_sparse_7b_shaped_sharded_model_lists_every_tensor(tmp_path):
+    """scripts/make-sparse-7b: 13.5 GB of holes; only headers are read (timing: scripts/bench-layers)."""
+    folder = tmp_path / "sparse-7b"
+    subprocess.run([str(pathlib.Path(__file__).resolve().parents[2] / "scripts" / "make-sparse-7b"), str(folder)],
+                   check=True, capture_output=True, timeout=120)
+    got = run_json("layers", folder, timeout=30)
+    assert len(got) == 291
+    assert sum(t["count"] for t in got) == 6_738_415_616
+    index = json.loads((folder / "model.safetensors.index.json").read_text())
+    assert {t["name"]: t["file"] for t in got} == index["weight_map"]
+
+
+def test_a_fifo_named_like_a_model_is_rejected_not_waited_on(tmp_path):
+    fifo = tmp_path / "pipe.safetensors"
+    os.mkfifo(fifo)
+    result = run_tscope("layers", fifo, check=False, timeout=10)
+    assert result.returncode == 2 and "pipe.safetensors: not a regular file" in result.stderr
+
+
+def test_the_table_totals_per_dtype_match_the_file(sample_model):
+    """The dtype summary of the human table against counts computed from the official reader."""
+    expected = {}
+    with safe_open(str(sample_model), "np") as f:
+        for name in f.keys():
+            dtype, shape = f.get_slice(name).get_dtype(), f.get_slice(name).get_shape()
+            tensors, params = expected.get(dtype, (0, 0))
+            expected[dtype] = (tensors + 1, params + int(np.prod(shape)))
+    lines = run_tscope("layers", sample_model).stdout.splitlines()
+    summary = lines[lines.index(next(l for l in lines if l.startswith("dtype  tensors"))) + 1:]
+    got = {}
+    for line in summary:
+        cells = line.split()
+        if len(cells) >= 3 and cells[1].replace(",", "").isdigit():
+            got[cells[0].rstrip("*")] = (int(cells[1].replace(",", "")), int(cells[2].replace(",", "")))
+    total = got.pop("total")
+    assert got == expected
+    assert total == (sum(t for t, _ in expected.values()), sum(p for _, p in expected.values()))

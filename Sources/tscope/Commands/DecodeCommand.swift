@@ -13,9 +13,6 @@ struct DecodeCommand: AsyncParsableCommand {
     abstract: "Decode one tensor to raw little-endian Float32 on stdout (for cross-checks and timing).",
     shouldDisplay: false)
 
-  /// Elements decoded per call, as the kernel module decodes: 64 Ki Float32 = 256 KiB, about an L2.
-  static let chunkElements = 65_536
-
   @Argument(help: "The model file or folder.")
   var model: String
 
@@ -40,33 +37,14 @@ struct DecodeCommand: AsyncParsableCommand {
     guard !Console.isTerminal(1) else {
       throw UsageError("decode writes binary Float32; redirect stdout to a file or a pipe")
     }
-    var chunk = [Float](repeating: 0, count: Self.chunkElements)
-    var start = 0
-    while start < found.count {
-      let range = start..<min(start + Self.chunkElements, found.count)
-      chunk.withUnsafeMutableBufferPointer { buffer in
-        let slice = UnsafeMutableBufferPointer(rebasing: buffer[0..<range.count])
-        found.decode(range, into: slice)
-      }
-      FileHandle.standardOutput.write(chunk[0..<range.count].withUnsafeBytes { Data($0) })
-      start = range.upperBound
-    }
+    found.forEachDecodedChunk { chunk, _ in FileHandle.standardOutput.write(Data(buffer: chunk)) }
   }
 
   /// Decodes the whole tensor chunk by chunk into one reused buffer, as the kernel module does.
   private func benchmark(_ tensor: Tensor) -> String {
-    var chunk = [Float](repeating: 0, count: Self.chunkElements)
     var checksum: Float = 0
     func decodeAll() {
-      chunk.withUnsafeMutableBufferPointer { buffer in
-        var start = 0
-        while start < tensor.count {
-          let range = start..<min(start + Self.chunkElements, tensor.count)
-          tensor.decode(range, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<range.count]))
-          checksum += buffer[0]  // keeps the optimizer from dropping the work
-          start = range.upperBound
-        }
-      }
+      tensor.forEachDecodedChunk { chunk, _ in checksum += chunk[0] }  // keeps the optimizer from dropping the work
     }
     decodeAll()
     let clock = ContinuousClock()

@@ -8,10 +8,14 @@ struct LayersCommand: AsyncParsableCommand {
     commandName: "layers",
     abstract: "List every tensor: name, dtype, shape, element count, file.",
     discussion: """
-      MODEL is a .safetensors file, a folder or *.index.json of sharded safetensors, a .gguf, a .npy or a .npz.
-      The table groups numbered blocks (model.layers.3, encoder.layer.0, …) in natural order and ends with
-      totals per dtype. --json prints one array in the file's order: \
-      {"name","dtype","shape","count","file"} per tensor.
+      MODEL is a .safetensors file, a folder or *.index.json of sharded safetensors, a .gguf, a .npy \
+      or a .npz. Only headers are read.
+
+      The table sorts names naturally, groups numbered blocks (model.layers.3, encoder.layer.0, ...) \
+      under a heading with their parameter total, and ends with totals per dtype.
+
+      --json prints one array, {"name","dtype","shape","count","file"} per tensor, in the model's \
+      order: by data offset within a file (safetensors' offset_keys()), shards in file-name order.
       """)
 
   @Argument(help: "The model: .safetensors, a shard folder or *.index.json, .gguf, .npy or .npz.")
@@ -34,16 +38,19 @@ struct LayersCommand: AsyncParsableCommand {
 
   /// One object per tensor, in the model's order, fields as SPEC §2 lists them.
   private func jsonText(_ model: Model) -> String {
-    JSONText.array(
-      model.tensors.map { info in
-        JSONText.object([
-          ("name", JSONText.string(info.name)),
-          ("dtype", JSONText.string(info.dtype.description)),
-          ("shape", JSONText.array(info.displayShape.map(String.init))),
-          ("count", String(info.count)),
-          ("file", JSONText.string(info.file)),
-        ])
-      })
+    var out = "["
+    out.reserveCapacity(model.tensors.count * 128)
+    for (position, info) in model.tensors.enumerated() {
+      if position > 0 { out += "," }
+      out += JSONText.object([
+        ("name", JSONText.string(info.name)),
+        ("dtype", JSONText.string(info.dtype.description)),
+        ("shape", JSONText.array(info.displayShape.map(String.init))),
+        ("count", String(info.count)),
+        ("file", JSONText.string(info.file)),
+      ])
+    }
+    return out + "]"
   }
 
   /// Whether the locale (LC_ALL, then LC_CTYPE, then LANG) asks for UTF-8.

@@ -3,6 +3,9 @@
 enum JSONText {
   /// A JSON string literal, escaping quotes, backslashes and control characters (RFC 8259 §7).
   static func string(_ text: String) -> String {
+    if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+      return "\"" + text + "\""  // the common case: nothing to escape
+    }
     var out = "\""
     for scalar in text.unicodeScalars {
       switch scalar {

@@ -10,24 +10,24 @@ struct LayerTable {
   func render(_ model: Model, displayName: String) -> String {
     let rows = model.tensors.indices.map { position in
       let tensor = model.tensor(at: position)
-      return Row(info: tensor.info, bytes: tensor.bytes.count)
+      return Row(info: tensor.info, bytes: tensor.bytes.count, group: LayerGrouping.group(of: tensor.info.name))
     }
     .sorted { LayerGrouping.naturallyOrdered($0.info.name, $1.info.name) }
     let files = Set(rows.map(\.info.file))
     let showFile = files.count > 1
+    var groupParameters: [String: Int] = [:]
+    for row in rows { if let group = row.group { groupParameters[group, default: 0] += row.info.count } }
 
     var lines: [[String]] = [["name", "dtype", "shape", "params"] + (showFile ? ["file"] : [])]
     var headingLines = Set([0])
     var currentGroup: String?
     for row in rows {
-      let group = LayerGrouping.group(of: row.info.name)
-      if let group, group != currentGroup {
-        let members = rows.filter { LayerGrouping.group(of: $0.info.name) == group }
+      if let group = row.group, group != currentGroup {
         headingLines.insert(lines.count)
-        lines.append([group, "", "", NumberText.grouped(members.reduce(0) { $0 + $1.info.count })])
+        lines.append([group, "", "", NumberText.grouped(groupParameters[group, default: 0])])
       }
-      currentGroup = group
-      let label = group.map { "  " + row.info.name.dropFirst($0.count + 1) } ?? row.info.name
+      currentGroup = row.group
+      let label = row.group.map { "  " + row.info.name.dropFirst($0.count + 1) } ?? row.info.name
       var cells = [label, row.dtypeText, shapeText(row.info.displayShape), NumberText.grouped(row.info.count)]
       if showFile { cells.append(row.info.file) }
       lines.append(cells)
@@ -49,6 +49,8 @@ struct LayerTable {
   private struct Row {
     let info: TensorInfo
     let bytes: Int
+    /// The numbered block the tensor belongs to (`model.layers.3`), if any.
+    let group: String?
     var dtypeText: String { info.dtype.description + (info.dtype.isAnalysable ? "" : "*") }
   }
 
