@@ -46,6 +46,11 @@ let package = Package(
       name: "Explorer",
       dependencies: ["TensorIO", "Formats", "Kernels", "Stats"]
     ),
+    // Whole-model reports: rows, summary, CSV/JSON/Markdown, shards and their merge.
+    .target(
+      name: "Reporting",
+      dependencies: ["TensorIO", "Formats", "Kernels", "Stats"]
+    ),
     // ncursesw, through the system library.
     .systemLibrary(
       name: "CNcurses",
@@ -60,7 +65,7 @@ let package = Package(
     .executableTarget(
       name: "tscope",
       dependencies: [
-        "TensorIO", "Formats", "Kernels", "Stats", "Explorer", "TerminalUI",
+        "TensorIO", "Formats", "Kernels", "Stats", "Explorer", "TerminalUI", "Reporting",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -70,5 +75,6 @@ let package = Package(
     .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Formats", "TensorIO"]),
     .testTarget(name: "ExplorerTests", dependencies: ["Explorer"]),
     .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Explorer"]),
+    .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
   ]
 )

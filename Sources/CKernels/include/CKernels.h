@@ -6,4 +6,74 @@
 /// Version of the C kernel shim; lets Swift check it linked the expected one.
 int tscope_ckernels_version(void);
 
+/// Element types the kernel reads directly (others are decoded to F32 by TensorIO first).
+typedef enum { TK_F32 = 0, TK_F16 = 1, TK_BF16 = 2 } tk_dtype;
+
+/// A codebook prepared for rounding: `count` ascending values and `count - 1` thresholds.
+/// The code of y is the number of thresholds strictly below y, so each threshold already
+/// encodes its tie rule (the largest float <= the midpoint sends a tie to the lower value,
+/// the largest float < the midpoint sends it to the upper one).
+typedef struct {
+  const float *values;
+  const float *thresholds;
+  int32_t count;
+  /// The largest value: scale = clip * group amax / max_value.
+  float max_value;
+} tk_codebook;
+
+/// Error sums over finite elements, in double.
+typedef struct {
+  double sum_sq_err;
+  double sum_sq_x;
+  double max_abs_err;
+  int64_t finite;
+  int64_t nonfinite;
+} tk_sums;
+
+/// The shape of a run: `rows` rows of `row_length` elements, split into groups of `group`
+/// (1...row_length; the tail group of a row is shorter). `fixed_amax >= 0` replaces every
+/// group's amax (the whole-tensor group); a negative value means per-group amax.
+typedef struct {
+  const void *source;
+  int32_t dtype;
+  int64_t rows;
+  int64_t row_length;
+  int64_t group;
+  float fixed_amax;
+  /// With fixed_amax >= 0, the whole-tensor min and max (used by INT4-asym).
+  float fixed_min;
+  float fixed_max;
+} tk_layout;
+
+/// Rounds every element to `codebook` with scale = clip * amax / max_value, adding error sums
+/// to `sums`, code counts to `usage` (codebook->count entries) and, when `dequantized` is not
+/// NULL, writing rows * row_length dequantized floats there.
+void tk_quantize_codebook(
+  const tk_layout *layout, const tk_codebook *codebook, float clip, tk_sums *sums, int64_t *usage,
+  float *dequantized);
+
+/// Adds, for each clip ratio, the sum of squared errors of rounding with that ratio to `sse`.
+void tk_clip_search_codebook(
+  const tk_layout *layout, const tk_codebook *codebook, const float *ratios, int32_t ratio_count,
+  double *sse);
+
+/// Block-scaled and asymmetric formats (their own rules, SPEC §3).
+typedef enum { TK_INT4_ASYM = 0, TK_MXFP4 = 1, TK_NVFP4 = 2 } tk_block_format;
+
+/// Rounds every element by `format`'s recipe. For TK_INT4_ASYM, groups are `layout->group`
+/// (clip scales the group's min and max; usage has 16 entries, the codes 0...15). For the
+/// E2M1 block formats the block is 32 (MXFP4) or 16 (NVFP4) and usage has 15 entries, the E2M1
+/// values -6...6. `tensor_amax` is NVFP4's tensor-wide amax (ignored otherwise).
+void tk_quantize_block(
+  const tk_layout *layout, int32_t format, float clip, float tensor_amax, tk_sums *sums, int64_t *usage,
+  float *dequantized);
+
+/// Smallest and largest finite element of `count` elements (both 0 when none).
+void tk_min_max(const void *source, int32_t dtype, int64_t count, float *minimum, float *maximum);
+
+/// Adds a histogram of `count` elements (finite ones only) over [low, high) with `bins` bins;
+/// values outside the range are clamped into the first or last bin.
+void tk_histogram(
+  const void *source, int32_t dtype, int64_t count, double low, double high, int32_t bins, int64_t *counts);
+
 #endif

@@ -1,9 +1,11 @@
 import ArgumentParser
 
+/// `tscope bench kernel|fit|toggle`: times one piece of work (SPEC §2). Each subcommand lives in
+/// its own file (`Bench<Name>Command.swift`) and prints `{"what","elements","seconds","elements_per_s"}`.
 struct BenchCommand: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "bench", abstract: "(not implemented yet)")
-
-  func run() async throws {
-    throw WorkFailure("bench is not implemented yet")
-  }
+  static let configuration = CommandConfiguration(
+    commandName: "bench",
+    abstract: "Time the kernel, the fit, or toggle-to-table on one tensor.",
+    subcommands: [BenchKernelCommand.self]
+  )
 }

@@ -1,0 +1,78 @@
+// Shared by the kernel's C files: element decoding, the ISA check and the group walker.
+#ifndef TSCOPE_TK_INTERNAL_H
+#define TSCOPE_TK_INTERNAL_H
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "CKernels.h"
+
+/// Elements decoded at a time for F16/BF16 (16 KiB of floats: stays in L1/L2).
+#define TK_TILE 4096
+
+/// Floats per decoded segment on the vector path (64 KiB, heap-allocated per call).
+#define TK_SEGMENT 4096
+
+static inline float tk_bf16_to_f32(uint16_t bits) {
+  uint32_t wide = (uint32_t)bits << 16;
+  float value;
+  memcpy(&value, &wide, 4);
+  return value;
+}
+
+static inline float tk_f16_to_f32(uint16_t bits) {
+  uint32_t sign = (uint32_t)(bits & 0x8000u) << 16;
+  uint32_t exponent = (bits >> 10) & 0x1fu;
+  uint32_t mantissa = bits & 0x3ffu;
+  uint32_t out;
+  if (exponent == 0x1f) {
+    out = sign | 0x7f800000u | (mantissa << 13);
+  } else if (exponent != 0) {
+    out = sign | ((exponent + 112u) << 23) | (mantissa << 13);
+  } else if (mantissa == 0) {
+    out = sign;
+  } else {
+    // Subnormal half: normalize the mantissa.
+    int shift = 0;
+    while ((mantissa & 0x400u) == 0) {
+      mantissa <<= 1;
+      shift++;
+    }
+    mantissa &= 0x3ffu;
+    out = sign | ((uint32_t)(113 - shift) << 23) | (mantissa << 13);
+  }
+  float value;
+  memcpy(&value, &out, 4);
+  return value;
+}
+
+/// Decodes `count` elements starting at element `first` of `source` into `out`.
+void tk_decode(const void *source, int32_t dtype, int64_t first, int64_t count, float *out);
+
+/// Whether this CPU runs the AVX2 + FMA + F16C paths (decided once).
+int tk_have_avx2(void);
+
+/// Visits every group of a layout: `begin` once per group with its amax (or the fixed amax)
+/// and its count of non-finite elements, then `span` for consecutive pieces of the group's
+/// elements as floats (one piece unless a long F16/BF16 group is streamed tile by tile).
+/// `element` is the flat index of the piece's first element.
+typedef struct tk_visitor {
+  void (*begin)(struct tk_visitor *self, float amax, int64_t nonfinite);
+  void (*span)(struct tk_visitor *self, const float *x, int64_t count, int64_t element);
+} tk_visitor;
+
+void tk_walk_groups(const tk_layout *layout, tk_visitor *visitor);
+
+/// Called with floats of whole groups: `rows` rows of `row_length`, groups of `group`;
+/// `element` is the flat index of x[0].
+typedef void (*tk_segment_fn)(
+  void *context, const float *x, int64_t rows, int64_t row_length, int64_t group, int64_t element);
+
+/// Hands the layout to `visit` in pieces of whole groups: F32 in one piece, F16/BF16 decoded
+/// into `tile` (`capacity` floats). Returns 0, visiting nothing, when a group does not fit a tile.
+int tk_walk_segments(const tk_layout *layout, float *tile, int64_t capacity, tk_segment_fn visit, void *context);
+
+/// Largest finite |x| of `count` floats; adds the non-finite ones to `*nonfinite`.
+float tk_amax_f32(const float *x, int64_t count, int64_t *nonfinite);
+
+#endif

@@ -1,0 +1,40 @@
+/// Why a format id or a codebook file cannot be used; each case prints as one line.
+public enum FormatError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// No built-in format, alias or loaded codebook has this id.
+  case unknownID(String)
+  /// `sf4@NU` with ν that is not a positive finite number.
+  case invalidNu(id: String, text: String)
+  /// `ID+VALUE` on a format that is not symmetric with a single zero.
+  case noSupernormalCode(id: String, base: String)
+  /// `ID+VALUE` where VALUE is not a finite non-zero number (or `auto`).
+  case invalidSupernormalValue(id: String, text: String)
+  /// `ID+VALUE` where VALUE is already representable.
+  case valueAlreadyInCodebook(id: String, value: String)
+  /// `sf4@fit` without a fitted ν.
+  case needsFittedNu(id: String)
+  /// `ID+auto` asked for outside the kernel, which searches for the value.
+  case needsTensorSearch(id: String)
+  /// A TOML codebook file that is unreadable or breaks a rule.
+  case codebookFile(file: String, problem: String)
+
+  public var description: String {
+    switch self {
+    case .unknownID(let id):
+      "unknown format '\(id)' (see `tscope formats` for the ids)"
+    case .invalidNu(let id, let text):
+      "format '\(id)': ν must be a positive number or 'fit', not '\(text)'"
+    case .noSupernormalCode(let id, let base):
+      "format '\(id)': \(base) is not symmetric with a single zero, so it has no spare code for a supernormal value"
+    case .invalidSupernormalValue(let id, let text):
+      "format '\(id)': the supernormal value must be a finite non-zero number or 'auto', not '\(text)'"
+    case .valueAlreadyInCodebook(let id, let value):
+      "format '\(id)': \(value) is already in the codebook"
+    case .needsFittedNu(let id):
+      "format '\(id)' needs the tensor's fitted ν"
+    case .needsTensorSearch(let id):
+      "format '\(id)' is resolved per tensor by the kernel"
+    case .codebookFile(let file, let problem):
+      "\(file): \(problem)"
+    }
+  }
+}

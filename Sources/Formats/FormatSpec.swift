@@ -1,0 +1,127 @@
+import Foundation
+
+/// A format as named on the command line, before it meets a tensor.
+///
+/// Most ids name a fixed format. Two resolve per tensor: `sf4@fit` (SF4 at the tensor's
+/// fitted ν) and `ID+auto` (the supernormal value that lowers the tensor's MSE most, found by
+/// the kernel).
+public struct FormatSpec: Sendable, Hashable, CustomStringConvertible {
+  public enum Kind: Sendable, Hashable {
+    case fixed(QuantFormat)
+    /// SF`bits` at the tensor's fitted ν.
+    case studentFloatAtFittedNu(bits: Int)
+    /// `base` plus the supernormal value the kernel finds best for the tensor.
+    case supernormalAuto(base: Codebook)
+  }
+
+  /// The id as written (lower-cased).
+  public let id: String
+  public let kind: Kind
+
+  public var description: String { id }
+
+  public init(id: String, kind: Kind) {
+    self.id = id
+    self.kind = kind
+  }
+
+  /// Parses a format id: a built-in id or alias, `sf4@NU`, `sf4@fit`, `sf3@…`, `ID+VALUE`,
+  /// `ID+auto`, or `file:NAME` for a codebook in `userCodebooks` (keyed by NAME).
+  public static func parse(_ text: String, userCodebooks: [String: Codebook] = [:]) throws(FormatError) -> FormatSpec {
+    let id = text.trimmingCharacters(in: .whitespaces).lowercased()
+    if let plus = supernormalSplit(id, userCodebooks: userCodebooks) {
+      return try supernormal(id: id, baseID: plus.base, valueText: plus.value, userCodebooks: userCodebooks)
+    }
+    if let alias = FormatCatalog.aliases[id], let base = FormatCatalog.baseCodebooks[alias.base] {
+      return FormatSpec(
+        id: id, kind: .fixed(.codebook(FormatCatalog.supernormal(base, value: alias.value, id: id, name: alias.name))))
+    }
+    switch id {
+    case "int4-asym": return FormatSpec(id: id, kind: .fixed(.int4Asymmetric))
+    case "mxfp4": return FormatSpec(id: id, kind: .fixed(.mxfp4))
+    case "nvfp4": return FormatSpec(id: id, kind: .fixed(.nvfp4))
+    case "sf4": return FormatSpec(id: id, kind: .fixed(.codebook(FormatCatalog.studentFloat(bits: 4, nu: nil))))
+    case "sf3": return FormatSpec(id: id, kind: .fixed(.codebook(FormatCatalog.studentFloat(bits: 3, nu: nil))))
+    default: break
+    }
+    if id.hasPrefix("sf4@") || id.hasPrefix("sf3@") {
+      let bits = id.hasPrefix("sf4@") ? 4 : 3
+      let nuText = String(id.dropFirst(4))
+      if nuText == "fit" { return FormatSpec(id: id, kind: .studentFloatAtFittedNu(bits: bits)) }
+      guard let nu = Double(nuText), nu.isFinite, nu > 0 else { throw .invalidNu(id: id, text: nuText) }
+      return FormatSpec(id: id, kind: .fixed(.codebook(FormatCatalog.studentFloat(bits: bits, nu: nu))))
+    }
+    if let codebook = try plainCodebook(id, userCodebooks: userCodebooks) {
+      return FormatSpec(id: id, kind: .fixed(.codebook(codebook)))
+    }
+    throw .unknownID(id)
+  }
+
+  /// The format for a tensor whose fitted ν is `fittedNu` (needed only by `sf4@fit`).
+  /// `ID+auto` cannot be resolved here: the kernel searches for its value.
+  public func resolved(fittedNu: Double? = nil) throws(FormatError) -> QuantFormat {
+    switch kind {
+    case .fixed(let format):
+      return format
+    case .studentFloatAtFittedNu(let bits):
+      guard let nu = fittedNu, nu.isFinite, nu > 0 else { throw .needsFittedNu(id: id) }
+      let codebook = FormatCatalog.studentFloat(bits: bits, nu: nu)
+      return .codebook(codebook.renamed(id: id, name: "SF\(bits) (ν=\(String(format: "%.3g", nu)), fit)"))
+    case .supernormalAuto:
+      throw .needsTensorSearch(id: id)
+    }
+  }
+
+  /// The format with `value` as `base`'s supernormal value (what `ID+auto` resolves to).
+  public static func supernormalFormat(base: Codebook, value: Double, id: String) -> QuantFormat {
+    let text = FormatCatalog.text(for: value)
+    return .codebook(FormatCatalog.supernormal(base, value: value, id: id, name: "\(base.name)+\(text)"))
+  }
+
+  /// A codebook that can take a supernormal value: a plain built-in, an SF(ν), or a user one.
+  private static func plainCodebook(
+    _ id: String, userCodebooks: [String: Codebook]
+  ) throws(FormatError) -> Codebook? {
+    if id.hasPrefix("file:") { return userCodebooks[String(id.dropFirst(5))] }
+    return FormatCatalog.baseCodebooks[id]
+  }
+
+  /// Splits `e2m1+2.5` into base and value, at the first `+` whose left side is a codebook id
+  /// (so a `+` inside a number, as in `sf4@1e+3`, is not taken for one).
+  private static func supernormalSplit(
+    _ id: String, userCodebooks: [String: Codebook]
+  ) -> (base: String, value: String)? {
+    for index in id.indices where id[index] == "+" {
+      let base = String(id[..<index])
+      let known =
+        FormatCatalog.baseCodebooks[base] != nil || FormatCatalog.aliases[base] != nil
+        || (base.hasPrefix("file:") && userCodebooks[String(base.dropFirst(5))] != nil)
+        || ["sf4", "sf3", "int4-asym", "mxfp4", "nvfp4"].contains(base)
+        || ((base.hasPrefix("sf4@") || base.hasPrefix("sf3@")) && Double(base.dropFirst(4)) != nil)
+      if known { return (base, String(id[id.index(after: index)...])) }
+    }
+    return nil
+  }
+
+  private static func supernormal(
+    id: String, baseID: String, valueText: String, userCodebooks: [String: Codebook]
+  ) throws(FormatError) -> FormatSpec {
+    let baseSpec = try parse(baseID, userCodebooks: userCodebooks)
+    guard case .fixed(let format) = baseSpec.kind, case .codebook(let base) = format,
+      base.isSymmetricWithSingleZero
+    else {
+      let name = (try? baseSpec.resolved(fittedNu: FormatCatalog.defaultNu).name) ?? baseID
+      throw .noSupernormalCode(id: id, base: name)
+    }
+    if valueText == "auto" { return FormatSpec(id: id, kind: .supernormalAuto(base: base)) }
+    guard let value = Double(valueText), value.isFinite, value != 0 else {
+      throw .invalidSupernormalValue(id: id, text: valueText)
+    }
+    guard !base.contains(value) else { throw .valueAlreadyInCodebook(id: id, value: valueText) }
+    let canonical = "\(baseID)+\(FormatCatalog.text(for: value))"
+    let aliasName = FormatCatalog.aliases.first { $0.value.base == baseID && $0.value.value == value }?.value.name
+    let name = aliasName ?? "\(base.name)+\(FormatCatalog.text(for: value))"
+    return FormatSpec(
+      id: canonical, kind: .fixed(.codebook(FormatCatalog.supernormal(base, value: value, id: canonical, name: name))))
+  }
+}

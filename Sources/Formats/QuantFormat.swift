@@ -1,0 +1,64 @@
+/// A format ready to run on a tensor: a codebook under the group rule of SPEC §4, or one of the
+/// formats that follow their own standard (SPEC §3).
+public enum QuantFormat: Sendable, Hashable {
+  /// Group absmax scaling onto the codebook's largest value, round to nearest.
+  case codebook(Codebook)
+  /// INT4 with a zero point: codes 0…15, scale (max − min)/15 over the group, min ≤ 0 ≤ max.
+  case int4Asymmetric
+  /// OCP Microscaling MXFP4: E2M1 elements, blocks of 32, shared power-of-two (E8M0) scale.
+  case mxfp4
+  /// NVIDIA NVFP4: E2M1 elements, blocks of 16, E4M3 block scales under an F32 tensor scale.
+  case nvfp4
+
+  public var id: String {
+    switch self {
+    case .codebook(let codebook): codebook.id
+    case .int4Asymmetric: "int4-asym"
+    case .mxfp4: "mxfp4"
+    case .nvfp4: "nvfp4"
+    }
+  }
+
+  public var name: String {
+    switch self {
+    case .codebook(let codebook): codebook.name
+    case .int4Asymmetric: "INT4 (asym)"
+    case .mxfp4: "MXFP4"
+    case .nvfp4: "NVFP4"
+    }
+  }
+
+  public var bits: Int {
+    switch self {
+    case .codebook(let codebook): codebook.bits
+    case .int4Asymmetric, .mxfp4, .nvfp4: 4
+    }
+  }
+
+  /// The values whose use `code_usage` counts, ascending: the codebook's values; for INT4-asym
+  /// the codes 0…15; for the E2M1 block formats the E2M1 values −6…6 (before scaling).
+  public var values: [Double] {
+    switch self {
+    case .codebook(let codebook): codebook.values
+    case .int4Asymmetric: (0...15).map(Double.init)
+    case .mxfp4, .nvfp4: E2M1.signedValues
+    }
+  }
+
+  /// The fixed block size of a block-scaled format (it ignores `--group`), or nil.
+  public var blockSize: Int? {
+    switch self {
+    case .mxfp4: 32
+    case .nvfp4: 16
+    case .codebook, .int4Asymmetric: nil
+    }
+  }
+}
+
+/// The FP4 E2M1 element type shared by the paper's E2M1 and the MX/NV block formats.
+public enum E2M1 {
+  /// The non-negative values {0, 0.5, 1, 1.5, 2, 3, 4, 6}.
+  public static let magnitudes: [Double] = [0, 0.5, 1, 1.5, 2, 3, 4, 6]
+  /// −6…6, with one zero (15 values).
+  public static let signedValues: [Double] = magnitudes.dropFirst().reversed().map { -$0 } + magnitudes
+}

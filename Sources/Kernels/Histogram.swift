@@ -1,0 +1,80 @@
+import CKernels
+import Formats
+import TensorIO
+
+/// Counts of finite values in `bins` equal bins over [lower, upper); values outside are
+/// clamped into the first or last bin, so the counts add up to the finite elements read.
+public struct Histogram: Sendable, Hashable {
+  public let lower: Double
+  public let upper: Double
+  public let counts: [Int]
+
+  public init(lower: Double, upper: Double, counts: [Int]) {
+    self.lower = lower
+    self.upper = upper
+    self.counts = counts
+  }
+
+  /// The width of one bin.
+  public var binWidth: Double { (upper - lower) / Double(max(counts.count, 1)) }
+
+  /// Histogram of the tensor's values (`rows` may be a sample for a fast first picture).
+  public static func values(
+    of tensor: Tensor, range: ClosedRange<Double>, bins: Int, rows: RowSelection = .all,
+    isCancelled: @Sendable () -> Bool = { false }
+  ) throws(QuantizationCancelled) -> Histogram {
+    let source = RowSource(tensor: tensor, rows: rows)
+    let bins = max(bins, 1)
+    let parts = try source.map(isCancelled: isCancelled) { layout, _ in
+      var counts = [Int64](repeating: 0, count: bins)
+      tk_histogram(
+        layout.source, layout.dtype, layout.rows * layout.row_length, range.lowerBound, range.upperBound,
+        Int32(bins), &counts)
+      return counts
+    }
+    return Histogram(lower: range.lowerBound, upper: range.upperBound, counts: merge(parts, bins: bins))
+  }
+
+  /// What to bin after rounding.
+  public enum Quantity: Sendable, Hashable {
+    /// The dequantized values x̂.
+    case dequantized
+    /// The errors x − x̂.
+    case error
+  }
+
+  /// Histogram of x̂ or of x − x̂ for `format` on `tensor` (every row is read).
+  public static func quantized(
+    _ quantity: Quantity, of tensor: Tensor, format: QuantFormat, settings: QuantizationSettings,
+    range: ClosedRange<Double>, bins: Int, isCancelled: @Sendable () -> Bool = { false }
+  ) throws(QuantizationCancelled) -> Histogram {
+    let bins = max(bins, 1)
+    var all = settings
+    all.rows = .all
+    let plan = try KernelPlan(
+      source: RowSource(tensor: tensor, rows: .all), format: format, settings: all, isCancelled: isCancelled)
+    let lower = range.lowerBound
+    let perUnit = Double(bins) / (range.upperBound - range.lowerBound)
+    let parts = try plan.mapRounded(clip: plan.bestClip(isCancelled: isCancelled), isCancelled: isCancelled) {
+      original, rounded in
+      var counts = [Int64](repeating: 0, count: bins)
+      for index in original.indices where original[index].isFinite {
+        let x = Double(original[index])
+        let value = quantity == .dequantized ? Double(rounded[index]) : x - Double(rounded[index])
+        let position = (value - lower) * perUnit
+        counts[position < 0 ? 0 : min(bins - 1, Int(position))] += 1
+      }
+      return counts
+    }
+    let counts = merge(parts, bins: bins)
+    return Histogram(lower: range.lowerBound, upper: range.upperBound, counts: counts)
+  }
+
+  private static func merge(_ parts: [[Int64]], bins: Int) -> [Int] {
+    var counts = [Int](repeating: 0, count: bins)
+    for part in parts {
+      for index in 0..<bins { counts[index] += Int(part[index]) }
+    }
+    return counts
+  }
+}

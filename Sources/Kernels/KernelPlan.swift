@@ -1,0 +1,209 @@
+import CKernels
+import Formats
+import Foundation
+import TensorIO
+
+/// One format on one tensor's rows: the group layout and the tensor-wide constants
+/// (whole-tensor amax or range, NVFP4's tensor amax), and the C calls that do the work.
+struct KernelPlan: Sendable {
+  let source: RowSource
+  let format: QuantFormat
+  let settings: QuantizationSettings
+  let groupLength: Int
+  /// The amax every group uses (`tensor` groups); negative: per group.
+  let fixedAmax: Float
+  let fixedMin: Float
+  let fixedMax: Float
+  private let codebook: PreparedCodebook?
+
+  init(
+    source: RowSource, format: QuantFormat, settings: QuantizationSettings, isCancelled: @Sendable () -> Bool
+  ) throws(QuantizationCancelled) {
+    self.source = source
+    self.format = format
+    self.settings = settings
+    if case .codebook(let codebook) = format {
+      self.codebook = PreparedCodebook(codebook)
+    } else {
+      self.codebook = nil
+    }
+    groupLength = format.blockSize ?? settings.group.elementsPerGroup(rowLength: source.rowLength)
+    let needsTensorRange = settings.group == .tensor && format.blockSize == nil || format == .nvfp4
+    if needsTensorRange {
+      let ranges = try source.map(isCancelled: isCancelled) { layout, _ in
+        var minimum: Float = 0
+        var maximum: Float = 0
+        let count = layout.rows * layout.row_length
+        tk_min_max(layout.source, layout.dtype, count, &minimum, &maximum)
+        return (minimum, maximum)
+      }
+      let minimum = ranges.map(\.0).min() ?? 0
+      let maximum = ranges.map(\.1).max() ?? 0
+      fixedMin = min(minimum, 0)
+      fixedMax = max(maximum, 0)
+      fixedAmax = max(-minimum, maximum, 0)
+    } else {
+      fixedMin = 0
+      fixedMax = 0
+      fixedAmax = -1
+    }
+  }
+
+  /// The clip ratio to run with: 1 for absmax (and for MXFP4/NVFP4, whose recipes fix the
+  /// scale); for mse, the ratio of `ScaleMode.clipRatios` with the least total squared error
+  /// (the first one on a tie).
+  func bestClip(isCancelled: @Sendable () -> Bool) throws(QuantizationCancelled) -> Float {
+    guard settings.scale == .mse, format.blockSize == nil else { return 1 }
+    let ratios = ScaleMode.clipRatios
+    let errors: [[Double]]
+    if let codebook {
+      errors = try source.map(isCancelled: isCancelled) { layout, _ in
+        configure(&layout)
+        var sse = [Double](repeating: 0, count: ratios.count)
+        codebook.withCodebook { prepared in
+          tk_clip_search_codebook(&layout, prepared, ratios, Int32(ratios.count), &sse)
+        }
+        return sse
+      }
+    } else {
+      // INT4-asym: one full pass per ratio (not the hot path).
+      errors = try source.map(isCancelled: isCancelled) { layout, _ in
+        configure(&layout)
+        return ratios.map { ratio in
+          var sums = tk_sums()
+          var usage = [Int64](repeating: 0, count: 16)
+          tk_quantize_block(&layout, Int32(TK_INT4_ASYM.rawValue), ratio, 0, &sums, &usage, nil)
+          return sums.sum_sq_err
+        }
+      }
+    }
+    var best = 0
+    var bestError = Double.infinity
+    for index in ratios.indices {
+      let total = errors.reduce(0) { $0 + $1[index] }
+      if total < bestError {
+        bestError = total
+        best = index
+      }
+    }
+    return ratios[best]
+  }
+
+  /// Rounds every read element with `clip`, writing x̂ to `output` (indexed by flat element)
+  /// when given, and returns the merged sums.
+  func run(
+    clip: Float, output: UnsafeMutableBufferPointer<Float>?, isCancelled: @Sendable () -> Bool
+  ) throws(QuantizationCancelled) -> KernelTotals {
+    let codeCount = format.values.count
+    let blockKind = blockKind
+    let outputBase = output?.baseAddress.map { UnsafeMutablePointer<Float>($0) }
+    let outputAddress = outputBase.map { Int(bitPattern: $0) }
+    let parts = try source.map(isCancelled: isCancelled) { layout, firstElement in
+      configure(&layout)
+      var sums = tk_sums()
+      var usage = [Int64](repeating: 0, count: codeCount)
+      // In bounds: the piece's elements are firstElement..<firstElement + rows * row_length,
+      // inside the tensor, and `output` holds one Float per tensor element.
+      let target = outputAddress.flatMap { UnsafeMutablePointer<Float>(bitPattern: $0) }.map { $0 + firstElement }
+      if let codebook {
+        codebook.withCodebook { prepared in
+          tk_quantize_codebook(&layout, prepared, clip, &sums, &usage, target)
+        }
+      } else {
+        tk_quantize_block(&layout, blockKind, clip, fixedAmax, &sums, &usage, target)
+      }
+      return KernelTotals(sums: sums, usage: usage)
+    }
+    return KernelTotals(merging: parts, clip: clip)
+  }
+
+  /// Rounds piece by piece and hands `body` each piece's inputs (decoded to Float32) and x̂,
+  /// so callers can bin or compare without a whole-tensor copy. Results in piece order.
+  func mapRounded<T: Sendable>(
+    clip: Float, isCancelled: @Sendable () -> Bool,
+    _ body: @Sendable (_ original: UnsafeBufferPointer<Float>, _ rounded: UnsafeBufferPointer<Float>) -> T
+  ) throws(QuantizationCancelled) -> [T] {
+    let codeCount = format.values.count
+    let tensor = source.tensor
+    return try source.map(isCancelled: isCancelled) { layout, firstElement in
+      configure(&layout)
+      let count = Int(layout.rows * layout.row_length)
+      let original = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+      let rounded = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+      defer {
+        original.deallocate()
+        rounded.deallocate()
+      }
+      tensor.decode(firstElement..<(firstElement + count), into: original)
+      var sums = tk_sums()
+      var usage = [Int64](repeating: 0, count: codeCount)
+      // `rounded` holds exactly the piece's elements, which the C kernel indexes from 0.
+      if let codebook {
+        codebook.withCodebook { prepared in
+          tk_quantize_codebook(&layout, prepared, clip, &sums, &usage, rounded.baseAddress)
+        }
+      } else {
+        tk_quantize_block(&layout, blockKind, clip, fixedAmax, &sums, &usage, rounded.baseAddress)
+      }
+      return body(UnsafeBufferPointer(original), UnsafeBufferPointer(rounded))
+    }
+  }
+
+  /// The C id of a non-codebook format.
+  private var blockKind: Int32 {
+    switch format {
+    case .codebook, .int4Asymmetric: Int32(TK_INT4_ASYM.rawValue)
+    case .mxfp4: Int32(TK_MXFP4.rawValue)
+    case .nvfp4: Int32(TK_NVFP4.rawValue)
+    }
+  }
+
+  private func configure(_ layout: inout tk_layout) {
+    layout.group = Int64(groupLength)
+    layout.fixed_amax = format.blockSize == nil ? fixedAmax : -1
+    layout.fixed_min = fixedMin
+    layout.fixed_max = fixedMax
+  }
+}
+
+/// Error sums and code counts merged over pieces.
+struct KernelTotals {
+  var sums: tk_sums
+  var usage: [Int64]
+  var clip: Float = 1
+
+  init(sums: tk_sums, usage: [Int64]) {
+    self.sums = sums
+    self.usage = usage
+  }
+
+  init(merging parts: [KernelTotals], clip: Float) {
+    var sums = tk_sums()
+    var usage = [Int64](repeating: 0, count: parts.first?.usage.count ?? 0)
+    for part in parts {
+      sums.sum_sq_err += part.sums.sum_sq_err
+      sums.sum_sq_x += part.sums.sum_sq_x
+      sums.max_abs_err = max(sums.max_abs_err, part.sums.max_abs_err)
+      sums.finite += part.sums.finite
+      sums.nonfinite += part.sums.nonfinite
+      for index in usage.indices { usage[index] += part.usage[index] }
+    }
+    self.sums = sums
+    self.usage = usage
+    self.clip = clip
+  }
+
+  func metrics(plan: KernelPlan) -> QuantizationMetrics {
+    let finite = Int(sums.finite)
+    let mse = finite > 0 ? sums.sum_sq_err / Double(finite) : 0
+    let sqnr = sums.sum_sq_err > 0 ? 10 * log10(sums.sum_sq_x / sums.sum_sq_err) : .infinity
+    let relative = sums.sum_sq_x > 0 ? (sums.sum_sq_err / sums.sum_sq_x).squareRoot() : 0
+    let usageCounts = usage.isEmpty ? [Int](repeating: 0, count: plan.format.values.count) : usage.map { Int($0) }
+    return QuantizationMetrics(
+      format: plan.format, group: plan.format.blockSize.map { .elements($0) } ?? plan.settings.group,
+      scaleMode: plan.format.blockSize == nil ? plan.settings.scale : .absmax, clipRatio: Double(clip),
+      count: plan.source.elementCount, finiteCount: finite, nonFiniteCount: Int(sums.nonfinite), mse: mse,
+      sqnrDB: sqnr, maxAbsError: sums.max_abs_err, relativeL2: relative, codeUsage: usageCounts,
+      isEstimate: plan.source.isSample)
+  }
+}

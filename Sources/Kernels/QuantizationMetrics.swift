@@ -1,0 +1,51 @@
+import Formats
+
+/// What one format costs one tensor (SPEC §4): error metrics over the finite elements,
+/// accumulated in Float64, and how many elements landed on each value.
+public struct QuantizationMetrics: Sendable, Hashable {
+  /// The format as run (for `ID+auto` and `sf4@fit`, with the value or ν found for this tensor).
+  public let format: QuantFormat
+  public let group: GroupSize
+  public let scaleMode: ScaleMode
+  /// The clip ratio used (1 for absmax; the best one for mse).
+  public let clipRatio: Double
+  /// Elements read (all of them, or the sampled rows').
+  public let count: Int
+  public let finiteCount: Int
+  /// NaN and ±Inf elements: counted, excluded from every metric.
+  public let nonFiniteCount: Int
+  /// mean((x − x̂)²).
+  public let mse: Double
+  /// 10·log10(Σx² / Σ(x − x̂)²); +∞ when the error is zero.
+  public let sqnrDB: Double
+  public let maxAbsError: Double
+  /// ‖x − x̂‖ / ‖x‖.
+  public let relativeL2: Double
+  /// Elements per value of `format.values`, in the same order.
+  public let codeUsage: [Int]
+  /// Whether only sampled rows were read (`RowSelection.sample` on a larger tensor).
+  public let isEstimate: Bool
+
+  public init(
+    format: QuantFormat, group: GroupSize, scaleMode: ScaleMode, clipRatio: Double, count: Int, finiteCount: Int,
+    nonFiniteCount: Int, mse: Double, sqnrDB: Double, maxAbsError: Double, relativeL2: Double, codeUsage: [Int],
+    isEstimate: Bool
+  ) {
+    self.format = format
+    self.group = group
+    self.scaleMode = scaleMode
+    self.clipRatio = clipRatio
+    self.count = count
+    self.finiteCount = finiteCount
+    self.nonFiniteCount = nonFiniteCount
+    self.mse = mse
+    self.sqnrDB = sqnrDB
+    self.maxAbsError = maxAbsError
+    self.relativeL2 = relativeL2
+    self.codeUsage = codeUsage
+    self.isEstimate = isEstimate
+  }
+
+  /// How many distinct values were used at least once.
+  public var codesUsed: Int { codeUsage.filter { $0 > 0 }.count }
+}

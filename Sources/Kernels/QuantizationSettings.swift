@@ -1,0 +1,27 @@
+/// Which rows of a tensor a run reads.
+public enum RowSelection: Sendable, Hashable {
+  /// Every row: exact metrics.
+  case all
+  /// At most about `maxElements` elements from evenly spaced whole rows (deterministic: the
+  /// same tensor gives the same rows), for a fast estimate of a huge tensor. A tensor that
+  /// already fits, or has a single row, is read whole.
+  case sample(maxElements: Int)
+}
+
+/// Everything about a run except the tensor and the format.
+public struct QuantizationSettings: Sendable, Hashable {
+  public var group: GroupSize
+  public var scale: ScaleMode
+  public var rows: RowSelection
+
+  public init(group: GroupSize = .standard, scale: ScaleMode = .absmax, rows: RowSelection = .all) {
+    self.group = group
+    self.scale = scale
+    self.rows = rows
+  }
+}
+
+/// The run was stopped because its cancellation check said so.
+public struct QuantizationCancelled: Error, Sendable {
+  public init() {}
+}

@@ -1,0 +1,72 @@
+import CKernels
+import Formats
+import TensorIO
+
+/// The kernel module's entry point: what a format costs a tensor (SPEC §4).
+///
+/// Every function takes a cancellation check, polled before each piece of work (about 256K
+/// elements), and throws `QuantizationCancelled` once it returns true: the TUI cancels a stale
+/// computation this way. Work runs on all cores; each call blocks its caller until done.
+public enum Quantizer {
+  /// Metrics for `format` on `tensor`. F32/F16/BF16 are read in place, other analysable dtypes
+  /// decoded piece by piece; a dtype that is not analysable (`DType.isAnalysable`) reads as
+  /// no elements (finiteCount 0).
+  public static func measure(
+    _ tensor: Tensor, format: QuantFormat, settings: QuantizationSettings = QuantizationSettings(),
+    isCancelled: @Sendable () -> Bool = { false }
+  ) throws(QuantizationCancelled) -> QuantizationMetrics {
+    let source = RowSource(tensor: tensor, rows: settings.rows)
+    let plan = try KernelPlan(source: source, format: format, settings: settings, isCancelled: isCancelled)
+    let totals = try plan.run(clip: plan.bestClip(isCancelled: isCancelled), output: nil, isCancelled: isCancelled)
+    return totals.metrics(plan: plan)
+  }
+
+  /// Metrics for a format spec: resolves `sf4@fit` with `fittedNu` and searches `ID+auto`'s
+  /// value on this tensor (`SupernormalSearch`). Throws `FormatError.needsFittedNu` for
+  /// `sf4@fit` without a ν.
+  public static func measure(
+    _ tensor: Tensor, spec: FormatSpec, fittedNu: Double? = nil,
+    settings: QuantizationSettings = QuantizationSettings(),
+    isCancelled: @Sendable () -> Bool = { false }
+  ) throws -> QuantizationMetrics {
+    try measure(
+      tensor, format: resolve(spec, for: tensor, fittedNu: fittedNu, settings: settings, isCancelled: isCancelled),
+      settings: settings, isCancelled: isCancelled)
+  }
+
+  /// The format `spec` stands for on `tensor` (see `measure(_:spec:fittedNu:settings:isCancelled:)`).
+  public static func resolve(
+    _ spec: FormatSpec, for tensor: Tensor, fittedNu: Double? = nil, settings: QuantizationSettings,
+    isCancelled: @Sendable () -> Bool = { false }
+  ) throws -> QuantFormat {
+    if case .supernormalAuto(let base) = spec.kind {
+      return try SupernormalSearch.bestFormat(
+        base: base, id: spec.id, tensor: tensor, settings: settings, isCancelled: isCancelled)
+    }
+    return try spec.resolved(fittedNu: fittedNu)
+  }
+
+  /// The dequantized tensor x̂ (row-major, one Float per element; non-finite inputs are kept
+  /// as they are). Reads every row whatever `settings.rows` says.
+  public static func dequantize(
+    _ tensor: Tensor, format: QuantFormat, settings: QuantizationSettings = QuantizationSettings(),
+    isCancelled: @Sendable () -> Bool = { false }
+  ) throws(QuantizationCancelled) -> [Float] {
+    var all = settings
+    all.rows = .all
+    let source = RowSource(tensor: tensor, rows: .all)
+    let plan = try KernelPlan(source: source, format: format, settings: all, isCancelled: isCancelled)
+    let clip = try plan.bestClip(isCancelled: isCancelled)
+    var output = [Float](repeating: 0, count: tensor.count)
+    var failure: QuantizationCancelled?
+    output.withUnsafeMutableBufferPointer { buffer in
+      do {
+        _ = try plan.run(clip: clip, output: buffer, isCancelled: isCancelled)
+      } catch let error as QuantizationCancelled {
+        failure = error
+      } catch {}
+    }
+    if let failure { throw failure }
+    return output
+  }
+}

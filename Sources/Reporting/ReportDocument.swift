@@ -1,0 +1,79 @@
+import Foundation
+
+/// The settings a report was made with; parts made with different settings cannot be merged.
+public struct ReportSettings: Codable, Equatable, Sendable {
+  public var formats: [String]
+  public var group: String
+  public var scaleMode: String
+
+  public init(formats: [String], group: String, scaleMode: String) {
+    self.formats = formats
+    self.group = group
+    self.scaleMode = scaleMode
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case formats, group
+    case scaleMode = "scale_mode"
+  }
+}
+
+/// Which part of a sharded report this is: shard `index` of `count` (1-based).
+public struct ShardInfo: Codable, Equatable, Sendable {
+  public var index: Int
+  public var count: Int
+
+  public init(index: Int, count: Int) {
+    self.index = index
+    self.count = count
+  }
+}
+
+/// A whole report as the `.json` output holds it: `{"model", "settings", "rows", "summary"}`, plus
+/// what `merge` needs to check parts belong together (`model_fingerprint`, `model_tensors`, `shard`).
+public struct ReportDocument: Codable, Equatable, Sendable {
+  public var model: String
+  public var modelFingerprint: String
+  public var modelTensors: Int
+  public var settings: ReportSettings
+  public var shard: ShardInfo?
+  public var rows: [ReportRow]
+  public var summary: [FormatSummary]
+
+  public init(
+    model: String, modelFingerprint: String, modelTensors: Int, settings: ReportSettings, shard: ShardInfo?,
+    rows: [ReportRow]
+  ) {
+    self.model = model
+    self.modelFingerprint = modelFingerprint
+    self.modelTensors = modelTensors
+    self.settings = settings
+    self.shard = shard
+    self.rows = rows
+    self.summary = FormatSummary.summarize(rows)
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case model, settings, shard, rows, summary
+    case modelFingerprint = "model_fingerprint"
+    case modelTensors = "model_tensors"
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(model, forKey: .model)
+    try container.encode(modelFingerprint, forKey: .modelFingerprint)
+    try container.encode(modelTensors, forKey: .modelTensors)
+    try container.encode(settings, forKey: .settings)
+    try container.encode(shard, forKey: .shard)
+    try container.encode(rows, forKey: .rows)
+    try container.encode(summary, forKey: .summary)
+  }
+
+  /// The document as pretty-printed JSON with sorted keys (stable for diffs).
+  public func jsonData() throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return try encoder.encode(self)
+  }
+}

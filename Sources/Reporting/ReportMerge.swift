@@ -1,0 +1,53 @@
+/// Why shard parts cannot be merged.
+public struct MergeError: Error, CustomStringConvertible, Sendable {
+  public let file: String
+  public let problem: String
+  public var description: String { "\(file): \(problem)" }
+}
+
+/// Joins the parts of a sharded report into the report the unsharded run would have written.
+public enum ReportMerge {
+  /// `parts` are (file name, document) pairs in any order. All must come from the same model and
+  /// settings, and together hold every shard 1…N exactly once.
+  public static func merge(_ parts: [(file: String, document: ReportDocument)]) throws(MergeError) -> ReportDocument {
+    guard let first = parts.first else { throw MergeError(file: "merge", problem: "no parts given") }
+    for part in parts {
+      let document = part.document
+      guard document.modelFingerprint == first.document.modelFingerprint,
+        document.modelTensors == first.document.modelTensors
+      else {
+        throw MergeError(
+          file: part.file, problem: "is a report of a different model than \(first.file) (\(document.model))")
+      }
+      guard document.settings == first.document.settings else {
+        throw MergeError(file: part.file, problem: "was made with different settings than \(first.file)")
+      }
+      guard document.shard != nil else {
+        throw MergeError(file: part.file, problem: "is a whole report, not a shard part (made without --shard)")
+      }
+    }
+    let count = first.document.shard!.count
+    var byIndex: [Int: (file: String, document: ReportDocument)] = [:]
+    for part in parts {
+      let shard = part.document.shard!
+      guard shard.count == count else {
+        throw MergeError(
+          file: part.file, problem: "is shard \(shard.index)/\(shard.count), but \(first.file) is of \(count)")
+      }
+      if let other = byIndex[shard.index] {
+        throw MergeError(file: part.file, problem: "repeats shard \(shard.index)/\(count) of \(other.file)")
+      }
+      byIndex[shard.index] = part
+    }
+    let missing = (1...count).filter { byIndex[$0] == nil }
+    guard missing.isEmpty else {
+      throw MergeError(
+        file: first.file,
+        problem: "shards missing: " + missing.map { "\($0)/\(count)" }.joined(separator: ", "))
+    }
+    let rows = (1...count).flatMap { byIndex[$0]!.document.rows }
+    return ReportDocument(
+      model: first.document.model, modelFingerprint: first.document.modelFingerprint,
+      modelTensors: first.document.modelTensors, settings: first.document.settings, shard: nil, rows: rows)
+  }
+}

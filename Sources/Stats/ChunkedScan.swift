@@ -1,0 +1,78 @@
+import Dispatch
+import Foundation
+import TensorIO
+
+/// A reduction over a tensor's elements, decoded to Float32 chunk by chunk, on all cores.
+///
+/// Each worker takes one contiguous run of chunks and owns its state; the states come back in
+/// worker order for the caller to merge, so results do not depend on scheduling.
+enum ChunkedScan {
+  /// 16 Ki floats (64 KiB): a chunk and its decode buffer stay in L2.
+  static let chunkLength = 1 << 14
+
+  static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+  /// Calls `accumulate(&state, chunk, firstIndex)` for every chunk; throws `CancellationError`
+  /// when `isCancelled` turns true (checked once per chunk).
+  static func reduce<State>(
+    _ tensor: Tensor, isCancelled: @Sendable () -> Bool, makeState: @Sendable () -> State,
+    accumulate: @Sendable (inout State, UnsafeBufferPointer<Float>, Int) -> Void
+  ) throws -> [State] {
+    let count = tensor.count
+    let chunks = (count + chunkLength - 1) / chunkLength
+    // Small tensors: one worker, since starting threads costs more than the work.
+    let workers = count < 1 << 20 ? 1 : min(coreCount, chunks)
+    let slots = ResultSlots<State>(count: workers)
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      var state = makeState()
+      var buffer = [Float](repeating: 0, count: chunkLength)
+      let first = chunks * worker / workers
+      let last = chunks * (worker + 1) / workers
+      for chunk in first..<last {
+        if isCancelled() {
+          slots.cancel()
+          return
+        }
+        let start = chunk * chunkLength
+        let end = min(count, start + chunkLength)
+        buffer.withUnsafeMutableBufferPointer { whole in
+          // `whole` has chunkLength ≥ end − start elements, so the rebased slice is in bounds.
+          let part = UnsafeMutableBufferPointer(rebasing: whole[0..<(end - start)])
+          tensor.decode(start..<end, into: part)
+          accumulate(&state, UnsafeBufferPointer(part), start)
+        }
+      }
+      slots.store(state, at: worker)
+    }
+    guard let states = slots.finished() else { throw CancellationError() }
+    return states
+  }
+}
+
+/// One slot per worker, written once each under a lock.
+private final class ResultSlots<State>: @unchecked Sendable {
+  // @unchecked: every access to `values` and `cancelled` holds `lock`.
+  private let lock = NSLock()
+  private var values: [State?]
+  private var cancelled = false
+
+  init(count: Int) { values = Array(repeating: nil, count: count) }
+
+  func store(_ value: State, at index: Int) {
+    lock.lock()
+    values[index] = value
+    lock.unlock()
+  }
+
+  func cancel() {
+    lock.lock()
+    cancelled = true
+    lock.unlock()
+  }
+
+  func finished() -> [State]? {
+    lock.lock()
+    defer { lock.unlock() }
+    return cancelled ? nil : values.compactMap { $0 }
+  }
+}

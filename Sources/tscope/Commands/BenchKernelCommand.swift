@@ -1,0 +1,96 @@
+import ArgumentParser
+import Dispatch
+import Formats
+import Kernels
+import TensorIO
+
+/// `tscope bench kernel [MODEL --layer NAME] [--format ID] [--group G] [--json]`: times
+/// quantize + metrics for one format on one tensor (no MODEL: a synthetic 4096×11008 Student's t tensor).
+struct BenchKernelCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "kernel",
+    abstract: "Time quantize + metrics for one format on one tensor.",
+    discussion: """
+      Runs the kernel once to warm up, then --runs times, and reports the median. Without MODEL the tensor is a \
+      synthetic 4096×11008 Student's t (ν=5, scale 0.02) tensor in --dtype (f32 or bf16).
+      """)
+
+  @Argument(help: "A model file (optional).")
+  var model: String?
+
+  @Option(help: "The tensor's exact name (with MODEL).")
+  var layer: String?
+
+  @Option(help: "The format id.")
+  var format = "nf4"
+
+  @Option(help: "Group size: tensor, channel (or 0), or an element count.")
+  var group = "128"
+
+  @Option(help: "Scale choice: absmax or mse.")
+  var scale = "absmax"
+
+  @Option(help: "Element type of the synthetic tensor: f32 or bf16.")
+  var dtype = "f32"
+
+  @Option(help: "Timed runs (the median is reported).")
+  var runs = 7
+
+  @Flag(help: "Print a JSON array instead of a line of text.")
+  var json = false
+
+  func run() async throws {
+    guard let spec = try FormatSelection.specs([format], codebookFile: nil).first else { return }
+    guard let scaleMode = ScaleMode(rawValue: scale) else { throw UsageError("--scale must be absmax or mse") }
+    guard runs >= 1 else { throw UsageError("--runs must be at least 1") }
+    let settings = QuantizationSettings(group: try FormatSelection.group(group), scale: scaleMode)
+    let tensor = try benchTensor()
+    let resolved: QuantFormat
+    do {
+      resolved = try Quantizer.resolve(spec, for: tensor, settings: settings)
+    } catch let error as FormatError {
+      throw UsageError(error.description)
+    }
+    _ = try Quantizer.measure(tensor, format: resolved, settings: settings)
+    var seconds: [Double] = []
+    for _ in 0..<runs {
+      let start = DispatchTime.now().uptimeNanoseconds
+      _ = try Quantizer.measure(tensor, format: resolved, settings: settings)
+      seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    let median = seconds.sorted()[seconds.count / 2]
+    let shape = tensor.info.shape.map(String.init).joined(separator: "x")
+    let what =
+      "kernel \(resolved.id) group \(settings.group) \(scaleMode.rawValue) on \(tensor.info.name) \(shape) \(tensor.info.dtype)"
+    let rate = Double(tensor.count) / median
+    if json {
+      let object = JSONText.object([
+        ("what", JSONText.string(what)),
+        ("elements", String(tensor.count)),
+        ("seconds", JSONText.number(median)),
+        ("elements_per_s", JSONText.number(rate)),
+      ])
+      Console.writeOutput(JSONText.array([object]) + "\n")
+    } else {
+      Console.writeOutput("\(what): \(tensor.count) elements, median \(median) s, \(rate / 1e9) G elements/s\n")
+    }
+  }
+
+  private func benchTensor() throws -> Tensor {
+    guard let model else {
+      guard let kind = SyntheticTensor.Kind(rawValue: dtype.lowercased()) else {
+        throw UsageError("--dtype must be f32 or bf16, not '\(dtype)'")
+      }
+      return SyntheticTensor.studentT(rows: 4096, columns: 11008, kind: kind)
+    }
+    guard let layer else { throw UsageError("bench kernel MODEL needs --layer NAME") }
+    let opened = try Model.open(model)
+    guard let tensor = opened.tensor(named: layer) else {
+      throw UsageError("\(model): no tensor named '\(layer)'")
+    }
+    guard tensor.info.dtype.isAnalysable else {
+      throw UsageError("\(model): tensor '\(layer)' has dtype \(tensor.info.dtype), which is not analysed")
+    }
+    return tensor
+  }
+}

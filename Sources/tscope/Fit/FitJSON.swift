@@ -1,0 +1,39 @@
+import Stats
+
+/// The JSON object for one `FitReport` (SPEC §2 field names, snake_case, in that order).
+enum FitJSON {
+  static func object(_ report: FitReport) -> String {
+    var members: [(String, String)] = [
+      ("name", JSONText.string(report.name)),
+      ("count", String(report.count)),
+      ("finite_count", String(report.finiteCount)),
+      ("mean", number(report.mean)),
+      ("std", number(report.std)),
+      ("t", family(report.t, withNu: true)),
+      ("normal", family(report.normal, withNu: false)),
+      ("laplace", family(report.laplace, withNu: false)),
+      ("best", report.best.map { JSONText.string($0.rawValue) } ?? "null"),
+      ("fit_elements", String(report.fitElements)),
+      ("ks_elements", String(report.ksElements)),
+    ]
+    if let reason = report.reason { members.append(("reason", JSONText.string(reason))) }
+    return JSONText.object(members)
+  }
+
+  static func family(_ fit: FamilyFit?, withNu: Bool) -> String {
+    guard let fit else { return "null" }
+    var members: [(String, String)] = []
+    if withNu { members.append(("nu", number(fit.nu))) }
+    members += [
+      ("loc", number(fit.loc)), ("scale", number(fit.scale)), ("loglik", number(fit.logLikelihood)),
+      ("ks", number(fit.ks)),
+    ]
+    return JSONText.object(members)
+  }
+
+  /// A finite number in shortest round-trip form; anything else is null (JSON has no NaN).
+  static func number(_ value: Double?) -> String {
+    guard let value, value.isFinite else { return "null" }
+    return String(value)
+  }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import TensorIO
+
+/// The benchmark's synthetic tensor: Student's t samples (ν = 5, scale 0.02, typical of LLM
+/// weights), from a fixed-seed generator so every run times the same data.
+enum SyntheticTensor {
+  enum Kind: String {
+    case f32, bf16
+  }
+
+  static func studentT(rows: Int, columns: Int, kind: Kind, nu: Double = 5, scale: Double = 0.02) -> Tensor {
+    let count = rows * columns
+    let width = kind == .f32 ? 4 : 2
+    var bytes = [UInt8](repeating: 0, count: count * width)
+    var generator = SplitMix64(seed: 0x7473_636f_7065)
+    bytes.withUnsafeMutableBytes { raw in
+      for index in 0..<count {
+        let value = Float(scale * generator.nextStudentT(nu: nu))
+        if kind == .f32 {
+          raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: index * 4, as: UInt32.self)
+        } else {
+          raw.storeBytes(of: bfloat16Bits(value).littleEndian, toByteOffset: index * 2, as: UInt16.self)
+        }
+      }
+    }
+    let storage = ByteStorage.owning(bytes)
+    let info = TensorInfo(
+      name: "synthetic", dtype: kind == .f32 ? .f32 : .bf16, shape: [rows, columns], file: "(synthetic)")
+    return Tensor(info: info, storage: storage, bytes: storage.bytes)
+  }
+
+  /// Float32 → BF16, rounding to nearest even (finite inputs).
+  private static func bfloat16Bits(_ value: Float) -> UInt16 {
+    let bits = value.bitPattern
+    let rounding = 0x7fff + ((bits >> 16) & 1)
+    return UInt16(truncatingIfNeeded: (bits &+ rounding) >> 16)
+  }
+}
+
+/// A small, fast, deterministic generator (SplitMix64) with the samplers the benchmark needs.
+struct SplitMix64 {
+  private var state: UInt64
+
+  init(seed: UInt64) { state = seed }
+
+  mutating func next() -> UInt64 {
+    state &+= 0x9e37_79b9_7f4a_7c15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+    z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+    return z ^ (z >> 31)
+  }
+
+  /// Uniform in (0, 1).
+  mutating func nextUniform() -> Double { (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992 }
+
+  /// Standard normal (Box–Muller).
+  mutating func nextNormal() -> Double {
+    let radius = (-2 * log(nextUniform())).squareRoot()
+    return radius * cos(2 * Double.pi * nextUniform())
+  }
+
+  /// Student's t: a normal over the root of a scaled chi-square (integer ν: a sum of squares).
+  mutating func nextStudentT(nu: Double) -> Double {
+    let degrees = max(1, Int(nu.rounded()))
+    var chiSquare = 0.0
+    for _ in 0..<degrees {
+      let normal = nextNormal()
+      chiSquare += normal * normal
+    }
+    return nextNormal() / (chiSquare / Double(degrees)).squareRoot()
+  }
+}
