@@ -49,3 +49,26 @@ def test_text_listing_names_undecodable_ggml_types(fixtures):
     result = run_tscope("layers", out / "model.gguf")
     line = next(line for line in result.stdout.splitlines() if "q2_k.weight" in line)
     assert "Q2_K" in line
+
+
+def test_undecodable_ggml_type_is_named_when_selected(fixtures):
+    out, _ = fixtures
+    result = run_tscope("quant", out / "model.gguf", "--layer", "^q2_k", "--format", "nf4", check=False)
+    assert "q2_k.weight" in result.stderr and "Q2_K" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", ["q4_k.weight", "q6_k.weight", "q5_1.weight", "q8_0.three_d", "bf16.weight"])
+def test_quant_of_a_gguf_tensor_equals_quant_of_its_dequantized_values(fixtures, tmp_path, name):
+    """tscope's GGUF path (block decoder feeding the kernel) against the same values as .npy, dequantized by gguf-py."""
+    import numpy as np
+    out, manifest = fixtures
+    entry = next(e for e in manifest if e["file"] == "model.gguf" and e["name"] == name)
+    values = np.fromfile(out / entry["expected"], dtype="<f4").reshape(entry["shape"])
+    np.save(tmp_path / "values.npy", values)
+    args = ["--format", "nf4", "--format", "int4", "--group", "32"]
+    from_gguf = run_json("quant", out / "model.gguf", "--layer", f"^{name}$", *args)
+    from_npy = run_json("quant", tmp_path / "values.npy", "--layer", "values", *args)
+    assert len(from_gguf) == len(from_npy) == 2
+    for a, b in zip(from_gguf, from_npy):
+        assert {k: v for k, v in a.items() if k != "name"} == {k: v for k, v in b.items() if k != "name"}
