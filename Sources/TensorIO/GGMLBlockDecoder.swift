@@ -83,8 +83,8 @@ enum GGMLBlockDecoder {
   /// The two 5-bit values at `index` and `index + 16`: nibbles from `byte`, fifth bits from `high`.
   @inline(__always)
   private static func fiveBitPair(_ byte: UInt8, _ high: UInt32, _ index: Int) -> (Int, Int) {
-    let low = Int(byte & 0x0F) | Int((high >> UInt32(index)) & 1) << 4
-    let upper = Int(byte >> 4) | Int((high >> UInt32(index + 16)) & 1) << 4
+    let low = Int(byte & 0x0F) | Int((high &>> UInt32(index)) & 1) << 4
+    let upper = Int(byte >> 4) | Int((high &>> UInt32(index + 16)) & 1) << 4
     return (low, upper)
   }
 
@@ -126,20 +126,22 @@ enum GGMLBlockDecoder {
     return (scale, minimum)
   }
 
-  /// Q4_K: f16 d, f16 dmin, 12 bytes of scales/mins, 128 bytes of nibbles. Sub-block s (32
-  /// elements) takes the low (even s) or high (odd s) nibbles of bytes 32·(s/2)…; x = (d·sc)·q − dmin·m.
+  /// Q4_K: f16 d, f16 dmin, 12 bytes of scales/mins, 128 bytes of nibbles. Chunk c of 32 bytes
+  /// holds sub-blocks 2c (low nibbles) and 2c + 1 (high nibbles); x = (d·sc)·q − dmin·m.
   static func decodeQ4K(_ block: UnsafeRawBufferPointer, _ out: UnsafeMutableBufferPointer<Float>) {
     let d = half(block, 0)
     let dmin = half(block, 2)
-    for sub in 0..<8 {
-      let (scale, minimum) = scaleAndMin(block, 4, sub)
-      let factor = d * Float(scale)
-      let offset = dmin * Float(minimum)
-      let base = 16 + (sub / 2) * 32
-      let shift = UInt8((sub % 2) * 4)
+    for chunk in 0..<4 {
+      let (lowScale, lowMin) = scaleAndMin(block, 4, 2 * chunk)
+      let (highScale, highMin) = scaleAndMin(block, 4, 2 * chunk + 1)
+      let lowFactor = d * Float(lowScale)
+      let lowOffset = dmin * Float(lowMin)
+      let highFactor = d * Float(highScale)
+      let highOffset = dmin * Float(highMin)
       for index in 0..<32 {
-        let q = (block[base + index] >> shift) & 0x0F
-        out[sub * 32 + index] = factor * Float(q) - offset
+        let byte = block[16 + chunk * 32 + index]
+        out[chunk * 64 + index] = lowFactor * Float(byte & 0x0F) - lowOffset
+        out[chunk * 64 + 32 + index] = highFactor * Float(byte >> 4) - highOffset
       }
     }
   }
@@ -149,16 +151,21 @@ enum GGMLBlockDecoder {
   static func decodeQ5K(_ block: UnsafeRawBufferPointer, _ out: UnsafeMutableBufferPointer<Float>) {
     let d = half(block, 0)
     let dmin = half(block, 2)
-    for sub in 0..<8 {
-      let (scale, minimum) = scaleAndMin(block, 4, sub)
-      let factor = d * Float(scale)
-      let offset = dmin * Float(minimum)
-      let base = 48 + (sub / 2) * 32
-      let shift = UInt8((sub % 2) * 4)
+    for chunk in 0..<4 {
+      let (lowScale, lowMin) = scaleAndMin(block, 4, 2 * chunk)
+      let (highScale, highMin) = scaleAndMin(block, 4, 2 * chunk + 1)
+      let lowFactor = d * Float(lowScale)
+      let lowOffset = dmin * Float(lowMin)
+      let highFactor = d * Float(highScale)
+      let highOffset = dmin * Float(highMin)
+      let lowBit = UInt8(2 * chunk)
       for index in 0..<32 {
-        let low = (block[base + index] >> shift) & 0x0F
-        let high = (block[16 + index] >> UInt8(sub)) & 1
-        out[sub * 32 + index] = factor * Float(low | high << 4) - offset
+        let byte = block[48 + chunk * 32 + index]
+        let fifth = block[16 + index] &>> lowBit
+        let low = (byte & 0x0F) | (fifth & 1) << 4
+        let high = (byte >> 4) | ((fifth >> 1) & 1) << 4
+        out[chunk * 64 + index] = lowFactor * Float(low) - lowOffset
+        out[chunk * 64 + 32 + index] = highFactor * Float(high) - highOffset
       }
     }
   }
