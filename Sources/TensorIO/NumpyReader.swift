@@ -25,9 +25,13 @@ enum NumpyReader {
       throw TensorFileError(file: path, problem: "not a readable .npz (zip) archive")
     }
     var tensors: [Tensor] = []
+    var names: Set<String> = []
     for entry in archive where entry.type == .file {
       let memberName = entry.path
       let name = memberName.lowercased().hasSuffix(".npy") ? String(memberName.dropLast(4)) : memberName
+      guard names.insert(name).inserted else {
+        throw TensorFileError(file: path, problem: "two members hold the array \(MessageText.quoted(name))")
+      }
       let member = try NpzMember.read(entry, from: archive, file: path)
       let storage = ByteStorage.owning(member)
       tensors.append(

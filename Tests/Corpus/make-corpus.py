@@ -13,6 +13,7 @@ import io
 import json
 import pathlib
 import struct
+import warnings
 import zipfile
 
 import numpy as np
@@ -192,6 +193,11 @@ for signature, field in [(b"PK\x03\x04", 22), (b"PK\x01\x02", 24)]:  # uncompres
     at = lying.index(signature)
     lying[at + field:at + field + 4] = struct.pack("<I", 0xFFFFFFF0)
 add("npz-declared-size-lies.npz", bytes(lying))
+with warnings.catch_warnings(), zipfile.ZipFile(buffer := io.BytesIO(), "w") as archive:
+    warnings.simplefilter("ignore")  # zipfile warns about the duplicate name but writes it
+    for _ in range(2):
+        archive.writestr(zipfile.ZipInfo("a.npy", date_time=(2024, 1, 1, 0, 0, 0)), good)
+add("npz-duplicate-member.npz", buffer.getvalue())
 
 
 def main():
