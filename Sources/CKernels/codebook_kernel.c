@@ -82,48 +82,46 @@ __attribute__((target("avx2,fma"))) static inline double hsum_pd(__m256d v) {
 
 /// A codebook of at most 16 values as vector tables: the thresholds padded with +inf to 16
 /// (t[15] never lies below y), so the code #{t[j] < y} comes from a 4-step branch-free binary
-/// search whose lookups are in-register permutes, not gathers.
+/// search whose lookups are in-register selects and permutes, not gathers.
 typedef struct {
-  __m256 t_low, t_high;    // t[0...7], t[8...15]
-  __m256 t1_low, t1_high;  // t[1...8], t[9...15] then +inf: the lookups of t[idx + 1]
+  __m256 t3, t7, t11;      // steps 8 and 4
+  __m256 t_fours;          // t[1], t[5], t[9], t[13] in each 128-bit lane: step 2, at code / 4
+  __m256 t_evens;          // t[0], t[2], ..., t[14]: step 1, at code / 2
   __m256 v_low, v_high;    // values[0...7], values[8...15]
-  __m256 t3, t7, t11;
 } vector_codebook;
 
 __attribute__((target("avx2,fma"))) static void prepare_vector_codebook(
   const float *values16, const float *thresholds15, vector_codebook *table) {
-  float t[17];
+  float t[16];
   for (int j = 0; j < 15; j++) t[j] = thresholds15[j];
-  t[15] = t[16] = INFINITY;
-  table->t_low = _mm256_loadu_ps(t);
-  table->t_high = _mm256_loadu_ps(t + 8);
-  table->t1_low = _mm256_loadu_ps(t + 1);
-  table->t1_high = _mm256_loadu_ps(t + 9);
-  table->v_low = _mm256_loadu_ps(values16);
-  table->v_high = _mm256_loadu_ps(values16 + 8);
+  t[15] = INFINITY;
   table->t3 = _mm256_set1_ps(t[3]);
   table->t7 = _mm256_set1_ps(t[7]);
   table->t11 = _mm256_set1_ps(t[11]);
+  table->t_fours = _mm256_setr_ps(t[1], t[5], t[9], t[13], t[1], t[5], t[9], t[13]);
+  table->t_evens = _mm256_setr_ps(t[0], t[2], t[4], t[6], t[8], t[10], t[12], t[14]);
+  table->v_low = _mm256_loadu_ps(values16);
+  table->v_high = _mm256_loadu_ps(values16 + 8);
 }
 
 /// The codes #{t[j] < y} of 8 floats (steps 8, 4, 2, 1 of a binary search over 16 entries) and
-/// their codebook values. `*upper` is set where the code is 8 or more.
+/// their codebook values in `*value`.
 __attribute__((target("avx2,fma"))) static inline __m256i round8(
   const vector_codebook *table, __m256 y, __m256 *value) {
+  // Step 8: t[7]. Step 4: t[code + 3], code in {0, 8}.
   const __m256 upper = _mm256_cmp_ps(y, table->t7, _CMP_GT_OQ);
   __m256i code = _mm256_and_si256(_mm256_castps_si256(upper), _mm256_set1_epi32(8));
-  __m256 threshold = _mm256_blendv_ps(table->t3, table->t11, upper);
-  __m256 above = _mm256_cmp_ps(y, threshold, _CMP_GT_OQ);
+  __m256 above = _mm256_cmp_ps(y, _mm256_blendv_ps(table->t3, table->t11, upper), _CMP_GT_OQ);
   code = _mm256_add_epi32(code, _mm256_and_si256(_mm256_castps_si256(above), _mm256_set1_epi32(4)));
-  // vpermps reads the low 3 bits of each index: code & 7 within the half `upper` picks.
-  threshold = _mm256_blendv_ps(
-    _mm256_permutevar8x32_ps(table->t1_low, code), _mm256_permutevar8x32_ps(table->t1_high, code), upper);
+  // Step 2: t[code + 1], code in {0, 4, 8, 12}: an in-lane permute by code / 4.
+  __m256 threshold = _mm256_permutevar_ps(table->t_fours, _mm256_srli_epi32(code, 2));
   above = _mm256_cmp_ps(y, threshold, _CMP_GT_OQ);
   code = _mm256_add_epi32(code, _mm256_and_si256(_mm256_castps_si256(above), _mm256_set1_epi32(2)));
-  threshold = _mm256_blendv_ps(
-    _mm256_permutevar8x32_ps(table->t_low, code), _mm256_permutevar8x32_ps(table->t_high, code), upper);
+  // Step 1: t[code], code even: a permute by code / 2.
+  threshold = _mm256_permutevar8x32_ps(table->t_evens, _mm256_srli_epi32(code, 1));
   above = _mm256_cmp_ps(y, threshold, _CMP_GT_OQ);
   code = _mm256_sub_epi32(code, _mm256_castps_si256(above));
+  // vpermps reads the low 3 bits of each index: code & 7 within the half `upper` picks.
   *value = _mm256_blendv_ps(
     _mm256_permutevar8x32_ps(table->v_low, code), _mm256_permutevar8x32_ps(table->v_high, code), upper);
   return code;
