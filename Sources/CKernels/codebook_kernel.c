@@ -3,7 +3,6 @@
 // A group's scale is clip * amax / max_value. y = x / scale goes to code
 // #{thresholds < y}; the dequantized value is values[code] * scale. Error sums are in double.
 // An all-zero group (or one whose scale underflows to 0 or overflows) dequantizes to zeros.
-#include <stdlib.h>
 
 #include "tk_internal.h"
 
@@ -38,7 +37,6 @@ typedef struct {
   // Per group:
   float scale;
   float amax_for_span;
-  float fixed_amax;
   int zero_group;
   int has_nonfinite;
   // The codebook padded to 16 values / 15 thresholds (+inf never lies below y) for the vector path.
@@ -84,48 +82,46 @@ __attribute__((target("avx2,fma"))) static inline double hsum_pd(__m256d v) {
 
 /// A codebook of at most 16 values as vector tables: the thresholds padded with +inf to 16
 /// (t[15] never lies below y), so the code #{t[j] < y} comes from a 4-step branch-free binary
-/// search whose lookups are in-register permutes, not gathers.
+/// search whose lookups are in-register selects and permutes, not gathers.
 typedef struct {
-  __m256 t_low, t_high;    // t[0...7], t[8...15]
-  __m256 t1_low, t1_high;  // t[1...8], t[9...15] then +inf: the lookups of t[idx + 1]
+  __m256 t3, t7, t11;      // steps 8 and 4
+  __m256 t_fours;          // t[1], t[5], t[9], t[13] in each 128-bit lane: step 2, at code / 4
+  __m256 t_evens;          // t[0], t[2], ..., t[14]: step 1, at code / 2
   __m256 v_low, v_high;    // values[0...7], values[8...15]
-  __m256 t3, t7, t11;
 } vector_codebook;
 
 __attribute__((target("avx2,fma"))) static void prepare_vector_codebook(
   const float *values16, const float *thresholds15, vector_codebook *table) {
-  float t[17];
+  float t[16];
   for (int j = 0; j < 15; j++) t[j] = thresholds15[j];
-  t[15] = t[16] = INFINITY;
-  table->t_low = _mm256_loadu_ps(t);
-  table->t_high = _mm256_loadu_ps(t + 8);
-  table->t1_low = _mm256_loadu_ps(t + 1);
-  table->t1_high = _mm256_loadu_ps(t + 9);
-  table->v_low = _mm256_loadu_ps(values16);
-  table->v_high = _mm256_loadu_ps(values16 + 8);
+  t[15] = INFINITY;
   table->t3 = _mm256_set1_ps(t[3]);
   table->t7 = _mm256_set1_ps(t[7]);
   table->t11 = _mm256_set1_ps(t[11]);
+  table->t_fours = _mm256_setr_ps(t[1], t[5], t[9], t[13], t[1], t[5], t[9], t[13]);
+  table->t_evens = _mm256_setr_ps(t[0], t[2], t[4], t[6], t[8], t[10], t[12], t[14]);
+  table->v_low = _mm256_loadu_ps(values16);
+  table->v_high = _mm256_loadu_ps(values16 + 8);
 }
 
 /// The codes #{t[j] < y} of 8 floats (steps 8, 4, 2, 1 of a binary search over 16 entries) and
-/// their codebook values. `*upper` is set where the code is 8 or more.
+/// their codebook values in `*value`.
 __attribute__((target("avx2,fma"))) static inline __m256i round8(
   const vector_codebook *table, __m256 y, __m256 *value) {
+  // Step 8: t[7]. Step 4: t[code + 3], code in {0, 8}.
   const __m256 upper = _mm256_cmp_ps(y, table->t7, _CMP_GT_OQ);
   __m256i code = _mm256_and_si256(_mm256_castps_si256(upper), _mm256_set1_epi32(8));
-  __m256 threshold = _mm256_blendv_ps(table->t3, table->t11, upper);
-  __m256 above = _mm256_cmp_ps(y, threshold, _CMP_GT_OQ);
+  __m256 above = _mm256_cmp_ps(y, _mm256_blendv_ps(table->t3, table->t11, upper), _CMP_GT_OQ);
   code = _mm256_add_epi32(code, _mm256_and_si256(_mm256_castps_si256(above), _mm256_set1_epi32(4)));
-  // vpermps reads the low 3 bits of each index: code & 7 within the half `upper` picks.
-  threshold = _mm256_blendv_ps(
-    _mm256_permutevar8x32_ps(table->t1_low, code), _mm256_permutevar8x32_ps(table->t1_high, code), upper);
+  // Step 2: t[code + 1], code in {0, 4, 8, 12}: an in-lane permute by code / 4.
+  __m256 threshold = _mm256_permutevar_ps(table->t_fours, _mm256_srli_epi32(code, 2));
   above = _mm256_cmp_ps(y, threshold, _CMP_GT_OQ);
   code = _mm256_add_epi32(code, _mm256_and_si256(_mm256_castps_si256(above), _mm256_set1_epi32(2)));
-  threshold = _mm256_blendv_ps(
-    _mm256_permutevar8x32_ps(table->t_low, code), _mm256_permutevar8x32_ps(table->t_high, code), upper);
+  // Step 1: t[code], code even: a permute by code / 2.
+  threshold = _mm256_permutevar8x32_ps(table->t_evens, _mm256_srli_epi32(code, 1));
   above = _mm256_cmp_ps(y, threshold, _CMP_GT_OQ);
   code = _mm256_sub_epi32(code, _mm256_castps_si256(above));
+  // vpermps reads the low 3 bits of each index: code & 7 within the half `upper` picks.
   *value = _mm256_blendv_ps(
     _mm256_permutevar8x32_ps(table->v_low, code), _mm256_permutevar8x32_ps(table->v_high, code), upper);
   return code;
@@ -152,11 +148,10 @@ __attribute__((target("avx2,fma"))) static inline void flush_block(vector_sums *
   sums->block_ssx = _mm256_setzero_ps();
 }
 
-/// Rounds 8 finite floats at `x` with `scale`, stores x̂ when `out` is given, adds to the
-/// block sums and returns the codes.
+/// Rounds 8 finite floats with `scale`, stores x̂ when `out` is given, adds to the block sums
+/// and returns the codes.
 __attribute__((target("avx2,fma"))) static inline __m256i round_and_sum8(
-  const vector_codebook *table, const float *x, __m256 scale, float *out, vector_sums *sums) {
-  const __m256 value = _mm256_loadu_ps(x);
+  const vector_codebook *table, __m256 value, __m256 scale, float *out, vector_sums *sums) {
   __m256 level;
   const __m256i code = round8(table, _mm256_div_ps(value, scale), &level);
   const __m256 rounded = _mm256_mul_ps(level, scale);
@@ -201,19 +196,24 @@ __attribute__((target("avx2,fma"))) static inline void count_codes(
   if (++counter->pending == 255) flush_counts(counter);
 }
 
-/// Largest |x| bit pattern of `count` floats: at least 0x7f800000 when one is NaN or ±Inf
-/// (their patterns lie above every finite one).
-__attribute__((target("avx2,fma"))) static uint32_t amax_bits_avx2(const float *x, int64_t count) {
+/// Element `i` of `x` and the 7 after it, as floats (F16/BF16 decoded in registers).
+__attribute__((target("avx2,fma,f16c"), always_inline)) static inline __m256 load8(
+  const void *x, int64_t i, int32_t dtype) {
+  if (dtype == TK_F32) return _mm256_loadu_ps((const float *)x + i);
+  const __m128i half = _mm_loadu_si128((const __m128i *)((const uint16_t *)x + i));
+  if (dtype == TK_BF16) return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(half), 16));
+  return _mm256_cvtph_ps(half);
+}
+
+/// The Float32 bit pattern of the largest |x| of `count` F32 elements: at least 0x7f800000
+/// when one is NaN or ±Inf (their patterns lie above every finite one).
+__attribute__((target("avx2,fma"))) static uint32_t amax_bits_f32(const float *x, int64_t count) {
   const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff);
   __m256i best0 = _mm256_setzero_si256(), best1 = _mm256_setzero_si256();
   int64_t i = 0;
   for (; i + 16 <= count; i += 16) {
     best0 = _mm256_max_epu32(best0, _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(x + i)), abs_mask));
     best1 = _mm256_max_epu32(best1, _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(x + i + 8)), abs_mask));
-  }
-  if (i + 8 <= count) {
-    best0 = _mm256_max_epu32(best0, _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(x + i)), abs_mask));
-    i += 8;
   }
   __m256i best = _mm256_max_epu32(best0, best1);
   __m128i half = _mm_max_epu32(_mm256_castsi256_si128(best), _mm256_extracti128_si256(best, 1));
@@ -229,17 +229,73 @@ __attribute__((target("avx2,fma"))) static uint32_t amax_bits_avx2(const float *
   return result;
 }
 
+/// The same for F16/BF16 elements, 16 at a time on their raw 16-bit patterns (also ordered by
+/// magnitude), returned as a Float32 pattern.
+__attribute__((target("avx2,fma"))) static uint32_t amax_bits_16(const uint16_t *x, int64_t count, int32_t dtype) {
+  const __m256i abs_mask = _mm256_set1_epi16(0x7fff);
+  __m256i best = _mm256_setzero_si256();
+  int64_t i = 0;
+  for (; i + 16 <= count; i += 16) {
+    best = _mm256_max_epu16(best, _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(x + i)), abs_mask));
+  }
+  uint16_t lanes[16];
+  _mm256_storeu_si256((__m256i *)lanes, best);
+  uint16_t result = 0;
+  for (int lane = 0; lane < 16; lane++) result = lanes[lane] > result ? lanes[lane] : result;
+  for (; i < count; i++) result = (x[i] & 0x7fffu) > result ? (x[i] & 0x7fffu) : result;
+  if (dtype == TK_BF16) return (uint32_t)result << 16;
+  if (result >= 0x7c00u) return 0x7f800000u;
+  const float amax = tk_f16_to_f32(result);
+  uint32_t bits;
+  memcpy(&bits, &amax, 4);
+  return bits;
+}
+
+/// Elements of a group decoded at a time for the scalar path.
+#define TK_SCALAR_CHUNK 256
+
+/// The scalar path over `count` elements from element `first` of `x` (any dtype), with the
+/// group's scale already in `state`.
+static void quantize_scalar(
+  quantize_state *state, const void *x, int32_t dtype, int64_t first, int64_t count, float *out) {
+  if (dtype == TK_F32) {
+    quantize_span_scalar(state, (const float *)x + first, count, out);
+    return;
+  }
+  float chunk[TK_SCALAR_CHUNK];
+  for (int64_t done = 0; done < count; done += TK_SCALAR_CHUNK) {
+    const int64_t size = count - done < TK_SCALAR_CHUNK ? count - done : TK_SCALAR_CHUNK;
+    tk_decode(x, dtype, first + done, size, chunk);
+    quantize_span_scalar(state, chunk, size, out ? out + done : NULL);
+  }
+}
+
+/// The largest finite |x| of a group that holds a non-finite element (any dtype).
+static float finite_amax(const void *x, int32_t dtype, int64_t first, int64_t count) {
+  float chunk[TK_SCALAR_CHUNK];
+  float amax = 0;
+  int64_t nonfinite = 0;
+  for (int64_t done = 0; done < count; done += TK_SCALAR_CHUNK) {
+    const int64_t size = count - done < TK_SCALAR_CHUNK ? count - done : TK_SCALAR_CHUNK;
+    tk_decode(x, dtype, first + done, size, chunk);
+    const float local = tk_amax_f32(chunk, size, &nonfinite);
+    amax = local > amax ? local : amax;
+  }
+  return amax;
+}
+
 /// With a fixed amax every element shares one scale, so long groups are cut into blocks that
 /// stay in L1 between the finiteness check and the rounding pass.
 #define TK_FIXED_BLOCK 2048
 
-/// Rounds whole groups of F32 rows, keeping the error sums and code counts in vector lanes across
-/// groups: `rows` rows of `row_length` floats at `x`, groups of `group` (the tail group is shorter).
-/// A group holding a non-finite value or with a zero scale, and the last count % 8 elements of a
-/// group, take the scalar path.
-__attribute__((target("avx2,fma"))) static void quantize_rows_avx2(
-  quantize_state *state, const float *x, int64_t rows, int64_t row_length, int64_t group, float fixed_amax,
-  float *out) {
+/// Rounds whole groups of rows read in place (F32, or F16/BF16 decoded in registers), keeping
+/// the error sums and code counts in vector lanes across groups: `rows` rows of `row_length`
+/// elements at `x`, groups of `group` (the tail group is shorter). A group holding a non-finite
+/// value, with a zero scale or an amax outside float-square range, and the last count % 8
+/// elements of a group, take the scalar path. Inlined once per dtype, so `dtype` is a constant.
+__attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quantize_rows_body(
+  quantize_state *state, const void *x, int32_t dtype, int64_t rows, int64_t row_length, int64_t group,
+  float fixed_amax, float *out) {
   vector_codebook table;
   prepare_vector_codebook(state->values16, state->thresholds15, &table);
   code_counter counter;
@@ -253,13 +309,14 @@ __attribute__((target("avx2,fma"))) static void quantize_rows_avx2(
   for (int64_t row = 0; row < rows; row++) {
     for (int64_t start = 0; start < row_length; start += group) {
       const int64_t count = row_length - start < group ? row_length - start : group;
-      const float *g = x + row * row_length + start;
-      float *g_out = out ? out + row * row_length + start : NULL;
-      const uint32_t amax_bits = amax_bits_avx2(g, count);
+      const int64_t first = row * row_length + start;
+      float *g_out = out ? out + first : NULL;
+      const uint32_t amax_bits = dtype == TK_F32 ? amax_bits_f32((const float *)x + first, count)
+                                                 : amax_bits_16((const uint16_t *)x + first, count, dtype);
+      const int nonfinite = amax_bits >= 0x7f800000u;
       float amax;
-      if (amax_bits >= 0x7f800000u) {
-        int64_t nonfinite = 0;
-        amax = tk_amax_f32(g, count, &nonfinite);
+      if (nonfinite) {
+        amax = finite_amax(x, dtype, first, count);
       } else {
         memcpy(&amax, &amax_bits, 4);
       }
@@ -267,30 +324,32 @@ __attribute__((target("avx2,fma"))) static void quantize_rows_avx2(
       state->scale = (amax * state->clip) / max_value;
       state->zero_group = !(state->scale > 0) || !(state->scale < INFINITY);
       const int float_range = amax >= 0x1p-40f && amax <= 0x1p60f;
-      if (amax_bits >= 0x7f800000u || state->zero_group || !float_range) {
-        quantize_span_scalar(state, g, count, g_out);
+      if (nonfinite || state->zero_group || !float_range) {
+        quantize_scalar(state, x, dtype, first, count, g_out);
         continue;
       }
       const __m256 scale = _mm256_set1_ps(state->scale);
       int64_t i = 0;
       for (; i + 32 <= count; i += 32) {
-        __m256i c0 = round_and_sum8(&table, g + i, scale, g_out ? g_out + i : NULL, &sums);
-        __m256i c1 = round_and_sum8(&table, g + i + 8, scale, g_out ? g_out + i + 8 : NULL, &sums);
-        __m256i c2 = round_and_sum8(&table, g + i + 16, scale, g_out ? g_out + i + 16 : NULL, &sums);
-        __m256i c3 = round_and_sum8(&table, g + i + 24, scale, g_out ? g_out + i + 24 : NULL, &sums);
+        __m256i c0 = round_and_sum8(&table, load8(x, first + i, dtype), scale, g_out ? g_out + i : NULL, &sums);
+        __m256i c1 = round_and_sum8(&table, load8(x, first + i + 8, dtype), scale, g_out ? g_out + i + 8 : NULL, &sums);
+        __m256i c2 =
+          round_and_sum8(&table, load8(x, first + i + 16, dtype), scale, g_out ? g_out + i + 16 : NULL, &sums);
+        __m256i c3 =
+          round_and_sum8(&table, load8(x, first + i + 24, dtype), scale, g_out ? g_out + i + 24 : NULL, &sums);
         count_codes(&counter, c0, c1, c2, c3);
         flush_block(&sums);
       }
       if (i + 8 <= count) {
         __m256i c[3] = {none, none, none};
         for (int v = 0; i + 8 <= count; i += 8, v++) {
-          c[v] = round_and_sum8(&table, g + i, scale, g_out ? g_out + i : NULL, &sums);
+          c[v] = round_and_sum8(&table, load8(x, first + i, dtype), scale, g_out ? g_out + i : NULL, &sums);
         }
         count_codes(&counter, c[0], c[1], c[2], none);
         flush_block(&sums);
       }
       vectorized += count & ~(int64_t)7;
-      quantize_span_scalar(state, g + i, count - i, g_out ? g_out + i : NULL);
+      quantize_scalar(state, x, dtype, first + i, count - i, g_out ? g_out + i : NULL);
     }
   }
   flush_counts(&counter);
@@ -312,16 +371,19 @@ __attribute__((target("avx2,fma"))) static void quantize_rows_avx2(
   if (largest > total->max_abs_err) total->max_abs_err = largest;
   total->finite += vectorized;
 }
-#endif
 
-#if TK_X86
-static void quantize_segment(
-  void *context, const float *x, int64_t rows, int64_t row_length, int64_t group, int64_t element) {
-  quantize_state *state = (quantize_state *)context;
-  float *out = state->dequantized ? state->dequantized + element : NULL;
-  quantize_rows_avx2(state, x, rows, row_length, group, state->fixed_amax, out);
+/// quantize_rows_body with its dtype fixed: `x` holds rows * row_length elements of `dtype`.
+__attribute__((target("avx2,fma,f16c"))) static void quantize_rows_avx2(
+  quantize_state *state, const void *x, int32_t dtype, int64_t rows, int64_t row_length, int64_t group,
+  float fixed_amax, float *out) {
+  switch (dtype) {
+    case TK_F32: quantize_rows_body(state, x, TK_F32, rows, row_length, group, fixed_amax, out); break;
+    case TK_BF16: quantize_rows_body(state, x, TK_BF16, rows, row_length, group, fixed_amax, out); break;
+    default: quantize_rows_body(state, x, TK_F16, rows, row_length, group, fixed_amax, out); break;
+  }
 }
 #endif
+
 
 static void quantize_begin(tk_visitor *visitor, float amax, int64_t nonfinite) {
   quantize_state *state = (quantize_state *)visitor;
@@ -336,7 +398,7 @@ static void quantize_span(tk_visitor *visitor, const float *x, int64_t count, in
   float *out = state->dequantized ? state->dequantized + element : NULL;
 #if TK_X86
   if (state->vector_ok && !state->zero_group && !state->has_nonfinite) {
-    quantize_rows_avx2(state, x, 1, count, count, state->amax_for_span, out);
+    quantize_rows_avx2(state, x, TK_F32, 1, count, count, state->amax_for_span, out);
     return;
   }
 #endif
@@ -364,11 +426,10 @@ void tk_quantize_codebook(
   if (state.vector_ok) {
     prepare_padded(codebook, state.values16, state.thresholds15);
 #if TK_X86
-    state.fixed_amax = layout->fixed_amax;
-    float *tile = layout->dtype == TK_F32 ? NULL : malloc(TK_SEGMENT * sizeof(float));
-    int done = (layout->dtype == TK_F32 || tile) && tk_walk_segments(layout, tile, TK_SEGMENT, quantize_segment, &state);
-    free(tile);
-    if (done) return;
+    const int64_t group = layout->group < 1 ? 1 : layout->group;
+    quantize_rows_avx2(
+      &state, layout->source, layout->dtype, layout->rows, layout->row_length, group, layout->fixed_amax, dequantized);
+    return;
 #endif
   }
   tk_walk_groups(layout, &state.base);

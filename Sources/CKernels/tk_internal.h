@@ -10,9 +10,6 @@
 /// Elements decoded at a time for F16/BF16 (16 KiB of floats: stays in L1/L2).
 #define TK_TILE 4096
 
-/// Floats per decoded segment on the vector path (64 KiB, heap-allocated per call).
-#define TK_SEGMENT 4096
-
 static inline float tk_bf16_to_f32(uint16_t bits) {
   uint32_t wide = (uint32_t)bits << 16;
   float value;
@@ -62,15 +59,6 @@ typedef struct tk_visitor {
 } tk_visitor;
 
 void tk_walk_groups(const tk_layout *layout, tk_visitor *visitor);
-
-/// Called with floats of whole groups: `rows` rows of `row_length`, groups of `group`;
-/// `element` is the flat index of x[0].
-typedef void (*tk_segment_fn)(
-  void *context, const float *x, int64_t rows, int64_t row_length, int64_t group, int64_t element);
-
-/// Hands the layout to `visit` in pieces of whole groups: F32 in one piece, F16/BF16 decoded
-/// into `tile` (`capacity` floats). Returns 0, visiting nothing, when a group does not fit a tile.
-int tk_walk_segments(const tk_layout *layout, float *tile, int64_t capacity, tk_segment_fn visit, void *context);
 
 /// Largest finite |x| of `count` floats; adds the non-finite ones to `*nonfinite`.
 float tk_amax_f32(const float *x, int64_t count, int64_t *nonfinite);

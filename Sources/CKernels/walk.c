@@ -162,34 +162,3 @@ void tk_histogram(
     }
   }
 }
-
-int tk_walk_segments(const tk_layout *layout, float *tile, int64_t capacity, tk_segment_fn visit, void *context) {
-  const int64_t length = layout->row_length;
-  int64_t group = layout->group < 1 ? 1 : layout->group;
-  // With a fixed amax the grouping does not change any result, so any piece size will do.
-  if (layout->fixed_amax >= 0 && group > capacity) group = capacity;
-  if (layout->dtype == TK_F32) {
-    visit(context, (const float *)layout->source, layout->rows, length, group, 0);
-    return 1;
-  }
-  if (length <= capacity) {
-    const int64_t rows_per_tile = capacity / length;
-    for (int64_t row = 0; row < layout->rows; row += rows_per_tile) {
-      int64_t rows = layout->rows - row < rows_per_tile ? layout->rows - row : rows_per_tile;
-      tk_decode(layout->source, layout->dtype, row * length, rows * length, tile);
-      visit(context, tile, rows, length, group, row * length);
-    }
-    return 1;
-  }
-  if (group > capacity) return 0;
-  // Rows longer than a tile: pieces of whole groups (the row's tail group ends the last piece).
-  const int64_t piece = (capacity / group) * group;
-  for (int64_t row = 0; row < layout->rows; row++) {
-    for (int64_t start = 0; start < length; start += piece) {
-      int64_t size = length - start < piece ? length - start : piece;
-      tk_decode(layout->source, layout->dtype, row * length + start, size, tile);
-      visit(context, tile, 1, size, group, row * length + start);
-    }
-  }
-  return 1;
-}

@@ -1,5 +1,4 @@
 import CKernels
-import Dispatch
 import TensorIO
 
 /// A tensor viewed as rows for the kernel, with the rows a run reads split into pieces that
@@ -17,7 +16,7 @@ struct RowSource: @unchecked Sendable {
   let pieces: [Range<Int>]
   /// Whether only some rows are read.
   let isSample: Bool
-  /// At most this many worker threads (nil: as many as Dispatch gives, one piece at a time).
+  /// At most this many worker threads (nil: one per core).
   let threads: Int?
 
   /// Elements per piece: big enough to amortize the call, small enough to balance two cores.
@@ -103,15 +102,7 @@ struct RowSource: @unchecked Sendable {
             results[index] = body(&layout, first)
           }
         }
-        if let threads {
-          // A fixed number of workers, each taking every `workers`-th piece.
-          let workers = max(1, min(threads, pieces.count))
-          DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for index in stride(from: worker, to: pieces.count, by: workers) { runPiece(index) }
-          }
-        } else {
-          DispatchQueue.concurrentPerform(iterations: pieces.count, execute: runPiece)
-        }
+        WorkerPool.run(count: pieces.count, threads: threads ?? WorkerPool.allCores, runPiece)
       }
     }
     var collected: [T] = []

@@ -17,6 +17,13 @@ enum TensorFixtures {
     return tensor(bytes, dtype: .bf16, shape: shape ?? [values.count])
   }
 
+  /// F16 holding each Float rounded to Float16 (exact for values Float16 represents).
+  static func f16(_ values: [Float], shape: [Int]? = nil) -> Tensor {
+    var bytes: [UInt8] = []
+    for value in values { withUnsafeBytes(of: Float16(value).bitPattern.littleEndian) { bytes += $0 } }
+    return tensor(bytes, dtype: .f16, shape: shape ?? [values.count])
+  }
+
   private static func tensor(_ bytes: [UInt8], dtype: DType, shape: [Int]) -> Tensor {
     let storage = ByteStorage.owning(bytes)
     return Tensor(
