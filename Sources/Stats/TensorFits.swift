@@ -128,10 +128,8 @@ public enum TensorFits {
       // full-data mean log-likelihood falls far below the subsample's. Then optimize on all
       // elements, one pass per evaluation.
       // (Not when the fit has collapsed onto a point mass: that is reported as degenerate.)
-      let stride = max(1, sample.count / ksLimit)
-      let spread = spreadAwayFromTies(Swift.stride(from: 0, to: sample.count, by: stride).map { sample[$0] }.sorted())
       if let current = tFit, current.meanLogLikelihood < subsampleFit.meanLogLikelihood - unrepresentativeGap,
-        current.parameters.scale >= 1e-8 * spread
+        current.parameters.scale >= 1e-8 * spreadAwayFromTies(thinnedSorted(sample))
       {
         let full = try StudentTFitter.maximize(from: current.parameters, maximumEvaluations: 40) { parameters in
           try fullDataTerms(tensor, at: parameters, isCancelled: isCancelled)
@@ -139,11 +137,16 @@ public enum TensorFits {
         if full.meanLogLikelihood > current.meanLogLikelihood { tFit = full }
       }
     }
-    let stride = max(1, sample.count / ksLimit)
-    let ksSample = Swift.stride(from: 0, to: sample.count, by: stride).map { sample[$0] }.sorted()
+    let ksSample = thinnedSorted(sample)
     return assemble(
       tensor, finiteCount: n, mean: mean, std: std, median: medianValue,
       meanAbsoluteDeviation: meanAbsoluteDeviation, t: tFit, fitElements: sample.count, sortedSample: ksSample)
+  }
+
+  /// At most `ksLimit` evenly spaced elements of `sample`, sorted.
+  static func thinnedSorted(_ sample: [Double]) -> [Double] {
+    let stride = max(1, sample.count / ksLimit)
+    return Swift.stride(from: 0, to: sample.count, by: stride).map { sample[$0] }.sorted()
   }
 
   /// Student's t sums with derivatives over every finite element of `tensor`: one pass.
