@@ -127,18 +127,26 @@ public enum TensorFits {
       // The subsample missed what dominates the full likelihood (a few huge outliers, say): the
       // full-data mean log-likelihood falls far below the subsample's. Then optimize on all
       // elements, one pass per evaluation.
-      if let current = tFit, current.meanLogLikelihood < subsampleFit.meanLogLikelihood - unrepresentativeGap {
-        let full = try StudentTFitter.maximize(from: current.parameters, maximumSteps: 60) { parameters in
+      // (Not when the fit has collapsed onto a point mass: that is reported as degenerate.)
+      if let current = tFit, current.meanLogLikelihood < subsampleFit.meanLogLikelihood - unrepresentativeGap,
+        current.parameters.scale >= 1e-8 * spreadAwayFromTies(thinnedSorted(sample))
+      {
+        let full = try StudentTFitter.maximize(from: current.parameters, maximumEvaluations: 40) { parameters in
           try fullDataTerms(tensor, at: parameters, isCancelled: isCancelled)
         }
         if full.meanLogLikelihood > current.meanLogLikelihood { tFit = full }
       }
     }
-    let stride = max(1, sample.count / ksLimit)
-    let ksSample = Swift.stride(from: 0, to: sample.count, by: stride).map { sample[$0] }.sorted()
+    let ksSample = thinnedSorted(sample)
     return assemble(
       tensor, finiteCount: n, mean: mean, std: std, median: medianValue,
       meanAbsoluteDeviation: meanAbsoluteDeviation, t: tFit, fitElements: sample.count, sortedSample: ksSample)
+  }
+
+  /// At most `ksLimit` evenly spaced elements of `sample`, sorted.
+  static func thinnedSorted(_ sample: [Double]) -> [Double] {
+    let stride = max(1, sample.count / ksLimit)
+    return Swift.stride(from: 0, to: sample.count, by: stride).map { sample[$0] }.sorted()
   }
 
   /// Student's t sums with derivatives over every finite element of `tensor`: one pass.
