@@ -61,6 +61,9 @@ public struct State: Sendable {
   /// The format picker (`f`): open with its cursor, or nil.
   public var pickerCursor: Int?
   public var shouldQuit = false
+  /// Whether the status line shows the last recompute time (headless snapshots hide it, so
+  /// their output is the same on every run).
+  public var showsTimings = true
   /// A one-shot note for the status line (e.g. "NVFP4 has no supernormal variant").
   public var notice: String?
 

@@ -107,3 +107,10 @@ def test_unreadable_model_is_one_line_before_any_screen(tmp_path):
         assert result.stdout == ""
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and model in lines[0]
+
+
+def test_snapshot_is_the_same_on_every_run(sample_model):
+    keys = ["--keys", "jjsg6c", "--size", "120x40"]
+    first = run_tscope("snapshot", sample_model, *keys).stdout
+    assert run_tscope("snapshot", sample_model, *keys).stdout == first
+    assert " ms " not in first  # timings are left out of headless screens
