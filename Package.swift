@@ -74,7 +74,7 @@ let package = Package(
     .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
     .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Formats", "TensorIO"]),
     .testTarget(name: "ExplorerTests", dependencies: ["Explorer"]),
-    .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Explorer"]),
+    .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Explorer"], exclude: ["Golden"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
   ]
 )

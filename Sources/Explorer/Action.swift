@@ -12,6 +12,9 @@ public enum Action: Sendable {
   /// A kernel run finished (an estimate or the full result).
   case quantized(generation: Int, QuantKey, QuantResult)
   case quantizeFailed(generation: Int, QuantKey, reason: String)
+  /// The survey measured one tensor (ν, and the SQNR of `key` when it measures error).
+  case surveyed(generation: Int, tensor: String, nu: Double?, key: QuantKey?, sqnr: Double?)
+  case surveyFinished(generation: Int)
 }
 
 /// Work `update` asks for; the scheduler runs it off the UI thread and answers with actions.
@@ -24,6 +27,9 @@ public enum Effect: Hashable, Sendable {
   case quantize(generation: Int, key: QuantKey, tensor: LoadedTensorReference, fittedNu: Double?)
   /// Cancel every running computation whose key is not in `keep` (and any older load or fit).
   case cancelStale(generation: Int, keep: Set<QuantKey>)
+  /// Fit (and measure) every tensor of the request on a small sample, in the background.
+  case survey(SurveyRequest)
+  case cancelSurvey(generation: Int)
 }
 
 /// A loaded tensor inside an effect (compared by identity, so effects stay `Hashable`).

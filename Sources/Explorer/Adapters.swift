@@ -66,33 +66,21 @@ public enum FormatAdapter {
 
 /// Distribution fits and densities.
 public enum FitAdapter {
-  /// Fits t and normal to the finite values (the loaded tensor's row sample).
-  public static func fit(_ values: [Float], isCancelled: @Sendable () -> Bool) throws(AnalysisError) -> FitSummary {
-    // Interim until the Stats fits land: normal by MLE, t by the method of moments on the
-    // excess kurtosis 6/(ν−4). Replaced by Stats' maximum-likelihood fit when it is merged.
-    var count = 0.0
-    var sum = 0.0
-    for value in values where value.isFinite {
-      count += 1
-      sum += Double(value)
+  /// Fits t, normal and Laplace to the tensor by maximum likelihood (Stats' `TensorFits`:
+  /// exact on small tensors, subsample then full-data Newton polish on large ones).
+  static func fit(_ tensor: Tensor, isCancelled: @Sendable () -> Bool) throws(AnalysisError) -> FitSummary {
+    let report: FitReport
+    do {
+      report = try TensorFits.fit(tensor, isCancelled: isCancelled)
+    } catch {
+      throw .cancelled
     }
-    guard count > 1 else { throw .unavailable("no finite values") }
-    let mean = sum / count
-    var m2 = 0.0
-    var m4 = 0.0
-    for value in values where value.isFinite {
-      let d = Double(value) - mean
-      m2 += d * d
-      m4 += d * d * d * d
+    guard let t = report.t, let normal = report.normal, let nu = t.nu else {
+      throw .unavailable(report.reason ?? "no fit")
     }
-    if isCancelled() { throw .cancelled }
-    let variance = m2 / count
-    let excess = variance > 0 ? (m4 / count) / (variance * variance) - 3 : 0
-    let nu = excess > 0.05 ? 4 + 6 / excess : 200
-    let scale = variance.squareRoot() * ((nu - 2) / nu).squareRoot()
     return FitSummary(
-      nu: nu, tLoc: mean, tScale: scale, normalLoc: mean, normalStd: variance.squareRoot(),
-      best: nu < 60 ? "t" : "normal")
+      nu: nu, tLoc: t.loc, tScale: t.scale, normalLoc: normal.loc, normalStd: normal.scale,
+      best: report.best?.rawValue ?? "t")
   }
 
   public static func studentTDensity(_ x: Double, nu: Double, loc: Double, scale: Double) -> Double {

@@ -24,7 +24,7 @@ public enum LayerTree {
     let needle = state.filter.lowercased()
     let matching = state.tensors.filter { needle.isEmpty || $0.name.lowercased().contains(needle) }
     if state.sortKey != .name {
-      return sorted(matching, by: state.sortKey, summaries: state.summaries).map {
+      return sorted(matching, by: state.sortKey, state: state).map {
         .tensor(index: $0.index, label: $0.name, depth: 0)
       }
     }
@@ -63,7 +63,7 @@ public enum LayerTree {
     return rows
   }
 
-  static func sorted(_ entries: [TensorEntry], by key: SortKey, summaries: [String: TensorSummary]) -> [TensorEntry] {
+  static func sorted(_ entries: [TensorEntry], by key: SortKey, state: State) -> [TensorEntry] {
     switch key {
     case .name:
       return entries.sorted { $0.name < $1.name }
@@ -72,15 +72,15 @@ public enum LayerTree {
     case .nu:
       // Heaviest tails (smallest ν) first; tensors not yet fitted last.
       return entries.sorted {
-        let left = summaries[$0.name]?.nu ?? .infinity
-        let right = summaries[$1.name]?.nu ?? .infinity
+        let left = state.sortingNu($0.name) ?? .infinity
+        let right = state.sortingNu($1.name) ?? .infinity
         return left != right ? left < right : $0.index < $1.index
       }
     case .error:
-      // Worst SQNR first.
+      // Worst SQNR (of the focused format, current group and scaling) first.
       return entries.sorted {
-        let left = summaries[$0.name]?.worstSQNR ?? .infinity
-        let right = summaries[$1.name]?.worstSQNR ?? .infinity
+        let left = state.sortingSQNR($0.name) ?? .infinity
+        let right = state.sortingSQNR($1.name) ?? .infinity
         return left != right ? left < right : $0.index < $1.index
       }
     }

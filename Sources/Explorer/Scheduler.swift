@@ -13,6 +13,7 @@ public final class Scheduler: Sendable {
   private struct Tasks {
     var quantizations: [QuantKey: Task<Void, Never>] = [:]
     var focused: [(generation: Int, task: Task<Void, Never>)] = []
+    var survey: (generation: Int, task: Task<Void, Never>)?
   }
 
   public init(model: Model) {
@@ -50,7 +51,7 @@ public final class Scheduler: Sendable {
       let tensor = reference.tensor
       track(generation: generation) {
         do throws(AnalysisError) {
-          let fit = try FitAdapter.fit(tensor.sample) { Task.isCancelled }
+          let fit = try FitAdapter.fit(tensor.tensor) { Task.isCancelled }
           return .fitted(generation: generation, tensor: tensor.entry.name, fit)
         } catch {
           switch error {
@@ -62,6 +63,15 @@ public final class Scheduler: Sendable {
       }
     case .quantize(let generation, let key, let reference, let fittedNu):
       startQuantization(generation: generation, key: key, tensor: reference.tensor, fittedNu: fittedNu)
+    case .survey(let request):
+      startSurvey(request)
+    case .cancelSurvey(let generation):
+      tasks.withLock { tasks in
+        if let survey = tasks.survey, survey.generation <= generation {
+          survey.task.cancel()
+          tasks.survey = nil
+        }
+      }
     case .cancelStale(let generation, let keep):
       tasks.withLock { tasks in
         for (key, task) in tasks.quantizations where !keep.contains(key) {
@@ -72,6 +82,39 @@ public final class Scheduler: Sendable {
         tasks.focused.removeAll { $0.generation < generation }
       }
     }
+  }
+
+  /// Elements per tensor the survey reads: enough for ν and a ranking, small enough for big models.
+  static let surveySample = 1 << 16
+
+  private func startSurvey(_ request: SurveyRequest) {
+    let model = self.model
+    let inbox = self.inbox
+    inbox.begin()
+    let task = Task.detached(priority: .utility) {
+      defer { inbox.end() }
+      for index in request.tensors {
+        if Task.isCancelled { return }
+        let entry = TensorEntry(index: index, info: model.tensors[index])
+        let values = Analysis.rowSample(model.tensor(at: index), rowLength: entry.rowLength, limit: Self.surveySample)
+        let sample = Analysis.f32Tensor(values, name: entry.name, rowLength: entry.rowLength)
+        let fit = try? FitAdapter.fit(sample) { Task.isCancelled }
+        var sqnr: Double?
+        var key: QuantKey?
+        // A tensor without finite values has no fit and no meaningful error: it sorts last.
+        if let format = request.format, fit != nil {
+          key = QuantKey(tensor: entry.name, format: format, group: request.group, scale: request.scale)
+          sqnr =
+            try? KernelAdapter.measure(
+              sample, format: format, fittedNu: fit?.nu, group: request.group, scale: request.scale
+            ) { Task.isCancelled }.sqnrDB
+        }
+        if Task.isCancelled { return }
+        inbox.post(.surveyed(generation: request.generation, tensor: entry.name, nu: fit?.nu, key: key, sqnr: sqnr))
+      }
+      inbox.post(.surveyFinished(generation: request.generation))
+    }
+    tasks.withLock { $0.survey = (request.generation, task) }
   }
 
   private func startQuantization(generation: Int, key: QuantKey, tensor: LoadedTensor, fittedNu: Double?) {

@@ -7,9 +7,13 @@ public final class Session {
   public private(set) var state: State
   public let scheduler: Scheduler
 
-  public init(model: Model, modelName: String, themeNames: [String] = ["default"], themeIndex: Int = 0) {
+  /// `showsTimings: false` keeps run-to-run timings off the screen (for headless, comparable output).
+  public init(
+    model: Model, modelName: String, themeNames: [String] = ["default"], themeIndex: Int = 0, showsTimings: Bool = true
+  ) {
     let entries = model.tensors.enumerated().map { TensorEntry(index: $0.offset, info: $0.element) }
     state = State(modelName: modelName, tensors: entries, themeNames: themeNames, themeIndex: themeIndex)
+    state.showsTimings = showsTimings
     scheduler = Scheduler(model: model)
   }
 

@@ -29,8 +29,16 @@ public struct State: Sendable {
   public var lastRecomputeMilliseconds: Double?
   /// Fits already computed, by tensor name (revisiting a tensor shows its fit at once).
   public var fits: [String: FitSummary] = [:]
-  /// ν and best SQNR per tensor name, as they become known (for sorting by ν / error).
-  public var summaries: [String: TensorSummary] = [:]
+  /// ν per tensor name, from full fits or the background survey (for sorting by ν).
+  public var surveyedNu: [String: Double] = [:]
+  /// Sampled SQNR per key from the background survey (for sorting by error).
+  public var surveyedSQNR: [QuantKey: Double] = [:]
+  /// What the survey has already tried (tensor, format or nil for ν, group, scaling), so a
+  /// tensor whose fit fails (all NaN) is not surveyed again and again.
+  public var surveyAttempts: Set<QuantKey> = []
+  /// The survey running in the background, if any, and the last survey number handed out.
+  public var survey: SurveyRequest?
+  public var surveyGeneration = 0
 
   // The formats.
   public var selectedFormats: [String] = FormatChoice.defaultSelection
@@ -53,6 +61,9 @@ public struct State: Sendable {
   /// The format picker (`f`): open with its cursor, or nil.
   public var pickerCursor: Int?
   public var shouldQuit = false
+  /// Whether the status line shows the last recompute time (headless snapshots hide it, so
+  /// their output is the same on every run).
+  public var showsTimings = true
   /// A one-shot note for the status line (e.g. "NVFP4 has no supernormal variant").
   public var notice: String?
 
@@ -95,7 +106,7 @@ public struct State: Sendable {
   /// True while any kernel run for the focused tensor is in flight or its load/fit is.
   public var isComputing: Bool {
     if case .loading = tensorStatus { return true }
-    return !inFlight.isEmpty
+    return !inFlight.isEmpty || survey != nil
   }
 }
 
@@ -108,13 +119,32 @@ public enum TensorStatus: Hashable, Sendable {
   case unanalysable(String)
 }
 
-/// What sorting by ν or error needs of a tensor.
-public struct TensorSummary: Hashable, Sendable {
-  public var nu: Double?
-  /// The lowest SQNR seen among the formats computed (the worst case of the tensor).
-  public var worstSQNR: Double?
-  public init(nu: Double? = nil, worstSQNR: Double? = nil) {
-    self.nu = nu
-    self.worstSQNR = worstSQNR
+/// A background pass over every analysable tensor that sorting by ν or by error needs:
+/// a fit (and, for error, one kernel run of the focused format) on a small row sample each.
+public struct SurveyRequest: Hashable, Sendable {
+  public let generation: Int
+  /// Indices into `State.tensors` still to survey.
+  public let tensors: [Int]
+  /// The format, group and scaling to measure (nil: ν only).
+  public let format: String?
+  public let group: GroupSetting
+  public let scale: ScaleMode
+}
+
+extension State {
+  /// The survey attempt key: a `QuantKey` whose format is empty when only ν is wanted.
+  func surveyAttempt(_ name: String, format: String?) -> QuantKey {
+    QuantKey(tensor: name, format: format ?? "", group: group, scale: scale)
   }
+
+  /// The SQNR sorting by error uses for a tensor: the focused format with the current group and
+  /// scaling, exact when computed, else the survey's estimate.
+  public func sortingSQNR(_ name: String) -> Double? {
+    let key = QuantKey(tensor: name, format: effectiveFormat(focusedFormat), group: group, scale: scale)
+    if case .done(let result)? = results[key] { return result.sqnrDB }
+    return surveyedSQNR[key]
+  }
+
+  /// ν for sorting: the full fit when known, else the survey's.
+  public func sortingNu(_ name: String) -> Double? { fits[name]?.nu ?? surveyedNu[name] }
 }

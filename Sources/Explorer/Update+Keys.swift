@@ -47,7 +47,9 @@ func handle(_ key: Key, _ state: inout State) -> [Effect] {
   case .character("Z"): state.zoom = max(state.zoom - 1, 0)
   case .character("n"): state.showNormal.toggle()
   case .character("t"): state.themeIndex = (state.themeIndex + 1) % state.themeNames.count
-  case .character("o"): state.sortKey = state.sortKey.next
+  case .character("o"):
+    state.sortKey = state.sortKey.next
+    anchorCursor(&state)
   case .character("?"): state.isHelpVisible = true
   case .character("q"): state.shouldQuit = true
   default: break
@@ -173,4 +175,10 @@ private func focusNextFormat(_ state: inout State) {
   guard !state.selectedFormats.isEmpty else { return }
   let position = state.selectedFormats.firstIndex(of: state.focusedFormat) ?? -1
   state.focusedFormat = state.selectedFormats[(position + 1) % state.selectedFormats.count]
+}
+
+/// Keeps the cursor on the focused tensor's row when the rows reorder (sorting, survey results).
+func anchorCursor(_ state: inout State) {
+  guard let focused = state.focusedTensor, let row = rowIndex(ofTensor: focused, in: state) else { return }
+  state.cursor = row
 }

@@ -31,7 +31,6 @@ public func update(_ state: State, _ action: Action) -> (State, [Effect]) {
     next.tensorStatus = .unanalysable(reason)
   case .fitted(let generation, let tensor, let fit):
     next.fits[tensor] = fit
-    next.summaries[tensor, default: TensorSummary()].nu = fit.nu
     guard generation == next.generation else { break }
     next.fit = fit
   case .fitFailed(let generation, _, let reason):
@@ -45,15 +44,23 @@ public func update(_ state: State, _ action: Action) -> (State, [Effect]) {
     if !result.isEstimate {
       next.inFlight.remove(key)
       next.lastRecomputeMilliseconds = result.milliseconds
-      let worst = min(next.summaries[key.tensor]?.worstSQNR ?? .infinity, result.sqnrDB)
-      next.summaries[key.tensor, default: TensorSummary()].worstSQNR = worst
     }
   case .quantizeFailed(let generation, let key, let reason):
     guard generation == next.generation else { break }
     next.results[key] = .failed(reason)
     next.inFlight.remove(key)
+  case .surveyed(let generation, let name, let nu, let key, let sqnr):
+    guard let survey = next.survey, generation == survey.generation else { break }
+    next.surveyAttempts.insert(
+      QuantKey(tensor: name, format: survey.format ?? "", group: survey.group, scale: survey.scale))
+    if let nu { next.surveyedNu[name] = nu }
+    if let key, let sqnr { next.surveyedSQNR[key] = sqnr }
+    anchorCursor(&next)
+  case .surveyFinished(let generation):
+    if generation == next.survey?.generation { next.survey = nil }
   }
   effects += reconcile(&next)
+  effects += reconcileSurvey(&next)
   return (next, effects)
 }
 
@@ -112,4 +119,36 @@ func rowIndex(ofTensor index: Int, in state: State) -> Int? {
     if case .tensor(let candidate, _, _) = $0 { return candidate == index }
     return false
   }
+}
+
+/// Starts the background survey when the sort order needs values some tensors lack, and
+/// replaces a running one whose format, group or scaling is no longer the sort's.
+func reconcileSurvey(_ state: inout State) -> [Effect] {
+  guard state.sortKey == .nu || state.sortKey == .error else {
+    guard let running = state.survey else { return [] }
+    state.survey = nil
+    return [.cancelSurvey(generation: running.generation)]
+  }
+  let format = state.sortKey == .error ? state.effectiveFormat(state.focusedFormat) : nil
+  if let running = state.survey {
+    if running.format == format && running.group == state.group && running.scale == state.scale { return [] }
+  }
+  let missing = state.tensors.filter { entry in
+    guard entry.unanalysableReason == nil else { return false }
+    if state.surveyAttempts.contains(state.surveyAttempt(entry.name, format: format)) { return false }
+    if format == nil { return state.sortingNu(entry.name) == nil }
+    return state.sortingSQNR(entry.name) == nil
+  }.map(\.index)
+  var effects: [Effect] = []
+  if let running = state.survey {
+    effects.append(.cancelSurvey(generation: running.generation))
+    state.survey = nil
+  }
+  guard !missing.isEmpty else { return effects }
+  state.surveyGeneration += 1
+  let request = SurveyRequest(
+    generation: state.surveyGeneration, tensors: missing, format: format, group: state.group, scale: state.scale)
+  state.survey = request
+  effects.append(.survey(request))
+  return effects
 }

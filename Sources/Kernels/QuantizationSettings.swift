@@ -13,11 +13,16 @@ public struct QuantizationSettings: Sendable, Hashable {
   public var group: GroupSize
   public var scale: ScaleMode
   public var rows: RowSelection
+  /// At most this many worker threads (nil: all cores). Benchmarks set 1 to time one core.
+  public var threads: Int?
 
-  public init(group: GroupSize = .standard, scale: ScaleMode = .absmax, rows: RowSelection = .all) {
+  public init(
+    group: GroupSize = .standard, scale: ScaleMode = .absmax, rows: RowSelection = .all, threads: Int? = nil
+  ) {
     self.group = group
     self.scale = scale
     self.rows = rows
+    self.threads = threads
   }
 }
 

@@ -15,7 +15,7 @@ public enum Quantizer {
     _ tensor: Tensor, format: QuantFormat, settings: QuantizationSettings = QuantizationSettings(),
     isCancelled: @Sendable () -> Bool = { false }
   ) throws(QuantizationCancelled) -> QuantizationMetrics {
-    let source = RowSource(tensor: tensor, rows: settings.rows)
+    let source = RowSource(tensor: tensor, rows: settings.rows, threads: settings.threads)
     let plan = try KernelPlan(source: source, format: format, settings: settings, isCancelled: isCancelled)
     let totals = try plan.run(clip: plan.bestClip(isCancelled: isCancelled), output: nil, isCancelled: isCancelled)
     return totals.metrics(plan: plan)
@@ -54,7 +54,7 @@ public enum Quantizer {
   ) throws(QuantizationCancelled) -> [Float] {
     var all = settings
     all.rows = .all
-    let source = RowSource(tensor: tensor, rows: .all)
+    let source = RowSource(tensor: tensor, rows: .all, threads: settings.threads)
     let plan = try KernelPlan(source: source, format: format, settings: all, isCancelled: isCancelled)
     let clip = try plan.bestClip(isCancelled: isCancelled)
     var output = [Float](repeating: 0, count: tensor.count)

@@ -17,12 +17,15 @@ struct RowSource: @unchecked Sendable {
   let pieces: [Range<Int>]
   /// Whether only some rows are read.
   let isSample: Bool
+  /// At most this many worker threads (nil: as many as Dispatch gives, one piece at a time).
+  let threads: Int?
 
   /// Elements per piece: big enough to amortize the call, small enough to balance two cores.
   static let piece = 1 << 18
 
-  init(tensor: Tensor, rows selection: RowSelection) {
+  init(tensor: Tensor, rows selection: RowSelection, threads: Int? = nil) {
     self.tensor = tensor
+    self.threads = threads
     let length = max(tensor.info.rowLength, 1)
     self.rowLength = length
     // A dtype tscope does not analyse (I64, U8, BOOL, unknown) has no rows to read.
@@ -77,7 +80,7 @@ struct RowSource: @unchecked Sendable {
     let native = nativeDType
     withoutActuallyEscaping(body) { body in
       withoutActuallyEscaping(isCancelled) { isCancelled in
-        DispatchQueue.concurrentPerform(iterations: pieces.count) { index in
+        let runPiece: @Sendable (Int) -> Void = { index in
           let results = slots.buffer
           if isCancelled() { return }
           let rows = pieces[index]
@@ -99,6 +102,15 @@ struct RowSource: @unchecked Sendable {
             layout.dtype = Int32(TK_F32.rawValue)
             results[index] = body(&layout, first)
           }
+        }
+        if let threads {
+          // A fixed number of workers, each taking every `workers`-th piece.
+          let workers = max(1, min(threads, pieces.count))
+          DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in stride(from: worker, to: pieces.count, by: workers) { runPiece(index) }
+          }
+        } else {
+          DispatchQueue.concurrentPerform(iterations: pieces.count, execute: runPiece)
         }
       }
     }

@@ -29,6 +29,9 @@ final class NcursesTerminal {
   /// `requested` is the decided colour mode; it is lowered to what the terminal can show.
   init?(requested: ColorMode) {
     setlocale(LC_ALL, "")
+    // Take the size from the terminal, never from LINES/COLUMNS: a stale exported value would
+    // otherwise pin the screen to it and resizes would be ignored.
+    use_env(false)
     guard let window = initscr() else { return nil }
     self.window = window
     raw()  // Ctrl-C arrives as a key, so the loop can quit cleanly.
@@ -69,6 +72,7 @@ final class NcursesTerminal {
 
   /// Reads one key, waiting at most `milliseconds`. Resizes come back as `.resize`.
   func readKey(timeoutMilliseconds milliseconds: Int32) -> TerminalEvent? {
+    if let resized = checkSize() { return .resize(resized) }
     wtimeout(window, milliseconds)
     var character: wint_t = 0
     let status = wget_wch(window, &character)
@@ -106,6 +110,20 @@ final class NcursesTerminal {
     }
   }
 
+  /// The terminal's size as the kernel reports it, when it differs from the last one seen.
+  /// ncurses learns of resizes through SIGWINCH, which can arrive on a thread it does not watch
+  /// in a multi-threaded process; asking the terminal every loop turn is cheap and never misses.
+  private func checkSize() -> TerminalSize? {
+    var size = winsize()
+    guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0, size.ws_col > 0 else { return nil }
+    let current = TerminalSize(width: Int(size.ws_col), height: Int(size.ws_row))
+    guard current != self.size else { return nil }
+    resizeterm(Int32(size.ws_row), Int32(size.ws_col))
+    self.size = current
+    previous = nil
+    return current
+  }
+
   /// Draws `screen`, writing only the runs of cells that differ from the previous frame.
   func draw(_ screen: Screen) {
     if previous?.width != screen.width || previous?.height != screen.height {
@@ -131,9 +149,8 @@ final class NcursesTerminal {
         }
         text.append(0)
         apply(style)
-        // The bottom-right cell cannot be written without scrolling on some terminals; skip it.
-        let isLastCell = row == screen.height - 1 && end == screen.width
-        if isLastCell { text[text.count - 2] = 0 }
+        // At the bottom-right cell ncurses reports ERR (the cursor cannot advance) but still
+        // draws the character (it inserts it when the terminal has auto margins).
         _ = mvwaddwstr(window, Int32(row), Int32(column), text)
         column = end
       }

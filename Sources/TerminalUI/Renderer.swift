@@ -136,7 +136,9 @@ struct Painter {
         parts.append("\(state.displayName(state.focusedFormat))")
       }
       var work = state.isComputing ? "computing\(glyphs.ellipsis)" : "ready"
-      if let milliseconds = state.lastRecomputeMilliseconds { work += " / \(formatMilliseconds(milliseconds))" }
+      if let milliseconds = state.lastRecomputeMilliseconds, state.showsTimings {
+        work += " / \(formatMilliseconds(milliseconds))"
+      }
       parts.append(work)
     }
     let right = "? help  q quit"

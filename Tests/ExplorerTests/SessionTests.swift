@@ -43,4 +43,39 @@ struct SessionTests {
     let after = session.state.results[key]
     #expect(after != nil && after != before)
   }
+
+  @Test func sortingByNuSurveysEveryTensorAndOrdersHeaviestTailsFirst() async throws {
+    let session = Session(model: TestModels.small(), modelName: "memory")
+    session.send(.start)
+    await session.settle()
+    session.send(.key(.character("o")))  // size
+    session.send(.key(.character("o")))  // ν
+    #expect(session.state.sortKey == .nu)
+    await session.settle()
+    let state = session.state
+    #expect(state.survey == nil)
+    let order = LayerTree.rows(state).compactMap { row -> Double? in
+      guard case .tensor(let index, _, _) = row else { return nil }
+      return state.sortingNu(state.tensors[index].name)
+    }
+    // The four weights have a ν; the I64 and all-NaN tensors have none and come last.
+    #expect(order.count == 4)
+    #expect(order == order.sorted())
+  }
+
+  @Test func sortingByErrorRanksByTheFocusedFormatsSQNR() async throws {
+    let session = Session(model: TestModels.small(), modelName: "memory")
+    session.send(.start)
+    await session.settle()
+    for _ in 0..<3 { session.send(.key(.character("o"))) }
+    #expect(session.state.sortKey == .error)
+    await session.settle()
+    let state = session.state
+    let sqnrs = LayerTree.rows(state).compactMap { row -> Double? in
+      guard case .tensor(let index, _, _) = row else { return nil }
+      return state.sortingSQNR(state.tensors[index].name)
+    }
+    #expect(sqnrs.count == 4)
+    #expect(sqnrs == sqnrs.sorted())
+  }
 }

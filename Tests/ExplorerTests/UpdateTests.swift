@@ -141,6 +141,28 @@ struct UpdateTests {
     #expect(reason.contains("NaN"))
   }
 
+  @Test func sortingByNuStartsOneSurveyOfTheTensorsWithoutAFit() throws {
+    var (state, _) = started()
+    state = update(state, .key(.character("o"))).0
+    let (byNu, effects) = update(state, .key(.character("o")))
+    #expect(byNu.sortKey == .nu)
+    guard case .survey(let request)? = effects.last else {
+      Issue.record("expected a survey effect, got \(effects)")
+      return
+    }
+    #expect(request.format == nil)
+    // Every analysable tensor (not the I64 ids, not the all-NaN one, which loads as analysable).
+    #expect(
+      Set(request.tensors.map { state.tensors[$0].name }).isSuperset(of: [
+        "layers.0.mlp.weight", "layers.1.attn.weight",
+      ]))
+    #expect(!request.tensors.contains { state.tensors[$0].name == "position_ids" })
+    // Back to sorting by name cancels it.
+    let (byName, more) = update(update(byNu, .key(.character("o"))).0, .key(.character("o")))
+    #expect(byName.sortKey == .name && byName.survey == nil)
+    #expect(more.contains { if case .cancelSurvey = $0 { return true } else { return false } })
+  }
+
   @Test func viewKeysChangeOnlyTheView() throws {
     var (state, _) = started()
     state = try loaded(state, generation: 1)

@@ -11,8 +11,9 @@ struct BenchKernelCommand: AsyncParsableCommand {
     commandName: "kernel",
     abstract: "Time quantize + metrics for one format on one tensor.",
     discussion: """
-      Runs the kernel once to warm up, then --runs times, and reports the median. Without MODEL the tensor is a \
-      synthetic 4096×11008 Student's t (ν=5, scale 0.02) tensor in --dtype (f32 or bf16).
+      Runs the kernel once to warm up, then --runs times, and reports the median wall time and the median CPU \
+      time (user + system, all threads). Without MODEL the tensor is a synthetic 4096×11008 Student's t \
+      (ν=5, scale 0.02) tensor in --dtype (f32 or bf16).
       """)
 
   @Argument(help: "A model file (optional).")
@@ -36,6 +37,9 @@ struct BenchKernelCommand: AsyncParsableCommand {
   @Option(help: "Timed runs (the median is reported).")
   var runs = 7
 
+  @Option(help: "Worker threads (default: all cores; 1 times a single core).")
+  var threads: Int?
+
   @Flag(help: "Print a JSON array instead of a line of text.")
   var json = false
 
@@ -43,7 +47,8 @@ struct BenchKernelCommand: AsyncParsableCommand {
     guard let spec = try FormatSelection.specs([format], codebookFile: nil).first else { return }
     guard let scaleMode = ScaleMode(rawValue: scale) else { throw UsageError("--scale must be absmax or mse") }
     guard runs >= 1 else { throw UsageError("--runs must be at least 1") }
-    let settings = QuantizationSettings(group: try FormatSelection.group(group), scale: scaleMode)
+    if let threads, threads < 1 { throw UsageError("--threads must be at least 1") }
+    let settings = QuantizationSettings(group: try FormatSelection.group(group), scale: scaleMode, threads: threads)
     let tensor = try benchTensor()
     let resolved: QuantFormat
     do {
@@ -53,26 +58,37 @@ struct BenchKernelCommand: AsyncParsableCommand {
     }
     _ = try Quantizer.measure(tensor, format: resolved, settings: settings)
     var seconds: [Double] = []
+    var cpuSeconds: [Double] = []
     for _ in 0..<runs {
       let start = DispatchTime.now().uptimeNanoseconds
+      let cpuStart = ProcessCPUClock.seconds()
       _ = try Quantizer.measure(tensor, format: resolved, settings: settings)
+      cpuSeconds.append(ProcessCPUClock.seconds() - cpuStart)
       seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
     let median = seconds.sorted()[seconds.count / 2]
+    let cpuMedian = cpuSeconds.sorted()[cpuSeconds.count / 2]
     let shape = tensor.info.shape.map(String.init).joined(separator: "x")
     let what =
       "kernel \(resolved.id) group \(settings.group) \(scaleMode.rawValue) on \(tensor.info.name) \(shape) \(tensor.info.dtype)"
     let rate = Double(tensor.count) / median
+    let cpuRate = Double(tensor.count) / cpuMedian
+    let threadText = threads.map { "\($0) thread(s)" } ?? "all cores"
     if json {
       let object = JSONText.object([
         ("what", JSONText.string(what)),
+        ("threads", threads.map(String.init) ?? "null"),
         ("elements", String(tensor.count)),
         ("seconds", JSONText.number(median)),
         ("elements_per_s", JSONText.number(rate)),
+        ("cpu_seconds", JSONText.number(cpuMedian)),
+        ("elements_per_cpu_s", JSONText.number(cpuRate)),
       ])
       Console.writeOutput(JSONText.array([object]) + "\n")
     } else {
-      Console.writeOutput("\(what): \(tensor.count) elements, median \(median) s, \(rate / 1e9) G elements/s\n")
+      Console.writeOutput(
+        "\(what), \(threadText): \(tensor.count) elements, median \(median) s wall (\(rate / 1e9) G elements/s), "
+          + "\(cpuMedian) s CPU (\(cpuRate / 1e9) G elements per CPU-second)\n")
     }
   }
 

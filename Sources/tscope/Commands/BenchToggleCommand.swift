@@ -57,12 +57,17 @@ struct BenchToggleCommand: AsyncParsableCommand {
     let clock = ContinuousClock()
     // Focus the tensor with the filter (the same keys a user would press), then let it load and fit.
     for key in [Key.character("/")] + target.name.map(Key.character) + [.enter] { session.send(.key(key)) }
+    // The filter matches substrings: step down to the exact tensor if another matched first.
+    for _ in 0..<entries.count where session.state.focusedTensor != target.index {
+      session.send(.key(.down))
+    }
     await waitUntilSettled(session)
     guard session.state.focusedTensor == target.index else { throw WorkFailure("could not focus \(target.name)") }
 
     var toFull: [Double] = []
     var toEstimate: [Double] = []
     var redraws: [Double] = []
+    var cpu: [Double] = []
     let size = TerminalSize(width: 120, height: 40)
     while toFull.count < toggles {
       if toFull.count > 0 && toFull.count % 3 == 0 {
@@ -70,6 +75,7 @@ struct BenchToggleCommand: AsyncParsableCommand {
         await waitUntilSettled(session)
       }
       let started = clock.now
+      let cpuStarted = ProcessCPUClock.seconds()
       session.send(.key(.character("s")))
       let key = session.state.key(session.state.focusedFormat)!
       // A key pressed while the kernel runs: time its update and full redraw.
@@ -93,9 +99,11 @@ struct BenchToggleCommand: AsyncParsableCommand {
       }
       _ = render(session.state, size: size, theme: .defaultDark)
       toFull.append(milliseconds(clock.now - started))
+      cpu.append((ProcessCPUClock.seconds() - cpuStarted) * 1e3)
     }
     let report = BenchToggleReport(
-      elements: target.count, toFull: toFull, toEstimate: toEstimate, redraws: redraws, tensor: target.name)
+      elements: target.count, toFull: toFull, toEstimate: toEstimate, redraws: redraws, cpu: cpu,
+      tensor: target.name)
     Console.writeOutput(json ? report.json : report.text)
   }
 
@@ -114,6 +122,8 @@ struct BenchToggleReport {
   let toFull: [Double]
   let toEstimate: [Double]
   let redraws: [Double]
+  /// CPU time (all threads) per toggle: on a shared machine, wall time also counts other processes.
+  let cpu: [Double]
   let tensor: String
 
   static func percentile(_ values: [Double], _ p: Double) -> Double {
@@ -132,6 +142,7 @@ struct BenchToggleReport {
       + line("key -> sampled estimate in table", toEstimate, goal: "first answer")
       + line("key -> full result in table", toFull, goal: "goal p95 <= 100 ms")
       + line("redraw during a recompute", redraws, goal: "goal <= 50 ms")
+      + line("CPU time per toggle, all threads", cpu, goal: "wall time on idle cores is about this / cores")
   }
 
   var json: String {
@@ -143,6 +154,7 @@ struct BenchToggleReport {
       ("estimate_p50_ms", "\(Self.percentile(toEstimate, 50))"),
       ("estimate_p95_ms", "\(Self.percentile(toEstimate, 95))"),
       ("redraw_p50_ms", "\(Self.percentile(redraws, 50))"), ("redraw_p95_ms", "\(Self.percentile(redraws, 95))"),
+      ("cpu_p50_ms", "\(Self.percentile(cpu, 50))"), ("cpu_p95_ms", "\(Self.percentile(cpu, 95))"),
       ("tensor", "\"\(tensor)\""),
     ]
     return "[{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}]\n"

@@ -45,7 +45,7 @@ struct LayersCommand: AsyncParsableCommand {
       out += JSONText.object([
         ("name", JSONText.string(info.name)),
         ("dtype", JSONText.string(info.dtype.description)),
-        ("shape", JSONText.array(info.shape.map(String.init))),
+        ("shape", JSONText.array(info.displayShape.map(String.init))),
         ("count", String(info.count)),
         ("file", JSONText.string(info.file)),
       ])

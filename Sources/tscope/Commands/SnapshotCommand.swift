@@ -11,7 +11,8 @@ struct SnapshotCommand: AsyncParsableCommand {
     discussion: """
       Keys are one character each, or a named key in angle brackets: <up> <down> <left> <right> \
       <enter> <esc> <tab> <space> (also <backspace> <pgup> <pgdn> <home> <end>). Every computation a \
-      key starts finishes before the next key, so the output is deterministic.
+      key starts finishes before the next key, and timings are left out, so the output is the same on \
+      every run.
       """
   )
 
@@ -39,7 +40,8 @@ struct SnapshotCommand: AsyncParsableCommand {
     }
     let (opened, name) = try ModelLocator.open(model)
     let themes = try view.loadTheme()
-    let session = Session(model: opened, modelName: name, themeNames: themes.names, themeIndex: themes.index)
+    let session = Session(
+      model: opened, modelName: name, themeNames: themes.names, themeIndex: themes.index, showsTimings: false)
     session.send(.start)
     await session.settle()
     for key in pressed {

@@ -28,7 +28,7 @@ struct LayerTable {
       }
       currentGroup = row.group
       let label = row.group.map { "  " + row.info.name.dropFirst($0.count + 1) } ?? row.info.name
-      var cells = [label, row.dtypeText, shapeText(row.info.shape), NumberText.grouped(row.info.count)]
+      var cells = [label, row.dtypeText, shapeText(row.info.displayShape), NumberText.grouped(row.info.count)]
       if showFile { cells.append(row.info.file) }
       lines.append(cells)
     }

@@ -1,0 +1,176 @@
+"""End to end: tmux runs the real tscope binary in a real terminal on the sample model.
+
+Every wait polls `capture-pane` until the screen shows what is expected (or a timeout fails the
+test with the last screen), so the test does not depend on how fast the machine is.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from conftest import tscope_binary
+
+TIMEOUT = 30
+
+
+class Tmux:
+    def __init__(self, command, width=100, height=30):
+        if shutil.which("tmux") is None:
+            pytest.fail("tmux is not installed (scripts/setup installs it)")
+        self.socket = f"tscope-test-{uuid.uuid4().hex[:8]}"
+        self.tmux(
+            "new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height),
+            f"{command}; echo tscope exited $?; sleep 600",
+        )
+
+    def tmux(self, *args):
+        return subprocess.run(
+            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+            capture_output=True, text=True, check=True, timeout=10,
+        ).stdout
+
+    def screen(self):
+        return self.tmux("capture-pane", "-p", "-t", "t")
+
+    def keys(self, *keys):
+        self.tmux("send-keys", "-t", "t", *keys)
+
+    def wait_for(self, predicate, what, timeout=TIMEOUT):
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if predicate(screen):
+                return screen
+            time.sleep(0.05)
+        pytest.fail(f"timed out waiting for {what}; last screen:\n{screen}")
+
+    def wait_text(self, text, timeout=TIMEOUT):
+        return self.wait_for(lambda screen: text in screen, repr(text), timeout)
+
+    def alternate_screen_on(self):
+        return self.tmux("display-message", "-p", "-t", "t", "#{alternate_on}").strip() == "1"
+
+    def resize(self, width, height):
+        self.tmux("resize-window", "-t", "t", "-x", str(width), "-y", str(height))
+
+    def tscope_pid(self):
+        shell = int(self.tmux("display-message", "-p", "-t", "t", "#{pane_pid}").strip())
+        with open(f"/proc/{shell}/task/{shell}/children") as children:
+            return int(children.read().split()[0])
+
+    def close(self):
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
+
+
+def table(screen):
+    """{format: SQNR text} for every row of the error table that has numbers."""
+    rows = {}
+    for line in screen.splitlines():
+        match = re.search(r"[ ▶]●(\S+)\s+≈?[0-9.e+-]+\s+([0-9.]+)\s", line)
+        if match:
+            rows[match.group(1)] = match.group(2)
+    return rows
+
+
+def header(screen):
+    """The focused tensor's name (first line of the right-hand pane)."""
+    line = screen.splitlines()[1]
+    return line.split("│")[2].split()[0]
+
+
+def settled(screen):
+    return "ready" in screen and "computing" not in screen and "loading" not in screen
+
+
+@pytest.fixture
+def explorer(sample_model):
+    env = "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8"
+    session = Tmux(f"{env} {tscope_binary()} {sample_model}")
+    yield session
+    session.close()
+
+
+def test_browse_toggle_compare_resize_quit(explorer):
+    screen = explorer.wait_for(lambda s: settled(s) and "SQNR dB" in s, "the first tensor's table")
+    assert explorer.alternate_screen_on()
+    first = header(screen)
+
+    # Move through the layers: the right-hand pane follows.
+    explorer.keys("j")
+    screen = explorer.wait_for(lambda s: header(s) != first and settled(s), "the next tensor")
+    explorer.keys("j")
+    screen = explorer.wait_for(lambda s: settled(s) and len(table(s)) == 4, "a settled table")
+    before = table(screen)
+    assert set(before) == {"INT4", "NF4", "SF4(fit)", "E2M1"}
+
+    # Toggle a format on (6: E2M1-I): a new row with its numbers.
+    explorer.keys("6")
+    screen = explorer.wait_for(lambda s: "E2M1-I" in table(s) and settled(s), "the E2M1-I row")
+    plain_sqnr = table(screen)["E2M1-I"]
+    # Supernormal on the focused format (E2M1-I): the row becomes E2M1-I-SR with new numbers.
+    explorer.keys("s")
+    screen = explorer.wait_for(lambda s: "E2M1-I-SR" in table(s) and settled(s), "the E2M1-I-SR row")
+    assert "supernormal: SR" in screen
+    after = table(screen)
+    assert after["E2M1-I-SR"] != plain_sqnr
+    # Untouched formats keep their numbers.
+    for name in ("INT4", "NF4", "E2M1"):
+        assert after[name] == before[name]
+    # SR -> SP -> none: back to the plain row, from the cache, with its old numbers.
+    explorer.keys("s", "s")
+    plain = explorer.wait_for(lambda s: "E2M1-I" in table(s) and settled(s), "back to E2M1-I")
+    assert table(plain)["E2M1-I"] == plain_sqnr
+
+    # Compare view, then back.
+    explorer.keys("c")
+    explorer.wait_text("compare dequantized")
+    explorer.keys("c")
+    explorer.wait_text("SQNR dB")
+
+    # Resize to 50x15 and back: the frame follows the terminal.
+    explorer.resize(50, 15)
+    small = explorer.wait_for(
+        lambda s: len(s.rstrip("\n").split("\n")) == 15 and s.split("\n")[14].startswith("└")
+        and s.split("\n")[14].rstrip().endswith("┘") and len(s.split("\n")[14].rstrip()) == 50,
+        "the 50x15 frame")
+    assert "group" in small
+    explorer.resize(30, 10)
+    explorer.wait_text("terminal too small")
+    explorer.resize(100, 30)
+    explorer.wait_for(lambda s: "SQNR dB" in s and len(s.split("\n")[0].rstrip()) == 100, "the 100x30 frame")
+
+    explorer.keys("q")
+    explorer.wait_text("tscope exited 0")
+    assert not explorer.alternate_screen_on()
+
+
+def test_ctrl_c_restores_the_terminal(explorer):
+    explorer.wait_for(settled, "the first screen")
+    explorer.keys("C-c")
+    explorer.wait_text("tscope exited 0")
+    assert not explorer.alternate_screen_on()
+
+
+def test_sigterm_restores_the_terminal(explorer):
+    explorer.wait_for(settled, "the first screen")
+    os.kill(explorer.tscope_pid(), signal.SIGTERM)
+    explorer.wait_text("tscope exited")
+    assert not explorer.alternate_screen_on()
+
+
+def test_ascii_fallback_without_utf8(sample_model):
+    session = Tmux(f"env TERM=xterm LANG=C LC_ALL=C {tscope_binary()} {sample_model}")
+    try:
+        screen = session.wait_for(settled, "the first screen")
+        assert "SQNR dB" in screen and "+-" in screen
+        assert all(ord(ch) < 128 for ch in screen), screen
+        session.keys("q")
+        session.wait_text("tscope exited 0")
+    finally:
+        session.close()
