@@ -74,18 +74,29 @@ public enum StudentTFitter {
   static func maximize(from start: StudentTParameters, sample: [Double])
     -> (parameters: StudentTParameters, meanLogLikelihood: Double)
   {
+    maximize(from: start) { terms(sample, at: $0) }
+  }
+
+  /// Damped Newton from `start`, with `evaluate` giving the sums at a point (over a sample in
+  /// memory, or over a whole tensor, one pass per call).
+  static func maximize(
+    from start: StudentTParameters, maximumEvaluations: Int = 300,
+    evaluate: (StudentTParameters) throws -> StudentTTerms
+  ) rethrows -> (parameters: StudentTParameters, meanLogLikelihood: Double) {
+    var evaluations = 1
     let bounds = StudentTBounds(around: start)
     var current = start
-    var currentTerms = terms(sample, at: current)
+    var currentTerms = try evaluate(current)
     var currentLogLikelihood = current.meanLogLikelihood(currentTerms)
-    for _ in 0..<200 {
+    while evaluations < maximumEvaluations {
       let newton = StudentTNewton(parameters: current, terms: currentTerms)
       guard let direction = newton.step() else { break }
       var fraction = 1.0
       var accepted = false
-      for _ in 0..<50 {
+      for _ in 0..<50 where evaluations < maximumEvaluations {
+        evaluations += 1
         let candidate = bounds.move(current, by: fraction * direction)
-        let candidateTerms = terms(sample, at: candidate)
+        let candidateTerms = try evaluate(candidate)
         let candidateLogLikelihood = candidate.meanLogLikelihood(candidateTerms)
         if candidateLogLikelihood >= currentLogLikelihood {
           let gain = candidateLogLikelihood - currentLogLikelihood

@@ -16,6 +16,9 @@ public enum TensorFits {
   public static let sampleLimit = 1 << 18
   /// Kolmogorov–Smirnov distances use at most this many (evenly spaced, sorted) finite elements.
   public static let ksLimit = 1 << 16
+  /// A full-data mean log-likelihood this far below the subsample's (about 10 standard errors of a
+  /// 2¹⁸-element mean) means the subsample does not represent the tensor.
+  static let unrepresentativeGap = 0.02
   /// Up to this many elements the subsample optimum is moved by one full-data Newton step.
   public static let polishLimit = 1 << 23
 
@@ -114,19 +117,52 @@ public enum TensorFits {
     let (medianValue, meanAbsoluteDeviation) = median.medianAndMeanAbsoluteDeviation(second: second)
 
     var tFit: (parameters: StudentTParameters, meanLogLikelihood: Double)?
-    if subsampleFit != nil {
+    if let subsampleFit {
       let startLogLikelihood = start.meanLogLikelihood(first.terms)
       tFit = (start, startLogLikelihood)
       if let polished {
         let polishedLogLikelihood = polished.meanLogLikelihood(second.terms)
         if polishedLogLikelihood > startLogLikelihood { tFit = (polished, polishedLogLikelihood) }
       }
+      // The subsample missed what dominates the full likelihood (a few huge outliers, say): the
+      // full-data mean log-likelihood falls far below the subsample's. Then optimize on all
+      // elements, one pass per evaluation.
+      // (Not when the fit has collapsed onto a point mass: that is reported as degenerate.)
+      if let current = tFit, current.meanLogLikelihood < subsampleFit.meanLogLikelihood - unrepresentativeGap,
+        current.parameters.scale >= 1e-8 * spreadAwayFromTies(thinnedSorted(sample))
+      {
+        let full = try StudentTFitter.maximize(from: current.parameters, maximumEvaluations: 40) { parameters in
+          try fullDataTerms(tensor, at: parameters, isCancelled: isCancelled)
+        }
+        if full.meanLogLikelihood > current.meanLogLikelihood { tFit = full }
+      }
     }
-    let stride = max(1, sample.count / ksLimit)
-    let ksSample = Swift.stride(from: 0, to: sample.count, by: stride).map { sample[$0] }.sorted()
+    let ksSample = thinnedSorted(sample)
     return assemble(
       tensor, finiteCount: n, mean: mean, std: std, median: medianValue,
       meanAbsoluteDeviation: meanAbsoluteDeviation, t: tFit, fitElements: sample.count, sortedSample: ksSample)
+  }
+
+  /// At most `ksLimit` evenly spaced elements of `sample`, sorted.
+  static func thinnedSorted(_ sample: [Double]) -> [Double] {
+    let stride = max(1, sample.count / ksLimit)
+    return Swift.stride(from: 0, to: sample.count, by: stride).map { sample[$0] }.sorted()
+  }
+
+  /// Student's t sums with derivatives over every finite element of `tensor`: one pass.
+  static func fullDataTerms(
+    _ tensor: Tensor, at parameters: StudentTParameters, isCancelled: @Sendable () -> Bool
+  ) throws -> StudentTTerms {
+    let parts = try ChunkedScan.reduce(
+      tensor, isCancelled: isCancelled, makeState: { (StudentTTerms(), [Double]()) },
+      accumulate: { state, chunk, _ in
+        state.1.removeAll(keepingCapacity: true)
+        for value in chunk where value.isFinite { state.1.append(Double(value)) }
+        state.1.withUnsafeBufferPointer { parameters.accumulate($0, into: &state.0, derivatives: true) }
+      })
+    var terms = StudentTTerms()
+    for part in parts { terms.add(part.0) }
+    return terms
   }
 
   // MARK: - The report
@@ -154,7 +190,10 @@ public enum TensorFits {
     }
 
     var tFamily: FamilyFit?
-    if let t, t.meanLogLikelihood.isFinite, t.parameters.nu.isFinite, t.parameters.loc.isFinite,
+    if let t, t.parameters.scale < 1e-8 * spreadAwayFromTies(ksSample) {
+      reasons.append(
+        "t: degenerate (many elements share one value, so the likelihood grows without bound as the scale shrinks)")
+    } else if let t, t.meanLogLikelihood.isFinite, t.parameters.nu.isFinite, t.parameters.loc.isFinite,
       t.parameters.scale.isFinite
     {
       let p = t.parameters
@@ -168,5 +207,16 @@ public enum TensorFits {
       name: tensor.info.name, count: tensor.count, finiteCount: finiteCount, mean: mean, std: std, t: tFamily,
       normal: normal, laplace: laplace, reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "),
       fitElements: fitElements, ksElements: ksSample.count)
+  }
+
+  /// The median of |x − m| over the elements not equal to the median m: a spread that repeated
+  /// values (zeros of a pruned tensor) cannot shrink to zero. A genuine t fit has a scale of at
+  /// least this over t₀.₇₅(ν), which is 1.2e5 at ν = 0.05; a fit far below that has collapsed onto
+  /// a point mass.
+  static func spreadAwayFromTies(_ sorted: [Double]) -> Double {
+    guard !sorted.isEmpty else { return 0 }
+    let median = sorted[sorted.count / 2]
+    let deviations = sorted.lazy.filter { $0 != median }.map { abs($0 - median) }.sorted()
+    return deviations.isEmpty ? 0 : deviations[deviations.count / 2]
   }
 }

@@ -117,7 +117,7 @@ struct TensorFitTests {
 
   @Test func streamingPathMatchesDirectComputationOnAllElements() throws {
     var generator = SeededGenerator(state: 99)
-    let count = 700_000
+    let count = 400_000
     let values = (0..<count).map { index -> Float in
       // Rows with different scales, so a strided subsample would be biased.
       let rowScale = 0.02 * (1 + Double((index / 1024) % 7) / 7)
@@ -147,12 +147,37 @@ struct TensorFitTests {
 
   @Test func subsampleOptimumAloneIsWithinTheAllowedLoss() throws {
     var generator = SeededGenerator(state: 123)
-    let values = (0..<600_000).map { _ in Float(0.05 * generator.studentT(nu: 3)) }
+    let values = (0..<300_000).map { _ in Float(0.05 * generator.studentT(nu: 3)) }
     let report = try TensorFits.fitStreaming(makeTensor(values), isCancelled: { false }, polishLimit: 0)
     let full = try #require(StudentTFitter.fit(values.map(Double.init)))
     let t = try #require(report.t)
     #expect(t.logLikelihood >= full.meanLogLikelihood - 1e-4)
     #expect(t.logLikelihood <= full.meanLogLikelihood + 1e-12)
+  }
+
+  @Test func outliersTheSubsampleMissesStillGetTheFullDataOptimum() throws {
+    var generator = SeededGenerator(state: 8)
+    var values = (0..<270_000).map { _ in Float(generator.normal()) }
+    values += [3e38, -3e38, 1e30]
+    let report = try TensorFits.fit(makeTensor(values))
+    #expect(report.fitElements < values.count)
+    let full = try #require(StudentTFitter.fit(values.map(Double.init)))
+    let t = try #require(report.t)
+    #expect(t.logLikelihood >= full.meanLogLikelihood - 1e-4)
+    #expect(report.best == .t)
+  }
+
+  @Test func pointMassesMakeTheTFitDegenerateNotAbsurd() throws {
+    var generator = SeededGenerator(state: 21)
+    // A pruned weight matrix (60% exact zeros) and a ±1 tensor: the t likelihood is unbounded.
+    let pruned = (0..<50_000).map { index in index % 5 < 3 ? 0 : Float(0.02 * generator.studentT(nu: 4)) }
+    let signs = (0..<50_000).map { _ in Float(Bool.random(using: &generator) ? 1 : -1) }
+    for values in [pruned, signs] {
+      let report = try TensorFits.fit(makeTensor(values))
+      #expect(report.t == nil)
+      #expect(report.reason?.contains("degenerate") == true)
+      #expect(report.normal != nil && report.laplace != nil)
+    }
   }
 
   @Test func cancellationStopsTheFit() {
