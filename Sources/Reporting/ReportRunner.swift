@@ -43,6 +43,7 @@ public struct ReportRunner: Sendable {
     for position in positions {
       let tensor = model.tensor(at: position)
       let tensorRows = try rowsFor(tensor)
+      tensor.releaseResidentPages()
       rows += tensorRows
       bytesDone += tensor.info.byteCount
       try onTensor(tensorRows, bytesDone)
