@@ -10,12 +10,18 @@ public struct ReportRunner: Sendable {
   public let formats: [FormatSpec]
   public let settings: QuantizationSettings
   public let shard: ShardPlan?
+  /// Fit large tensors on all elements (`TensorFits.fit`) instead of their deterministic subsample
+  /// (`TensorFits.sampledFit`, the default: a report's fit columns need no full pass).
+  public let exactFits: Bool
 
-  public init(model: Model, formats: [FormatSpec], settings: QuantizationSettings, shard: ShardPlan?) {
+  public init(
+    model: Model, formats: [FormatSpec], settings: QuantizationSettings, shard: ShardPlan?, exactFits: Bool = false
+  ) {
     self.model = model
     self.formats = formats
     self.settings = settings
     self.shard = shard
+    self.exactFits = exactFits
   }
 
   /// Positions (into `model.tensors`) of this run's tensors: the shard's run of them, or all.
@@ -37,6 +43,7 @@ public struct ReportRunner: Sendable {
     for position in positions {
       let tensor = model.tensor(at: position)
       let tensorRows = try rowsFor(tensor)
+      tensor.releaseResidentPages()
       rows += tensorRows
       bytesDone += tensor.info.byteCount
       try onTensor(tensorRows, bytesDone)
@@ -51,7 +58,7 @@ public struct ReportRunner: Sendable {
   /// One row per format for `tensor` (none when its dtype is not analysed).
   func rowsFor(_ tensor: Tensor) throws -> [ReportRow] {
     guard tensor.info.dtype.isAnalysable else { return [] }
-    let fit = try TensorFits.fit(tensor)
+    let fit = try exactFits ? TensorFits.fit(tensor) : TensorFits.sampledFit(tensor)
     return try formats.map { spec in
       let metrics: QuantizationMetrics?
       do {

@@ -49,7 +49,13 @@ public enum TensorFits {
       accumulate: { values, chunk, _ in
         for value in chunk where value.isFinite { values.append(Double(value)) }
       })
-    let values = chunks.flatMap { $0 }
+    return try fitValues(chunks.flatMap { $0 }, of: tensor, isCancelled: isCancelled)
+  }
+
+  /// All three fits on `values` (the finite elements of `tensor`, or a sample of them).
+  static func fitValues(_ values: [Double], of tensor: Tensor, isCancelled: @Sendable () -> Bool) throws
+    -> FitReport
+  {
     let n = Double(values.count)
     guard !values.isEmpty else { return unfitted(tensor, finiteCount: 0, reason: "no finite elements") }
     let mean = values.reduce(0, +) / n

@@ -9,10 +9,16 @@
 public final class ByteStorage: @unchecked Sendable {
   // @unchecked: the bytes are never written after init, so sharing across threads is safe.
   public let bytes: UnsafeRawBufferPointer
+  /// Whether `bytes` is a memory map of a file (whose pages the OS can drop and read again).
+  public let isMemoryMapped: Bool
   private let release: @Sendable (UnsafeRawBufferPointer) -> Void
 
-  init(bytes: UnsafeRawBufferPointer, release: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) {
+  init(
+    bytes: UnsafeRawBufferPointer, isMemoryMapped: Bool = false,
+    release: @escaping @Sendable (UnsafeRawBufferPointer) -> Void
+  ) {
     self.bytes = bytes
+    self.isMemoryMapped = isMemoryMapped
     self.release = release
   }
 
@@ -42,7 +48,7 @@ public final class ByteStorage: @unchecked Sendable {
       throw TensorFileError(file: displayName, problem: "cannot map: \(String(cString: strerror(errno)))")
     }
     return ByteStorage(
-      bytes: UnsafeRawBufferPointer(start: base, count: size),
+      bytes: UnsafeRawBufferPointer(start: base, count: size), isMemoryMapped: true,
       release: { bytes in
         if let start = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: start), bytes.count) }
       })

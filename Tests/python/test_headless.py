@@ -215,3 +215,25 @@ def test_bundled_tour_touches_every_key_and_records(tmp_path):
     run_tscope("demo", "--script", tour, "--cast", cast)
     header, screen, times = play(cast.read_text())
     assert header["version"] == 2 and times == sorted(times)
+
+
+def test_report_fits_large_tensors_on_a_subsample_within_the_spec(tmp_path):
+    """Above 1M elements the report fits a 2^18-element subsample; --exact-fits fits every element.
+    SPEC §5 allows a subsample fit whose full-data mean log-likelihood is within 1e-4 nats of the MLE:
+    check that with scipy on the full data, against the exact fit's parameters."""
+    from scipy import stats
+    rng = np.random.default_rng(11)
+    values = (0.02 * rng.standard_t(4.0, size=(1536, 1536))).astype(np.float32)
+    model = tmp_path / "big.safetensors"
+    save_file({"w": values}, str(model))
+    sampled, exact = tmp_path / "sampled.json", tmp_path / "exact.json"
+    run_tscope("report", model, "--format", "nf4", "--out", sampled)
+    run_tscope("report", model, "--format", "nf4", "--exact-fits", "--out", exact)
+    fast, full = json.loads(sampled.read_text())["rows"][0], json.loads(exact.read_text())["rows"][0]
+    assert fast["mse"] == full["mse"] and fast["best_fit"] == full["best_fit"] == "t"
+    assert abs(fast["nu"] / full["nu"] - 1) < 0.03
+    loc = float(np.median(values))  # the report has no loc column; both fits' loc is this close to 0
+    x = values.astype(np.float64).ravel()
+    full_ll = stats.t.logpdf(x, full["nu"], loc=loc, scale=full["t_scale"]).mean()
+    fast_ll = stats.t.logpdf(x, fast["nu"], loc=loc, scale=fast["t_scale"]).mean()
+    assert fast_ll >= full_ll - 1e-4

@@ -43,7 +43,8 @@ struct DemoCommand: AsyncParsableCommand {
       throw UsageError("\(script): \(error.description)")
     }
     let requested = try size.map(SnapshotCommand.parseSize)
-    let explorer = try await HeadlessExplorer(model: model, view: view)
+    // A recording is the same every time it is made; a live demo shows real recompute times.
+    let explorer = try await HeadlessExplorer(model: model, view: view, showsTimings: cast == nil)
     if let cast {
       try await record(keyScript, explorer: explorer, size: requested ?? TerminalSize(width: 80, height: 24), to: cast)
     } else {

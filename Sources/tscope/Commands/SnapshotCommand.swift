@@ -38,25 +38,10 @@ struct SnapshotCommand: AsyncParsableCommand {
     } catch {
       throw UsageError("--keys: \(error.description)")
     }
-    let (opened, name) = try ModelLocator.open(model)
-    let themes = try view.loadTheme()
-    let session = Session(
-      model: opened, modelName: name, themeNames: themes.names, themeIndex: themes.index, showsTimings: false)
-    session.send(.start)
-    await session.settle()
-    for key in pressed {
-      session.send(.key(key))
-      await session.settle()
-      if session.state.shouldQuit { break }
-    }
-    let mode = view.colors ?? (themes.theme.isMonochrome ? .mono : .truecolor)
-    // `t` may have moved on to another theme; a broken one there falls back to the default.
-    var theme =
-      session.state.themeIndex == themes.index
-      ? themes.theme : ((try? themes.library.load(session.state.themeName)) ?? .defaultDark)
-    if mode == .mono { theme = theme.monochrome() }
-    let screen = render(session.state, size: screenSize, theme: theme, glyphs: view.ascii ? .ascii : .unicode)
-    Console.writeOutput(ansi ? screen.ansiText(mode: mode) : screen.plainText + "\n")
+    let explorer = try await HeadlessExplorer(model: model, view: view, showsTimings: false)
+    for key in pressed where await !explorer.press(key) { break }
+    let screen = explorer.screen(size: screenSize)
+    Console.writeOutput(ansi ? screen.ansiText(mode: explorer.mode) : screen.plainText + "\n")
   }
 
   /// `100x30` → 100 by 30; at least the explorer's minimum size.

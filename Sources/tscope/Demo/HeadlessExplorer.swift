@@ -10,10 +10,12 @@ struct HeadlessExplorer {
   let glyphs: Glyphs
 
   /// Opens the model (the bundled sample when nil) and starts the session.
-  init(model: String?, view: ExplorerViewOptions) async throws {
+  /// `showsTimings: false` leaves recompute times out of the status line, so output is the same every run.
+  init(model: String?, view: ExplorerViewOptions, showsTimings: Bool) async throws {
     let (opened, name) = try ModelLocator.open(model)
     themes = try view.loadTheme()
-    session = Session(model: opened, modelName: name, themeNames: themes.names, themeIndex: themes.index)
+    session = Session(
+      model: opened, modelName: name, themeNames: themes.names, themeIndex: themes.index, showsTimings: showsTimings)
     mode = view.colors ?? (themes.theme.isMonochrome ? .mono : .truecolor)
     glyphs = view.ascii ? .ascii : .unicode
     session.send(.start)
