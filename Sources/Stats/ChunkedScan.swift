@@ -23,26 +23,34 @@ enum ChunkedScan {
     // Small tensors: one worker, since starting threads costs more than the work.
     let workers = count < 1 << 20 ? 1 : min(coreCount, chunks)
     let slots = ResultSlots<State>(count: workers)
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      var state = makeState()
-      var buffer = [Float](repeating: 0, count: chunkLength)
-      let first = chunks * worker / workers
-      let last = chunks * (worker + 1) / workers
-      for chunk in first..<last {
-        if isCancelled() {
-          slots.cancel()
-          return
-        }
-        let start = chunk * chunkLength
-        let end = min(count, start + chunkLength)
-        buffer.withUnsafeMutableBufferPointer { whole in
-          // `whole` has chunkLength ≥ end − start elements, so the rebased slice is in bounds.
-          let part = UnsafeMutableBufferPointer(rebasing: whole[0..<(end - start)])
-          tensor.decode(start..<end, into: part)
-          accumulate(&state, UnsafeBufferPointer(part), start)
+    // Not DispatchQueue.concurrentPerform: it kept this work on one thread here (see WorkerPool).
+    withoutActuallyEscaping(makeState) { makeState in
+      withoutActuallyEscaping(accumulate) { accumulate in
+        withoutActuallyEscaping(isCancelled) { isCancelled in
+          let scanPart: @Sendable (Int) -> Void = { worker in
+            var state = makeState()
+            var buffer = [Float](repeating: 0, count: chunkLength)
+            let first = chunks * worker / workers
+            let last = chunks * (worker + 1) / workers
+            for chunk in first..<last {
+              if isCancelled() {
+                slots.cancel()
+                return
+              }
+              let start = chunk * chunkLength
+              let end = min(count, start + chunkLength)
+              buffer.withUnsafeMutableBufferPointer { whole in
+                // `whole` has chunkLength ≥ end − start elements, so the rebased slice is in bounds.
+                let part = UnsafeMutableBufferPointer(rebasing: whole[0..<(end - start)])
+                tensor.decode(start..<end, into: part)
+                accumulate(&state, UnsafeBufferPointer(part), start)
+              }
+            }
+            slots.store(state, at: worker)
+          }
+          WorkerPool.run(count: workers, threads: workers, scanPart)
         }
       }
-      slots.store(state, at: worker)
     }
     guard let states = slots.finished() else { throw CancellationError() }
     return states

@@ -6,9 +6,10 @@ import Foundation
 ///
 /// `DispatchQueue.concurrentPerform` was measured keeping the kernel on one thread of the
 /// 2-core Linux development machine (its pool gave a second worker only a few percent of the
-/// time), so the kernel starts its own threads: the caller plus `threads - 1` more.
-enum WorkerPool {
-  static func run(count: Int, threads: Int, _ work: @escaping @Sendable (Int) -> Void) {
+/// time), so the kernel and the fits start their own threads: the caller plus `threads - 1` more.
+/// It lives in TensorIO, the module every analysis stands on, so Kernels and Stats share it.
+public enum WorkerPool {
+  public static func run(count: Int, threads: Int, _ work: @escaping @Sendable (Int) -> Void) {
     let workers = max(1, min(threads, count))
     let items = WorkItems(count: count, work: work)
     let finished = DispatchSemaphore(value: 0)
@@ -26,7 +27,7 @@ enum WorkerPool {
   }
 
   /// The default worker count: every core the process may use.
-  static var allCores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+  public static var allCores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 }
 
 /// The items 0..<count, handed out once each to any number of threads, and the work to do on each.
