@@ -14,7 +14,7 @@ from safetensors.numpy import save_file
 
 from conftest import ROOT, run_json, run_tscope
 
-FORMATS = ["nf4", "sf4", "e2m1-sp"]
+FORMATS = ["nf4", "sf4@fit", "e2m1-sp"]
 
 
 def format_args(formats=FORMATS):
