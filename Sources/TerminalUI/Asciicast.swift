@@ -50,19 +50,7 @@ extension Screen {
   /// overwrites the previous frame without scrolling. What demos play and casts record.
   public func ansiFrame(mode: ColorMode) -> String {
     var output = "\u{1B}[?25l"
-    for row in 0..<height {
-      output += "\u{1B}[\(row + 1);1H"
-      var current: Style?
-      for column in 0..<width {
-        let cell = self[column, row]
-        if cell.style != current {
-          output += Self.sgr(cell.style, mode: mode)
-          current = cell.style
-        }
-        output.append(cell.character)
-      }
-      output += "\u{1B}[0m"
-    }
+    for row in 0..<height { output += "\u{1B}[\(row + 1);1H" + ansiRow(row, mode: mode) }
     return output
   }
 }

@@ -2,21 +2,22 @@
 extension Screen {
   /// The screen with ANSI SGR colours for `mode` (what `tscope snapshot --ansi` prints).
   public func ansiText(mode: ColorMode) -> String {
+    (0..<height).map { ansiRow($0, mode: mode) }.joined(separator: "\n") + "\n"
+  }
+
+  /// Row `y` with an SGR sequence wherever the style changes, ending with a reset.
+  func ansiRow(_ y: Int, mode: ColorMode) -> String {
     var output = ""
-    for row in 0..<height {
-      var current: Style?
-      for column in 0..<width {
-        let cell = self[column, row]
-        if cell.style != current {
-          output += Self.sgr(cell.style, mode: mode)
-          current = cell.style
-        }
-        output.append(cell.character)
+    var current: Style?
+    for column in 0..<width {
+      let cell = self[column, y]
+      if cell.style != current {
+        output += Self.sgr(cell.style, mode: mode)
+        current = cell.style
       }
-      output += "\u{1B}[0m"
-      if row < height - 1 { output += "\n" }
+      output.append(cell.character)
     }
-    return output + "\n"
+    return output + "\u{1B}[0m"
   }
 
   static func sgr(_ style: Style, mode: ColorMode) -> String {

@@ -27,24 +27,14 @@ struct QuantCommand: AsyncParsableCommand {
   @Option(name: .customLong("format"), help: "A format id (repeatable); see `tscope formats`.")
   var formats: [String]
 
-  @Option(help: "Group size: tensor, channel (or 0), or an element count.")
-  var group = "128"
-
-  @Option(help: "Scale choice: absmax, or mse (the clip ratio with the least MSE).")
-  var scale = "absmax"
-
-  @Option(help: "A TOML file of user codebooks (ids file:NAME).")
-  var codebook: String?
+  @OptionGroup var quantization: QuantizationOptions
 
   @Flag(help: "Print a JSON array instead of the table.")
   var json = false
 
   func run() async throws {
-    let specs = try FormatSelection.specs(formats, codebookFile: codebook)
-    guard let scaleMode = ScaleMode(rawValue: scale) else {
-      throw UsageError("--scale must be absmax or mse, not '\(scale)'")
-    }
-    let settings = QuantizationSettings(group: try FormatSelection.group(group), scale: scaleMode)
+    let specs = try quantization.specs(formats)
+    let settings = try quantization.settings()
     let pattern: Regex<AnyRegexOutput>
     do {
       pattern = try Regex(layer)

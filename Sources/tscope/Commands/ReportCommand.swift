@@ -27,14 +27,7 @@ struct ReportCommand: AsyncParsableCommand {
     help: "A format id (repeatable; default: \(ReportCommand.defaultFormats.joined(separator: ", "))).")
   var formats: [String] = []
 
-  @Option(help: "Group size: tensor, channel (or 0), or an element count.")
-  var group = "128"
-
-  @Option(help: "Scale choice: absmax, or mse (the clip ratio with the least MSE).")
-  var scale = "absmax"
-
-  @Option(help: "A TOML file of user codebooks (ids file:NAME).")
-  var codebook: String?
+  @OptionGroup var quantization: QuantizationOptions
 
   @Option(help: "Write the report to FILE.csv, FILE.json or FILE.md (default: a table on stdout).")
   var out: String?
@@ -50,11 +43,8 @@ struct ReportCommand: AsyncParsableCommand {
   var exactFits = false
 
   func run() async throws {
-    let specs = try FormatSelection.specs(formats.isEmpty ? Self.defaultFormats : formats, codebookFile: codebook)
-    guard let scaleMode = ScaleMode(rawValue: scale) else {
-      throw UsageError("--scale must be absmax or mse, not '\(scale)'")
-    }
-    let settings = QuantizationSettings(group: try FormatSelection.group(group), scale: scaleMode)
+    let specs = try quantization.specs(formats.isEmpty ? Self.defaultFormats : formats)
+    let settings = try quantization.settings()
     let destination = try out.map(ReportDestination.init(path:))
     let plan = try shardPlan()
     let opened = try Model.open(model)
