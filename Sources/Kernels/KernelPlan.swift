@@ -30,15 +30,18 @@ struct KernelPlan: Sendable {
     groupLength = format.blockSize ?? settings.group.elementsPerGroup(rowLength: source.rowLength)
     let needsTensorRange = settings.group == .tensor && format.blockSize == nil || format == .nvfp4
     if needsTensorRange {
-      let ranges = try source.map(isCancelled: isCancelled) { layout, _ in
-        var minimum: Float = 0
-        var maximum: Float = 0
-        let count = layout.rows * layout.row_length
-        tk_min_max(layout.source, layout.dtype, count, &minimum, &maximum)
-        return (minimum, maximum)
+      // The range depends only on the rows read, not on the format: computed once per tensor.
+      let (minimum, maximum) = try source.tensor.memoized("min-max \(settings.rows)") {
+        () throws(QuantizationCancelled) -> (Float, Float) in
+        let ranges = try source.map(isCancelled: isCancelled) { layout, _ in
+          var minimum: Float = 0
+          var maximum: Float = 0
+          let count = layout.rows * layout.row_length
+          tk_min_max(layout.source, layout.dtype, count, &minimum, &maximum)
+          return (minimum, maximum)
+        }
+        return (ranges.map(\.0).min() ?? 0, ranges.map(\.1).max() ?? 0)
       }
-      let minimum = ranges.map(\.0).min() ?? 0
-      let maximum = ranges.map(\.1).max() ?? 0
       fixedMin = min(minimum, 0)
       fixedMax = max(maximum, 0)
       fixedAmax = max(-minimum, maximum, 0)
