@@ -24,6 +24,7 @@ enum NumpyReader {
     } catch {
       throw TensorFileError(file: path, problem: "not a readable .npz (zip) archive")
     }
+    let archiveSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0
     var tensors: [Tensor] = []
     var names: Set<String> = []
     for entry in archive where entry.type == .file {
@@ -32,7 +33,7 @@ enum NumpyReader {
       guard names.insert(name).inserted else {
         throw TensorFileError(file: path, problem: "two members hold the array \(MessageText.quoted(name))")
       }
-      let member = try NpzMember.read(entry, from: archive, file: path)
+      let member = try NpzMember.read(entry, from: archive, archiveSize: archiveSize, file: path)
       let storage = ByteStorage.owning(member)
       tensors.append(
         try tensor(
