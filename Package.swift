@@ -24,32 +24,42 @@ let package = Package(
       name: "TensorIO",
       dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]
     ),
-    // Special functions, distributions and their maximum-likelihood fits.
+    // Work on all cores: the worker pool, the per-tensor memo, one lock, one result-slot type,
+    // chunked reductions over a tensor, and the one cancellation error.
+    .target(name: "Parallel", dependencies: ["TensorIO"]),
+    // Pure math: special functions, normal / Laplace / Student's t, Kolmogorov–Smirnov, SplitMix64.
     .target(
-      name: "Stats",
-      dependencies: ["TensorIO", .product(name: "Numerics", package: "swift-numerics")]
+      name: "Distributions",
+      dependencies: [.product(name: "Numerics", package: "swift-numerics")]
+    ),
+    // Maximum-likelihood fits to tensors: in memory, by subsample, or streaming over all elements.
+    .target(
+      name: "Fits",
+      dependencies: [
+        "TensorIO", "Parallel", "Distributions", .product(name: "Numerics", package: "swift-numerics"),
+      ]
     ),
     // Codebooks as data: the paper's formats, SF4(nu), supernormal variants, block formats.
     .target(
       name: "Formats",
-      dependencies: ["Stats", .product(name: "TOMLKit", package: "TOMLKit")]
+      dependencies: ["Distributions", .product(name: "TOMLKit", package: "TOMLKit")]
     ),
     // The per-ISA hot loops of the kernel module (chosen at run time).
     .target(name: "CKernels", cSettings: kernelCSettings),
     // The kernel module: group scaling, rounding, error sums, code usage, histograms.
     .target(
       name: "Kernels",
-      dependencies: ["TensorIO", "Formats", "CKernels"]
+      dependencies: ["TensorIO", "Parallel", "Formats", "CKernels"]
     ),
     // The application core: State, Action, update, and the effect scheduler.
     .target(
       name: "Explorer",
-      dependencies: ["TensorIO", "Formats", "Kernels", "Stats"]
+      dependencies: ["TensorIO", "Parallel", "Formats", "Kernels", "Distributions", "Fits"]
     ),
     // Whole-model reports: rows, summary, CSV/JSON/Markdown, shards and their merge.
     .target(
       name: "Reporting",
-      dependencies: ["TensorIO", "Formats", "Kernels", "Stats"]
+      dependencies: ["TensorIO", "Parallel", "Formats", "Kernels", "Fits"]
     ),
     // ncursesw, through the system library.
     .systemLibrary(
@@ -59,20 +69,22 @@ let package = Package(
     // The pure renderer, themes, and the thin ncurses backend.
     .target(
       name: "TerminalUI",
-      dependencies: ["Explorer", "CNcurses", .product(name: "TOMLKit", package: "TOMLKit")]
+      dependencies: ["Explorer", "Parallel", "CNcurses", .product(name: "TOMLKit", package: "TOMLKit")]
     ),
     // The command line.
     .executableTarget(
       name: "tscope",
       dependencies: [
-        "TensorIO", "Formats", "Kernels", "Stats", "Explorer", "TerminalUI", "Reporting",
+        "TensorIO", "Formats", "Kernels", "Distributions", "Fits", "Explorer", "TerminalUI", "Reporting",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"]),
-    .testTarget(name: "StatsTests", dependencies: ["Stats"]),
+    .testTarget(name: "TensorIOTests", dependencies: ["TensorIO", "Distributions"]),
+    .testTarget(name: "ParallelTests", dependencies: ["Parallel", "TensorIO"]),
+    .testTarget(name: "DistributionsTests", dependencies: ["Distributions"]),
+    .testTarget(name: "FitsTests", dependencies: ["Fits", "Distributions", "Parallel", "TensorIO"]),
     .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
-    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Formats", "TensorIO"]),
+    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Formats", "TensorIO", "Parallel"]),
     .testTarget(name: "ExplorerTests", dependencies: ["Explorer"]),
     .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Explorer"], exclude: ["Golden"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),

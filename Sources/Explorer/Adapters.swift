@@ -1,8 +1,9 @@
 // The explorer's only contact with Formats, Kernels and Stats: when their APIs drift, only this
 // file changes. Everything here is a thin translation between their types and the explorer's.
+import Distributions
+import Fits
 import Formats
 import Kernels
-import Stats
 import TensorIO
 
 /// Why an analysis step stopped.

@@ -1,4 +1,5 @@
 import Foundation
+import Parallel
 import TensorIO
 
 /// Runs effects off the UI thread as Swift tasks and posts their results to an inbox the UI
@@ -174,17 +175,4 @@ final class Inbox: Sendable {
   func end() { state.withLock { $0.running -= 1 } }
   var pending: Int { state.withLock { $0.running } }
   var hasResults: Bool { state.withLock { !$0.actions.isEmpty } }
-}
-
-/// A value guarded by a lock: the only shared mutable state of the scheduler.
-final class Locked<Value>: @unchecked Sendable {
-  // @unchecked: every access to `value` goes through `lock`.
-  private let lock = NSLock()
-  private var value: Value
-  init(_ value: Value) { self.value = value }
-  func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-    lock.lock()
-    defer { lock.unlock() }
-    return try body(&value)
-  }
 }

@@ -1,4 +1,4 @@
-import Stats
+import Distributions
 
 /// The NF4 construction (bitsandbytes' `create_normal_map`), generalized to any quantile
 /// function and bit width: SF4(ν) is this recipe with Student's t quantiles (SPEC §3).

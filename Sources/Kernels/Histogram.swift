@@ -1,5 +1,6 @@
 import CKernels
 import Formats
+import Parallel
 import TensorIO
 
 /// Counts of finite values in `bins` equal bins over [lower, upper); values outside are
@@ -22,7 +23,7 @@ public struct Histogram: Sendable, Hashable {
   public static func values(
     of tensor: Tensor, range: ClosedRange<Double>, bins: Int, rows: RowSelection = .all,
     isCancelled: @Sendable () -> Bool = { false }
-  ) throws(QuantizationCancelled) -> Histogram {
+  ) throws(Cancelled) -> Histogram {
     let source = RowSource(tensor: tensor, rows: rows)
     let bins = max(bins, 1)
     let parts = try source.map(isCancelled: isCancelled) { layout, _ in
@@ -47,7 +48,7 @@ public struct Histogram: Sendable, Hashable {
   public static func quantized(
     _ quantity: Quantity, of tensor: Tensor, format: QuantFormat, settings: QuantizationSettings,
     range: ClosedRange<Double>, bins: Int, isCancelled: @Sendable () -> Bool = { false }
-  ) throws(QuantizationCancelled) -> Histogram {
+  ) throws(Cancelled) -> Histogram {
     let bins = max(bins, 1)
     var all = settings
     all.rows = .all

@@ -1,6 +1,7 @@
 import CKernels
 import Formats
 import Foundation
+import Parallel
 import TensorIO
 
 /// One format on one tensor's rows: the group layout and the tensor-wide constants
@@ -18,7 +19,7 @@ struct KernelPlan: Sendable {
 
   init(
     source: RowSource, format: QuantFormat, settings: QuantizationSettings, isCancelled: @Sendable () -> Bool
-  ) throws(QuantizationCancelled) {
+  ) throws(Cancelled) {
     self.source = source
     self.format = format
     self.settings = settings
@@ -32,7 +33,7 @@ struct KernelPlan: Sendable {
     if needsTensorRange {
       // The range depends only on the rows read, not on the format: computed once per tensor.
       let (minimum, maximum) = try source.tensor.memoized("min-max \(settings.rows)") {
-        () throws(QuantizationCancelled) -> (Float, Float) in
+        () throws(Cancelled) -> (Float, Float) in
         let ranges = try source.map(isCancelled: isCancelled) { layout, _ in
           var minimum: Float = 0
           var maximum: Float = 0
@@ -55,7 +56,7 @@ struct KernelPlan: Sendable {
   /// The clip ratio to run with: 1 for absmax (and for MXFP4/NVFP4, whose recipes fix the
   /// scale); for mse, the ratio of `ScaleMode.clipRatios` with the least total squared error
   /// (the first one on a tie).
-  func bestClip(isCancelled: @Sendable () -> Bool) throws(QuantizationCancelled) -> Float {
+  func bestClip(isCancelled: @Sendable () -> Bool) throws(Cancelled) -> Float {
     guard settings.scale == .mse, format.blockSize == nil else { return 1 }
     let ratios = ScaleMode.clipRatios
     let errors: [[Double]]
@@ -96,7 +97,7 @@ struct KernelPlan: Sendable {
   /// when given, and returns the merged sums.
   func run(
     clip: Float, output: UnsafeMutableBufferPointer<Float>?, isCancelled: @Sendable () -> Bool
-  ) throws(QuantizationCancelled) -> KernelTotals {
+  ) throws(Cancelled) -> KernelTotals {
     let codeCount = format.values.count
     let blockKind = blockKind
     let outputBase = output?.baseAddress.map { UnsafeMutablePointer<Float>($0) }
@@ -125,7 +126,7 @@ struct KernelPlan: Sendable {
   func mapRounded<T: Sendable>(
     clip: Float, isCancelled: @Sendable () -> Bool,
     _ body: @Sendable (_ original: UnsafeBufferPointer<Float>, _ rounded: UnsafeBufferPointer<Float>) -> T
-  ) throws(QuantizationCancelled) -> [T] {
+  ) throws(Cancelled) -> [T] {
     let codeCount = format.values.count
     let tensor = source.tensor
     return try source.map(isCancelled: isCancelled) { layout, firstElement in

@@ -25,8 +25,3 @@ public struct QuantizationSettings: Sendable, Hashable {
     self.threads = threads
   }
 }
-
-/// The run was stopped because its cancellation check said so.
-public struct QuantizationCancelled: Error, Sendable {
-  public init() {}
-}

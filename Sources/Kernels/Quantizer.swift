@@ -1,11 +1,12 @@
 import CKernels
 import Formats
+import Parallel
 import TensorIO
 
 /// The kernel module's entry point: what a format costs a tensor (SPEC §4).
 ///
 /// Every function takes a cancellation check, polled before each piece of work (about 256K
-/// elements), and throws `QuantizationCancelled` once it returns true: the TUI cancels a stale
+/// elements), and throws `Cancelled` once it returns true: the TUI cancels a stale
 /// computation this way. Work runs on all cores; each call blocks its caller until done.
 public enum Quantizer {
   /// Metrics for `format` on `tensor`. F32/F16/BF16 are read in place, other analysable dtypes
@@ -14,7 +15,7 @@ public enum Quantizer {
   public static func measure(
     _ tensor: Tensor, format: QuantFormat, settings: QuantizationSettings = QuantizationSettings(),
     isCancelled: @Sendable () -> Bool = { false }
-  ) throws(QuantizationCancelled) -> QuantizationMetrics {
+  ) throws(Cancelled) -> QuantizationMetrics {
     let source = RowSource(tensor: tensor, rows: settings.rows, threads: settings.threads)
     let plan = try KernelPlan(source: source, format: format, settings: settings, isCancelled: isCancelled)
     let totals = try plan.run(clip: plan.bestClip(isCancelled: isCancelled), output: nil, isCancelled: isCancelled)
@@ -51,18 +52,18 @@ public enum Quantizer {
   public static func dequantize(
     _ tensor: Tensor, format: QuantFormat, settings: QuantizationSettings = QuantizationSettings(),
     isCancelled: @Sendable () -> Bool = { false }
-  ) throws(QuantizationCancelled) -> [Float] {
+  ) throws(Cancelled) -> [Float] {
     var all = settings
     all.rows = .all
     let source = RowSource(tensor: tensor, rows: .all, threads: settings.threads)
     let plan = try KernelPlan(source: source, format: format, settings: all, isCancelled: isCancelled)
     let clip = try plan.bestClip(isCancelled: isCancelled)
     var output = [Float](repeating: 0, count: tensor.count)
-    var failure: QuantizationCancelled?
+    var failure: Cancelled?
     output.withUnsafeMutableBufferPointer { buffer in
       do {
         _ = try plan.run(clip: clip, output: buffer, isCancelled: isCancelled)
-      } catch let error as QuantizationCancelled {
+      } catch let error as Cancelled {
         failure = error
       } catch {}
     }

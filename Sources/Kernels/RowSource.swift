@@ -1,4 +1,5 @@
 import CKernels
+import Parallel
 import TensorIO
 
 /// A tensor viewed as rows for the kernel, with the rows a run reads split into pieces that
@@ -7,8 +8,7 @@ import TensorIO
 /// F32, F16 and BF16 are read in place by the C kernel (F16/BF16 decoded tile by tile inside
 /// it); every other dtype is decoded by TensorIO one piece at a time. No run ever holds a
 /// Float32 copy of a whole large tensor.
-struct RowSource: @unchecked Sendable {
-  // @unchecked: `tensor.bytes` is read-only memory kept alive by the tensor.
+struct RowSource: Sendable {
   let tensor: Tensor
   let rowLength: Int
   let rowCount: Int
@@ -71,16 +71,15 @@ struct RowSource: @unchecked Sendable {
   /// Runs `body` on every piece, on all cores, and returns the results in piece order.
   /// `body` gets the piece's layout (group and fixed amax still to be filled in) and the flat
   /// index of its first element. `isCancelled` is polled before each piece.
-  func map<T>(
+  func map<T: Sendable>(
     isCancelled: @Sendable () -> Bool, _ body: @Sendable (inout tk_layout, _ firstElement: Int) -> T
-  ) throws(QuantizationCancelled) -> [T] {
+  ) throws(Cancelled) -> [T] {
     let slots = ResultSlots<T>(count: pieces.count)
-    let results = slots.buffer
     let native = nativeDType
     withoutActuallyEscaping(body) { body in
       withoutActuallyEscaping(isCancelled) { isCancelled in
         let runPiece: @Sendable (Int) -> Void = { index in
-          let results = slots.buffer
+          // A cancelled piece leaves its slot empty.
           if isCancelled() { return }
           let rows = pieces[index]
           let first = rows.lowerBound * rowLength
@@ -92,41 +91,20 @@ struct RowSource: @unchecked Sendable {
             // In bounds: rows lie inside the tensor, whose byte length the reader checked.
             layout.source = UnsafeRawPointer(base + first * (native == Int32(TK_F32.rawValue) ? 4 : 2))
             layout.dtype = native
-            results[index] = body(&layout, first)
+            slots.store(body(&layout, first), at: index)
           } else {
             let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
             defer { buffer.deallocate() }
             tensor.decode(first..<(first + count), into: buffer)
             layout.source = UnsafeRawPointer(buffer.baseAddress)
             layout.dtype = Int32(TK_F32.rawValue)
-            results[index] = body(&layout, first)
+            slots.store(body(&layout, first), at: index)
           }
         }
         WorkerPool.run(count: pieces.count, threads: threads ?? WorkerPool.allCores, runPiece)
       }
     }
-    var collected: [T] = []
-    collected.reserveCapacity(pieces.count)
-    for result in results {
-      guard let result else { throw QuantizationCancelled() }
-      collected.append(result)
-    }
-    return collected
-  }
-}
-
-/// One result slot per piece; each parallel iteration writes only its own slot, so sharing
-/// the buffer between threads is safe.
-private final class ResultSlots<T>: @unchecked Sendable {
-  let buffer: UnsafeMutableBufferPointer<T?>
-
-  init(count: Int) {
-    buffer = .allocate(capacity: count)
-    buffer.initialize(repeating: nil)
-  }
-
-  deinit {
-    buffer.deinitialize()
-    buffer.deallocate()
+    guard let results = slots.results() else { throw Cancelled() }
+    return results
   }
 }

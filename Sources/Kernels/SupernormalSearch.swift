@@ -1,4 +1,5 @@
 import Formats
+import Parallel
 import TensorIO
 
 /// `ID+auto`: the supernormal value that lowers a tensor's MSE the most.
@@ -24,7 +25,7 @@ public enum SupernormalSearch {
   public static func bestFormat(
     base: Codebook, id: String, tensor: Tensor, settings: QuantizationSettings,
     isCancelled: @Sendable () -> Bool = { false }
-  ) throws(QuantizationCancelled) -> QuantFormat {
+  ) throws(Cancelled) -> QuantFormat {
     var screening = settings
     screening.rows = .sample(maxElements: screeningElements)
     screening.scale = .absmax

@@ -1,6 +1,7 @@
+import Fits
 import Formats
 import Kernels
-import Stats
+import Parallel
 import TensorIO
 
 /// Computes a report, one tensor at a time: fit, then every format. Memory stays bounded by one

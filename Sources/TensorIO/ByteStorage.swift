@@ -11,8 +11,6 @@ public final class ByteStorage: @unchecked Sendable {
   public let bytes: UnsafeRawBufferPointer
   /// Whether `bytes` is a memory map of a file (whose pages the OS can drop and read again).
   public let isMemoryMapped: Bool
-  /// Values derived from these bytes (`Tensor.memoized`).
-  let memo = StorageMemo()
   private let release: @Sendable (UnsafeRawBufferPointer) -> Void
 
   init(

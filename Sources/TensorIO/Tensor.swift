@@ -2,8 +2,8 @@
 // @unchecked: `bytes` is read-only and kept alive by `storage`, so sharing it across threads is safe.
 public struct Tensor: @unchecked Sendable {
   public let info: TensorInfo
-  /// Keeps `bytes` alive.
-  let storage: ByteStorage
+  /// Keeps `bytes` alive (and identifies them: Parallel's `memoized` keys its cache by it).
+  public let storage: ByteStorage
   /// The tensor's byte range inside `storage`; its length was checked against shape × dtype on load.
   public let bytes: UnsafeRawBufferPointer
 

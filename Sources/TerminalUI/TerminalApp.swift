@@ -1,6 +1,7 @@
 import Dispatch
 import Explorer
 import Foundation
+import Parallel
 
 /// The interactive explorer: one loop on one thread owns the terminal. It reads a key (waiting
 /// at most a few milliseconds), folds it and any finished background results into the state,
@@ -62,29 +63,11 @@ final class SignalFlag {
     sources = signals.map { number in
       signal(number, SIG_IGN)
       let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-      source.setEventHandler { raised.set(true) }
+      source.setEventHandler { raised.withLock { $0 = true } }
       source.resume()
       return source
     }
   }
 
-  var isRaised: Bool { raised.get() }
-}
-
-/// A lock-guarded value (the signal flag is written on a dispatch queue and read by the loop).
-final class Locked<Value: Sendable>: @unchecked Sendable {
-  // @unchecked: `value` is only touched under `lock`.
-  private let lock = NSLock()
-  private var value: Value
-  init(_ value: Value) { self.value = value }
-  func get() -> Value {
-    lock.lock()
-    defer { lock.unlock() }
-    return value
-  }
-  func set(_ newValue: Value) {
-    lock.lock()
-    value = newValue
-    lock.unlock()
-  }
+  var isRaised: Bool { raised.withLock { $0 } }
 }

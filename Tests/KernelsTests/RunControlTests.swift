@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import Parallel
 import TensorIO
 import Testing
 
@@ -29,7 +30,7 @@ struct RunControlTests {
 
   @Test func cancellationStopsTheRun() throws {
     let nf4 = try FormatSpec.parse("nf4").resolved()
-    #expect(throws: QuantizationCancelled.self) {
+    #expect(throws: Cancelled.self) {
       try Quantizer.measure(tensor, format: nf4, isCancelled: { true })
     }
   }

@@ -1,3 +1,4 @@
+import Distributions
 import Foundation
 import Testing
 
@@ -59,19 +60,6 @@ import Testing
         bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))),
         fileExtension: URL(fileURLWithPath: path).pathExtension)
     }
-  }
-}
-
-/// Deterministic 64-bit generator (Steele, Lea & Flood's SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-  private var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }
 

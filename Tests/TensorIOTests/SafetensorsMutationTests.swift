@@ -1,3 +1,4 @@
+import Distributions
 import Testing
 
 @testable import TensorIO
@@ -5,18 +6,6 @@ import Testing
 /// A seeded mutation loop over a valid file: whatever the bytes, validation either accepts a
 /// header whose every tensor lies inside the file or throws a `TensorFileError` — never traps.
 @Suite struct SafetensorsMutationTests {
-  /// SplitMix64: a small deterministic generator, so a failure reproduces.
-  struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
-
   static let seedFile: [UInt8] = {
     let header = """
       {"__metadata__":{"format":"pt"},"a":{"dtype":"F16","shape":[2,3],"data_offsets":[0,12]},\
@@ -27,7 +16,7 @@ import Testing
   }()
 
   @Test func mutatedFilesAreRejectedCleanlyOrReadInBounds() {
-    var random = SplitMix64(state: 2024)
+    var random = SplitMix64(seed: 2024)
     var accepted = 0
     let alphabet = Array(#"{}[]",:0123456789-.eE"#.utf8) + [0, 0xFF, 0x80]
     for _ in 0..<20_000 {

@@ -36,24 +36,3 @@ import Testing
     #expect(tensor.decodedValues() == [1])
   }
 }
-
-/// `Tensor.memoized` computes a value once per tensor and key, and never shares it across tensors.
-@Test func memoizedValuesAreComputedOncePerTensorAndKey() {
-  let storage = ByteStorage.owning([0, 0, 128, 63, 0, 0, 0, 64])
-  let whole = Tensor(
-    info: TensorInfo(name: "two", dtype: .f32, shape: [2], file: "memory"), storage: storage, bytes: storage.bytes)
-  let first = Tensor(
-    info: TensorInfo(name: "one", dtype: .f32, shape: [1], file: "memory"), storage: storage,
-    bytes: UnsafeRawBufferPointer(rebasing: storage.bytes[0..<4]))
-  var computations = 0
-  let sum = { (tensor: Tensor) -> Float in
-    computations += 1
-    return tensor.decodedValues().reduce(0, +)
-  }
-  #expect(whole.memoized("sum") { sum(whole) } == 3)
-  #expect(whole.memoized("sum") { sum(whole) } == 3)
-  #expect(computations == 1)
-  #expect(first.memoized("sum") { sum(first) } == 1)
-  #expect(whole.memoized("other") { sum(whole) } == 3)
-  #expect(computations == 3)
-}

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Dispatch
+import Fits
 import Foundation
-import Stats
 import TensorIO
 
 /// `tscope bench fit [MODEL --layer NAME] [--json]`: times the t, normal and Laplace fits of one

@@ -1,8 +1,8 @@
 import ArgumentParser
+import Fits
 import Formats
 import Foundation
 import Kernels
-import Stats
 import TensorIO
 
 /// `tscope quant MODEL --layer REGEX --format ID...`: error metrics per tensor × format (SPEC §2, §4).

@@ -1,4 +1,4 @@
-import Stats
+import Fits
 
 /// The JSON object for one `FitReport` (SPEC §2 field names, snake_case, in that order).
 enum FitJSON {

@@ -1,5 +1,5 @@
+import Fits
 import Foundation
-import Stats
 import TensorIO
 
 /// The human table of `tscope fit`: one aligned row per tensor, then the tensors not analysed.

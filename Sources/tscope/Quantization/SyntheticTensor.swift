@@ -1,3 +1,4 @@
+import Distributions
 import Foundation
 import TensorIO
 
@@ -37,20 +38,8 @@ enum SyntheticTensor {
   }
 }
 
-/// A small, fast, deterministic generator (SplitMix64) with the samplers the benchmark needs.
-struct SplitMix64 {
-  private var state: UInt64
-
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9e37_79b9_7f4a_7c15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-    z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-    return z ^ (z >> 31)
-  }
-
+/// The samplers the benchmark needs, over the package's generator.
+extension SplitMix64 {
   /// Uniform in (0, 1).
   mutating func nextUniform() -> Double { (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992 }
 

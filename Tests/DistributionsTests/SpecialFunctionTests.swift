@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Stats
+@testable import Distributions
 
 /// Special functions against published constants and exact identities.
 struct SpecialFunctionTests {

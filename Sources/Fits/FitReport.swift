@@ -1,3 +1,5 @@
+import Distributions
+
 /// The distribution families tscope fits.
 public enum FitFamily: String, Sendable, CaseIterable {
   case t, normal, laplace

@@ -1,13 +1,14 @@
 import Foundation
 
-/// A value computed on its own thread, waited for when needed.
-final class BackgroundResult<Value: Sendable>: @unchecked Sendable {
+/// A value computed on its own thread, waited for when needed (a report fits a tensor on
+/// one while the kernel measures it on the others).
+public final class BackgroundResult<Value: Sendable>: @unchecked Sendable {
   // @unchecked: `result` is written once by the worker before `done` is signalled, and read only
-  // after waiting on `done`.
+  // after waiting on `done` (the semaphore orders the write before every read).
   private var result: Result<Value, any Error>?
   private let done = DispatchSemaphore(value: 0)
 
-  init(_ work: @escaping @Sendable () throws -> Value) {
+  public init(_ work: @escaping @Sendable () throws -> Value) {
     Thread {
       self.result = Result { try work() }
       self.done.signal()
@@ -15,7 +16,7 @@ final class BackgroundResult<Value: Sendable>: @unchecked Sendable {
   }
 
   /// Waits for the value (or rethrows the work's error).
-  func value() throws -> Value {
+  public func value() throws -> Value {
     done.wait()
     done.signal()  // later calls return at once
     return try result!.get()

@@ -1,3 +1,4 @@
+import Distributions
 import TensorIO
 
 /// A fixed pseudo-random subsample of a tensor's finite elements: short runs of consecutive
@@ -17,18 +18,16 @@ enum DeterministicSubsample {
     var buffer = [Float](repeating: 0, count: runLength)
     for run in 0..<runs {
       // Each run starts somewhere inside its own stride-long slot: slots never overlap.
-      let start = run * stride + Int(splitMix(UInt64(run)) % UInt64(stride - runLength + 1))
+      let start = run * stride + Int(hash(run) % UInt64(stride - runLength + 1))
       buffer.withUnsafeMutableBufferPointer { tensor.decode(start..<(start + runLength), into: $0) }
       for value in buffer where value.isFinite { sample.append(Double(value)) }
     }
     return sample
   }
 
-  /// SplitMix64: a fixed, well-mixed hash of the run index.
-  static func splitMix(_ seed: UInt64) -> UInt64 {
-    var z = seed &+ 0x9E37_79B9_7F4A_7C15
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
+  /// A fixed, well-mixed hash of the run index: SplitMix64's first output for that seed.
+  static func hash(_ run: Int) -> UInt64 {
+    var generator = SplitMix64(seed: UInt64(run))
+    return generator.next()
   }
 }

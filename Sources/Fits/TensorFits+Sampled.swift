@@ -1,3 +1,4 @@
+import Parallel
 import TensorIO
 
 extension TensorFits {
@@ -7,7 +8,9 @@ extension TensorFits {
   /// two passes over every element. The t parameters are then the subsample optimum (within about
   /// 1e-5 nats of the full-data MLE, inside SPEC §5's 1e-4), while `count`/`finiteCount`/`mean`/`std`
   /// and the log-likelihoods describe the subsample (`fitElements` says how many elements).
-  public static func sampledFit(_ tensor: Tensor, isCancelled: @Sendable () -> Bool = { false }) throws -> FitReport {
+  public static func sampledFit(_ tensor: Tensor, isCancelled: @Sendable () -> Bool = { false }) throws(Cancelled)
+    -> FitReport
+  {
     guard tensor.info.dtype.isAnalysable, tensor.count > sampleLimit * 4 else {
       return try fit(tensor, isCancelled: isCancelled)
     }

@@ -1,3 +1,4 @@
+import Parallel
 import TensorIO
 
 /// The first pass over a large tensor: counts, moments around `center`, a histogram of the top

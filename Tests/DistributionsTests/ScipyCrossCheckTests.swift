@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Stats
+@testable import Distributions
 
 /// cdf, quantiles and the incomplete beta function against scipy, to 1e-10 relative (SPEC §5).
 @Suite(.enabled(if: ScipyReference.isAvailable, "needs python3 with scipy"))

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import TensorIO
 
@@ -6,24 +5,21 @@ import TensorIO
 ///
 /// Each worker takes one contiguous run of chunks and owns its state; the states come back in
 /// worker order for the caller to merge, so results do not depend on scheduling.
-enum ChunkedScan {
+public enum ChunkedScan {
   /// 16 Ki floats (64 KiB): a chunk and its decode buffer stay in L2.
-  static let chunkLength = 1 << 14
+  public static let chunkLength = 1 << 14
 
-  static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
-
-  /// Calls `accumulate(&state, chunk, firstIndex)` for every chunk; throws `CancellationError`
-  /// when `isCancelled` turns true (checked once per chunk).
-  static func reduce<State>(
+  /// Calls `accumulate(&state, chunk, firstIndex)` for every chunk (at most `chunkLength`
+  /// values); throws `Cancelled` when `isCancelled` turns true (checked once per chunk).
+  public static func reduce<State: Sendable>(
     _ tensor: Tensor, isCancelled: @Sendable () -> Bool, makeState: @Sendable () -> State,
     accumulate: @Sendable (inout State, UnsafeBufferPointer<Float>, Int) -> Void
-  ) throws -> [State] {
+  ) throws(Cancelled) -> [State] {
     let count = tensor.count
     let chunks = (count + chunkLength - 1) / chunkLength
     // Small tensors: one worker, since starting threads costs more than the work.
-    let workers = count < 1 << 20 ? 1 : min(coreCount, chunks)
+    let workers = count < 1 << 20 ? 1 : min(WorkerPool.allCores, chunks)
     let slots = ResultSlots<State>(count: workers)
-    // Not DispatchQueue.concurrentPerform: it kept this work on one thread here (see WorkerPool).
     withoutActuallyEscaping(makeState) { makeState in
       withoutActuallyEscaping(accumulate) { accumulate in
         withoutActuallyEscaping(isCancelled) { isCancelled in
@@ -33,10 +29,8 @@ enum ChunkedScan {
             let first = chunks * worker / workers
             let last = chunks * (worker + 1) / workers
             for chunk in first..<last {
-              if isCancelled() {
-                slots.cancel()
-                return
-              }
+              // A cancelled worker leaves its slot empty.
+              if isCancelled() { return }
               let start = chunk * chunkLength
               let end = min(count, start + chunkLength)
               buffer.withUnsafeMutableBufferPointer { whole in
@@ -52,35 +46,7 @@ enum ChunkedScan {
         }
       }
     }
-    guard let states = slots.finished() else { throw CancellationError() }
+    guard let states = slots.results() else { throw Cancelled() }
     return states
-  }
-}
-
-/// One slot per worker, written once each under a lock.
-private final class ResultSlots<State>: @unchecked Sendable {
-  // @unchecked: every access to `values` and `cancelled` holds `lock`.
-  private let lock = NSLock()
-  private var values: [State?]
-  private var cancelled = false
-
-  init(count: Int) { values = Array(repeating: nil, count: count) }
-
-  func store(_ value: State, at index: Int) {
-    lock.lock()
-    values[index] = value
-    lock.unlock()
-  }
-
-  func cancel() {
-    lock.lock()
-    cancelled = true
-    lock.unlock()
-  }
-
-  func finished() -> [State]? {
-    lock.lock()
-    defer { lock.unlock() }
-    return cancelled ? nil : values.compactMap { $0 }
   }
 }

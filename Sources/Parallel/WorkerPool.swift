@@ -7,7 +7,7 @@ import Foundation
 /// `DispatchQueue.concurrentPerform` was measured keeping the kernel on one thread of the
 /// 2-core Linux development machine (its pool gave a second worker only a few percent of the
 /// time), so the kernel and the fits start their own threads: the caller plus `threads - 1` more.
-/// It lives in TensorIO, the module every analysis stands on, so Kernels and Stats share it.
+/// Kernels and Fits share it; it blocks its caller, so callers run it off the cooperative pool.
 public enum WorkerPool {
   public static func run(count: Int, threads: Int, _ work: @escaping @Sendable (Int) -> Void) {
     let workers = max(1, min(threads, count))
@@ -31,16 +31,14 @@ public enum WorkerPool {
 }
 
 /// The items 0..<count, handed out once each to any number of threads, and the work to do on each.
-private final class WorkItems: @unchecked Sendable {
-  // @unchecked: `following` and `work` are read and written only under `lock`.
-  private let lock = NSLock()
-  private var following = 0
+private final class WorkItems: Sendable {
   private let count: Int
-  private var work: (@Sendable (Int) -> Void)?
+  /// The next unclaimed item and the work (nil once released).
+  private let state: Locked<(following: Int, work: (@Sendable (Int) -> Void)?)>
 
   init(count: Int, work: @escaping @Sendable (Int) -> Void) {
     self.count = count
-    self.work = work
+    state = Locked((0, work))
   }
 
   /// Runs the work on unclaimed items until none is left.
@@ -50,16 +48,14 @@ private final class WorkItems: @unchecked Sendable {
 
   /// Drops the work once every thread is done.
   func release() {
-    lock.lock()
-    work = nil
-    lock.unlock()
+    state.withLock { $0.work = nil }
   }
 
   private func claim() -> (Int, @Sendable (Int) -> Void)? {
-    lock.lock()
-    defer { lock.unlock() }
-    guard following < count, let work else { return nil }
-    following += 1
-    return (following - 1, work)
+    state.withLock { state in
+      guard state.following < count, let work = state.work else { return nil }
+      state.following += 1
+      return (state.following - 1, work)
+    }
   }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Stats
+@testable import Distributions
 
 /// Normal, Laplace and Student's t against published values and closed forms.
 struct DistributionTests {

@@ -1,3 +1,4 @@
+import Distributions
 import RealModule
 
 /// Maximum-likelihood fit of Student's t (ν, loc, scale) to values held in memory.
@@ -79,10 +80,10 @@ public enum StudentTFitter {
 
   /// Damped Newton from `start`, with `evaluate` giving the sums at a point (over a sample in
   /// memory, or over a whole tensor, one pass per call).
-  static func maximize(
+  static func maximize<Failure: Error>(
     from start: StudentTParameters, maximumEvaluations: Int = 300,
-    evaluate: (StudentTParameters) throws -> StudentTTerms
-  ) rethrows -> (parameters: StudentTParameters, meanLogLikelihood: Double) {
+    evaluate: (StudentTParameters) throws(Failure) -> StudentTTerms
+  ) throws(Failure) -> (parameters: StudentTParameters, meanLogLikelihood: Double) {
     var evaluations = 1
     let bounds = StudentTBounds(around: start)
     var current = start

@@ -1,7 +1,8 @@
+import Distributions
 import Foundation
 import TensorIO
 
-@testable import Stats
+@testable import Fits
 
 /// A Float32 tensor over an owned buffer, as a safetensors file would give it.
 func makeTensor(_ values: [Float], name: String = "test", dtype: DType = .f32) -> Tensor {
@@ -11,17 +12,9 @@ func makeTensor(_ values: [Float], name: String = "test", dtype: DType = .f32) -
   return Tensor(info: info, storage: storage, bytes: storage.bytes)
 }
 
-/// A small deterministic generator (SplitMix64) so test data is the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
+/// Samplers for test data, over the package's generator (SplitMix64), so data is the same on
+/// every run.
+extension SplitMix64 {
   /// A standard normal draw (Box–Muller).
   mutating func normal() -> Double {
     let u = Double.random(in: Double.ulpOfOne..<1, using: &self)
@@ -39,4 +32,10 @@ struct SeededGenerator: RandomNumberGenerator {
     }
     return z / (chiSquared / Double(nu)).squareRoot()
   }
+}
+
+/// Whether `actual` is within `tolerance` relative of `expected` (equal values always are).
+func isClose(_ actual: Double, _ expected: Double, tolerance: Double) -> Bool {
+  if actual == expected { return true }
+  return abs(actual - expected) <= tolerance * max(abs(expected), 1e-300)
 }

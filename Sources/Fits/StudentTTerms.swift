@@ -1,3 +1,4 @@
+import Distributions
 import RealModule
 
 /// The sums over elements that give Student's t mean log-likelihood, its gradient and its Hessian

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Stats
+@testable import Distributions
 
 /// The KS distance (with its interpolated cdf) against the textbook formula with an exact cdf per point.
 struct KolmogorovSmirnovTests {
@@ -17,7 +17,7 @@ struct KolmogorovSmirnovTests {
   }
 
   @Test func interpolatedDistanceMatchesExactEvaluation() {
-    var generator = SeededGenerator(state: 17)
+    var generator = SplitMix64(seed: 17)
     let heavy = (0..<6000).map { _ in generator.normal() / generator.normal() }.sorted()
     let moderate = (0..<6000).map { _ in 0.02 * generator.studentT(nu: 5) }.sorted()
     let cases: [([Double], any ContinuousDistribution)] = [

@@ -1,3 +1,5 @@
+import Distributions
+import Parallel
 import RealModule
 import TensorIO
 
@@ -22,7 +24,8 @@ public enum TensorFits {
   /// Up to this many elements the subsample optimum is moved by one full-data Newton step.
   public static let polishLimit = 1 << 23
 
-  public static func fit(_ tensor: Tensor, isCancelled: @Sendable () -> Bool = { false }) throws -> FitReport {
+  public static func fit(_ tensor: Tensor, isCancelled: @Sendable () -> Bool = { false }) throws(Cancelled) -> FitReport
+  {
     let info = tensor.info
     guard info.dtype.isAnalysable else {
       return unfitted(tensor, finiteCount: 0, reason: "dtype \(info.dtype) is not analysed")
@@ -43,7 +46,7 @@ public enum TensorFits {
 
   // MARK: - Small tensors: everything in memory
 
-  static func fitInMemory(_ tensor: Tensor, isCancelled: @Sendable () -> Bool) throws -> FitReport {
+  static func fitInMemory(_ tensor: Tensor, isCancelled: @Sendable () -> Bool) throws(Cancelled) -> FitReport {
     let chunks = try ChunkedScan.reduce(
       tensor, isCancelled: isCancelled, makeState: { [Double]() },
       accumulate: { values, chunk, _ in
@@ -53,7 +56,7 @@ public enum TensorFits {
   }
 
   /// All three fits on `values` (the finite elements of `tensor`, or a sample of them).
-  static func fitValues(_ values: [Double], of tensor: Tensor, isCancelled: @Sendable () -> Bool) throws
+  static func fitValues(_ values: [Double], of tensor: Tensor, isCancelled: @Sendable () -> Bool) throws(Cancelled)
     -> FitReport
   {
     let n = Double(values.count)
@@ -69,7 +72,7 @@ public enum TensorFits {
     let sorted = values.sorted()
     let median = 0.5 * (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2])
     let meanAbsoluteDeviation = values.reduce(0) { $0 + abs($1 - median) } / n
-    if isCancelled() { throw CancellationError() }
+    if isCancelled() { throw Cancelled() }
     let tFit = StudentTFitter.fit(values)
     return assemble(
       tensor, finiteCount: values.count, mean: mean, std: std, median: median,
@@ -80,12 +83,12 @@ public enum TensorFits {
 
   static func fitStreaming(
     _ tensor: Tensor, isCancelled: @Sendable () -> Bool, polishLimit: Int = polishLimit
-  ) throws -> FitReport {
+  ) throws(Cancelled) -> FitReport {
     let sample = DeterministicSubsample.draw(from: tensor, limit: sampleLimit)
     let subsampleFit = StudentTFitter.fit(sample)
     let center = sample.isEmpty ? 0 : sample.reduce(0, +) / Double(sample.count)
     let start = subsampleFit?.parameters ?? StudentTParameters(nu: 5, loc: center, scale: 1)
-    if isCancelled() { throw CancellationError() }
+    if isCancelled() { throw Cancelled() }
 
     // The Newton step from the subsample optimum needs derivative sums in the first pass and the
     // t terms again in the second; beyond `polishLimit` elements the subsample optimum is reported
@@ -137,7 +140,8 @@ public enum TensorFits {
       if let current = tFit, current.meanLogLikelihood < subsampleFit.meanLogLikelihood - unrepresentativeGap,
         current.parameters.scale >= 1e-8 * spreadAwayFromTies(thinnedSorted(sample))
       {
-        let full = try StudentTFitter.maximize(from: current.parameters, maximumEvaluations: 40) { parameters in
+        let full = try StudentTFitter.maximize(from: current.parameters, maximumEvaluations: 40) {
+          (parameters) throws(Cancelled) -> StudentTTerms in
           try fullDataTerms(tensor, at: parameters, isCancelled: isCancelled)
         }
         if full.meanLogLikelihood > current.meanLogLikelihood { tFit = full }
@@ -158,7 +162,7 @@ public enum TensorFits {
   /// Student's t sums with derivatives over every finite element of `tensor`: one pass.
   static func fullDataTerms(
     _ tensor: Tensor, at parameters: StudentTParameters, isCancelled: @Sendable () -> Bool
-  ) throws -> StudentTTerms {
+  ) throws(Cancelled) -> StudentTTerms {
     let parts = try ChunkedScan.reduce(
       tensor, isCancelled: isCancelled, makeState: { (StudentTTerms(), [Double]()) },
       accumulate: { state, chunk, _ in
