@@ -100,15 +100,14 @@ struct KernelPlan: Sendable {
   ) throws(Cancelled) -> KernelTotals {
     let codeCount = format.values.count
     let blockKind = blockKind
-    let outputBase = output?.baseAddress.map { UnsafeMutablePointer<Float>($0) }
-    let outputAddress = outputBase.map { Int(bitPattern: $0) }
+    let destination = output?.baseAddress.map(PieceOutput.init)
     let parts = try source.map(isCancelled: isCancelled) { layout, firstElement in
       configure(&layout)
       var sums = tk_sums()
       var usage = [Int64](repeating: 0, count: codeCount)
       // In bounds: the piece's elements are firstElement..<firstElement + rows * row_length,
       // inside the tensor, and `output` holds one Float per tensor element.
-      let target = outputAddress.flatMap { UnsafeMutablePointer<Float>(bitPattern: $0) }.map { $0 + firstElement }
+      let target = destination.map { $0.start + firstElement }
       if let codebook {
         codebook.withCodebook { prepared in
           tk_quantize_codebook(&layout, prepared, clip, &sums, &usage, target)
@@ -168,6 +167,15 @@ struct KernelPlan: Sendable {
     layout.fixed_min = fixedMin
     layout.fixed_max = fixedMax
   }
+}
+
+/// Where the pieces of one run write x̂: the start of a buffer with one Float per tensor element.
+// @unchecked: a pointer is not Sendable. Sharing this one is safe because every piece writes only
+// its own elements (firstElement..<firstElement + its count; pieces are disjoint row ranges), and
+// `run` returns only after every piece is done (`RowSource.map` blocks until then), so the buffer
+// outlives all writes and no two threads touch the same element.
+private struct PieceOutput: @unchecked Sendable {
+  let start: UnsafeMutablePointer<Float>
 }
 
 /// Error sums and code counts merged over pieces.
