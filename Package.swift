@@ -19,6 +19,8 @@ let package = Package(
     .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
   ],
   targets: [
+    // The flow is one-way: TensorIO → Parallel → Kernels / Distributions / Fits / Formats →
+    // Explorer / Reporting → TerminalUI → tscope (checked by ArchitectureTests).
     // Model files -> named tensors, memory-mapped, decoded to Float32 on demand.
     .target(
       name: "TensorIO",
@@ -88,5 +90,6 @@ let package = Package(
     .testTarget(name: "ExplorerTests", dependencies: ["Explorer"]),
     .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Explorer"], exclude: ["Golden"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+    .testTarget(name: "ArchitectureTests"),
   ]
 )
