@@ -7,7 +7,8 @@ import Foundation
 /// `DispatchQueue.concurrentPerform` was measured keeping the kernel on one thread of the
 /// 2-core Linux development machine (its pool gave a second worker only a few percent of the
 /// time), so the kernel and the fits start their own threads: the caller plus `threads - 1` more.
-/// Kernels and Fits share it; it blocks its caller, so callers run it off the cooperative pool.
+/// Kernels and Fits share it. It blocks its caller until every item is done: call it from a
+/// thread of its own, not from Swift's cooperative pool.
 public enum WorkerPool {
   public static func run(count: Int, threads: Int, _ work: @escaping @Sendable (Int) -> Void) {
     let workers = max(1, min(threads, count))
