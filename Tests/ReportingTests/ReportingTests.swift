@@ -6,7 +6,7 @@ import Testing
 private func row(_ name: String, _ format: String, sqnr: Double?) -> ReportRow {
   ReportRow(
     name: name, format: format, group: "128", scaleMode: "absmax", count: 10, nu: 5, tScale: 0.02,
-    normalStd: 0.03, bestFit: "t", mse: 1e-6, sqnrDB: sqnr, maxAbsErr: 0.01, relL2: 0.1)
+    normalStd: 0.03, bestFit: "t", mse: 1e-6, sqnrDB: sqnr, maxAbsError: 0.01, relativeL2: 0.1)
 }
 
 @Test func summaryCountsWinsMeansAndWorstPerFormat() {

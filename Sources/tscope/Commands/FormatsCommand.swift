@@ -1,5 +1,6 @@
 import ArgumentParser
 import Formats
+import Reporting
 
 /// `tscope formats [--json] [--format ID]...`: codebooks with id, display name, bits and values (SPEC §2, §3).
 struct FormatsCommand: AsyncParsableCommand {

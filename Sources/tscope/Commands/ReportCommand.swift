@@ -44,7 +44,7 @@ struct ReportCommand: AsyncParsableCommand {
 
   func run() async throws {
     let specs = try quantization.specs(formats.isEmpty ? Self.defaultFormats : formats)
-    let settings = try quantization.settings()
+    let settings = quantization.settings
     let destination = try out.map(ReportDestination.init(path:))
     let plan = try shardPlan()
     let opened = try Model.open(model)
