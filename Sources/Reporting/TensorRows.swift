@@ -47,11 +47,14 @@ public struct TensorRows: Sendable {
       let noFit = "no t fit (\(fit?.reason ?? "not fitted"))"
       if let nu = fit?.t?.nu {
         metrics[position] = try Quantizer.measure(tensor, spec: spec, fittedNu: nu, settings: settings)
-        names[position] = metrics[position]?.format.name
+        // At the fitter's bound the data are normal; the bound itself (`ν=1e+07`) says nothing more.
+        let atBound = nu >= StudentTFitter.nuRange.upperBound
+        let bound = NumberText.powerOfTen(StudentTFitter.nuRange.upperBound)
+        names[position] = atBound ? "\(spec.id) (ν≥\(bound), normal)" : metrics[position]?.format.name
       } else if let exact = try Self.resultWithoutNu(tensor, spec: spec, settings: settings) {
         metrics[position] = exact
         names[position] = spec.id + " (any ν)"
-        reasons[position] = "\(noFit): the result is the same for every ν"
+        reasons[position] = exact.finiteCount > 0 ? "\(noFit): the result is the same for every ν" : noFit
       } else {
         reasons[position] = "\(noFit): the result depends on ν"
       }
@@ -86,19 +89,29 @@ public struct TensorRows: Sendable {
   ) -> ReportRow {
     let effective = metrics.map { QuantizationSettings(group: $0.group, scale: $0.scaleMode) } ?? settings(for: spec)
     var reasons = [reason].compactMap { $0 }
-    if let metrics, !metrics.sqnrDB.isFinite || metrics.finiteCount == 0 {
-      reasons.append(
-        metrics.finiteCount == 0
-          ? "no finite elements" : "no quantization error: the SQNR is infinite")
+    // No finite element: no metric means anything (the kernel's zeros are not results).
+    let measured = metrics.flatMap { $0.finiteCount > 0 ? $0 : nil }
+    if let metrics {
+      if metrics.finiteCount == 0 {
+        reasons.append("no finite elements")
+      } else if !metrics.sqnrDB.isFinite {
+        reasons.append(Self.isAllZero(metrics) ? "every element is zero: no signal, no error" : "exact: no error")
+      }
     }
     if let fitReason = fit?.reason, reason == nil { reasons.append("fit: \(fitReason)") }
     return ReportRow(
       name: tensor.info.name, format: spec.id, group: effective.group.description,
       scaleMode: effective.scale.rawValue, count: tensor.count, nu: fit?.t?.nu, tScale: fit?.t?.scale,
-      normalStd: fit?.normal?.scale, bestFit: fit?.best?.rawValue, mse: metrics?.mse, sqnrDB: metrics?.sqnrDB,
-      maxAbsError: metrics?.maxAbsError, relativeL2: metrics?.relativeL2,
+      normalStd: fit?.normal?.scale, bestFit: fit?.best?.rawValue, mse: measured?.mse, sqnrDB: measured?.sqnrDB,
+      maxAbsError: measured?.maxAbsError, relativeL2: measured?.relativeL2,
       reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "), codeUsage: metrics?.codeUsage,
       formatName: formatName, clipRatio: metrics?.clipRatio)
+  }
+
+  /// Whether every finite element landed, exactly, on the value 0: an all-zero tensor.
+  static func isAllZero(_ metrics: QuantizationMetrics) -> Bool {
+    guard metrics.mse == 0, let zero = metrics.format.values.firstIndex(of: 0) else { return false }
+    return metrics.codeUsage[zero] == metrics.finiteCount
   }
 
   /// The settings `spec` runs with, before it is run (block formats use their own).

@@ -118,3 +118,40 @@ private func part(_ index: Int, of count: Int, fingerprint: String = "f", group:
   }
   #expect(throws: MergeError.self) { try ReportMerge.merge([part(1, of: 2, rows: []), part(1, of: 2, rows: [])]) }
 }
+
+@Test func numbersReadTheWayTablesPrintThem() {
+  #expect(NumberText.grouped(1_234_567) == "1,234,567" && NumberText.grouped(-1000) == "-1,000")
+  #expect(NumberText.bytes(1536) == "1.5 KiB" && NumberText.bytes(1023) == "1023 B")
+  #expect(NumberText.scientific(0.000012345, digits: 3) == "1.234e-05")
+  #expect(NumberText.fixed(21.3749, digits: 2) == "21.37")
+  #expect(NumberText.significant(0.0203125, digits: 4) == "0.02031")
+  // ν at the fitter's bound says what it means; below it, the caller's digits.
+  #expect(NumberText.nu(1e7, upperBound: 1e7) { NumberText.significant($0, digits: 3) } == "≥1e7 (normal)")
+  #expect(NumberText.nu(7.37e6, upperBound: 1e7) { NumberText.significant($0, digits: 3) } == "7.37e+06")
+}
+
+@Test func jsonNumbersAreNullWhenNotFinite() {
+  #expect(JSONText.number(0.25) == "0.25" && JSONText.number(nil) == "null")
+  #expect(JSONText.number(.infinity) == "null" && JSONText.number(.nan) == "null")
+  #expect(JSONText.string(nil as String?) == "null" && JSONText.string("a\"b") == "\"a\\\"b\"")
+}
+
+@Test func tablesPadEveryColumnAndTrimTrailingSpaces() {
+  let text = TextTable.render([["name", "n"], ["a", "100"], ["longer"]], rightAligned: [1])
+  #expect(text == "name      n\na       100\nlonger\n")
+}
+
+@Test func quantRowsWriteGroupAsAStringAndAReasonWhereANumberIsMissing() throws {
+  var missing = row("zeros", "sf4@fit", sqnr: nil)
+  missing.mse = nil
+  missing.reason = "no t fit"
+  missing.codeUsage = [0, 16]
+  let text = missing.quantJSON
+  #expect(text.contains("\"group\":\"128\"") && text.contains("\"mse\":null"))
+  #expect(text.contains("\"code_usage\":[0,16]") && text.hasSuffix("\"reason\":\"no t fit\"}"))
+  // Report files hold the row without the table-only fields, and read it back whole.
+  let stored = missing.reportFields
+  let data = try JSONEncoder().encode(stored)
+  #expect(try JSONDecoder().decode(ReportRow.self, from: data) == stored)
+  #expect(ReportText.csvLine(stored).hasSuffix(",no t fit\n"))
+}

@@ -23,7 +23,7 @@ struct BenchKernelCommand: AsyncParsableCommand {
 
   @OptionGroup var quantization: QuantizationOptions
 
-  @Option(help: "Element type of the synthetic tensor: f32 or bf16.")
+  @Option(help: ArgumentHelp("Element type of the synthetic tensor.", valueName: "f32|bf16"))
   var dtype: SyntheticTensor.Kind = .f32
 
   @Option(help: "Worker threads (default: all cores; 1 times a single core).")

@@ -10,7 +10,8 @@ struct QuantizationOptions: ParsableArguments {
       "Group size: tensor, channel (or 0), or an element count.", valueName: "tensor|channel|N"))
   var group: GroupSize = .standard
 
-  @Option(help: "Scale choice: absmax, or mse (the clip ratio with the least MSE).")
+  @Option(
+    help: ArgumentHelp("Scale choice: absmax, or mse (the clip ratio with the least MSE).", valueName: "absmax|mse"))
   var scale: ScaleMode = .absmax
 
   @Option(help: "A TOML file of user codebooks (ids file:NAME).")
