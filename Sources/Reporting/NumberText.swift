@@ -28,6 +28,24 @@ public enum NumberText {
     return "\(Int(tenths) / 10).\(Int(tenths) % 10) \(units[unit])"
   }
 
+  /// `1_500_000` → `"1.5 MB"` (decimal units, for throughput); whole bytes below 1 kB.
+  public static func decimalBytes(_ count: Int) -> String {
+    let units = ["B", "KB", "MB", "GB", "TB"]
+    var value = Double(count)
+    var unit = 0
+    while value >= 1000 && unit < units.count - 1 {
+      value /= 1000
+      unit += 1
+    }
+    return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
+  }
+
+  /// `75` → `"1m15s"`, `42` → `"42s"` (whole seconds).
+  public static func duration(_ seconds: Double) -> String {
+    let total = Int(seconds.rounded())
+    return total >= 60 ? "\(total / 60)m\(String(format: "%02d", total % 60))s" : "\(total)s"
+  }
+
   /// `digits` decimals in scientific notation (`%.3e`): `1.234e-05`.
   public static func scientific(_ value: Double, digits: Int) -> String { String(format: "%.\(digits)e", value) }
 
