@@ -211,9 +211,9 @@ struct KernelTotals {
     let sqnr = sums.sum_sq_err > 0 ? 10 * log10(sums.sum_sq_x / sums.sum_sq_err) : .infinity
     let relative = sums.sum_sq_x > 0 ? (sums.sum_sq_err / sums.sum_sq_x).squareRoot() : 0
     let usageCounts = usage.isEmpty ? [Int](repeating: 0, count: plan.format.values.count) : usage.map { Int($0) }
+    let effective = plan.settings.effective(for: plan.format)
     return QuantizationMetrics(
-      format: plan.format, group: plan.format.blockSize.map { .elements($0) } ?? plan.settings.group,
-      scaleMode: plan.format.blockSize == nil ? plan.settings.scale : .absmax, clipRatio: Double(clip),
+      format: plan.format, group: effective.group, scaleMode: effective.scale, clipRatio: Double(clip),
       count: plan.source.elementCount, finiteCount: finite, nonFiniteCount: Int(sums.nonfinite), mse: mse,
       sqnrDB: sqnr, maxAbsError: sums.max_abs_err, relativeL2: relative, codeUsage: usageCounts,
       isEstimate: plan.source.isSample)

@@ -1,3 +1,5 @@
+import Formats
+
 /// Which rows of a tensor a run reads.
 public enum RowSelection: Sendable, Hashable {
   /// Every row: exact metrics.
@@ -23,5 +25,17 @@ public struct QuantizationSettings: Sendable, Hashable {
     self.scale = scale
     self.rows = rows
     self.threads = threads
+  }
+}
+
+extension QuantizationSettings {
+  /// The settings `format` actually runs with: block formats (MXFP4, NVFP4) scale their own
+  /// blocks by their own rule, whatever group and scale were asked for.
+  public func effective(for format: QuantFormat) -> QuantizationSettings {
+    guard let block = format.blockSize else { return self }
+    var settings = self
+    settings.group = .elements(block)
+    settings.scale = .absmax
+    return settings
   }
 }

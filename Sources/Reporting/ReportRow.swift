@@ -1,10 +1,13 @@
-/// One row of a whole-model report: one analysable tensor × one format (SPEC §2, `report`).
+/// One row of `quant` and `report`: one tensor × one format (SPEC §2, §8), made by `TensorRows`.
 ///
-/// Fields that do not apply (a fit that could not be made, an SQNR of an all-zero tensor) are nil:
-/// an empty cell in CSV, `null` in JSON.
+/// `group` and `scaleMode` are what the format ran with: the block size and `absmax` for MXFP4 and
+/// NVFP4, whatever was asked. Numbers that do not exist (a fit that could not be made, an SQNR
+/// without error, `sf4@fit` without a ν, a dtype that is not analysed) are nil — an empty cell in
+/// CSV, `null` in JSON — and `reason` says why.
 public struct ReportRow: Codable, Equatable, Sendable {
   public var name: String
   public var format: String
+  /// As `--group` takes it: `tensor`, `channel` or an element count (always a JSON string).
   public var group: String
   public var scaleMode: String
   public var count: Int
@@ -14,13 +17,22 @@ public struct ReportRow: Codable, Equatable, Sendable {
   public var bestFit: String?
   public var mse: Double?
   public var sqnrDB: Double?
-  public var maxAbsErr: Double?
-  public var relL2: Double?
+  public var maxAbsError: Double?
+  public var relativeL2: Double?
+  /// Why a number of this row is missing; nil when none is.
+  public var reason: String?
+  /// Elements per codebook value (`quant`; reports leave it out).
+  public var codeUsage: [Int]?
+  /// The format's display name as run (`SF4 (ν=5.21, fit)`, `E2M1+2.5` for `e2m1+auto`), for tables.
+  public var formatName: String?
+  /// The clip ratio the scale used (1 for absmax), for tables.
+  public var clipRatio: Double?
 
   public init(
     name: String, format: String, group: String, scaleMode: String, count: Int,
     nu: Double?, tScale: Double?, normalStd: Double?, bestFit: String?,
-    mse: Double?, sqnrDB: Double?, maxAbsErr: Double?, relL2: Double?
+    mse: Double?, sqnrDB: Double?, maxAbsError: Double?, relativeL2: Double?, reason: String? = nil,
+    codeUsage: [Int]? = nil, formatName: String? = nil, clipRatio: Double? = nil
   ) {
     self.name = name
     self.format = format
@@ -33,28 +45,33 @@ public struct ReportRow: Codable, Equatable, Sendable {
     self.bestFit = bestFit
     self.mse = mse.finiteOrNil
     self.sqnrDB = sqnrDB.finiteOrNil
-    self.maxAbsErr = maxAbsErr.finiteOrNil
-    self.relL2 = relL2.finiteOrNil
+    self.maxAbsError = maxAbsError.finiteOrNil
+    self.relativeL2 = relativeL2.finiteOrNil
+    self.reason = reason
+    self.codeUsage = codeUsage
+    self.formatName = formatName
+    self.clipRatio = clipRatio
   }
 
-  /// The CSV columns, in SPEC order; also the JSON field names.
+  /// The report's CSV columns, in SPEC order; also its JSON field names.
   public static let columns = [
     "name", "format", "group", "scale_mode", "count", "nu", "t_scale", "normal_std", "best_fit",
-    "mse", "sqnr_db", "max_abs_err", "rel_l2",
+    "mse", "sqnr_db", "max_abs_err", "rel_l2", "reason",
   ]
 
   enum CodingKeys: String, CodingKey {
-    case name, format, group, count, nu, mse
+    case name, format, group, count, nu, mse, reason
     case scaleMode = "scale_mode"
     case tScale = "t_scale"
     case normalStd = "normal_std"
     case bestFit = "best_fit"
     case sqnrDB = "sqnr_db"
-    case maxAbsErr = "max_abs_err"
-    case relL2 = "rel_l2"
+    case maxAbsError = "max_abs_err"
+    case relativeL2 = "rel_l2"
   }
 
-  // Encode nil as an explicit null, so every row has every field (stable for pipelines).
+  // Encode nil as an explicit null, so every row has every field (stable for pipelines). The
+  // table-only fields (code usage, display name, clip ratio) are not part of a report file.
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
     try container.encode(name, forKey: .name)
@@ -68,16 +85,45 @@ public struct ReportRow: Codable, Equatable, Sendable {
     try container.encode(bestFit, forKey: .bestFit)
     try container.encode(mse, forKey: .mse)
     try container.encode(sqnrDB, forKey: .sqnrDB)
-    try container.encode(maxAbsErr, forKey: .maxAbsErr)
-    try container.encode(relL2, forKey: .relL2)
+    try container.encode(maxAbsError, forKey: .maxAbsError)
+    try container.encode(relativeL2, forKey: .relativeL2)
+    try container.encode(reason, forKey: .reason)
   }
 
   /// The row's cells as text, in `columns` order (empty where nil).
   public var cells: [String] {
     [
       name, format, group, scaleMode, String(count), nu.cellText, tScale.cellText, normalStd.cellText,
-      bestFit ?? "", mse.cellText, sqnrDB.cellText, maxAbsErr.cellText, relL2.cellText,
+      bestFit ?? "", mse.cellText, sqnrDB.cellText, maxAbsError.cellText, relativeL2.cellText, reason ?? "",
     ]
+  }
+
+  /// `quant --json`'s object: `{"name","format","group","scale_mode","count","nu","mse","sqnr_db",
+  /// "max_abs_err","rel_l2","code_usage","reason"}` in that order.
+  public var quantJSON: String {
+    JSONText.object([
+      ("name", JSONText.string(name)),
+      ("format", JSONText.string(format)),
+      ("group", JSONText.string(group)),
+      ("scale_mode", JSONText.string(scaleMode)),
+      ("count", String(count)),
+      ("nu", JSONText.number(nu)),
+      ("mse", JSONText.number(mse)),
+      ("sqnr_db", JSONText.number(sqnrDB)),
+      ("max_abs_err", JSONText.number(maxAbsError)),
+      ("rel_l2", JSONText.number(relativeL2)),
+      ("code_usage", codeUsage.map { JSONText.array($0.map(String.init)) } ?? "null"),
+      ("reason", JSONText.string(reason)),
+    ])
+  }
+
+  /// The row as a report file holds it: without the table-only fields.
+  public var reportFields: ReportRow {
+    var row = self
+    row.codeUsage = nil
+    row.formatName = nil
+    row.clipRatio = nil
+    return row
   }
 }
 
@@ -89,5 +135,5 @@ extension Optional where Wrapped == Double {
   }
 
   /// Shortest round-tripping text (the same digits JSON gets), or empty.
-  var cellText: String { self.map { "\($0)" } ?? "" }
+  var cellText: String { self.map(NumberText.roundTrip) ?? "" }
 }

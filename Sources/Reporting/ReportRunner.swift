@@ -56,40 +56,11 @@ public struct ReportRunner: Sendable {
       shard: shard?.shard, rows: rows)
   }
 
-  /// One row per format for `tensor` (none when its dtype is not analysed).
+  /// One row per format for `tensor` (none when its dtype is not analysed), by the rule `quant` shares.
   func rowsFor(_ tensor: Tensor) throws -> [ReportRow] {
     guard tensor.info.dtype.isAnalysable else { return [] }
-    // The fit runs on its own thread beside the kernel passes: a sampled fit is serial work that
-    // would otherwise leave a core idle. Only `sf4@fit` waits for it.
-    let exactFits = exactFits
-    let pendingFit = BackgroundResult { try exactFits ? TensorFits.fit(tensor) : TensorFits.sampledFit(tensor) }
-    var metrics: [QuantizationMetrics?] = Array(repeating: nil, count: formats.count)
-    for (position, spec) in formats.enumerated() where !spec.needsFittedNu {
-      metrics[position] = try Quantizer.measure(tensor, spec: spec, settings: settings)
-    }
-    let fit = try pendingFit.value()
-    for (position, spec) in formats.enumerated() where spec.needsFittedNu {
-      do {
-        metrics[position] = try Quantizer.measure(tensor, spec: spec, fittedNu: fit.t?.nu, settings: settings)
-      } catch is FormatError {
-        metrics[position] = nil  // sf4@fit on a tensor without a t fit: the row says so with empty cells
-      }
-    }
-    return zip(formats, metrics).map { spec, metrics in
-      ReportRow(
-        name: tensor.info.name, format: spec.id, group: settings.group.description,
-        scaleMode: settings.scale.rawValue, count: tensor.count, nu: fit.t?.nu, tScale: fit.t?.scale,
-        normalStd: fit.normal?.scale, bestFit: fit.best?.rawValue, mse: metrics?.mse, sqnrDB: metrics?.sqnrDB,
-        maxAbsErr: metrics?.maxAbsError, relL2: metrics?.relativeL2)
-    }
-  }
-}
-
-extension FormatSpec {
-  /// Whether the format is resolved with the tensor's fitted ν (`sf4@fit`, `sf3@fit`).
-  var needsFittedNu: Bool {
-    if case .studentFloatAtFittedNu = kind { return true }
-    return false
+    let maker = TensorRows(formats: formats, settings: settings, exactFits: exactFits, fitsEveryTensor: true)
+    return try maker.rows(for: tensor).map(\.reportFields)
   }
 }
 

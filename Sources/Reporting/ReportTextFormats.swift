@@ -1,3 +1,4 @@
+import Fits
 import Foundation
 
 /// The report as CSV, Markdown, and an aligned text table for the terminal.
@@ -28,16 +29,17 @@ public enum ReportText {
     out += "## Summary\n\n"
     out += markdownTable(header: summaryHeader, rows: document.summary.map(summaryCells), rightAligned: [1, 2])
     out += "\n## Tensors\n\n"
-    let numeric = Set(4..<ReportRow.columns.count).subtracting([8])
-    out += markdownTable(header: ReportRow.columns, rows: document.rows.map(displayCells), rightAligned: numeric)
+    out += markdownTable(header: ReportRow.columns, rows: document.rows.map(displayCells), rightAligned: numericColumns)
     return out
   }
 
   /// The rows as an aligned plain-text table, numbers shortened for people.
   public static func rowsTable(_ rows: [ReportRow]) -> String {
-    let numeric = Set(4..<ReportRow.columns.count).subtracting([8])
-    return alignedTable(header: ReportRow.columns, rows: rows.map(displayCells), rightAligned: numeric)
+    alignedTable(header: ReportRow.columns, rows: rows.map(displayCells), rightAligned: numericColumns)
   }
+
+  /// The right-aligned columns of the rows: `count` to `rel_l2`, except `best_fit`.
+  static let numericColumns = Set(4...12).subtracting([8])
 
   /// The summary as an aligned plain-text table (stdout of `report` and `merge`).
   public static func summaryTable(_ summary: [FormatSummary]) -> String {
@@ -54,10 +56,11 @@ public enum ReportText {
   static func displayCells(_ row: ReportRow) -> [String] {
     [
       row.name, row.format, row.group, row.scaleMode, String(row.count),
-      row.nu.map { format($0, digits: 2) } ?? "", row.tScale.map(scientific) ?? "",
+      row.nu.map { NumberText.nu($0, upperBound: StudentTFitter.nuRange.upperBound) { format($0, digits: 2) } } ?? "",
+      row.tScale.map(scientific) ?? "",
       row.normalStd.map(scientific) ?? "", row.bestFit ?? "", row.mse.map(scientific) ?? "",
-      row.sqnrDB.map { format($0, digits: 2) } ?? "", row.maxAbsErr.map(scientific) ?? "",
-      row.relL2.map(scientific) ?? "",
+      row.sqnrDB.map { format($0, digits: 2) } ?? "", row.maxAbsError.map(scientific) ?? "",
+      row.relativeL2.map(scientific) ?? "", row.reason ?? "",
     ]
   }
 
@@ -70,26 +73,10 @@ public enum ReportText {
   }
 
   static func alignedTable(header: [String], rows: [[String]], rightAligned: Set<Int>) -> String {
-    var widths = header.map(\.count)
-    for row in rows { for (column, cell) in row.enumerated() { widths[column] = max(widths[column], cell.count) } }
-    func line(_ cells: [String]) -> String {
-      cells.enumerated().map { column, cell in
-        let pad = String(repeating: " ", count: widths[column] - cell.count)
-        return rightAligned.contains(column) ? pad + cell : cell + pad
-      }.joined(separator: "  ").trimmingTrailingSpaces() + "\n"
-    }
-    return line(header) + rows.map(line).joined()
+    TextTable.render([header] + rows, rightAligned: rightAligned)
   }
 
-  static func format(_ value: Double, digits: Int) -> String { String(format: "%.\(digits)f", value) }
+  static func format(_ value: Double, digits: Int) -> String { NumberText.fixed(value, digits: digits) }
 
-  static func scientific(_ value: Double) -> String { String(format: "%.3e", value) }
-}
-
-extension String {
-  fileprivate func trimmingTrailingSpaces() -> String {
-    var text = self
-    while text.last == " " { text.removeLast() }
-    return text
-  }
+  static func scientific(_ value: Double) -> String { NumberText.scientific(value, digits: 3) }
 }

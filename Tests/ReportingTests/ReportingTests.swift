@@ -6,7 +6,7 @@ import Testing
 private func row(_ name: String, _ format: String, sqnr: Double?) -> ReportRow {
   ReportRow(
     name: name, format: format, group: "128", scaleMode: "absmax", count: 10, nu: 5, tScale: 0.02,
-    normalStd: 0.03, bestFit: "t", mse: 1e-6, sqnrDB: sqnr, maxAbsErr: 0.01, relL2: 0.1)
+    normalStd: 0.03, bestFit: "t", mse: 1e-6, sqnrDB: sqnr, maxAbsError: 0.01, relativeL2: 0.1)
 }
 
 @Test func summaryCountsWinsMeansAndWorstPerFormat() {
@@ -117,4 +117,41 @@ private func part(_ index: Int, of count: Int, fingerprint: String = "f", group:
     try ReportMerge.merge([part(1, of: 2, rows: []), part(2, of: 2, group: "32", rows: [])])
   }
   #expect(throws: MergeError.self) { try ReportMerge.merge([part(1, of: 2, rows: []), part(1, of: 2, rows: [])]) }
+}
+
+@Test func numbersReadTheWayTablesPrintThem() {
+  #expect(NumberText.grouped(1_234_567) == "1,234,567" && NumberText.grouped(-1000) == "-1,000")
+  #expect(NumberText.bytes(1536) == "1.5 KiB" && NumberText.bytes(1023) == "1023 B")
+  #expect(NumberText.scientific(0.000012345, digits: 3) == "1.234e-05")
+  #expect(NumberText.fixed(21.3749, digits: 2) == "21.37")
+  #expect(NumberText.significant(0.0203125, digits: 4) == "0.02031")
+  // ν at the fitter's bound says what it means; below it, the caller's digits.
+  #expect(NumberText.nu(1e7, upperBound: 1e7) { NumberText.significant($0, digits: 3) } == "≥1e7 (normal)")
+  #expect(NumberText.nu(7.37e6, upperBound: 1e7) { NumberText.significant($0, digits: 3) } == "7.37e+06")
+}
+
+@Test func jsonNumbersAreNullWhenNotFinite() {
+  #expect(JSONText.number(0.25) == "0.25" && JSONText.number(nil) == "null")
+  #expect(JSONText.number(.infinity) == "null" && JSONText.number(.nan) == "null")
+  #expect(JSONText.string(nil as String?) == "null" && JSONText.string("a\"b") == "\"a\\\"b\"")
+}
+
+@Test func tablesPadEveryColumnAndTrimTrailingSpaces() {
+  let text = TextTable.render([["name", "n"], ["a", "100"], ["longer"]], rightAligned: [1])
+  #expect(text == "name      n\na       100\nlonger\n")
+}
+
+@Test func quantRowsWriteGroupAsAStringAndAReasonWhereANumberIsMissing() throws {
+  var missing = row("zeros", "sf4@fit", sqnr: nil)
+  missing.mse = nil
+  missing.reason = "no t fit"
+  missing.codeUsage = [0, 16]
+  let text = missing.quantJSON
+  #expect(text.contains("\"group\":\"128\"") && text.contains("\"mse\":null"))
+  #expect(text.contains("\"code_usage\":[0,16]") && text.hasSuffix("\"reason\":\"no t fit\"}"))
+  // Report files hold the row without the table-only fields, and read it back whole.
+  let stored = missing.reportFields
+  let data = try JSONEncoder().encode(stored)
+  #expect(try JSONDecoder().decode(ReportRow.self, from: data) == stored)
+  #expect(ReportText.csvLine(stored).hasSuffix(",no t fit\n"))
 }

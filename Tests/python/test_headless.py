@@ -50,8 +50,9 @@ def test_json_report_rows_match_quant_and_fit(sample_model, whole_report):
     quant = {(q["name"], q["format"]): q for q in run_json("quant", sample_model, "--layer", ".", *format_args())}
     for row in report["rows"]:
         q = quant[(row["name"], row["format"])]
-        for field in ("mse", "sqnr_db", "max_abs_err", "rel_l2"):
+        for field in ("mse", "sqnr_db", "max_abs_err", "rel_l2", "nu"):
             assert close(row[field], q[field]), (row["name"], row["format"], field)
+        assert (row["group"], row["scale_mode"], row["reason"]) == (q["group"], q["scale_mode"], q["reason"])
         fit = fits[row["name"]]
         assert close(row["nu"], fit["t"]["nu"]) and close(row["t_scale"], fit["t"]["scale"])
         assert close(row["normal_std"], fit["normal"]["scale"]) and row["best_fit"] == fit["best"]
@@ -78,7 +79,7 @@ def test_csv_and_markdown_hold_the_same_rows(whole_report):
     report = json.loads(whole_report["json"])
     rows = list(csv.DictReader(io.StringIO(whole_report["csv"])))
     assert list(rows[0].keys()) == ["name", "format", "group", "scale_mode", "count", "nu", "t_scale",
-                                    "normal_std", "best_fit", "mse", "sqnr_db", "max_abs_err", "rel_l2"]
+                                    "normal_std", "best_fit", "mse", "sqnr_db", "max_abs_err", "rel_l2", "reason"]
     assert len(rows) == len(report["rows"])
     for text_row, json_row in zip(rows, report["rows"]):
         for key, value in json_row.items():
@@ -237,3 +238,90 @@ def test_report_fits_large_tensors_on_a_subsample_within_the_spec(tmp_path):
     full_ll = stats.t.logpdf(x, full["nu"], loc=loc, scale=full["t_scale"]).mean()
     fast_ll = stats.t.logpdf(x, fast["nu"], loc=loc, scale=fast["t_scale"]).mean()
     assert fast_ll >= full_ll - 1e-4
+
+
+@pytest.fixture(scope="module")
+def odd_model(tmp_path_factory):
+    """Tensors a user tries first: all zeros, a constant, ±1, all NaN, a normal control, and an I64
+    tensor that is listed but not analysed."""
+    rng = np.random.default_rng(3)
+    tensors = {
+        "zeros": np.zeros((8, 64), np.float32),
+        "constant": np.full((8, 64), -0.5, np.float32),
+        "plus_minus_one": rng.choice([-1.0, 1.0], size=(8, 64)).astype(np.float32),
+        "nan": np.full((8, 64), np.nan, np.float32),
+        "normal": rng.standard_normal((8, 64)).astype(np.float32),
+        "ids": np.arange(64, dtype=np.int64),
+    }
+    path = tmp_path_factory.mktemp("odd") / "odd.safetensors"
+    save_file(tensors, str(path))
+    return path, tensors
+
+
+ODD_FORMATS = ["nf4", "sf4@fit", "mxfp4"]
+
+
+def test_quant_and_report_make_the_same_rows_on_odd_tensors(odd_model, tmp_path):
+    """One row rule: quant's rows equal report's, with the effective group and scale (MXFP4: its
+    block of 32 and absmax whatever was asked), group always a string, and a reason for every
+    missing number. Nothing exits 2 because one tensor has no fit."""
+    path, tensors = odd_model
+    asked = ["--group", "channel", "--scale", "mse"]
+    quant = run_json("quant", path, "--layer", ".", *format_args(ODD_FORMATS), *asked)
+    out = tmp_path / "odd.json"
+    run_tscope("report", path, *format_args(ODD_FORMATS), *asked, "--out", out)
+    report = {(r["name"], r["format"]): r for r in json.loads(out.read_text())["rows"]}
+    order = [t["name"] for t in run_json("layers", path)]  # the model's order, as every command keeps
+    assert sorted(order) == sorted(tensors)
+    assert [(q["name"], q["format"]) for q in quant] == [(name, f) for name in order for f in ODD_FORMATS]
+    for q in quant:
+        assert isinstance(q["group"], str)
+        expected = ("32", "absmax") if q["format"] == "mxfp4" else ("channel", "mse")
+        assert (q["group"], q["scale_mode"]) == expected, q
+        missing = [f for f in ("nu", "mse", "sqnr_db", "max_abs_err", "rel_l2") if q[f] is None]
+        assert bool(missing) == bool(q["reason"]), q  # a reason exactly where a number is missing
+        if q["name"] == "ids":
+            assert "I64" in q["reason"] and q["mse"] is None and (q["name"], q["format"]) not in report
+            continue
+        r = report[(q["name"], q["format"])]
+        for field in ("group", "scale_mode", "nu", "mse", "sqnr_db", "max_abs_err", "rel_l2", "count"):
+            assert close(r[field], q[field]) if isinstance(q[field], float) else r[field] == q[field], (q, field)
+        x = tensors[q["name"]].astype(np.float64)
+        if q["name"] == "nan":
+            assert q["mse"] is None and "finite" in q["reason"]
+        elif q["name"] == "normal":
+            assert q["nu"] > 0 and q["sqnr_db"] > 0 and q["reason"] is None
+        else:
+            # Zeros, a constant and ±1 land exactly on 0 or ±amax: no error in any format, at any
+            # ν, so sf4@fit has its numbers although there is no t fit (its reason says so).
+            assert q["mse"] == 0 and q["max_abs_err"] == 0 and q["sqnr_db"] is None
+            assert q["nu"] is None and sum(q["code_usage"]) == x.size
+            if q["format"] == "sf4@fit":
+                assert "no t fit" in q["reason"] and "every ν" in q["reason"]
+
+
+def test_quant_table_lists_every_tensor_and_says_why_numbers_are_missing(odd_model):
+    path, _ = odd_model
+    result = run_tscope("quant", path, "--layer", ".", "--format", "sf4@fit")
+    lines = result.stdout.splitlines()
+    order = [t["name"] for t in run_json("layers", path) if t["dtype"] != "I64"]
+    assert [line.split()[0] for line in lines[1:6]] == order
+    assert any(line.startswith("no numbers for nan × sf4@fit") for line in lines)
+    assert result.stderr == "not analysed (dtype): ids (I64)\n"
+
+
+def test_quant_of_a_whole_model_with_sf4_fit_behaves_like_report(minilm):
+    """MiniLM's pooler.dense.bias is all zeros and has no fit: quant still gives every tensor its
+    row and exits 0; the row without ν says why."""
+    from safetensors.numpy import load_file
+    weights = load_file(str(minilm))
+    rows = run_json("quant", minilm, "--layer", ".", "--format", "sf4@fit")
+    assert sorted(r["name"] for r in rows) == sorted(weights)
+    for row in rows:
+        assert row["reason"] is None or row["nu"] is None or row["mse"] is None
+        assert (row["nu"] is not None and row["mse"] is not None) or row["reason"], row
+    zero_names = [name for name, array in weights.items() if not np.any(array)]
+    assert "pooler.dense.bias" in zero_names
+    for name in zero_names:
+        (row,) = [r for r in rows if r["name"] == name]
+        assert row["nu"] is None and "no t fit" in row["reason"] and row["mse"] == 0

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reporting
 import TensorIO
 
 /// `tscope decode MODEL --tensor NAME` (hidden): the decoder's output, for cross-checks and timing.

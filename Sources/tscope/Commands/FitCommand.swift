@@ -1,6 +1,7 @@
 import ArgumentParser
 import Fits
 import Foundation
+import Reporting
 import TensorIO
 
 /// `tscope fit MODEL [--layer REGEX] [--json]`: Student's t, normal and Laplace fits per tensor (SPEC §2, §5).

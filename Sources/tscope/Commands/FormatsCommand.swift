@@ -1,5 +1,6 @@
 import ArgumentParser
 import Formats
+import Reporting
 
 /// `tscope formats [--json] [--format ID]...`: codebooks with id, display name, bits and values (SPEC §2, §3).
 struct FormatsCommand: AsyncParsableCommand {
@@ -54,22 +55,15 @@ struct FormatsCommand: AsyncParsableCommand {
 
   /// One line per format; long codebooks (INT8, FP8) show their ends and the count.
   private func table(_ formats: [QuantFormat]) -> String {
-    let idWidth = max(2, formats.map(\.id.count).max() ?? 0)
-    let nameWidth = max(4, formats.map(\.name.count).max() ?? 0)
-    func pad(_ text: String, _ width: Int) -> String {
-      text + String(repeating: " ", count: max(0, width - text.count))
-    }
-    var lines = [pad("id", idWidth) + "  " + pad("name", nameWidth) + "  bits  values"]
+    var rows = [["id", "name", "bits", "values"]]
     for format in formats {
       let values = format.values.map(FormatCatalog.text(for:))
       let shown =
         values.count <= 17
         ? values.joined(separator: " ")
         : (values.prefix(4) + ["…"] + values.suffix(4)).joined(separator: " ") + "  (\(values.count) values)"
-      lines.append(
-        pad(format.id, idWidth) + "  " + pad(format.name, nameWidth) + "  " + pad(String(format.bits), 4) + "  " + shown
-      )
+      rows.append([format.id, format.name, String(format.bits), shown])
     }
-    return lines.joined(separator: "\n") + "\n"
+    return TextTable.render(rows, rightAligned: [])
   }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reporting
 import TensorIO
 
 /// `tscope layers MODEL [--json]`: every tensor with its dtype, shape, element count and file (SPEC §2).

@@ -10,8 +10,9 @@ struct ReportCommand: AsyncParsableCommand {
     commandName: "report",
     abstract: "Fit and quantize every tensor of a model; write CSV, JSON or Markdown and print a summary.",
     discussion: """
-      One row per analysable tensor × format: fit columns (nu, t_scale, normal_std, best_fit) and error \
-      columns (mse, sqnr_db, max_abs_err, rel_l2). The per-format summary (mean SQNR, wins, worst tensor) \
+      One row per analysable tensor × format: fit columns (nu, t_scale, normal_std, best_fit), error \
+      columns (mse, sqnr_db, max_abs_err, rel_l2) and reason (why a number is missing), made as `quant` makes \
+      its rows: group and scale_mode as the format ran (MXFP4/NVFP4: their block, absmax). The per-format summary (mean SQNR, wins, worst tensor) \
       goes to stdout. --shard I/N (1 ≤ I ≤ N) reports the I-th of N contiguous, size-balanced runs of \
       tensors; inside a Slurm array job SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT choose the shard when \
       --shard is absent. Join the parts (written as .json) with `tscope merge`.
@@ -44,7 +45,7 @@ struct ReportCommand: AsyncParsableCommand {
 
   func run() async throws {
     let specs = try quantization.specs(formats.isEmpty ? Self.defaultFormats : formats)
-    let settings = try quantization.settings()
+    let settings = quantization.settings
     let destination = try out.map(ReportDestination.init(path:))
     let plan = try shardPlan()
     let opened = try Model.open(model)

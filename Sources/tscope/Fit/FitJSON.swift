@@ -1,4 +1,5 @@
 import Fits
+import Reporting
 
 /// The JSON object for one `FitReport` (SPEC §2 field names, snake_case, in that order).
 enum FitJSON {
@@ -7,8 +8,8 @@ enum FitJSON {
       ("name", JSONText.string(report.name)),
       ("count", String(report.count)),
       ("finite_count", String(report.finiteCount)),
-      ("mean", number(report.mean)),
-      ("std", number(report.std)),
+      ("mean", JSONText.number(report.mean)),
+      ("std", JSONText.number(report.std)),
       ("t", family(report.t, withNu: true)),
       ("normal", family(report.normal, withNu: false)),
       ("laplace", family(report.laplace, withNu: false)),
@@ -23,17 +24,12 @@ enum FitJSON {
   static func family(_ fit: FamilyFit?, withNu: Bool) -> String {
     guard let fit else { return "null" }
     var members: [(String, String)] = []
-    if withNu { members.append(("nu", number(fit.nu))) }
+    if withNu { members.append(("nu", JSONText.number(fit.nu))) }
     members += [
-      ("loc", number(fit.loc)), ("scale", number(fit.scale)), ("loglik", number(fit.logLikelihood)),
-      ("ks", number(fit.ks)),
+      ("loc", JSONText.number(fit.loc)), ("scale", JSONText.number(fit.scale)),
+      ("loglik", JSONText.number(fit.logLikelihood)),
+      ("ks", JSONText.number(fit.ks)),
     ]
     return JSONText.object(members)
-  }
-
-  /// A finite number in shortest round-trip form; anything else is null (JSON has no NaN).
-  static func number(_ value: Double?) -> String {
-    guard let value, value.isFinite else { return "null" }
-    return String(value)
   }
 }

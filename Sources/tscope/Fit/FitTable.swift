@@ -1,5 +1,6 @@
 import Fits
 import Foundation
+import Reporting
 import TensorIO
 
 /// The human table of `tscope fit`: one aligned row per tensor, then the tensors not analysed.
@@ -15,22 +16,14 @@ enum FitTable {
       rows.append([
         report.name,
         String(report.finiteCount == report.count ? "\(report.count)" : "\(report.finiteCount)/\(report.count)"),
-        format(report.t?.nu, digits: 3), format(report.t?.scale), format(report.t?.logLikelihood, fixed: true),
+        nu(report.t?.nu), format(report.t?.scale), format(report.t?.logLikelihood, fixed: true),
         format(report.normal?.scale), format(report.normal?.logLikelihood, fixed: true), format(report.laplace?.scale),
         format(report.laplace?.logLikelihood, fixed: true), format(report.t?.ks, digits: 3),
         report.best?.rawValue ?? "-",
       ])
       if let reason = report.reason { notes.append("\(report.name): \(reason)") }
     }
-    let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-    var out = ""
-    for row in rows {
-      let cells = row.enumerated().map { column, cell in
-        let padding = String(repeating: " ", count: widths[column] - cell.count)
-        return column == 0 ? cell + padding : padding + cell
-      }
-      out += cells.joined(separator: "  ").trimmingTrailingSpaces() + "\n"
-    }
+    var out = TextTable.render(rows, rightAligned: Set(1..<header.count))
     if !notes.isEmpty { out += "\n" + notes.map { "cannot fit \($0)\n" }.joined() }
     if !skipped.isEmpty {
       out += "\nnot analysed (dtype): " + skipped.map { "\($0.name) (\($0.dtype))" }.joined(separator: ", ") + "\n"
@@ -41,15 +34,12 @@ enum FitTable {
   /// Four significant digits (or `digits`), or fixed 4 decimals for log-likelihoods; "-" when absent.
   static func format(_ value: Double?, digits: Int = 4, fixed: Bool = false) -> String {
     guard let value, value.isFinite else { return "-" }
-    if fixed { return String(format: "%.4f", value) }
-    return String(format: "%.\(digits)g", value)
+    return fixed ? NumberText.fixed(value, digits: 4) : NumberText.significant(value, digits: digits)
   }
-}
 
-extension String {
-  fileprivate func trimmingTrailingSpaces() -> String {
-    var text = self
-    while text.last == " " { text.removeLast() }
-    return text
+  /// ν to three significant digits; at the fitter's upper bound `≥1e7 (normal)` (JSON keeps the number).
+  static func nu(_ value: Double?) -> String {
+    guard let value, value.isFinite else { return "-" }
+    return NumberText.nu(value, upperBound: StudentTFitter.nuRange.upperBound) { format($0, digits: 3) }
   }
 }

@@ -1,3 +1,4 @@
+import Reporting
 import TensorIO
 
 /// The human view of `tscope layers`: one aligned row per tensor, grouped by numbered block,
@@ -80,21 +81,10 @@ struct LayerTable {
     return alignedText(lines, rightAligned: [1, 2, 3], headings: [0, lines.count - 1])
   }
 
-  /// Pads each column to its widest cell; trailing spaces are trimmed.
+  /// The aligned table, heading lines bold when `bold` is set.
   private func alignedText(_ lines: [[String]], rightAligned: Set<Int>, headings: Set<Int>) -> String {
-    let columns = lines.map(\.count).max() ?? 0
-    let widths = (0..<columns).map { column in lines.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
-    var out = ""
-    for (number, cells) in lines.enumerated() {
-      var line = ""
-      for (column, cell) in cells.enumerated() {
-        let padding = String(repeating: " ", count: widths[column] - cell.count)
-        if column > 0 { line += "  " }
-        line += rightAligned.contains(column) ? padding + cell : cell + padding
-      }
-      while line.last == " " { line.removeLast() }
-      out += (bold && headings.contains(number) ? "\u{1B}[1m" + line + "\u{1B}[0m" : line) + "\n"
-    }
-    return out
+    TextTable.lines(lines, rightAligned: rightAligned).enumerated().map { number, line in
+      (bold && headings.contains(number) ? "\u{1B}[1m" + line + "\u{1B}[0m" : line) + "\n"
+    }.joined()
   }
 }

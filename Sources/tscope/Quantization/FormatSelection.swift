@@ -24,16 +24,4 @@ enum FormatSelection {
       throw UsageError("\(error)")
     }
   }
-
-  static func group(_ text: String) throws -> GroupSize {
-    guard let group = GroupSize(parsing: text) else {
-      throw UsageError("--group must be 'tensor', 'channel' or a positive element count, not '\(text)'")
-    }
-    return group
-  }
-}
-
-/// JSON numbers: non-finite values (an error-free SQNR) are written as null.
-extension JSONText {
-  static func number(_ value: Double) -> String { value.isFinite ? "\(value)" : "null" }
 }

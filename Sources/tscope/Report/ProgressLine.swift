@@ -1,4 +1,5 @@
 import Foundation
+import Reporting
 
 /// A one-line progress bar with throughput and ETA on stderr, drawn only on a terminal
 /// (a pipeline's logs get no control codes). Redraws at most ten times a second.
@@ -25,29 +26,13 @@ final class ProgressLine {
     let filled = Int(fraction * Double(width))
     let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
     let text = String(
-      format: "[%@] %3.0f%%  %@/%@  %@/s  ETA %@  %@", bar, fraction * 100, Self.bytes(bytesDone),
-      Self.bytes(totalBytes), Self.bytes(Int(rate)), Self.duration(eta), current ?? "")
+      format: "[%@] %3.0f%%  %@/%@  %@/s  ETA %@  %@", bar, fraction * 100, NumberText.decimalBytes(bytesDone),
+      NumberText.decimalBytes(totalBytes), NumberText.decimalBytes(Int(rate)), NumberText.duration(eta), current ?? "")
     Console.writeError("\r\u{1B}[2K" + String(text.prefix(160)))
     drawn = true
   }
 
   func finish() {
     if drawn { Console.writeError("\r\u{1B}[2K") }
-  }
-
-  static func bytes(_ count: Int) -> String {
-    let units = ["B", "KB", "MB", "GB", "TB"]
-    var value = Double(count)
-    var unit = 0
-    while value >= 1000 && unit < units.count - 1 {
-      value /= 1000
-      unit += 1
-    }
-    return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
-  }
-
-  static func duration(_ seconds: Double) -> String {
-    let total = Int(seconds.rounded())
-    return total >= 60 ? "\(total / 60)m\(String(format: "%02d", total % 60))s" : "\(total)s"
   }
 }

@@ -1,0 +1,131 @@
+import Fits
+import Formats
+import Kernels
+import Parallel
+import TensorIO
+
+/// The one rule by which `quant` and `report` turn a tensor into rows: every format on the tensor,
+/// with the tensor's fit where it is made, the effective group and scale, and a reason for every
+/// missing number.
+public struct TensorRows: Sendable {
+  public let formats: [FormatSpec]
+  public let settings: QuantizationSettings
+  /// Fit large tensors on all elements (`TensorFits.fit`) instead of their deterministic subsample
+  /// (`TensorFits.sampledFit`, the default; the same fit up to 1M elements). `sf4@fit` takes its ν
+  /// from this fit in `quant` and `report` alike.
+  public let exactFits: Bool
+  /// Fit every tensor (the report's fit columns), or only when a format needs the fitted ν (`quant`).
+  public let fitsEveryTensor: Bool
+
+  public init(formats: [FormatSpec], settings: QuantizationSettings, exactFits: Bool, fitsEveryTensor: Bool) {
+    self.formats = formats
+    self.settings = settings
+    self.exactFits = exactFits
+    self.fitsEveryTensor = fitsEveryTensor
+  }
+
+  /// One row per format. A tensor whose dtype is not analysed gets rows without numbers.
+  public func rows(for tensor: Tensor) throws -> [ReportRow] {
+    guard tensor.info.dtype.isAnalysable else {
+      let reason = "dtype \(tensor.info.dtype) is not analysed"
+      return formats.map { row(tensor, spec: $0, metrics: nil, fit: nil, reason: reason) }
+    }
+    let needsNu = formats.contains(where: \.needsFittedNu)
+    // The fit runs on its own thread beside the kernel passes: a sampled fit is serial work that
+    // would otherwise leave a core idle. Only `sf4@fit` waits for it.
+    let exactFits = exactFits
+    let pendingFit =
+      fitsEveryTensor || needsNu
+      ? BackgroundResult { try exactFits ? TensorFits.fit(tensor) : TensorFits.sampledFit(tensor) } : nil
+    var metrics: [QuantizationMetrics?] = Array(repeating: nil, count: formats.count)
+    for (position, spec) in formats.enumerated() where !spec.needsFittedNu {
+      metrics[position] = try Quantizer.measure(tensor, spec: spec, settings: settings)
+    }
+    let fit = try pendingFit?.value()
+    var reasons: [String?] = Array(repeating: nil, count: formats.count)
+    var names: [String?] = metrics.map { $0?.format.name }
+    for (position, spec) in formats.enumerated() where spec.needsFittedNu {
+      let noFit = "no t fit (\(fit?.reason ?? "not fitted"))"
+      if let nu = fit?.t?.nu {
+        metrics[position] = try Quantizer.measure(tensor, spec: spec, fittedNu: nu, settings: settings)
+        // At the fitter's bound the data are normal; the bound itself (`ν=1e+07`) says nothing more.
+        let atBound = nu >= StudentTFitter.nuRange.upperBound
+        let bound = NumberText.powerOfTen(StudentTFitter.nuRange.upperBound)
+        names[position] = atBound ? "\(spec.id) (ν≥\(bound), normal)" : metrics[position]?.format.name
+      } else if let exact = try Self.resultWithoutNu(tensor, spec: spec, settings: settings) {
+        metrics[position] = exact
+        names[position] = spec.id + " (any ν)"
+        reasons[position] = exact.finiteCount > 0 ? "\(noFit): the result is the same for every ν" : noFit
+      } else {
+        reasons[position] = "\(noFit): the result depends on ν"
+      }
+    }
+    return formats.indices.map { position in
+      row(
+        tensor, spec: formats[position], metrics: metrics[position], fit: fit, reason: reasons[position],
+        formatName: names[position])
+    }
+  }
+
+  /// `sf4@fit`'s result where it does not depend on ν: every element exact on 0 or on ±1 (the
+  /// codebook's ends, the same for every ν), as for an all-zero, a constant or a ±1 tensor. Nil
+  /// when the result would depend on the ν no fit gave.
+  static func resultWithoutNu(_ tensor: Tensor, spec: FormatSpec, settings: QuantizationSettings) throws
+    -> QuantizationMetrics?
+  {
+    let metrics = try Quantizer.measure(tensor, spec: spec, fittedNu: FormatCatalog.defaultNu, settings: settings)
+    let values = metrics.format.values
+    guard metrics.mse == 0, metrics.maxAbsError == 0, let top = values.last, let bottom = values.first else {
+      return nil
+    }
+    // SF4's ends are −1 and 1 for every ν; SF3's negative end moves with ν.
+    let everyNu: Set<Double> = bottom == -top ? [0, top, bottom] : [0, top]
+    let used = zip(values, metrics.codeUsage).filter { $0.1 > 0 }.map(\.0)
+    return used.allSatisfy(everyNu.contains) ? metrics : nil
+  }
+
+  func row(
+    _ tensor: Tensor, spec: FormatSpec, metrics: QuantizationMetrics?, fit: FitReport?, reason: String?,
+    formatName: String? = nil
+  ) -> ReportRow {
+    let effective = metrics.map { QuantizationSettings(group: $0.group, scale: $0.scaleMode) } ?? settings(for: spec)
+    var reasons = [reason].compactMap { $0 }
+    // No finite element: no metric means anything (the kernel's zeros are not results).
+    let measured = metrics.flatMap { $0.finiteCount > 0 ? $0 : nil }
+    if let metrics {
+      if metrics.finiteCount == 0 {
+        reasons.append("no finite elements")
+      } else if !metrics.sqnrDB.isFinite {
+        reasons.append(Self.isAllZero(metrics) ? "every element is zero: no signal, no error" : "exact: no error")
+      }
+    }
+    if let fitReason = fit?.reason, reason == nil { reasons.append("fit: \(fitReason)") }
+    return ReportRow(
+      name: tensor.info.name, format: spec.id, group: effective.group.description,
+      scaleMode: effective.scale.rawValue, count: tensor.count, nu: fit?.t?.nu, tScale: fit?.t?.scale,
+      normalStd: fit?.normal?.scale, bestFit: fit?.best?.rawValue, mse: measured?.mse, sqnrDB: measured?.sqnrDB,
+      maxAbsError: measured?.maxAbsError, relativeL2: measured?.relativeL2,
+      reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "), codeUsage: metrics?.codeUsage,
+      formatName: formatName, clipRatio: metrics?.clipRatio)
+  }
+
+  /// Whether every finite element landed, exactly, on the value 0: an all-zero tensor.
+  static func isAllZero(_ metrics: QuantizationMetrics) -> Bool {
+    guard metrics.mse == 0, let zero = metrics.format.values.firstIndex(of: 0) else { return false }
+    return metrics.codeUsage[zero] == metrics.finiteCount
+  }
+
+  /// The settings `spec` runs with, before it is run (block formats use their own).
+  func settings(for spec: FormatSpec) -> QuantizationSettings {
+    if case .fixed(let format) = spec.kind { return settings.effective(for: format) }
+    return settings
+  }
+}
+
+extension FormatSpec {
+  /// Whether the format is resolved with the tensor's fitted ν (`sf4@fit`, `sf3@fit`).
+  var needsFittedNu: Bool {
+    if case .studentFloatAtFittedNu = kind { return true }
+    return false
+  }
+}
