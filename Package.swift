@@ -59,7 +59,7 @@ let package = Package(
     // The pure renderer, themes, and the thin ncurses backend.
     .target(
       name: "TerminalUI",
-      dependencies: ["Explorer", "CNcurses", .product(name: "TOMLKit", package: "TOMLKit")]
+      dependencies: ["Explorer", "Formats", "Kernels", "CNcurses", .product(name: "TOMLKit", package: "TOMLKit")]
     ),
     // The command line.
     .executableTarget(

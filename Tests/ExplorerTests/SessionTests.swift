@@ -13,20 +13,20 @@ struct SessionTests {
     await session.settle()
     let state = session.state
     #expect(state.tensorStatus == .ready)
-    #expect(state.fit != nil)
+    #expect(state.fit.summary != nil)
     #expect(state.inFlight.isEmpty)
-    for id in state.selectedFormats {
-      let key = try #require(state.key(id))
+    #expect(!state.isComputing)
+    for choice in state.selectedFormats {
+      let key = try #require(state.key(choice))
       guard case .done(let result)? = state.results[key] else {
-        Issue.record("no result for \(id)")
+        Issue.record("no result for \(choice)")
         continue
       }
       #expect(!result.isEstimate)
-      if id == "int4" {
+      if choice.id == "int4" {
         let direct = try Quantizer.measure(
           model.tensor(at: 0), format: FormatSpec.parse("int4").resolved(), settings: QuantizationSettings())
-        #expect(result.sqnrDB == direct.sqnrDB)
-        #expect(result.codeUsage == direct.codeUsage)
+        #expect(result.metrics == direct)
       }
     }
   }
@@ -35,11 +35,12 @@ struct SessionTests {
     let session = Session(model: TestModels.small(), modelName: "memory")
     session.send(.start)
     await session.settle()
-    let before = session.state.results[session.state.key("e2m1")!]
+    let e2m1 = try #require(FormatChoice.named("e2m1"))
+    let before = session.state.results[session.state.key(e2m1)!]
     session.send(.key(.character("s")))
     await session.settle()
-    let key = try #require(session.state.key("e2m1"))
-    #expect(key.format == "e2m1-sr")
+    let key = try #require(session.state.key(e2m1))
+    #expect(key.format.id == "e2m1-sr")
     let after = session.state.results[key]
     #expect(after != nil && after != before)
   }
