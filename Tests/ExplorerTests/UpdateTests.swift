@@ -124,6 +124,22 @@ struct UpdateTests {
     #expect(state.lastRecomputeMilliseconds == 3)
   }
 
+  @Test func aFailedFitIsKeptAndTheFormatThatNeedsNuRunsWithoutOne() throws {
+    var (state, _) = started()
+    state = try loaded(state, generation: 1)
+    #expect(state.fit == .pending && state.isComputing)
+    let (failed, effects) = update(state, .fitFailed(generation: 1, tensor: state.tensors[0].name, reason: "all equal"))
+    #expect(failed.fit == .failed("all equal"))
+    #expect(failed.fits[state.tensors[0].name] == .failed("all equal"))
+    let runs = effects.compactMap { effect -> (String, Double?)? in
+      if case .quantize(_, let key, _, let nu) = effect { return (key.format.id, nu) }
+      return nil
+    }
+    #expect(runs.count == 1 && runs.first?.0 == "sf4@fit" && runs.first?.1 == nil)
+    // Still computing until every row has its outcome.
+    #expect(failed.isComputing)
+  }
+
   @Test func anInt64TensorIsNotAnalysedAndSaysWhy() throws {
     var (state, _) = started()
     let index = try #require(state.tensors.firstIndex { $0.name == "position_ids" })
