@@ -38,9 +38,16 @@ extension Painter {
         curves.append((fit.tDensity, theme.tCurveStyle, "*"))
       }
     case .error:
-      guard let key = state.key(state.focusedFormat), case .done(let result)? = state.results[key] else {
-        paintMessage(
-          "error histogram: waiting for \(state.displayName(state.focusedFormat))", in: area, style: theme.mutedStyle)
+      let name = state.displayName(state.focusedFormat)
+      let outcome = state.key(state.focusedFormat).flatMap { state.results[$0] }
+      guard case .done(let result)? = outcome else {
+        let why: String
+        if case .failed(let reason)? = outcome {
+          why = "\(name) has no result: \(reason)"
+        } else {
+          why = "waiting for \(name)"
+        }
+        paintMessage(glyphs.ascii("error histogram: \(why)"), in: area, style: theme.mutedStyle)
         return
       }
       let source = result.errorHistogram
@@ -121,7 +128,8 @@ extension Painter {
       let outcome = state.key(choice).flatMap { state.results[$0] }
       screen.put(fit(rowName(choice, outcome), labelWidth), x: labelX, y: y + row, style: style)
       guard case .done(let result)? = outcome else {
-        screen.put(glyphs.ellipsis, x: x, y: y + row, style: theme.mutedStyle)
+        // Pending: an ellipsis; failed: the table row says why.
+        if outcome == nil { screen.put(glyphs.ellipsis, x: x, y: y + row, style: theme.mutedStyle) }
         continue
       }
       guard let displayScale = result.displayScale else {
