@@ -34,6 +34,10 @@ public struct FitSummary: Hashable, Sendable {
   /// Whether ν sits at the fitter's upper bound, where the t is the normal.
   public var isNuAtUpperBound: Bool { nu >= StudentTFitter.nuRange.upperBound }
 
+  /// Whether the t is the normal for every practical purpose (ν ≥ 10⁴: excess kurtosis
+  /// 6/(ν − 4) below 0.001), so ν's exact value carries no information.
+  public var isNuNormalLike: Bool { nu >= 1e4 }
+
   /// Density of the fitted Student's t at x.
   public func tDensity(_ x: Double) -> Double {
     guard tScale > 0, nu > 0 else { return 0 }

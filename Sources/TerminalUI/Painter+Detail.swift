@@ -64,9 +64,11 @@ extension Painter {
     }
   }
 
-  /// `ν=8.93`, `ν=412`, or at the fitter's upper bound (where the t is the normal) `ν≥1e7 (normal)`.
+  /// `ν=8.93`, `ν=412`; where the t is the normal, `ν=2.3e5 (normal)`, and at the fitter's
+  /// upper bound `ν≥1e7 (normal)`.
   func nuText(_ fit: FitSummary) -> String {
     if fit.isNuAtUpperBound { return "ν≥1e7 (normal)" }
+    if fit.isNuNormalLike { return "ν=\(scientific(fit.nu, 1)) (normal)" }
     return "ν=" + (fit.nu >= 100 ? fixed(fit.nu, 0) : fixed(fit.nu, 2))
   }
 

@@ -92,6 +92,30 @@ struct OddTensorScreenTests {
     }
   }
 
+  @Test func oddTensorGoldens() async throws {
+    let path = try Self.oddModel()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let model = try Model.open(path)
+    for (keys, name) in [("", "odd-zeros-100x30"), ("jj", "odd-signs-100x30"), ("jjjj", "odd-normal-100x30")] {
+      let state = try await GoldenScreenTests.state(after: keys, model: model)
+      try GoldenScreenTests.check(name, render(state, size: Self.size, theme: .defaultDark))
+    }
+  }
+
+  @Test func nuSaysWhatItMeans() async throws {
+    var state = try await GoldenScreenTests.state(after: "")
+    for (nu, text) in [(1e7, "ν≥1e7 (normal)"), (9_987_036, "ν=1.0e7 (normal)"), (8.93, "ν=8.93"), (412, "ν=412")] {
+      state.fit = .fitted(FitSummary(nu: nu, tLoc: 0, tScale: 0.02, normalLoc: 0, normalStd: 0.02, best: "t"))
+      let screen = render(state, size: Self.size, theme: .defaultDark)
+      #expect(screen.text(row: 2).contains("t: \(text) σ=0.020"), "\(nu): \(screen.text(row: 2))")
+    }
+    let ascii = render(state, size: Self.size, theme: .defaultDark, glyphs: .ascii)
+    #expect(ascii.text(row: 2).contains("t: nu=412 s=0.020"))
+    state.fit = .fitted(FitSummary(nu: 1e7, tLoc: 0, tScale: 0.02, normalLoc: 0, normalStd: 0.02, best: "t"))
+    #expect(
+      render(state, size: Self.size, theme: .defaultDark, glyphs: .ascii).text(row: 2).contains("nu>=1e7 (normal)"))
+  }
+
   @Test func aFailedFitSaysWhyAndSF4ShowsAResultThatNuCannotChange() async throws {
     let path = try Self.oddModel()
     defer { try? FileManager.default.removeItem(atPath: path) }
