@@ -71,7 +71,9 @@ let package = Package(
     // The pure renderer, themes, and the thin ncurses backend.
     .target(
       name: "TerminalUI",
-      dependencies: ["Explorer", "Parallel", "CNcurses", .product(name: "TOMLKit", package: "TOMLKit")]
+      dependencies: [
+        "Explorer", "Formats", "Kernels", "Parallel", "CNcurses", .product(name: "TOMLKit", package: "TOMLKit"),
+      ]
     ),
     // The command line.
     .executableTarget(

@@ -1,92 +1,79 @@
+import Fits
+import Formats
+import Kernels
 import TensorIO
 
-/// The live path's computations, built from the adapters: what one effect does, start to end.
+/// Why an analysis step stopped.
+public enum AnalysisError: Error, Sendable, Equatable {
+  case cancelled
+  case unavailable(String)
+}
+
+/// The live path's computations, each a few calls into Kernels and Stats: what one effect
+/// does, start to end.
 enum Analysis {
-  /// Reads a tensor's range (one decoding pass, in chunks, checking for cancellation), its fine
-  /// histogram (by the kernel), and a row sample.
+  /// A tensor's range, its fine histogram and its row sample (all computed by Kernels).
   static func load(_ tensor: Tensor, entry: TensorEntry, isCancelled: @Sendable () -> Bool) throws(AnalysisError)
     -> LoadedTensor
   {
-    let count = entry.count
-    var finite = 0
-    var low = Float.infinity
-    var high = -Float.infinity
-    let chunk = 1 << 18
-    var buffer = [Float](repeating: 0, count: min(chunk, max(count, 1)))
-    var start = 0
-    while start < count {
-      if isCancelled() { throw .cancelled }
-      let end = min(start + chunk, count)
-      buffer.withUnsafeMutableBufferPointer { output in
-        tensor.decode(start..<end, into: UnsafeMutableBufferPointer(rebasing: output[0..<(end - start)]))
-      }
-      for value in buffer[0..<(end - start)] where value.isFinite {
-        finite += 1
-        low = min(low, value)
-        high = max(high, value)
-      }
-      start = end
+    do {
+      let range = try ValueRange.scan(tensor, isCancelled: isCancelled)
+      // A hair wider than amax so the largest value falls inside the last bin.
+      let edge = range.amax > 0 ? range.amax * (1 + 1e-6) : 1
+      let histogram =
+        range.finiteCount > 0
+        ? try Histogram.values(
+          of: tensor, range: -edge...edge, bins: LoadedTensor.histogramBins, isCancelled: isCancelled)
+        : Histogram.empty(lower: -edge, upper: edge, bins: LoadedTensor.histogramBins)
+      return LoadedTensor(
+        entry: entry, tensor: tensor, range: range, histogram: histogram,
+        sample: RowSample.tensor(of: tensor, maxElements: LoadedTensor.sampleLimit))
+    } catch {
+      throw .cancelled
     }
-    let minimum = finite > 0 ? Double(low) : 0
-    let maximum = finite > 0 ? Double(high) : 0
-    let magnitude = max(abs(minimum), abs(maximum))
-    // A hair wider than amax so the largest value falls inside the last bin.
-    let edge = magnitude > 0 ? magnitude * (1 + 1e-6) : 1
-    let counts =
-      finite > 0
-      ? try KernelAdapter.valueHistogram(
-        tensor, low: -edge, high: edge, bins: LoadedTensor.histogramBins, isCancelled: isCancelled)
-      : [Double](repeating: 0, count: LoadedTensor.histogramBins)
-    let sample = rowSample(tensor, rowLength: entry.rowLength, limit: LoadedTensor.sampleLimit)
-    return LoadedTensor(
-      entry: entry, tensor: tensor, finiteCount: finite, minimum: minimum, maximum: maximum,
-      histogram: Histogram(low: -edge, high: edge, counts: counts), sample: sample,
-      sampleTensor: f32Tensor(sample, name: entry.name, rowLength: entry.rowLength))
   }
 
-  /// Every k-th row, k chosen so at most `limit` elements remain (rows keep their groups intact).
-  static func rowSample(_ tensor: Tensor, rowLength: Int, limit: Int) -> [Float] {
-    let count = tensor.count
-    let length = max(rowLength, 1)
-    let rows = count / length
-    var sample: [Float]
-    if count <= limit || rows <= 1 {
-      sample = [Float](repeating: 0, count: count)
-      sample.withUnsafeMutableBufferPointer { tensor.decode(0..<count, into: $0) }
-      return sample
+  /// Fits t, normal and Laplace to the tensor by maximum likelihood (Stats' `TensorFits`:
+  /// exact on small tensors, subsample then full-data Newton polish on large ones).
+  static func fit(_ tensor: Tensor, isCancelled: @Sendable () -> Bool) throws(AnalysisError) -> FitSummary {
+    let report: FitReport
+    do {
+      report = try TensorFits.fit(tensor, isCancelled: isCancelled)
+    } catch {
+      throw .cancelled
     }
-    let keep = max(1, limit / length)
-    let stride = max(1, rows / keep)
-    let picked = Array(Swift.stride(from: 0, to: rows, by: stride).prefix(keep))
-    sample = [Float](repeating: 0, count: picked.count * length)
-    sample.withUnsafeMutableBufferPointer { output in
-      for (position, row) in picked.enumerated() {
-        let target = UnsafeMutableBufferPointer(rebasing: output[(position * length)..<((position + 1) * length)])
-        tensor.decode((row * length)..<((row + 1) * length), into: target)
-      }
-    }
-    return sample
+    return try FitSummary(report)
   }
 
-  /// An F32 tensor over `values` (owned bytes), shaped rows × `rowLength`.
-  static func f32Tensor(_ values: [Float], name: String, rowLength: Int) -> Tensor {
-    let bytes = values.withUnsafeBytes { Array($0) }
-    let storage = ByteStorage.owning(bytes)
-    let length = max(rowLength, 1)
-    let shape = values.count % length == 0 && values.count >= length ? [values.count / length, length] : [values.count]
-    let info = TensorInfo(name: name, dtype: .f32, shape: shape, file: "sample")
-    return Tensor(info: info, storage: storage, bytes: storage.bytes)
+  /// The format a key runs: `sf4@fit` at the fitted ν, or at the default ν when there is none
+  /// (the caller keeps that result only when it is exact, so ν cannot matter).
+  private static func format(_ key: QuantKey, fittedNu: Double?) throws(AnalysisError) -> QuantFormat {
+    do {
+      return try key.format.resolved(fittedNu: key.format.needsFittedNu ? fittedNu ?? FormatCatalog.defaultNu : nil)
+    } catch {
+      throw .unavailable(error.description)
+    }
+  }
+
+  private static func measure(
+    _ tensor: Tensor, format: QuantFormat, settings: QuantizationSettings, isCancelled: @Sendable () -> Bool
+  ) throws(AnalysisError) -> QuantizationMetrics {
+    do {
+      return try Quantizer.measure(tensor, format: format, settings: settings, isCancelled: isCancelled)
+    } catch {
+      throw .cancelled
+    }
   }
 
   /// The sampled estimate for `key`: metrics and display histograms on the row sample.
   static func estimate(
     _ tensor: LoadedTensor, key: QuantKey, fittedNu: Double?, isCancelled: @Sendable () -> Bool
   ) throws(AnalysisError) -> QuantResult {
-    let sampled = try KernelAdapter.measure(
-      tensor.sampleTensor, format: key.format, fittedNu: fittedNu, group: key.group, scale: key.scale,
-      isCancelled: isCancelled)
-    let display = try displayParts(tensor, key: key, fittedNu: fittedNu, measurement: sampled, isCancelled: isCancelled)
-    return compose(sampled, display: display, isEstimate: !tensor.sampleIsWhole)
+    let format = try format(key, fittedNu: fittedNu)
+    let sampled = try measure(tensor.sample, format: format, settings: key.settings, isCancelled: isCancelled)
+    return try compose(
+      sampled, display: display(tensor, key: key, format: format, sampled: sampled, isCancelled: isCancelled),
+      isEstimate: !tensor.sampleIsWhole, fittedNu: fittedNu, key: key)
   }
 
   /// The full result for `key`: metrics over every element; display histograms from the
@@ -96,18 +83,18 @@ enum Analysis {
     isCancelled: @Sendable () -> Bool
   ) throws(AnalysisError) -> QuantResult {
     if tensor.sampleIsWhole { return try self.estimate(tensor, key: key, fittedNu: fittedNu, isCancelled: isCancelled) }
-    let measured = try KernelAdapter.measure(
-      tensor.tensor, format: key.format, fittedNu: fittedNu, group: key.group, scale: key.scale,
-      isCancelled: isCancelled)
-    let display: Display
+    let shown: QuantResult
     if let estimate {
-      display = Display(
-        displayScale: estimate.displayScale, errorHistogram: estimate.errorHistogram,
-        dequantizedHistogram: estimate.dequantizedHistogram)
+      shown = estimate
     } else {
-      display = try displayParts(tensor, key: key, fittedNu: fittedNu, measurement: measured, isCancelled: isCancelled)
+      shown = try self.estimate(tensor, key: key, fittedNu: fittedNu, isCancelled: isCancelled)
     }
-    return compose(measured, display: display, isEstimate: false)
+    let format = try format(key, fittedNu: fittedNu)
+    let measured = try measure(tensor.tensor, format: format, settings: key.settings, isCancelled: isCancelled)
+    let display = Display(
+      displayScale: shown.displayScale, errorHistogram: shown.errorHistogram,
+      dequantizedHistogram: shown.dequantizedHistogram)
+    return try compose(measured, display: display, isEstimate: false, fittedNu: fittedNu, key: key)
   }
 
   private struct Display {
@@ -116,60 +103,54 @@ enum Analysis {
     var dequantizedHistogram: Histogram
   }
 
-  private static func displayParts(
-    _ tensor: LoadedTensor, key: QuantKey, fittedNu: Double?, measurement: KernelMeasurement,
+  /// The display parts from the sample; `sampled` are the metrics on that same sample.
+  private static func display(
+    _ tensor: LoadedTensor, key: QuantKey, format: QuantFormat, sampled: QuantizationMetrics,
     isCancelled: @Sendable () -> Bool
   ) throws(AnalysisError) -> Display {
-    let dequantized = try KernelAdapter.dequantize(
-      tensor.sampleTensor, format: key.format, fittedNu: fittedNu, group: key.group, scale: key.scale,
-      isCancelled: isCancelled)
-    var errors: [Float] = []
-    errors.reserveCapacity(dequantized.count)
-    var largestError: Float = 0
-    for (x, q) in zip(tensor.sample, dequantized) where x.isFinite {
-      errors.append(x - q)
-      largestError = max(largestError, abs(x - q))
+    let errorEdge = (sampled.maxAbsError > 0 ? sampled.maxAbsError : 1) * (1 + 1e-6)
+    let edge = tensor.histogram.upper
+    let histograms: (dequantized: Histogram, error: Histogram)
+    do {
+      histograms = try Histogram.quantized(
+        of: tensor.sample, format: format, settings: key.settings, dequantizedRange: -edge...edge,
+        dequantizedBins: 1024, errorRange: -errorEdge...errorEdge, errorBins: 512, isCancelled: isCancelled)
+    } catch {
+      throw .cancelled
     }
-    let errorEdge = Double(largestError > 0 ? largestError : 1) * (1 + 1e-6)
-    let edge = tensor.histogram.high
-    let group = measurement.blockSize.map { GroupSetting.size($0) } ?? key.group
+    // The group a typical code lands in: the format's own block (MXFP4, NVFP4) or the setting.
+    let group = format.blockSize.map { GroupSize.elements($0) } ?? key.settings.group
+    let typicalAmax = group == .tensor ? tensor.range.amax : GroupScale.medianAmax(of: tensor.sample, group: group)
     return Display(
-      displayScale: measurement.pointsArePlaceable
-        ? medianGroupAmax(tensor, group: group) / measurement.pointMaxValue : nil,
-      errorHistogram: Histogram(errors, low: -errorEdge, high: errorEdge, bins: 512),
-      dequantizedHistogram: Histogram(dequantized, low: -edge, high: edge, bins: 1024))
+      displayScale: format.hasFixedValuePositions ? typicalAmax / format.largestMagnitude : nil,
+      errorHistogram: histograms.error, dequantizedHistogram: histograms.dequantized)
   }
 
-  private static func compose(_ measurement: KernelMeasurement, display: Display, isEstimate: Bool) -> QuantResult {
-    QuantResult(
-      mse: measurement.mse, sqnrDB: measurement.sqnrDB, maxAbsError: measurement.maxAbsError,
-      relL2: measurement.relL2, codeUsage: measurement.codeUsage, codebook: measurement.points,
-      displayScale: display.displayScale, errorHistogram: display.errorHistogram,
-      dequantizedHistogram: display.dequantizedHistogram, isEstimate: isEstimate, milliseconds: 0)
-  }
-
-  /// The median of the groups' max |x| over the sample: where a typical group's codebook lands.
-  static func medianGroupAmax(_ tensor: LoadedTensor, group: GroupSetting) -> Double {
-    if group == .tensor { return tensor.amax }
-    let values = tensor.sample
-    let rowLength = max(tensor.entry.rowLength, 1)
-    let size = group.elements(count: values.count, rowLength: rowLength)
-    var maxima: [Float] = []
-    var rowStart = 0
-    while rowStart < values.count {
-      let rowEnd = min(rowStart + rowLength, values.count)
-      var start = rowStart
-      while start < rowEnd {
-        let end = min(start + size, rowEnd)
-        var amax: Float = 0
-        for value in values[start..<end] where value.isFinite { amax = max(amax, abs(value)) }
-        maxima.append(amax)
-        start = end
-      }
-      rowStart = rowEnd
+  /// The result; for a format that needs ν run without one, only when exact (else why not).
+  private static func compose(
+    _ metrics: QuantizationMetrics, display: Display, isEstimate: Bool, fittedNu: Double?, key: QuantKey
+  ) throws(AnalysisError) -> QuantResult {
+    let withoutNu = key.format.needsFittedNu && fittedNu == nil
+    if withoutNu && metrics.mse > 0 {
+      throw .unavailable("no fitted ν, and the error depends on ν")
     }
-    guard !maxima.isEmpty else { return tensor.amax }
-    maxima.sort()
-    return Double(maxima[maxima.count / 2])
+    return QuantResult(
+      metrics: metrics, displayScale: display.displayScale, errorHistogram: display.errorHistogram,
+      dequantizedHistogram: display.dequantizedHistogram, isEstimate: isEstimate, isNuIndependent: withoutNu,
+      milliseconds: 0)
+  }
+
+  /// What the survey measures on one tensor: a fit (nil when impossible) and, when `format`
+  /// is given, its SQNR on the same small row sample.
+  static func survey(
+    _ tensor: Tensor, format: FormatSpec?, settings: QuantizationSettings, sampleLimit: Int,
+    isCancelled: @Sendable () -> Bool
+  ) -> (nu: Double?, sqnr: Double?) {
+    let sample = RowSample.tensor(of: tensor, maxElements: sampleLimit)
+    // A tensor without a fit (no finite values, all equal) has no meaningful ranking: it sorts last.
+    guard let fitted = try? Self.fit(sample, isCancelled: isCancelled) else { return (nil, nil) }
+    guard let format, let resolved = try? format.resolved(fittedNu: fitted.nu) else { return (fitted.nu, nil) }
+    let metrics = try? measure(sample, format: resolved, settings: settings, isCancelled: isCancelled)
+    return (fitted.nu, metrics?.sqnrDB)
   }
 }

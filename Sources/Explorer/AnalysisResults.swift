@@ -1,3 +1,8 @@
+import Distributions
+import Fits
+import Formats
+import Kernels
+
 /// The fitted distributions the tensor header and the histogram's curves show.
 public struct FitSummary: Hashable, Sendable {
   public let nu: Double
@@ -17,43 +22,68 @@ public struct FitSummary: Hashable, Sendable {
     self.best = best
   }
 
+  /// The summary of a fit report; the report's reason (or "no fit") when t or the normal is missing.
+  init(_ report: FitReport) throws(AnalysisError) {
+    guard let t = report.t, let normal = report.normal, let nu = t.nu else {
+      throw .unavailable(report.reason ?? "no fit")
+    }
+    self.init(
+      nu: nu, tLoc: t.loc, tScale: t.scale, normalLoc: normal.loc, normalStd: normal.scale,
+      best: report.best?.rawValue ?? "t")
+  }
+
+  /// Whether ν sits at the fitter's upper bound, where the t is the normal.
+  public var isNuAtUpperBound: Bool { nu >= StudentTFitter.nuRange.upperBound }
+
+  /// Whether the t is the normal for every practical purpose (ν ≥ 10⁴: excess kurtosis
+  /// 6/(ν − 4) below 0.001), so ν's exact value carries no information.
+  public var isNuNormalLike: Bool { nu >= 1e4 }
+
   /// Density of the fitted Student's t at x.
   public func tDensity(_ x: Double) -> Double {
-    FitAdapter.studentTDensity(x, nu: nu, loc: tLoc, scale: tScale)
+    guard tScale > 0, nu > 0 else { return 0 }
+    return StudentT(nu: nu, loc: tLoc, scale: tScale).pdf(x)
   }
 
   /// Density of the fitted normal at x.
   public func normalDensity(_ x: Double) -> Double {
-    FitAdapter.normalDensity(x, loc: normalLoc, scale: normalStd)
+    guard normalStd > 0 else { return 0 }
+    return Normal(loc: normalLoc, scale: normalStd).pdf(x)
+  }
+}
+
+/// Where the focused tensor's fit is.
+public enum FitOutcome: Hashable, Sendable {
+  /// Not known yet (running, or the tensor is still loading).
+  case pending
+  case fitted(FitSummary)
+  /// The fit is impossible on this tensor (all elements equal, …), with the reason.
+  case failed(String)
+
+  /// The fit, when there is one.
+  public var summary: FitSummary? {
+    if case .fitted(let summary) = self { return summary }
+    return nil
   }
 }
 
 /// Identifies one kernel run: the cache key of the live path.
 public struct QuantKey: Hashable, Sendable {
   public let tensor: String
-  /// The effective format id (`e2m1-sr`, `sf4@fit`, …).
-  public let format: String
-  public let group: GroupSetting
-  public let scale: ScaleMode
+  /// The format as run (a supernormal variant applied: `e2m1-sr`, `sf4@fit`, …).
+  public let format: FormatSpec
+  public let settings: QuantizationSettings
 
-  public init(tensor: String, format: String, group: GroupSetting, scale: ScaleMode) {
+  public init(tensor: String, format: FormatSpec, settings: QuantizationSettings) {
     self.tensor = tensor
     self.format = format
-    self.group = group
-    self.scale = scale
+    self.settings = settings
   }
 }
 
-/// The kernel's answer for one key, plus what the screen draws from it.
+/// The kernel's metrics for one key, plus what the screen draws beside them.
 public struct QuantResult: Hashable, Sendable {
-  public let mse: Double
-  public let sqnrDB: Double
-  public let maxAbsError: Double
-  public let relL2: Double
-  /// Elements per codebook value (ascending values).
-  public let codeUsage: [Int]
-  /// The codebook's values before scaling, ascending.
-  public let codebook: [Double]
+  public let metrics: QuantizationMetrics
   /// Typical (median) group scale: codebook value × this = tensor units, for drawing the
   /// points; nil when the points have no fixed place (INT4-asym's zero points shift them).
   public let displayScale: Double?
@@ -63,42 +93,40 @@ public struct QuantResult: Hashable, Sendable {
   public let dequantizedHistogram: Histogram
   /// True while only the sampled estimate is known (the full run follows).
   public let isEstimate: Bool
+  /// A format that needs the fitted ν, run at the default ν because the fit failed: shown
+  /// only because the result is exact, which every ν then gives alike.
+  public let isNuIndependent: Bool
   /// Time the computation took.
   public let milliseconds: Double
 
   public init(
-    mse: Double, sqnrDB: Double, maxAbsError: Double, relL2: Double, codeUsage: [Int], codebook: [Double],
-    displayScale: Double?, errorHistogram: Histogram, dequantizedHistogram: Histogram, isEstimate: Bool,
-    milliseconds: Double
+    metrics: QuantizationMetrics, displayScale: Double?, errorHistogram: Histogram, dequantizedHistogram: Histogram,
+    isEstimate: Bool, isNuIndependent: Bool = false, milliseconds: Double
   ) {
-    self.mse = mse
-    self.sqnrDB = sqnrDB
-    self.maxAbsError = maxAbsError
-    self.relL2 = relL2
-    self.codeUsage = codeUsage
-    self.codebook = codebook
+    self.metrics = metrics
     self.displayScale = displayScale
     self.errorHistogram = errorHistogram
     self.dequantizedHistogram = dequantizedHistogram
     self.isEstimate = isEstimate
+    self.isNuIndependent = isNuIndependent
     self.milliseconds = milliseconds
   }
 
-  /// Codebook values that received at least one element.
-  public var codesUsed: Int { codeUsage.filter { $0 > 0 }.count }
+  /// The values whose use `metrics.codeUsage` counts (ascending, before scaling).
+  public var codebook: [Double] { metrics.format.values }
 
   /// The same result with another time (the scheduler stamps it).
   public func with(milliseconds: Double) -> QuantResult {
     QuantResult(
-      mse: mse, sqnrDB: sqnrDB, maxAbsError: maxAbsError, relL2: relL2, codeUsage: codeUsage, codebook: codebook,
-      displayScale: displayScale, errorHistogram: errorHistogram, dequantizedHistogram: dequantizedHistogram,
-      isEstimate: isEstimate, milliseconds: milliseconds)
+      metrics: metrics, displayScale: displayScale, errorHistogram: errorHistogram,
+      dequantizedHistogram: dequantizedHistogram, isEstimate: isEstimate, isNuIndependent: isNuIndependent,
+      milliseconds: milliseconds)
   }
 }
 
 /// The state of one key in the results table.
 public enum QuantOutcome: Hashable, Sendable {
   case done(QuantResult)
-  /// The format cannot run on this tensor (e.g. unknown id); shown in the table row.
+  /// The format cannot run on this tensor (e.g. no fitted ν); shown in the table row.
   case failed(String)
 }

@@ -1,3 +1,4 @@
+import Kernels
 import TensorIO
 
 /// A tensor ready for the live path: its range and fine histogram (computed once), and a
@@ -8,34 +9,23 @@ public final class LoadedTensor: Sendable {
   public let entry: TensorEntry
   /// The model's tensor (memory-mapped; the kernel reads it in place).
   public let tensor: Tensor
-  public let finiteCount: Int
-  public let minimum: Double
-  public let maximum: Double
-  /// max |x| over finite elements.
-  public let amax: Double
+  /// Finite elements and their range.
+  public let range: ValueRange
   /// A fine histogram over [-amax, amax] (zoom re-bins it, so zooming needs no recompute).
   public let histogram: Histogram
-  /// Whole rows taken at an even stride, at most `sampleLimit` elements (all rows when small).
-  public let sample: [Float]
-  /// The sample as an F32 tensor with the original row length, for the kernel.
-  public let sampleTensor: Tensor
+  /// Whole rows taken at an even stride, at most `sampleLimit` elements (all rows when small),
+  /// as an F32 tensor with the original row length (`RowSample`).
+  public let sample: Tensor
 
   public static let sampleLimit = 1 << 20
   public static let histogramBins = 2048
 
-  init(
-    entry: TensorEntry, tensor: Tensor, finiteCount: Int, minimum: Double, maximum: Double, histogram: Histogram,
-    sample: [Float], sampleTensor: Tensor
-  ) {
+  init(entry: TensorEntry, tensor: Tensor, range: ValueRange, histogram: Histogram, sample: Tensor) {
     self.entry = entry
     self.tensor = tensor
-    self.finiteCount = finiteCount
-    self.minimum = minimum
-    self.maximum = maximum
-    self.amax = max(abs(minimum), abs(maximum))
+    self.range = range
     self.histogram = histogram
     self.sample = sample
-    self.sampleTensor = sampleTensor
   }
 
   /// Whether the live path shows a sampled estimate before the full result.

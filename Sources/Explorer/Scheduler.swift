@@ -52,7 +52,7 @@ public final class Scheduler: Sendable {
       let tensor = reference.tensor
       track(generation: generation) {
         do throws(AnalysisError) {
-          let fit = try FitAdapter.fit(tensor.tensor) { Task.isCancelled }
+          let fit = try Analysis.fit(tensor.tensor) { Task.isCancelled }
           return .fitted(generation: generation, tensor: tensor.entry.name, fit)
         } catch {
           switch error {
@@ -97,21 +97,15 @@ public final class Scheduler: Sendable {
       for index in request.tensors {
         if Task.isCancelled { return }
         let entry = TensorEntry(index: index, info: model.tensors[index])
-        let values = Analysis.rowSample(model.tensor(at: index), rowLength: entry.rowLength, limit: Self.surveySample)
-        let sample = Analysis.f32Tensor(values, name: entry.name, rowLength: entry.rowLength)
-        let fit = try? FitAdapter.fit(sample) { Task.isCancelled }
-        var sqnr: Double?
-        var key: QuantKey?
-        // A tensor without finite values has no fit and no meaningful error: it sorts last.
-        if let format = request.format, fit != nil {
-          key = QuantKey(tensor: entry.name, format: format, group: request.group, scale: request.scale)
-          sqnr =
-            try? KernelAdapter.measure(
-              sample, format: format, fittedNu: fit?.nu, group: request.group, scale: request.scale
-            ) { Task.isCancelled }.sqnrDB
-        }
+        let measured = Analysis.survey(
+          model.tensor(at: index), format: request.format, settings: request.settings, sampleLimit: Self.surveySample
+        ) { Task.isCancelled }
+        let key = request.format.map { QuantKey(tensor: entry.name, format: $0, settings: request.settings) }
         if Task.isCancelled { return }
-        inbox.post(.surveyed(generation: request.generation, tensor: entry.name, nu: fit?.nu, key: key, sqnr: sqnr))
+        inbox.post(
+          .surveyed(
+            generation: request.generation, tensor: entry.name, nu: measured.nu, key: measured.sqnr == nil ? nil : key,
+            sqnr: measured.sqnr))
       }
       inbox.post(.surveyFinished(generation: request.generation))
     }

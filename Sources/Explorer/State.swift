@@ -1,3 +1,6 @@
+import Formats
+import Kernels
+
 /// Everything the explorer shows, in one value. `update` is the only way it changes.
 public struct State: Sendable {
   // The model.
@@ -18,7 +21,8 @@ public struct State: Sendable {
   public var focusedTensor: Int?
   public var tensorStatus = TensorStatus.none
   public var loaded: LoadedTensor?
-  public var fit: FitSummary?
+  /// The focused tensor's fit: pending, fitted, or why it failed.
+  public var fit = FitOutcome.pending
   /// Cache of kernel results (and per-key failures), by (tensor, format, group, scaling).
   public var results: [QuantKey: QuantOutcome] = [:]
   /// Keys whose computation is running.
@@ -27,26 +31,27 @@ public struct State: Sendable {
   public var generation = 0
   /// Time of the last completed full recompute.
   public var lastRecomputeMilliseconds: Double?
-  /// Fits already computed, by tensor name (revisiting a tensor shows its fit at once).
-  public var fits: [String: FitSummary] = [:]
+  /// Fits already tried, by tensor name (revisiting a tensor shows its fit, or why it has
+  /// none, at once).
+  public var fits: [String: FitOutcome] = [:]
   /// ν per tensor name, from full fits or the background survey (for sorting by ν).
   public var surveyedNu: [String: Double] = [:]
   /// Sampled SQNR per key from the background survey (for sorting by error).
   public var surveyedSQNR: [QuantKey: Double] = [:]
-  /// What the survey has already tried (tensor, format or nil for ν, group, scaling), so a
-  /// tensor whose fit fails (all NaN) is not surveyed again and again.
-  public var surveyAttempts: Set<QuantKey> = []
+  /// What the survey has already tried, so a tensor whose fit fails (all NaN) is not surveyed
+  /// again and again.
+  public var surveyAttempts: Set<SurveyAttempt> = []
   /// The survey running in the background, if any, and the last survey number handed out.
   public var survey: SurveyRequest?
   public var surveyGeneration = 0
 
   // The formats.
-  public var selectedFormats: [String] = FormatChoice.defaultSelection
-  /// Base id of the format `s` acts on (the highlighted table row).
-  public var focusedFormat = "e2m1"
-  public var supernormal: [String: Supernormal] = [:]
-  public var group = GroupSetting.size(128)
-  public var scale = ScaleMode.absmax
+  public var selectedFormats: [FormatChoice] = FormatChoice.defaultSelection
+  /// The format `s` acts on (the highlighted table row).
+  public var focusedFormat = FormatChoice.named("e2m1")!
+  public var supernormal: [FormatChoice: Supernormal] = [:]
+  /// Group and scaling (`g`, `m`): the settings `quant` and `report` take too.
+  public var settings = QuantizationSettings()
 
   // The view.
   public var histogramMode = HistogramMode.values
@@ -76,37 +81,38 @@ public struct State: Sendable {
 
   public var themeName: String { themeNames[themeIndex] }
 
-  /// The catalogue entry of a base id.
-  public func choice(_ id: String) -> FormatChoice? { FormatChoice.catalogue.first { $0.id == id } }
+  /// The format the kernel runs for a selected choice (its supernormal variant applied).
+  public func spec(_ choice: FormatChoice) -> FormatSpec { choice.spec(supernormal[choice] ?? .none) }
 
-  /// The format id the kernel runs for a selected base id (its supernormal variant applied).
-  public func effectiveFormat(_ id: String) -> String {
-    choice(id)?.effectiveID(supernormal[id] ?? .none) ?? id
-  }
+  /// Display name of a selected choice with its variant.
+  public func displayName(_ choice: FormatChoice) -> String { choice.displayName(supernormal[choice] ?? .none) }
 
-  /// Display name of a selected base id with its variant.
-  public func displayName(_ id: String) -> String {
-    choice(id)?.displayName(supernormal[id] ?? .none) ?? id
-  }
-
-  /// The cache key for a selected base id on the focused tensor with the current settings.
-  public func key(_ id: String) -> QuantKey? {
+  /// The cache key for a selected choice on the focused tensor with the current settings.
+  public func key(_ choice: FormatChoice) -> QuantKey? {
     guard let focused = focusedTensor else { return nil }
-    return QuantKey(tensor: tensors[focused].name, format: effectiveFormat(id), group: group, scale: scale)
+    return QuantKey(tensor: tensors[focused].name, format: spec(choice), settings: settings)
   }
 
   /// The table rows: each selected format (catalogue order) with its outcome, when known.
-  public var tableRows: [(id: String, key: QuantKey?, outcome: QuantOutcome?)] {
-    selectedFormats.map { id in
-      let key = key(id)
-      return (id, key, key.flatMap { results[$0] })
+  public var tableRows: [(choice: FormatChoice, key: QuantKey?, outcome: QuantOutcome?)] {
+    selectedFormats.map { choice in
+      let key = key(choice)
+      return (choice, key, key.flatMap { results[$0] })
     }
   }
 
-  /// True while any kernel run for the focused tensor is in flight or its load/fit is.
+  /// True while anything the screen shows is still to come: the load, the fit, a kernel run,
+  /// a table row without its outcome, or the survey. The status line says `ready` only when
+  /// this is false.
   public var isComputing: Bool {
-    if case .loading = tensorStatus { return true }
-    return !inFlight.isEmpty || survey != nil
+    if survey != nil || !inFlight.isEmpty { return true }
+    switch tensorStatus {
+    case .loading: return true
+    case .none, .unanalysable: return false
+    case .ready:
+      if fit == .pending { return true }
+      return tableRows.contains { $0.outcome == nil }
+    }
   }
 }
 
@@ -125,26 +131,31 @@ public struct SurveyRequest: Hashable, Sendable {
   public let generation: Int
   /// Indices into `State.tensors` still to survey.
   public let tensors: [Int]
-  /// The format, group and scaling to measure (nil: ν only).
-  public let format: String?
-  public let group: GroupSetting
-  public let scale: ScaleMode
+  /// The format to measure (nil: ν only), with `settings`.
+  public let format: FormatSpec?
+  public let settings: QuantizationSettings
+}
+
+/// One tensor the survey has tried: with a format (or nil for ν only) and settings.
+public struct SurveyAttempt: Hashable, Sendable {
+  public let tensor: String
+  public let format: FormatSpec?
+  public let settings: QuantizationSettings
 }
 
 extension State {
-  /// The survey attempt key: a `QuantKey` whose format is empty when only ν is wanted.
-  func surveyAttempt(_ name: String, format: String?) -> QuantKey {
-    QuantKey(tensor: name, format: format ?? "", group: group, scale: scale)
+  func surveyAttempt(_ name: String, format: FormatSpec?) -> SurveyAttempt {
+    SurveyAttempt(tensor: name, format: format, settings: settings)
   }
 
   /// The SQNR sorting by error uses for a tensor: the focused format with the current group and
   /// scaling, exact when computed, else the survey's estimate.
   public func sortingSQNR(_ name: String) -> Double? {
-    let key = QuantKey(tensor: name, format: effectiveFormat(focusedFormat), group: group, scale: scale)
-    if case .done(let result)? = results[key] { return result.sqnrDB }
+    let key = QuantKey(tensor: name, format: spec(focusedFormat), settings: settings)
+    if case .done(let result)? = results[key] { return result.metrics.sqnrDB }
     return surveyedSQNR[key]
   }
 
   /// ν for sorting: the full fit when known, else the survey's.
-  public func sortingNu(_ name: String) -> Double? { fits[name]?.nu ?? surveyedNu[name] }
+  public func sortingNu(_ name: String) -> Double? { fits[name]?.summary?.nu ?? surveyedNu[name] }
 }

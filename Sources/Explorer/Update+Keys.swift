@@ -1,3 +1,5 @@
+import Formats
+
 /// Key handling: what each key of SPEC §6 does to the state.
 func handle(_ key: Key, _ state: inout State) -> [Effect] {
   if key == .interrupt {
@@ -31,15 +33,15 @@ func handle(_ key: Key, _ state: inout State) -> [Effect] {
       state.filter = ""
       state.cursor = 0
     }
-  case .character("f"): state.pickerCursor = FormatChoice.catalogue.firstIndex { $0.id == state.focusedFormat } ?? 0
+  case .character("f"): state.pickerCursor = FormatChoice.catalogue.firstIndex(of: state.focusedFormat) ?? 0
   case .character(let digit) where digit.isNumber && digit != "0":
     if let number = digit.wholeNumberValue, number <= FormatChoice.catalogue.count {
-      toggleFormat(FormatChoice.catalogue[number - 1].id, &state)
+      toggleFormat(FormatChoice.catalogue[number - 1], &state)
     }
   case .character("s"): cycleSupernormal(state.focusedFormat, &state)
   case .tab: focusNextFormat(&state)
-  case .character("g"): state.group = state.group.next
-  case .character("m"): state.scale = state.scale.toggled
+  case .character("g"): state.settings.group = state.settings.group.next
+  case .character("m"): state.settings.scale = state.settings.scale.toggled
   case .character("c"): state.isCompareVisible.toggle()
   case .character("e"): state.histogramMode = state.histogramMode == .values ? .error : .values
   case .character("y"): state.logY.toggle()
@@ -90,11 +92,11 @@ private func pick(_ key: Key, _ state: inout State) -> [Effect]? {
   case .down, .character("j"): state.pickerCursor = min(cursor + 1, catalogue.count - 1)
   case .up, .character("k"): state.pickerCursor = max(cursor - 1, 0)
   case .space, .character("x"):
-    toggleFormat(catalogue[cursor].id, &state)
-    if state.selectedFormats.contains(catalogue[cursor].id) { state.focusedFormat = catalogue[cursor].id }
+    toggleFormat(catalogue[cursor], &state)
+    if state.selectedFormats.contains(catalogue[cursor]) { state.focusedFormat = catalogue[cursor] }
   case .character("s"):
-    state.focusedFormat = catalogue[cursor].id
-    cycleSupernormal(catalogue[cursor].id, &state)
+    state.focusedFormat = catalogue[cursor]
+    cycleSupernormal(catalogue[cursor], &state)
   case .enter, .escape, .character("f"):
     state.pickerCursor = nil
   case .character("q"):
@@ -150,25 +152,25 @@ private func expand(_ state: inout State) {
   state.expandedGroups.insert(name)
 }
 
-private func toggleFormat(_ id: String, _ state: inout State) {
-  if let position = state.selectedFormats.firstIndex(of: id) {
+private func toggleFormat(_ choice: FormatChoice, _ state: inout State) {
+  if let position = state.selectedFormats.firstIndex(of: choice) {
     state.selectedFormats.remove(at: position)
-    if state.focusedFormat == id, let first = state.selectedFormats.first { state.focusedFormat = first }
+    if state.focusedFormat == choice, let first = state.selectedFormats.first { state.focusedFormat = first }
   } else {
     // Keep the table in catalogue order so rows do not jump.
-    let order = FormatChoice.catalogue.map(\.id)
-    state.selectedFormats.append(id)
+    let order = FormatChoice.catalogue
+    state.selectedFormats.append(choice)
     state.selectedFormats.sort { (order.firstIndex(of: $0) ?? .max) < (order.firstIndex(of: $1) ?? .max) }
-    state.focusedFormat = id
+    state.focusedFormat = choice
   }
 }
 
-private func cycleSupernormal(_ id: String, _ state: inout State) {
-  guard let choice = state.choice(id), choice.hasSupernormal else {
-    state.notice = "\(state.choice(id)?.name ?? id) has no supernormal variant (needs a symmetric codebook)"
+private func cycleSupernormal(_ choice: FormatChoice, _ state: inout State) {
+  guard choice.hasSupernormal else {
+    state.notice = "\(choice.name) has no supernormal variant (needs a symmetric codebook)"
     return
   }
-  state.supernormal[id] = (state.supernormal[id] ?? .none).next
+  state.supernormal[choice] = (state.supernormal[choice] ?? .none).next
 }
 
 private func focusNextFormat(_ state: inout State) {

@@ -1,3 +1,5 @@
+import Formats
+
 /// The explorer's pure transition: a state and an action give the next state and the work to
 /// start. No clock, no I/O, no threads: everything slow comes back later as another action.
 public func update(_ state: State, _ action: Action) -> (State, [Effect]) {
@@ -16,7 +18,7 @@ public func update(_ state: State, _ action: Action) -> (State, [Effect]) {
   case .loaded(let generation, let tensor):
     guard generation == next.generation, next.focusedTensor == tensor.entry.index else { break }
     next.loaded = tensor
-    if tensor.finiteCount == 0 {
+    if tensor.range.finiteCount == 0 {
       next.tensorStatus = .unanalysable("no finite values: every element is NaN or infinite")
       break
     }
@@ -24,18 +26,20 @@ public func update(_ state: State, _ action: Action) -> (State, [Effect]) {
     if let fit = next.fits[tensor.entry.name] {
       next.fit = fit
     } else {
+      next.fit = .pending
       effects.append(.fit(generation: generation, tensor: LoadedTensorReference(tensor)))
     }
   case .loadFailed(let generation, _, let reason):
     guard generation == next.generation else { break }
     next.tensorStatus = .unanalysable(reason)
   case .fitted(let generation, let tensor, let fit):
-    next.fits[tensor] = fit
+    next.fits[tensor] = .fitted(fit)
     guard generation == next.generation else { break }
-    next.fit = fit
-  case .fitFailed(let generation, _, let reason):
+    next.fit = .fitted(fit)
+  case .fitFailed(let generation, let tensor, let reason):
+    next.fits[tensor] = .failed(reason)
     guard generation == next.generation else { break }
-    next.notice = "fit failed: \(reason)"
+    next.fit = .failed(reason)
   case .quantized(let generation, let key, let result):
     // A result from an older focus is stale: its task was cancelled and its answer is dropped.
     guard generation == next.generation else { break }
@@ -51,8 +55,7 @@ public func update(_ state: State, _ action: Action) -> (State, [Effect]) {
     next.inFlight.remove(key)
   case .surveyed(let generation, let name, let nu, let key, let sqnr):
     guard let survey = next.survey, generation == survey.generation else { break }
-    next.surveyAttempts.insert(
-      QuantKey(tensor: name, format: survey.format ?? "", group: survey.group, scale: survey.scale))
+    next.surveyAttempts.insert(SurveyAttempt(tensor: name, format: survey.format, settings: survey.settings))
     if let nu { next.surveyedNu[name] = nu }
     if let key, let sqnr { next.surveyedSQNR[key] = sqnr }
     anchorCursor(&next)
@@ -69,11 +72,13 @@ func reconcile(_ state: inout State) -> [Effect] {
   guard case .ready = state.tensorStatus, let loaded = state.loaded else { return [] }
   var effects: [Effect] = []
   var wanted: Set<QuantKey> = []
-  for id in state.selectedFormats {
-    guard let key = state.key(id) else { continue }
+  for choice in state.selectedFormats {
+    guard let key = state.key(choice) else { continue }
     wanted.insert(key)
-    let needsFit = id.hasSuffix("@fit")
-    if needsFit && state.fit == nil { continue }
+    // A format that needs ν waits for the fit; after a failed one it runs without ν (and the
+    // result is kept only where ν cannot matter).
+    let needsFit = key.format.needsFittedNu
+    if needsFit && state.fit == .pending { continue }
     if let outcome = state.results[key] {
       if case .done(let result) = outcome, result.isEstimate, !state.inFlight.contains(key) {
       } else {
@@ -85,7 +90,7 @@ func reconcile(_ state: inout State) -> [Effect] {
     effects.append(
       .quantize(
         generation: state.generation, key: key, tensor: LoadedTensorReference(loaded),
-        fittedNu: needsFit ? state.fit?.nu : nil))
+        fittedNu: needsFit ? state.fit.summary?.nu : nil))
   }
   let stale = state.inFlight.subtracting(wanted)
   if !stale.isEmpty {
@@ -101,7 +106,7 @@ func focus(_ state: inout State, on index: Int) -> [Effect] {
   state.focusedTensor = index
   state.generation += 1
   state.loaded = nil
-  state.fit = state.fits[state.tensors[index].name]
+  state.fit = state.fits[state.tensors[index].name] ?? .pending
   state.inFlight = []
   var effects: [Effect] = [.cancelStale(generation: state.generation, keep: [])]
   if let reason = state.tensors[index].unanalysableReason {
@@ -129,10 +134,8 @@ func reconcileSurvey(_ state: inout State) -> [Effect] {
     state.survey = nil
     return [.cancelSurvey(generation: running.generation)]
   }
-  let format = state.sortKey == .error ? state.effectiveFormat(state.focusedFormat) : nil
-  if let running = state.survey {
-    if running.format == format && running.group == state.group && running.scale == state.scale { return [] }
-  }
+  let format = state.sortKey == .error ? state.spec(state.focusedFormat) : nil
+  if let running = state.survey, running.format == format && running.settings == state.settings { return [] }
   let missing = state.tensors.filter { entry in
     guard entry.unanalysableReason == nil else { return false }
     if state.surveyAttempts.contains(state.surveyAttempt(entry.name, format: format)) { return false }
@@ -147,7 +150,7 @@ func reconcileSurvey(_ state: inout State) -> [Effect] {
   guard !missing.isEmpty else { return effects }
   state.surveyGeneration += 1
   let request = SurveyRequest(
-    generation: state.surveyGeneration, tensors: missing, format: format, group: state.group, scale: state.scale)
+    generation: state.surveyGeneration, tensors: missing, format: format, settings: state.settings)
   state.survey = request
   effects.append(.survey(request))
   return effects

@@ -10,6 +10,17 @@ public enum GroupSize: Sendable, Hashable, CustomStringConvertible {
   /// The default, 128 elements.
   public static let standard = GroupSize.elements(128)
 
+  /// The explorer's `g` cycle (SPEC §6): tensor, channel, 32, 64, 128, 256.
+  public static let cycle: [GroupSize] = [
+    .tensor, .channel, .elements(32), .elements(64), .elements(128), .elements(256),
+  ]
+
+  /// The setting after this one in `cycle` (a size outside it goes back to `tensor`).
+  public var next: GroupSize {
+    let position = Self.cycle.firstIndex(of: self) ?? -1
+    return Self.cycle[(position + 1) % Self.cycle.count]
+  }
+
   /// `tensor`, `channel`, or a count (`0` means `channel`); nil when not one of these.
   public init?(parsing text: String) {
     switch text.lowercased() {
@@ -46,6 +57,9 @@ public enum ScaleMode: String, Sendable, Hashable, CaseIterable {
   /// The clip ratio from 1.00, 0.995, … 0.805 (applied to every group's amax) with the least
   /// MSE over the tensor.
   case mse
+
+  /// The other mode (the explorer's `m`).
+  public var toggled: ScaleMode { self == .absmax ? .mse : .absmax }
 
   /// The ratios `mse` tries, largest first: 1.00 down to 0.805 in steps of 0.005 (40 ratios).
   public static let clipRatios: [Float] = (0..<40).map { Float(1.0 - 0.005 * Double($0)) }

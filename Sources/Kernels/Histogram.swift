@@ -19,6 +19,30 @@ public struct Histogram: Sendable, Hashable {
   /// The width of one bin.
   public var binWidth: Double { (upper - lower) / Double(max(counts.count, 1)) }
 
+  /// The elements counted.
+  public var total: Int { counts.reduce(0, +) }
+
+  /// `bins` empty bins over [lower, upper).
+  public static func empty(lower: Double, upper: Double, bins: Int) -> Histogram {
+    Histogram(lower: lower, upper: upper, counts: [Int](repeating: 0, count: max(bins, 1)))
+  }
+
+  /// The counts re-binned into `bins` bins over [lower, upper) (a zoomed window of this one):
+  /// each source bin adds to the target bin holding its centre; bins outside are dropped.
+  public func rebinned(lower newLower: Double, upper newUpper: Double, bins: Int) -> Histogram {
+    var result = [Int](repeating: 0, count: max(bins, 1))
+    let span = newUpper - newLower
+    guard span > 0 else { return Histogram(lower: newLower, upper: newUpper, counts: result) }
+    let width = binWidth
+    for (index, count) in counts.enumerated() where count > 0 {
+      let centre = lower + (Double(index) + 0.5) * width
+      guard centre >= newLower && centre < newUpper else { continue }
+      let target = Int((centre - newLower) / span * Double(result.count))
+      result[min(max(target, 0), result.count - 1)] += count
+    }
+    return Histogram(lower: newLower, upper: newUpper, counts: result)
+  }
+
   /// Histogram of the tensor's values (`rows` may be a sample for a fast first picture).
   public static func values(
     of tensor: Tensor, range: ClosedRange<Double>, bins: Int, rows: RowSelection = .all,
@@ -69,6 +93,44 @@ public struct Histogram: Sendable, Hashable {
     }
     let counts = merge(parts, bins: bins)
     return Histogram(lower: range.lowerBound, upper: range.upperBound, counts: counts)
+  }
+
+  /// Histograms of x̂ over `dequantizedRange` and of x − x̂ over `errorRange` for `format` on
+  /// `tensor`, in one rounding pass over every row.
+  public static func quantized(
+    of tensor: Tensor, format: QuantFormat, settings: QuantizationSettings,
+    dequantizedRange: ClosedRange<Double>, dequantizedBins: Int, errorRange: ClosedRange<Double>, errorBins: Int,
+    isCancelled: @Sendable () -> Bool = { false }
+  ) throws(Cancelled) -> (dequantized: Histogram, error: Histogram) {
+    let valueBins = max(dequantizedBins, 1)
+    let errorBins = max(errorBins, 1)
+    var all = settings
+    all.rows = .all
+    let plan = try KernelPlan(
+      source: RowSource(tensor: tensor, rows: .all, threads: settings.threads), format: format, settings: all,
+      isCancelled: isCancelled)
+    let valueLower = dequantizedRange.lowerBound
+    let valuePerUnit = Double(valueBins) / (dequantizedRange.upperBound - dequantizedRange.lowerBound)
+    let errorLower = errorRange.lowerBound
+    let errorPerUnit = Double(errorBins) / (errorRange.upperBound - errorRange.lowerBound)
+    let parts = try plan.mapRounded(clip: plan.bestClip(isCancelled: isCancelled), isCancelled: isCancelled) {
+      original, rounded in
+      var values = [Int64](repeating: 0, count: valueBins)
+      var errors = [Int64](repeating: 0, count: errorBins)
+      for index in original.indices where original[index].isFinite {
+        let x = Double(original[index])
+        let q = Double(rounded[index])
+        let valuePosition = (q - valueLower) * valuePerUnit
+        values[valuePosition < 0 ? 0 : min(valueBins - 1, Int(valuePosition))] += 1
+        let errorPosition = (x - q - errorLower) * errorPerUnit
+        errors[errorPosition < 0 ? 0 : min(errorBins - 1, Int(errorPosition))] += 1
+      }
+      return (values, errors)
+    }
+    return (
+      Histogram(lower: valueLower, upper: dequantizedRange.upperBound, counts: merge(parts.map(\.0), bins: valueBins)),
+      Histogram(lower: errorLower, upper: errorRange.upperBound, counts: merge(parts.map(\.1), bins: errorBins))
+    )
   }
 
   private static func merge(_ parts: [[Int64]], bins: Int) -> [Int] {

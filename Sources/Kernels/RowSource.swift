@@ -32,16 +32,10 @@ struct RowSource: Sendable {
     let rowsPerPiece = max(1, Self.piece / length)
     var pieces: [Range<Int>] = []
     var sampled = false
-    if case .sample(let maxElements) = selection, rowCount > 1, tensor.count > maxElements {
-      // Evenly spaced single rows: deterministic, spread over the whole tensor.
-      let wanted = max(1, maxElements / length)
-      let stride = Double(rowCount) / Double(wanted)
-      var previous = -1
-      for index in 0..<wanted {
-        let row = min(rowCount - 1, Int(Double(index) * stride))
-        if row != previous { pieces.append(row..<(row + 1)) }
-        previous = row
-      }
+    if case .sample(let maxElements) = selection,
+      let rows = Self.sampledRows(rowCount: rowCount, rowLength: length, maxElements: maxElements)
+    {
+      pieces = rows.map { $0..<($0 + 1) }
       sampled = true
     } else {
       var start = 0
@@ -52,6 +46,22 @@ struct RowSource: Sendable {
     }
     self.pieces = pieces
     self.isSample = sampled
+  }
+
+  /// The rows `RowSelection.sample(maxElements:)` reads, ascending: evenly spaced single rows,
+  /// deterministic and spread over the whole tensor; nil when the whole tensor is read (it
+  /// already fits, or has a single row). The one row sampler of tscope.
+  static func sampledRows(rowCount: Int, rowLength: Int, maxElements: Int) -> [Int]? {
+    guard rowCount > 1, rowCount * rowLength > maxElements else { return nil }
+    let wanted = max(1, maxElements / max(rowLength, 1))
+    let stride = Double(rowCount) / Double(wanted)
+    var rows: [Int] = []
+    rows.reserveCapacity(wanted)
+    for index in 0..<wanted {
+      let row = min(rowCount - 1, Int(Double(index) * stride))
+      if row != rows.last { rows.append(row) }
+    }
+    return rows
   }
 
   /// Elements read by a run.

@@ -59,6 +59,8 @@ public struct Glyphs: Hashable, Sendable {
       case "←": result += "<"
       case "→": result += ">"
       case "–": result += "-"
+      case "≥": result += ">="
+      case "∞": result += "inf"
       case "x̂": result += "xq"
       default: result.append(character.isASCII ? character : "?")
       }

@@ -1,4 +1,5 @@
 import Explorer
+import Formats
 import Foundation
 
 extension Painter {
@@ -27,40 +28,51 @@ extension Painter {
       paintMessage("too many formats to compare at this size", in: area, style: theme.mutedStyle)
       return
     }
-    for (position, id) in formats.enumerated() {
+    for (position, choice) in formats.enumerated() {
       let cell = Rect(
         x: area.x + (position % columns) * cellWidth, y: area.y + 1 + (position / columns) * cellHeight,
         width: cellWidth, height: cellHeight)
-      paintSmallHistogram(id: id, position: position, loaded: loaded, in: cell)
+      paintSmallHistogram(choice, position: position, loaded: loaded, in: cell)
     }
   }
 
-  private mutating func paintSmallHistogram(id: String, position: Int, loaded: LoadedTensor, in cell: Rect) {
+  private mutating func paintSmallHistogram(
+    _ choice: FormatChoice, position: Int, loaded: LoadedTensor, in cell: Rect
+  ) {
     let style = theme.formatStyle(position)
-    var title = state.displayName(id)
-    guard let key = state.key(id), case .done(let result)? = state.results[key] else {
+    let outcome = state.key(choice).flatMap { state.results[$0] }
+    var title = rowName(choice, outcome)
+    let result: QuantResult
+    switch outcome {
+    case nil:
       screen.put(fit(title + " computing" + glyphs.ellipsis, cell.width - 2), x: cell.x + 1, y: cell.y, style: style)
       return
+    case .failed(let reason)?:
+      screen.put(fit(glyphs.ascii(title + " " + reason), cell.width - 2), x: cell.x + 1, y: cell.y, style: style)
+      return
+    case .done(let done)?:
+      result = done
     }
-    title += "  SQNR \(fixed(result.sqnrDB, 2)) dB"
+    let sqnr = result.metrics.sqnrDB
+    title += sqnr.isFinite ? "  SQNR \(fixed(sqnr, 2)) dB" : "  exact"
     screen.put(fit(title, cell.width - 2), x: cell.x + 1, y: cell.y, style: style)
     let plotWidth = cell.width - 3
     let plotHeight = cell.height - 2
     guard plotWidth > 4, plotHeight > 0 else { return }
     var canvas = DotCanvas(columns: plotWidth, rows: plotHeight, isBraille: glyphs.isUnicode)
     let source = state.histogramMode == .values ? result.dequantizedHistogram : result.errorHistogram
-    let half = source.high / pow2(state.zoom)
-    let histogram = source.rebinned(low: -half, high: half, bins: canvas.dotWidth)
+    let half = source.upper / pow2(state.zoom)
+    let histogram = source.rebinned(lower: -half, upper: half, bins: canvas.dotWidth)
     let transform: (Double) -> Double = state.logY ? { log10(1 + max($0, 0)) } : { max($0, 0) }
-    let peak = max(histogram.counts.map(transform).max() ?? 0, 1e-12)
+    let peak = max(histogram.counts.map { transform(Double($0)) }.max() ?? 0, 1e-12)
     for (x, count) in histogram.counts.enumerated() where count > 0 {
-      let height = Int((transform(count) / peak * Double(canvas.dotHeight)).rounded(.up))
+      let height = Int((transform(Double(count)) / peak * Double(canvas.dotHeight)).rounded(.up))
       canvas.bar(x: x, height: max(height, 1), style: style, mark: "#")
     }
     canvas.draw(on: &screen, x: cell.x + 1, y: cell.y + 1, background: theme.base)
     let axisY = cell.y + 1 + plotHeight
-    let left = compact(histogram.low)
-    let right = compact(histogram.high)
+    let left = compact(histogram.lower)
+    let right = compact(histogram.upper)
     screen.put(left, x: cell.x + 1, y: axisY, style: theme.mutedStyle)
     screen.put(right, x: cell.x + 1 + plotWidth - right.count, y: axisY, style: theme.mutedStyle)
   }

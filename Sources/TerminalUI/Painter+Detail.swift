@@ -50,15 +50,26 @@ extension Painter {
     }
   }
 
-  /// `t: ν=8.93 σ=0.0571  normal: σ=0.0598  best: t`
+  /// `t: ν=8.93 σ=0.0571  normal: σ=0.0598  best: t`; `fitting…`; or why there is no fit.
   func fitLine() -> String {
-    guard let fit = state.fit else {
-      if case .ready = state.tensorStatus { return "fitting\(glyphs.ellipsis)" }
-      return ""
+    guard case .ready = state.tensorStatus else { return "" }
+    switch state.fit {
+    case .pending:
+      return "fitting\(glyphs.ellipsis)"
+    case .failed(let reason):
+      return glyphs.ascii("no fit: \(reason)")
+    case .fitted(let fit):
+      return glyphs.ascii(
+        "t: \(nuText(fit)) σ=\(compact(fit.tScale))  normal: σ=\(compact(fit.normalStd))  best: \(fit.best)")
     }
-    let nu = fit.nu >= 100 ? fixed(fit.nu, 0) : fixed(fit.nu, 2)
-    return glyphs.ascii(
-      "t: ν=\(nu) σ=\(compact(fit.tScale))  normal: σ=\(compact(fit.normalStd))  best: \(fit.best)")
+  }
+
+  /// `ν=8.93`, `ν=412`; where the t is the normal, `ν=2.3e5 (normal)`, and at the fitter's
+  /// upper bound `ν≥1e7 (normal)`.
+  func nuText(_ fit: FitSummary) -> String {
+    if fit.isNuAtUpperBound { return "ν≥1e7 (normal)" }
+    if fit.isNuNormalLike { return "ν=\(scientific(fit.nu, 1)) (normal)" }
+    return "ν=" + (fit.nu >= 100 ? fixed(fit.nu, 0) : fixed(fit.nu, 2))
   }
 
   mutating func paintMessage(_ text: String, in area: Rect, style: Style) {

@@ -1,5 +1,6 @@
 import Explorer
 import Foundation
+import Kernels
 
 extension Painter {
   /// The histogram of values (with the fitted t and normal curves and the codebook points of
@@ -28,37 +29,44 @@ extension Painter {
     let total: Double
     switch state.histogramMode {
     case .values:
-      let half = loaded.amax > 0 ? loaded.histogram.high / pow2(state.zoom) : 1
-      histogram = loaded.histogram.rebinned(low: -half, high: half, bins: canvas.dotWidth)
-      total = Double(loaded.finiteCount)
+      let half = loaded.range.amax > 0 ? loaded.histogram.upper / pow2(state.zoom) : 1
+      histogram = loaded.histogram.rebinned(lower: -half, upper: half, bins: canvas.dotWidth)
+      total = Double(loaded.range.finiteCount)
       caption = "values"
-      if let fit = state.fit {
+      if let fit = state.fit.summary {
         if state.showNormal { curves.append((fit.normalDensity, theme.normalCurveStyle, "+")) }
         curves.append((fit.tDensity, theme.tCurveStyle, "*"))
       }
     case .error:
-      guard let key = state.key(state.focusedFormat), case .done(let result)? = state.results[key] else {
-        paintMessage(
-          "error histogram: waiting for \(state.displayName(state.focusedFormat))", in: area, style: theme.mutedStyle)
+      let name = state.displayName(state.focusedFormat)
+      let outcome = state.key(state.focusedFormat).flatMap { state.results[$0] }
+      guard case .done(let result)? = outcome else {
+        let why: String
+        if case .failed(let reason)? = outcome {
+          why = "\(name) has no result: \(reason)"
+        } else {
+          why = "waiting for \(name)"
+        }
+        paintMessage(glyphs.ascii("error histogram: \(why)"), in: area, style: theme.mutedStyle)
         return
       }
       let source = result.errorHistogram
-      let half = source.high / pow2(state.zoom)
-      histogram = source.rebinned(low: -half, high: half, bins: canvas.dotWidth)
-      total = source.total
+      let half = source.upper / pow2(state.zoom)
+      histogram = source.rebinned(lower: -half, upper: half, bins: canvas.dotWidth)
+      total = Double(source.total)
       caption = "error x-x\u{0302} of \(state.displayName(state.focusedFormat))"
     }
     let transform: (Double) -> Double = state.logY ? { log10(1 + max($0, 0)) } : { max($0, 0) }
-    let peak = max(histogram.counts.map(transform).max() ?? 0, 1e-12)
+    let peak = max(histogram.counts.map { transform(Double($0)) }.max() ?? 0, 1e-12)
     let dots = Double(canvas.dotHeight)
     for (x, count) in histogram.counts.enumerated() where count > 0 {
-      let height = Int((transform(count) / peak * dots).rounded(.up))
+      let height = Int((transform(Double(count)) / peak * dots).rounded(.up))
       canvas.bar(x: x, height: max(height, 1), style: theme.histogramStyle, mark: "#")
     }
     let binWidth = histogram.binWidth
     for curve in curves {
       let heights = (0..<canvas.dotWidth).map { x -> Double in
-        let centre = histogram.low + (Double(x) + 0.5) * binWidth
+        let centre = histogram.lower + (Double(x) + 0.5) * binWidth
         let expected = total * curve.density(centre) * binWidth
         let value = transform(expected) / peak * dots - 0.5
         return value < -0.5 ? .nan : value
@@ -75,19 +83,20 @@ extension Painter {
     var legend = caption + (state.logY ? ", log y" : ", linear y")
     if state.zoom > 0 { legend += ", zoom \(1 << state.zoom)x" }
     paintLegend(
-      legend, curves: state.histogramMode == .values && state.fit != nil, x: plotX, width: plotWidth, y: area.y)
+      legend, curves: state.histogramMode == .values && state.fit.summary != nil, x: plotX, width: plotWidth,
+      y: area.y)
 
     // x axis labels.
     let axisY = plotTop + plotHeight
-    let left = compact(histogram.low)
-    let right = compact(histogram.high)
+    let left = compact(histogram.lower)
+    let right = compact(histogram.upper)
     screen.put(left, x: plotX, y: axisY, style: theme.mutedStyle)
     screen.put("0", x: plotX + plotWidth / 2, y: axisY, style: theme.mutedStyle)
     screen.put(right, x: plotX + plotWidth - right.count, y: axisY, style: theme.mutedStyle)
 
     if codebookRows > 0 {
       paintCodebooks(
-        x: plotX, width: plotWidth, y: axisY + 1, rows: codebookRows, low: histogram.low, high: histogram.high,
+        x: plotX, width: plotWidth, y: axisY + 1, rows: codebookRows, low: histogram.lower, high: histogram.upper,
         labelX: area.x + 1, labelWidth: labelWidth - 1)
     }
   }
@@ -113,12 +122,14 @@ extension Painter {
   ) {
     var formats = state.selectedFormats
     if rows < formats.count { formats = [state.focusedFormat] }
-    for (row, id) in formats.prefix(rows).enumerated() {
-      let position = state.selectedFormats.firstIndex(of: id) ?? row
+    for (row, choice) in formats.prefix(rows).enumerated() {
+      let position = state.selectedFormats.firstIndex(of: choice) ?? row
       let style = theme.formatStyle(position)
-      screen.put(fit(state.displayName(id), labelWidth), x: labelX, y: y + row, style: style)
-      guard let key = state.key(id), case .done(let result)? = state.results[key] else {
-        screen.put(glyphs.ellipsis, x: x, y: y + row, style: theme.mutedStyle)
+      let outcome = state.key(choice).flatMap { state.results[$0] }
+      screen.put(fit(rowName(choice, outcome), labelWidth), x: labelX, y: y + row, style: style)
+      guard case .done(let result)? = outcome else {
+        // Pending: an ellipsis; failed: the table row says why.
+        if outcome == nil { screen.put(glyphs.ellipsis, x: x, y: y + row, style: theme.mutedStyle) }
         continue
       }
       guard let displayScale = result.displayScale else {
@@ -126,7 +137,8 @@ extension Painter {
           fit("codes shift with each group's zero point", width), x: x, y: y + row, style: theme.mutedStyle)
         continue
       }
-      let total = max(result.codeUsage.reduce(0, +), 1)
+      let codeUsage = result.metrics.codeUsage
+      let total = max(codeUsage.reduce(0, +), 1)
       var best: [Int: Int] = [:]  // column -> heaviest usage landing there
       var clippedLeft = false
       var clippedRight = false
@@ -141,7 +153,7 @@ extension Painter {
           continue
         }
         let column = Int((position - low) / (high - low) * Double(width))
-        let usage = index < result.codeUsage.count ? result.codeUsage[index] : 0
+        let usage = index < codeUsage.count ? codeUsage[index] : 0
         best[column] = max(best[column] ?? -1, usage)
       }
       for (column, usage) in best {

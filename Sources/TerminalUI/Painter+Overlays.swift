@@ -1,4 +1,5 @@
 import Explorer
+import Formats
 
 extension Painter {
   /// The keys of SPEC §6, as the help overlay lists them.
@@ -24,9 +25,9 @@ extension Painter {
   mutating func paintPicker() {
     let catalogue = FormatChoice.catalogue
     let lines = catalogue.enumerated().map { position, choice -> String in
-      let mark = state.selectedFormats.contains(choice.id) ? glyphs.checked : glyphs.unchecked
+      let mark = state.selectedFormats.contains(choice) ? glyphs.checked : glyphs.unchecked
       let number = position < 9 ? "\(position + 1)" : " "
-      return "\(number) \(mark) \(state.displayName(choice.id))"
+      return "\(number) \(mark) \(state.displayName(choice))"
     }
     let footer = "space toggle · s variant · enter done"
     let boxWidth = min(max((lines.map(\.count).max() ?? 20), footer.count) + 4, width - 2)

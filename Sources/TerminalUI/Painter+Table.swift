@@ -1,4 +1,5 @@
 import Explorer
+import Formats
 
 extension Painter {
   /// The error table: format, MSE, SQNR dB, Δ to the best, max error, codes used. Columns drop
@@ -24,45 +25,43 @@ extension Painter {
       x += column.width
     }
     let rows = state.tableRows
-    let bestSQNR = rows.compactMap { row -> Double? in
-      if case .done(let result)? = row.outcome { return result.sqnrDB }
+    let sqnrs = rows.compactMap { row -> Double? in
+      if case .done(let result)? = row.outcome { return result.metrics.sqnrDB }
       return nil
-    }.max()
-    let worstSQNR = rows.compactMap { row -> Double? in
-      if case .done(let result)? = row.outcome { return result.sqnrDB }
-      return nil
-    }.min()
+    }
+    let bestSQNR = sqnrs.max()
+    let worstSQNR = sqnrs.min()
     let visible = area.height - 1
-    let focusIndex = rows.firstIndex { $0.id == state.focusedFormat } ?? 0
+    let focusIndex = rows.firstIndex { $0.choice == state.focusedFormat } ?? 0
     let first = min(max(focusIndex - visible + 1, 0), max(rows.count - visible, 0))
     for (offset, row) in rows.dropFirst(first).prefix(visible).enumerated() {
       let y = area.y + 1 + offset
       let position = first + offset
-      let isFocused = row.id == state.focusedFormat
+      let isFocused = row.choice == state.focusedFormat
       let base = isFocused ? theme.selectionStyle : theme.base
       if isFocused { screen.fill(x: area.x, y: y, width: area.width, height: 1, style: base) }
       var dotStyle = theme.formatStyle(position)
       if isFocused { dotStyle.background = base.background }
       screen[area.x, y] = Cell(isFocused ? glyphs.pointer : " ", base)
       screen[area.x + 1, y] = Cell(glyphs.dot, dotStyle)
-      screen.put(fit(state.displayName(row.id), nameWidth - 1), x: area.x + 2, y: y, style: base)
+      screen.put(fit(rowName(row.choice, row.outcome), nameWidth - 1), x: area.x + 2, y: y, style: base)
       var column = area.x + 2 + nameWidth
       switch row.outcome {
       case .done(let result)?:
+        let metrics = result.metrics
         let mark = result.isEstimate ? glyphs.approx : ""
-        let delta = bestSQNR.map { $0 - result.sqnrDB } ?? 0
         let cells = [
-          mark + scientific(result.mse, 1),
-          fixed(result.sqnrDB, 2),
-          delta < 0.005 ? (glyphs.isUnicode ? "—" : "-") : "-" + fixed(delta, 2),
-          scientific(result.maxAbsError, 1),
-          "\(result.codesUsed)/\(result.codebook.count)",
+          mark + scientific(metrics.mse, 1),
+          metrics.sqnrDB.isFinite ? fixed(metrics.sqnrDB, 2) : (glyphs.isUnicode ? "∞" : "inf"),
+          deltaText(metrics.sqnrDB, best: bestSQNR),
+          scientific(metrics.maxAbsError, 1),
+          "\(metrics.codesUsed)/\(result.codebook.count)",
         ]
         for (index, text) in cells.prefix(shown).enumerated() {
           var style = base
           if index == 1 && rows.count > 1 && !isFocused {
-            if result.sqnrDB == bestSQNR { style = theme.goodStyle }
-            if result.sqnrDB == worstSQNR && bestSQNR != worstSQNR { style = theme.badStyle }
+            if metrics.sqnrDB == bestSQNR { style = theme.goodStyle }
+            if metrics.sqnrDB == worstSQNR && bestSQNR != worstSQNR { style = theme.badStyle }
           }
           screen.put(pad(text, columns[index].width), x: column, y: y, style: style)
           column += columns[index].width
@@ -71,7 +70,7 @@ extension Painter {
         screen.put(
           fit(reason, area.maxX - column, ellipsis: glyphs.ellipsis), x: column, y: y, style: theme.warningStyle)
       case nil:
-        let waiting = row.id.hasSuffix("@fit") && state.fit == nil ? "waiting for fit" : "computing"
+        let waiting = row.key?.format.needsFittedNu == true && state.fit == .pending ? "waiting for fit" : "computing"
         screen.put(waiting + glyphs.ellipsis, x: column, y: y, style: isFocused ? base : theme.mutedStyle)
       }
     }
@@ -80,6 +79,27 @@ extension Painter {
         fit("no format selected: f opens the picker", area.width - 2), x: area.x + 2, y: area.y + 1,
         style: theme.mutedStyle)
     }
+  }
+}
+
+extension Painter {
+  /// Δ to the best SQNR: `exact` for an exact row, `—` for the best row and wherever the
+  /// difference has no finite value (the best is exact), else the negative difference.
+  func deltaText(_ sqnr: Double, best: Double?) -> String {
+    let dash = glyphs.isUnicode ? "—" : "-"
+    if sqnr == .infinity { return "exact" }
+    guard let best, best.isFinite, sqnr.isFinite else { return dash }
+    let delta = best - sqnr
+    return delta < 0.005 ? dash : "-" + fixed(delta, 2)
+  }
+
+  /// A row's name: the format with its variant; `SF4(any ν)` where a format that needs the
+  /// fitted ν was run without one because its result is exact whatever ν is.
+  func rowName(_ choice: FormatChoice, _ outcome: QuantOutcome?) -> String {
+    if case .done(let result)? = outcome, result.isNuIndependent {
+      return glyphs.ascii(choice.name.replacingOccurrences(of: "(fit)", with: "(any ν)"))
+    }
+    return state.displayName(choice)
   }
 }
 

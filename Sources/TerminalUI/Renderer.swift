@@ -128,10 +128,11 @@ struct Painter {
     } else if let notice = state.notice {
       parts.append(notice)
     } else {
-      parts.append("group \(state.group)")
-      parts.append(state.scale.rawValue)
-      if let choice = state.choice(state.focusedFormat), choice.hasSupernormal {
-        parts.append("\(choice.name) supernormal: \((state.supernormal[choice.id] ?? .none).shortName)")
+      parts.append("group \(state.settings.group)")
+      parts.append(state.settings.scale.rawValue)
+      let choice = state.focusedFormat
+      if choice.hasSupernormal {
+        parts.append("\(choice.name) supernormal: \((state.supernormal[choice] ?? .none).shortName)")
       } else {
         parts.append("\(state.displayName(state.focusedFormat))")
       }

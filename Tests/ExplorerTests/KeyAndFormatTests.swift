@@ -1,3 +1,5 @@
+import Formats
+import Kernels
 import Testing
 
 @testable import Explorer
@@ -22,7 +24,7 @@ struct KeySequenceTests {
 
 struct SettingsTests {
   @Test func groupCyclesAsTheSpecSays() {
-    var group = GroupSetting.tensor
+    var group = GroupSize.tensor
     var seen: [String] = []
     for _ in 0..<6 {
       seen.append(group.description)
@@ -33,24 +35,27 @@ struct SettingsTests {
   }
 
   /// SPEC §3 names e2m1-sr (8), e2m1-sp (5), apot4-sp (0.5) and e3m0+12 as supernormal variants.
-  @Test func supernormalVariantsFollowThePapersPlacement() {
-    #expect(FormatAdapter.supernormalID(base: "e2m1", variant: .superRange) == "e2m1-sr")
-    #expect(FormatAdapter.supernormalID(base: "e2m1", variant: .superPrecision) == "e2m1-sp")
-    #expect(FormatAdapter.supernormalID(base: "apot4", variant: .superPrecision) == "apot4-sp")
+  @Test func supernormalVariantsFollowThePapersPlacement() throws {
+    #expect(FormatChoice.supernormalID(base: "e2m1", variant: .superRange) == "e2m1-sr")
+    #expect(FormatChoice.supernormalID(base: "e2m1", variant: .superPrecision) == "e2m1-sp")
+    #expect(FormatChoice.supernormalID(base: "apot4", variant: .superPrecision) == "apot4-sp")
     // E3M0 positives 0.25 … 8, 16: the widest gap is 8 → 16, its middle 12; one step past 16 is 24.
-    #expect(FormatAdapter.supernormalID(base: "e3m0", variant: .superPrecision) == "e3m0+12")
-    #expect(FormatAdapter.supernormalID(base: "e3m0", variant: .superRange) == "e3m0+24")
-    #expect(FormatAdapter.supernormalID(base: "e2m1", variant: .none) == "e2m1")
+    #expect(FormatChoice.supernormalID(base: "e3m0", variant: .superPrecision) == "e3m0+12")
+    #expect(FormatChoice.supernormalID(base: "e3m0", variant: .superRange) == "e3m0+24")
+    #expect(FormatChoice.supernormalID(base: "e2m1", variant: .none) == "e2m1")
+    let e3m0 = try #require(FormatChoice.named("e3m0"))
+    #expect(e3m0.spec(.superPrecision).id == "e3m0+12")
+    #expect(e3m0.displayName(.superPrecision) == "E3M0-SP")
   }
 
   @Test func everyCatalogueFormatAndVariantIsKnownToTheKernel() throws {
-    for choice in FormatChoice.catalogue where choice.id != "sf4@fit" {
+    for choice in FormatChoice.catalogue {
       for variant in choice.hasSupernormal ? Supernormal.allCases : [.none] {
-        let id = choice.effectiveID(variant)
-        #expect((try? FormatAdapter.format(id, fittedNu: nil)) != nil, "\(id)")
+        let spec = choice.spec(variant)
+        #expect(spec.needsFittedNu == (choice.id == "sf4@fit"))
+        #expect((try? spec.resolved(fittedNu: 4.5)) != nil, "\(spec.id)")
       }
     }
-    #expect((try? FormatAdapter.format("sf4@fit", fittedNu: 4.5)) != nil)
   }
 }
 

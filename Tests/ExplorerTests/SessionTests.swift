@@ -1,5 +1,6 @@
 import Formats
 import Kernels
+import TensorIO
 import Testing
 
 @testable import Explorer
@@ -13,20 +14,20 @@ struct SessionTests {
     await session.settle()
     let state = session.state
     #expect(state.tensorStatus == .ready)
-    #expect(state.fit != nil)
+    #expect(state.fit.summary != nil)
     #expect(state.inFlight.isEmpty)
-    for id in state.selectedFormats {
-      let key = try #require(state.key(id))
+    #expect(!state.isComputing)
+    for choice in state.selectedFormats {
+      let key = try #require(state.key(choice))
       guard case .done(let result)? = state.results[key] else {
-        Issue.record("no result for \(id)")
+        Issue.record("no result for \(choice)")
         continue
       }
       #expect(!result.isEstimate)
-      if id == "int4" {
+      if choice.id == "int4" {
         let direct = try Quantizer.measure(
           model.tensor(at: 0), format: FormatSpec.parse("int4").resolved(), settings: QuantizationSettings())
-        #expect(result.sqnrDB == direct.sqnrDB)
-        #expect(result.codeUsage == direct.codeUsage)
+        #expect(result.metrics == direct)
       }
     }
   }
@@ -35,13 +36,39 @@ struct SessionTests {
     let session = Session(model: TestModels.small(), modelName: "memory")
     session.send(.start)
     await session.settle()
-    let before = session.state.results[session.state.key("e2m1")!]
+    let e2m1 = try #require(FormatChoice.named("e2m1"))
+    let before = session.state.results[session.state.key(e2m1)!]
     session.send(.key(.character("s")))
     await session.settle()
-    let key = try #require(session.state.key("e2m1"))
-    #expect(key.format == "e2m1-sr")
+    let key = try #require(session.state.key(e2m1))
+    #expect(key.format.id == "e2m1-sr")
     let after = session.state.results[key]
     #expect(after != nil && after != before)
+  }
+
+  @Test func aFormatThatNeedsNuSaysWhyWhenTheFitFailsAndNuWouldMatter() async throws {
+    // Two values (0.3 and 1, 2:1): no t fit, and SF4's error depends on where its codes lie.
+    let values = (0..<(64 * 128)).map { Float($0 % 3 == 0 ? 1 : 0.3) }
+    let model = Model(
+      path: "memory.safetensors", tensors: [TestModels.tensor("two.weight", values, shape: [64, 128])], metadata: [:])
+    let session = Session(model: model, modelName: "memory")
+    session.send(.start)
+    await session.settle()
+    let state = session.state
+    guard case .failed = state.fit else {
+      Issue.record("expected a failed fit, got \(state.fit)")
+      return
+    }
+    #expect(!state.isComputing)
+    let sf4 = try #require(state.tableRows.first { $0.choice.id == "sf4@fit" })
+    guard case .failed(let reason)? = sf4.outcome else {
+      Issue.record("expected SF4(fit) to say why it has no number, got \(String(describing: sf4.outcome))")
+      return
+    }
+    #expect(reason.contains("ν"))
+    // The same format at the default ν is indeed not exact here.
+    let atDefault = try Quantizer.measure(model.tensor(at: 0), format: FormatSpec.parse("sf4").resolved())
+    #expect(atDefault.mse > 0)
   }
 
   @Test func sortingByNuSurveysEveryTensorAndOrdersHeaviestTailsFirst() async throws {

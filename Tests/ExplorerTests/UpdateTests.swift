@@ -1,3 +1,5 @@
+import Formats
+import Kernels
 import Testing
 
 @testable import Explorer
@@ -18,11 +20,17 @@ struct UpdateTests {
   }
 
   private func result(sqnr: Double, estimate: Bool = false) -> QuantResult {
-    let empty = Histogram(low: -1, high: 1, counts: [0])
+    let empty = Histogram.empty(lower: -1, upper: 1, bins: 1)
+    let metrics = QuantizationMetrics(
+      format: .int4Asymmetric, group: .standard, scaleMode: .absmax, clipRatio: 1, count: 3, finiteCount: 3,
+      nonFiniteCount: 0, mse: 1e-5, sqnrDB: sqnr, maxAbsError: 0.01, relativeL2: 0.1, codeUsage: [1, 2],
+      isEstimate: estimate)
     return QuantResult(
-      mse: 1e-5, sqnrDB: sqnr, maxAbsError: 0.01, relL2: 0.1, codeUsage: [1, 2], codebook: [-1, 1],
-      displayScale: 1, errorHistogram: empty, dequantizedHistogram: empty, isEstimate: estimate, milliseconds: 3)
+      metrics: metrics, displayScale: 1, errorHistogram: empty, dequantizedHistogram: empty, isEstimate: estimate,
+      milliseconds: 3)
   }
+
+  private func choice(_ id: String) -> FormatChoice { FormatChoice.named(id)! }
 
   @Test func startFocusesTheFirstTensorAndLoadsIt() throws {
     let (state, effects) = started()
@@ -39,7 +47,7 @@ struct UpdateTests {
     let (next, effects) = update(state, .loaded(generation: 1, tensor))
     #expect(next.tensorStatus == .ready)
     let runs = effects.compactMap { effect -> String? in
-      if case .quantize(_, let key, _, _) = effect { return key.format }
+      if case .quantize(_, let key, _, _) = effect { return key.format.id }
       return nil
     }
     // sf4@fit waits for the fit; the other default formats start at once.
@@ -51,7 +59,7 @@ struct UpdateTests {
   @Test func aResultFromAnOlderGenerationIsDropped() throws {
     var (state, _) = started()
     state = try loaded(state, generation: 1)
-    let key = try #require(state.key("int4"))
+    let key = try #require(state.key(choice("int4")))
     // Moving to the next tensor starts generation 2; generation 1's answer arrives late.
     state = update(state, .key(.character("j"))).0
     #expect(state.generation == 2)
@@ -73,14 +81,14 @@ struct UpdateTests {
   @Test func aCachedResultIsShownWithoutRecomputing() throws {
     var (state, _) = started()
     state = try loaded(state, generation: 1)
-    let key = try #require(state.key("int4"))
+    let key = try #require(state.key(choice("int4")))
     state = update(state, .quantized(generation: 1, key, result(sqnr: 15))).0
     #expect(!state.inFlight.contains(key))
     // Toggle INT4 (key 1) off and on again: no new kernel run, the cached row is back.
     state = update(state, .key(.character("1"))).0
-    #expect(!state.selectedFormats.contains("int4"))
+    #expect(!state.selectedFormats.contains(choice("int4")))
     let (again, effects) = update(state, .key(.character("1")))
-    #expect(again.selectedFormats.contains("int4"))
+    #expect(again.selectedFormats.contains(choice("int4")))
     #expect(!effects.contains { if case .quantize(_, key, _, _) = $0 { return true } else { return false } })
     #expect(again.results[key] == .done(result(sqnr: 15)))
   }
@@ -88,31 +96,48 @@ struct UpdateTests {
   @Test func theSupernormalKeyCyclesTheFocusedFormatAndCancelsTheStaleVariant() throws {
     var (state, _) = started()
     state = try loaded(state, generation: 1)
-    #expect(state.focusedFormat == "e2m1")
+    let e2m1 = choice("e2m1")
+    #expect(state.focusedFormat == e2m1)
     let (sr, effects) = update(state, .key(.character("s")))
-    #expect(sr.effectiveFormat("e2m1") == "e2m1-sr")
-    let plain = try #require(state.key("e2m1"))
+    #expect(sr.spec(e2m1).id == "e2m1-sr")
+    let plain = try #require(state.key(e2m1))
     #expect(!sr.inFlight.contains(plain))
     #expect(
       effects.contains { if case .cancelStale(_, let keep) = $0 { return !keep.contains(plain) } else { return false } }
     )
     #expect(
       effects.contains {
-        if case .quantize(_, let key, _, _) = $0 { return key.format == "e2m1-sr" } else { return false }
+        if case .quantize(_, let key, _, _) = $0 { return key.format.id == "e2m1-sr" } else { return false }
       })
     let sp = update(sr, .key(.character("s"))).0
-    #expect(sp.effectiveFormat("e2m1") == "e2m1-sp")
-    #expect(update(sp, .key(.character("s"))).0.effectiveFormat("e2m1") == "e2m1")
+    #expect(sp.spec(e2m1).id == "e2m1-sp")
+    #expect(update(sp, .key(.character("s"))).0.spec(e2m1).id == "e2m1")
   }
 
   @Test func anEstimateNeverReplacesAFullResult() throws {
     var (state, _) = started()
     state = try loaded(state, generation: 1)
-    let key = try #require(state.key("nf4"))
+    let key = try #require(state.key(choice("nf4")))
     state = update(state, .quantized(generation: 1, key, result(sqnr: 18))).0
     state = update(state, .quantized(generation: 1, key, result(sqnr: 17, estimate: true))).0
     #expect(state.results[key] == .done(result(sqnr: 18)))
     #expect(state.lastRecomputeMilliseconds == 3)
+  }
+
+  @Test func aFailedFitIsKeptAndTheFormatThatNeedsNuRunsWithoutOne() throws {
+    var (state, _) = started()
+    state = try loaded(state, generation: 1)
+    #expect(state.fit == .pending && state.isComputing)
+    let (failed, effects) = update(state, .fitFailed(generation: 1, tensor: state.tensors[0].name, reason: "all equal"))
+    #expect(failed.fit == .failed("all equal"))
+    #expect(failed.fits[state.tensors[0].name] == .failed("all equal"))
+    let runs = effects.compactMap { effect -> (String, Double?)? in
+      if case .quantize(_, let key, _, let nu) = effect { return (key.format.id, nu) }
+      return nil
+    }
+    #expect(runs.count == 1 && runs.first?.0 == "sf4@fit" && runs.first?.1 == nil)
+    // Still computing until every row has its outcome.
+    #expect(failed.isComputing)
   }
 
   @Test func anInt64TensorIsNotAnalysedAndSaysWhy() throws {
@@ -182,14 +207,14 @@ struct UpdateTests {
     var (state, _) = started()
     state = try loaded(state, generation: 1)
     let (grouped, effects) = update(state, .key(.character("g")))
-    #expect(grouped.group == .size(256))
+    #expect(grouped.settings.group == .elements(256))
     #expect(
       effects.contains {
-        if case .quantize(_, let key, _, _) = $0 { return key.group == .size(256) } else { return false }
+        if case .quantize(_, let key, _, _) = $0 { return key.settings.group == .elements(256) } else { return false }
       })
     let scaled = update(grouped, .key(.character("m"))).0
-    #expect(scaled.scale == .mse)
-    #expect(scaled.key("int4")?.scale == .mse)
+    #expect(scaled.settings.scale == .mse)
+    #expect(scaled.key(choice("int4"))?.settings.scale == .mse)
   }
 
   @Test func theFilterNarrowsTheTreeAndFocusesTheFirstMatch() throws {

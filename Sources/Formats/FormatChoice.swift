@@ -1,0 +1,150 @@
+/// The supernormal variant of a sign-magnitude format (SPEC §3); the explorer's `s` cycles
+/// none → super-range → super-precision.
+public enum Supernormal: String, Hashable, Sendable, CaseIterable {
+  case none, superRange, superPrecision
+
+  public var next: Supernormal {
+    switch self {
+    case .none: .superRange
+    case .superRange: .superPrecision
+    case .superPrecision: .none
+    }
+  }
+
+  /// The short name the explorer's status line shows.
+  public var shortName: String {
+    switch self {
+    case .none: "off"
+    case .superRange: "SR"
+    case .superPrecision: "SP"
+    }
+  }
+
+  /// The suffix of a display name (`E2M1-SR`).
+  var nameSuffix: String {
+    switch self {
+    case .none: ""
+    case .superRange: "-SR"
+    case .superPrecision: "-SP"
+    }
+  }
+}
+
+/// One entry of the explorer's format catalogue: a base format the user can select, with its
+/// supernormal variants (when its codebook is symmetric with a single zero: SPEC §3) resolved
+/// to specs once, so nothing is parsed while the explorer runs.
+///
+/// Two choices are equal when their base ids are.
+public struct FormatChoice: Hashable, Sendable, CustomStringConvertible {
+  /// The base format id (`e2m1`, `sf4@fit`, …).
+  public let id: String
+  /// The display name of the base format (the paper's: `SF4(fit)`, `E2M1`).
+  public let name: String
+  /// The spec of each variant; only `.none` for a format without supernormal variants.
+  private let variants: [Supernormal: FormatSpec]
+
+  /// A catalogue entry; `id` must parse (a programming error otherwise).
+  init(id: String, name: String, hasSupernormal: Bool) {
+    self.id = id
+    self.name = name
+    guard let base = try? FormatSpec.parse(id) else { preconditionFailure("catalogue id \(id) does not parse") }
+    var variants: [Supernormal: FormatSpec] = [.none: base]
+    if hasSupernormal {
+      for variant in [Supernormal.superRange, .superPrecision] {
+        let id = Self.supernormalID(base: id, variant: variant)
+        guard let spec = try? FormatSpec.parse(id) else { preconditionFailure("variant \(id) does not parse") }
+        variants[variant] = spec
+      }
+    }
+    self.variants = variants
+  }
+
+  public var description: String { id }
+
+  /// Whether the format has supernormal variants (`s` cycles them).
+  public var hasSupernormal: Bool { variants.count > 1 }
+
+  /// The spec the kernel runs for a variant: `e2m1-sr`, `apot4+0.5`, … (SPEC §3).
+  public func spec(_ variant: Supernormal = .none) -> FormatSpec {
+    variants[variant] ?? variants[.none]!
+  }
+
+  /// The display name with its variant (`E2M1-SR`).
+  public func displayName(_ variant: Supernormal = .none) -> String {
+    hasSupernormal ? name + variant.nameSuffix : name
+  }
+
+  public static func == (lhs: FormatChoice, rhs: FormatChoice) -> Bool { lhs.id == rhs.id }
+  public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+
+  /// The id of a supernormal variant: the paper's names where they exist (`e2m1-sr`,
+  /// `e2m1-sp`, `apot4-sp`), else `ID+VALUE` with super-range one step past the largest value
+  /// and super-precision in the middle of the widest gap between positive values.
+  public static func supernormalID(base: String, variant: Supernormal) -> String {
+    if variant == .none { return base }
+    if let alias = FormatCatalog.aliases.first(where: {
+      $0.value.base == base && $0.value.name.hasSuffix(variant.nameSuffix)
+    }) {
+      return alias.key
+    }
+    guard case .fixed(.codebook(let codebook))? = try? FormatSpec.parse(base).kind else { return base }
+    let positives = codebook.values.filter { $0 > 0 }
+    guard positives.count >= 2 else { return base }
+    let value: Double
+    if variant == .superRange {
+      value = positives[positives.count - 1] * 2 - positives[positives.count - 2]
+    } else {
+      var widest = (gap: 0.0, middle: 0.0)
+      for (lower, upper) in zip(positives, positives.dropFirst()) where upper - lower > widest.gap + 1e-12 {
+        widest = (upper - lower, (upper + lower) / 2)
+      }
+      value = widest.middle
+    }
+    return "\(base)+\(FormatCatalog.text(for: value))"
+  }
+
+  /// The catalogue, in the order the explorer's `1`–`9` toggle (the first nine) and its picker lists.
+  public static let catalogue: [FormatChoice] = [
+    FormatChoice(id: "int4", name: "INT4", hasSupernormal: false),
+    FormatChoice(id: "nf4", name: "NF4", hasSupernormal: false),
+    FormatChoice(id: "sf4", name: "SF4(5)", hasSupernormal: false),
+    FormatChoice(id: "sf4@fit", name: "SF4(fit)", hasSupernormal: false),
+    FormatChoice(id: "e2m1", name: "E2M1", hasSupernormal: true),
+    FormatChoice(id: "e2m1-i", name: "E2M1-I", hasSupernormal: true),
+    FormatChoice(id: "e2m1-b", name: "E2M1-B", hasSupernormal: true),
+    FormatChoice(id: "apot4", name: "APoT4", hasSupernormal: true),
+    FormatChoice(id: "e3m0", name: "E3M0", hasSupernormal: true),
+    FormatChoice(id: "e1m2", name: "E1M2", hasSupernormal: true),
+    FormatChoice(id: "int4-asym", name: "INT4-asym", hasSupernormal: false),
+    FormatChoice(id: "mxfp4", name: "MXFP4", hasSupernormal: false),
+    FormatChoice(id: "nvfp4", name: "NVFP4", hasSupernormal: false),
+  ]
+
+  /// The catalogue entry with base id `id`.
+  public static func named(_ id: String) -> FormatChoice? { catalogue.first { $0.id == id } }
+
+  /// Selected when the explorer opens: the paper's main comparison.
+  public static var defaultSelection: [FormatChoice] { ["int4", "nf4", "sf4@fit", "e2m1"].compactMap(named) }
+}
+
+extension FormatSpec {
+  /// Whether the format is resolved with the tensor's fitted ν (`sf4@fit`, `sf3@fit`).
+  public var needsFittedNu: Bool {
+    if case .studentFloatAtFittedNu = kind { return true }
+    return false
+  }
+}
+
+extension QuantFormat {
+  /// The largest |value| a group's amax maps onto (15 for INT4-asym's codes).
+  public var largestMagnitude: Double {
+    switch self {
+    case .int4Asymmetric: 15
+    default: values.map(abs).max() ?? 1
+    }
+  }
+
+  /// Whether `values` have fixed places on the value axis once scaled (false for INT4-asym,
+  /// whose codes shift with each group's zero point).
+  public var hasFixedValuePositions: Bool { self != .int4Asymmetric }
+}
