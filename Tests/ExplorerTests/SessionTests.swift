@@ -6,11 +6,11 @@ import Testing
 
 /// The whole live path: update, the scheduler's tasks, results folded back in.
 struct SessionTests {
-  @Test func settlesWithEveryDefaultFormatComputedAndMatchingTheKernelDirectly() async throws {
+  @Test func settlesWithEveryDefaultFormatComputedAndMatchingTheKernelDirectly() throws {
     let model = TestModels.small()
     let session = Session(model: model, modelName: "memory")
     session.send(.start)
-    await session.settle()
+    session.settle()
     let state = session.state
     #expect(state.tensorStatus == .ready)
     #expect(state.fit != nil)
@@ -31,27 +31,27 @@ struct SessionTests {
     }
   }
 
-  @Test func aToggleRecomputesAndTheTableChanges() async throws {
+  @Test func aToggleRecomputesAndTheTableChanges() throws {
     let session = Session(model: TestModels.small(), modelName: "memory")
     session.send(.start)
-    await session.settle()
+    session.settle()
     let before = session.state.results[session.state.key("e2m1")!]
     session.send(.key(.character("s")))
-    await session.settle()
+    session.settle()
     let key = try #require(session.state.key("e2m1"))
     #expect(key.format == "e2m1-sr")
     let after = session.state.results[key]
     #expect(after != nil && after != before)
   }
 
-  @Test func sortingByNuSurveysEveryTensorAndOrdersHeaviestTailsFirst() async throws {
+  @Test func sortingByNuSurveysEveryTensorAndOrdersHeaviestTailsFirst() throws {
     let session = Session(model: TestModels.small(), modelName: "memory")
     session.send(.start)
-    await session.settle()
+    session.settle()
     session.send(.key(.character("o")))  // size
     session.send(.key(.character("o")))  // ν
     #expect(session.state.sortKey == .nu)
-    await session.settle()
+    session.settle()
     let state = session.state
     #expect(state.survey == nil)
     let order = LayerTree.rows(state).compactMap { row -> Double? in
@@ -63,13 +63,13 @@ struct SessionTests {
     #expect(order == order.sorted())
   }
 
-  @Test func sortingByErrorRanksByTheFocusedFormatsSQNR() async throws {
+  @Test func sortingByErrorRanksByTheFocusedFormatsSQNR() throws {
     let session = Session(model: TestModels.small(), modelName: "memory")
     session.send(.start)
-    await session.settle()
+    session.settle()
     for _ in 0..<3 { session.send(.key(.character("o"))) }
     #expect(session.state.sortKey == .error)
-    await session.settle()
+    session.settle()
     let state = session.state
     let sqnrs = LayerTree.rows(state).compactMap { row -> Double? in
       guard case .tensor(let index, _, _) = row else { return nil }

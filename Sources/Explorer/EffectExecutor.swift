@@ -1,0 +1,141 @@
+import Foundation
+
+/// Runs blocking work (kernel runs, fits, tensor loads) on a few threads of its own, so it never
+/// occupies a thread of Swift's cooperative pool. Two lanes: work for the focused tensor always
+/// starts before background work (the survey); within a lane, work starts in the order submitted.
+///
+/// Threads start as work arrives (up to `threads`) and end once the executor is shut down and its
+/// queue is empty.
+final class EffectExecutor: Sendable {
+  enum Lane {
+    case focused
+    case background
+  }
+
+  private struct Queue {
+    var focused: [@Sendable () -> Void] = []
+    var background: [@Sendable () -> Void] = []
+    var threads = 0
+    var busyThreads = 0
+    var isShutDown = false
+
+    mutating func next() -> (@Sendable () -> Void)? {
+      if !focused.isEmpty { return focused.removeFirst() }
+      if !background.isEmpty { return background.removeFirst() }
+      return nil
+    }
+  }
+
+  /// What a thread does next.
+  private enum Step {
+    case run(@Sendable () -> Void)
+    case end
+  }
+
+  private let queue = Monitor(Queue())
+  private let maximumThreads: Int
+
+  /// `threads`: how many pieces of work may run at once (each may start its own worker threads).
+  init(threads: Int) {
+    maximumThreads = max(1, threads)
+  }
+
+  /// Queues `work` on `lane`; returns at once.
+  func submit(_ lane: Lane, _ work: @escaping @Sendable () -> Void) {
+    let startsThread = queue.withLock { queue in
+      switch lane {
+      case .focused: queue.focused.append(work)
+      case .background: queue.background.append(work)
+      }
+      let waiting = queue.focused.count + queue.background.count
+      guard waiting > queue.threads - queue.busyThreads, queue.threads < maximumThreads else { return false }
+      queue.threads += 1
+      return true
+    }
+    queue.signal()
+    if startsThread {
+      let queue = self.queue
+      let thread = Thread { Self.serve(queue) }
+      thread.name = "tscope.effects"
+      thread.start()
+    }
+  }
+
+  /// Lets the threads end once the queued work is done.
+  func shutDown() {
+    queue.withLock { $0.isShutDown = true }
+    queue.broadcast()
+  }
+
+  /// One thread's life: take the next piece of work, run it, repeat; wait while there is none.
+  private static func serve(_ queue: Monitor<Queue>) {
+    while case .run(let work) = queue.wait(for: Self.nextStep) {
+      work()
+      queue.withLock { $0.busyThreads -= 1 }
+    }
+  }
+
+  /// The next piece of work; the end once shut down with nothing queued; nil: wait for work.
+  private static func nextStep(_ queue: inout Queue) -> Step? {
+    if let work = queue.next() {
+      queue.busyThreads += 1
+      return .run(work)
+    }
+    guard queue.isShutDown else { return nil }
+    queue.threads -= 1
+    return .end
+  }
+}
+
+/// A flag a piece of work checks between steps (`isCancelled`) and its owner sets to stop it early.
+/// The one cancellation mechanism of the explorer's effects.
+final class CancellationFlag: Sendable {
+  private let flag = Locked(false)
+
+  func cancel() { flag.withLock { $0 = true } }
+  var isCancelled: Bool { flag.withLock { $0 } }
+}
+
+/// A value guarded by a lock, with a condition to wait on until the value satisfies a predicate.
+final class Monitor<Value>: @unchecked Sendable {
+  // @unchecked: `value` is read and written only while `condition` (a lock) is held.
+  private let condition = NSCondition()
+  private var value: Value
+
+  init(_ value: Value) { self.value = value }
+
+  func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+    condition.lock()
+    defer { condition.unlock() }
+    return try body(&value)
+  }
+
+  /// Runs `body` under the lock until it returns a value, waiting on the condition between
+  /// tries; nil when `deadline` (nil: none) passes first.
+  func wait<Result>(deadline: Date? = nil, for body: (inout Value) -> Result?) -> Result? {
+    condition.lock()
+    defer { condition.unlock() }
+    while true {
+      if let result = body(&value) { return result }
+      if let deadline {
+        if !condition.wait(until: deadline) { return body(&value) }
+      } else {
+        condition.wait()
+      }
+    }
+  }
+
+  /// Wakes one waiter.
+  func signal() {
+    condition.lock()
+    condition.signal()
+    condition.unlock()
+  }
+
+  /// Wakes every waiter.
+  func broadcast() {
+    condition.lock()
+    condition.broadcast()
+    condition.unlock()
+  }
+}
