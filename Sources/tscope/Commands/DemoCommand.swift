@@ -4,7 +4,7 @@ import Foundation
 import TerminalUI
 
 /// `tscope demo --script FILE`: plays a key script live for a presenter, or records it as asciicast v2.
-struct DemoCommand: AsyncParsableCommand {
+struct DemoCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "demo",
     abstract: "Play a key script in the explorer, live or recorded as an asciicast v2 file.",
@@ -32,7 +32,7 @@ struct DemoCommand: AsyncParsableCommand {
 
   @OptionGroup var view: ExplorerViewOptions
 
-  func run() async throws {
+  func run() throws {
     guard let text = try? String(contentsOfFile: script, encoding: .utf8) else {
       throw UsageError("\(script): cannot read the key script")
     }
@@ -44,18 +44,16 @@ struct DemoCommand: AsyncParsableCommand {
     }
     let requested = try size.map(SnapshotCommand.parseSize)
     // A recording is the same every time it is made; a live demo shows real recompute times.
-    let explorer = try await HeadlessExplorer(model: model, view: view, showsTimings: cast == nil)
+    let explorer = try HeadlessExplorer(model: model, view: view, showsTimings: cast == nil)
     if let cast {
-      try await record(keyScript, explorer: explorer, size: requested ?? TerminalSize(width: 80, height: 24), to: cast)
+      try record(keyScript, explorer: explorer, size: requested ?? TerminalSize(width: 80, height: 24), to: cast)
     } else {
-      try await playLive(keyScript, explorer: explorer, size: requested ?? LiveTerminal.size())
+      playLive(keyScript, explorer: explorer, size: requested ?? AnsiTerminal.size())
     }
   }
 
   /// Writes the cast: virtual time advances by the typing pause per key and by each `wait`.
-  private func record(_ keyScript: KeyScript, explorer: HeadlessExplorer, size: TerminalSize, to path: String)
-    async throws
-  {
+  private func record(_ keyScript: KeyScript, explorer: HeadlessExplorer, size: TerminalSize, to path: String) throws {
     var size = size
     var clock = 0.0
     var recording = Asciicast(
@@ -67,7 +65,7 @@ struct DemoCommand: AsyncParsableCommand {
       case .keys(let keys):
         for key in keys {
           clock += Self.keyPause
-          let running = await explorer.press(key)
+          let running = explorer.press(key)
           recording.output(explorer.screen(size: size).ansiFrame(mode: explorer.mode), at: clock)
           if !running { break playback }
         }
@@ -88,27 +86,27 @@ struct DemoCommand: AsyncParsableCommand {
     }
   }
 
-  private func playLive(_ keyScript: KeyScript, explorer: HeadlessExplorer, size: TerminalSize) async throws {
+  private func playLive(_ keyScript: KeyScript, explorer: HeadlessExplorer, size: TerminalSize) {
     var size = size
-    LiveTerminal.enter()
-    defer { LiveTerminal.leave() }
-    Console.writeOutput("\u{1B}[2J" + explorer.screen(size: size).ansiFrame(mode: explorer.mode))
+    let terminal = AnsiTerminal(mode: explorer.mode)
+    defer { terminal.close() }
+    terminal.draw(explorer.screen(size: size), clearing: true)
     playback: for (_, step) in keyScript.steps {
       switch step {
       case .keys(let keys):
         for key in keys {
-          try await Task.sleep(for: .seconds(Self.keyPause))
-          let running = await explorer.press(key)
-          Console.writeOutput(explorer.screen(size: size).ansiFrame(mode: explorer.mode))
+          Thread.sleep(forTimeInterval: Self.keyPause)
+          let running = explorer.press(key)
+          terminal.draw(explorer.screen(size: size))
           if !running { break playback }
         }
       case .wait(let seconds):
-        try await Task.sleep(for: .seconds(seconds))
+        Thread.sleep(forTimeInterval: seconds)
       case .resize(let width, let height):
         size = TerminalSize(width: width, height: height)
-        Console.writeOutput("\u{1B}[0m\u{1B}[2J" + explorer.screen(size: size).ansiFrame(mode: explorer.mode))
+        terminal.draw(explorer.screen(size: size), clearing: true)
       }
     }
-    try await Task.sleep(for: .seconds(Self.keyPause))
+    Thread.sleep(forTimeInterval: Self.keyPause)
   }
 }
