@@ -15,9 +15,6 @@ struct DemoCommand: ParsableCommand {
       frames with those times to a file asciinema plays (`asciinema play OUT.cast`).
       """)
 
-  /// The pause after each key, as a person typing would leave.
-  static let keyPause = 0.35
-
   @Argument(help: "The model (default: the bundled sample).")
   var model: String?
 
@@ -45,68 +42,24 @@ struct DemoCommand: ParsableCommand {
     let requested = try size.map(SnapshotCommand.parseSize)
     // A recording is the same every time it is made; a live demo shows real recompute times.
     let explorer = try HeadlessExplorer(model: model, view: view, showsTimings: cast == nil)
-    if let cast {
-      try record(keyScript, explorer: explorer, size: requested ?? TerminalSize(width: 80, height: 24), to: cast)
-    } else {
-      playLive(keyScript, explorer: explorer, size: requested ?? AnsiTerminal.size())
+    func play(_ output: inout some DemoOutput, _ size: TerminalSize) {
+      DemoPlayback.play(keyScript, size: size, to: &output, press: explorer.press, screen: explorer.screen)
     }
-  }
-
-  /// Writes the cast: virtual time advances by the typing pause per key and by each `wait`.
-  private func record(_ keyScript: KeyScript, explorer: HeadlessExplorer, size: TerminalSize, to path: String) throws {
-    var size = size
-    var clock = 0.0
-    var recording = Asciicast(
-      width: size.width, height: size.height, title: "tscope demo: \((script as NSString).lastPathComponent)",
-      timestamp: Int(Date().timeIntervalSince1970))
-    recording.output("\u{1B}[2J" + explorer.screen(size: size).ansiFrame(mode: explorer.mode), at: clock)
-    playback: for (_, step) in keyScript.steps {
-      switch step {
-      case .keys(let keys):
-        for key in keys {
-          clock += Self.keyPause
-          let running = explorer.press(key)
-          recording.output(explorer.screen(size: size).ansiFrame(mode: explorer.mode), at: clock)
-          if !running { break playback }
-        }
-      case .wait(let seconds):
-        clock += seconds
-      case .resize(let width, let height):
-        clock += Self.keyPause
-        size = TerminalSize(width: width, height: height)
-        recording.resize(width: width, height: height, at: clock)
-        recording.output("\u{1B}[2J" + explorer.screen(size: size).ansiFrame(mode: explorer.mode), at: clock)
-      }
+    guard let cast else {
+      var terminal = AnsiTerminal(mode: explorer.mode)
+      defer { terminal.close() }
+      play(&terminal, requested ?? AnsiTerminal.size())
+      return
     }
-    recording.output("\u{1B}[0m\u{1B}[?25h", at: clock + Self.keyPause)
+    let size = requested ?? TerminalSize(width: 80, height: 24)
+    var recorder = AsciicastRecorder(
+      size: size, title: "tscope demo: \((script as NSString).lastPathComponent)",
+      timestamp: Int(Date().timeIntervalSince1970), mode: explorer.mode)
+    play(&recorder, size)
     do {
-      try recording.text.write(toFile: path, atomically: true, encoding: .utf8)
+      try recorder.text.write(toFile: cast, atomically: true, encoding: .utf8)
     } catch {
-      throw UsageError("\(path): cannot write the cast (\(error.localizedDescription))")
+      throw UsageError("\(cast): cannot write the cast (\(error.localizedDescription))")
     }
-  }
-
-  private func playLive(_ keyScript: KeyScript, explorer: HeadlessExplorer, size: TerminalSize) {
-    var size = size
-    let terminal = AnsiTerminal(mode: explorer.mode)
-    defer { terminal.close() }
-    terminal.draw(explorer.screen(size: size), clearing: true)
-    playback: for (_, step) in keyScript.steps {
-      switch step {
-      case .keys(let keys):
-        for key in keys {
-          Thread.sleep(forTimeInterval: Self.keyPause)
-          let running = explorer.press(key)
-          terminal.draw(explorer.screen(size: size))
-          if !running { break playback }
-        }
-      case .wait(let seconds):
-        Thread.sleep(forTimeInterval: seconds)
-      case .resize(let width, let height):
-        size = TerminalSize(width: width, height: height)
-        terminal.draw(explorer.screen(size: size), clearing: true)
-      }
-    }
-    Thread.sleep(forTimeInterval: Self.keyPause)
   }
 }
