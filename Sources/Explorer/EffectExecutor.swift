@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Runs blocking work (kernel runs, fits, tensor loads) on a few threads of its own, so it never
 /// occupies a thread of Swift's cooperative pool. Two lanes: work for the focused tensor always
 /// starts before background work (the survey); within a lane, work starts in the order submitted.
@@ -10,6 +14,11 @@ final class EffectExecutor: Sendable {
   enum Lane {
     case focused
     case background
+
+    /// The nice value a thread takes on Linux while it runs work of this lane: what the
+    /// cooperative pool gave user-initiated and default tasks (the threads the kernel starts
+    /// inherit it). Without the privilege to lower it, a thread stays at 0.
+    var niceValue: Int32 { self == .focused ? -2 : 0 }
   }
 
   private struct Queue {
@@ -19,16 +28,16 @@ final class EffectExecutor: Sendable {
     var busyThreads = 0
     var isShutDown = false
 
-    mutating func next() -> (@Sendable () -> Void)? {
-      if !focused.isEmpty { return focused.removeFirst() }
-      if !background.isEmpty { return background.removeFirst() }
+    mutating func next() -> (lane: Lane, work: @Sendable () -> Void)? {
+      if !focused.isEmpty { return (.focused, focused.removeFirst()) }
+      if !background.isEmpty { return (.background, background.removeFirst()) }
       return nil
     }
   }
 
   /// What a thread does next.
   private enum Step {
-    case run(@Sendable () -> Void)
+    case run(Lane, @Sendable () -> Void)
     case end
   }
 
@@ -69,7 +78,12 @@ final class EffectExecutor: Sendable {
 
   /// One thread's life: take the next piece of work, run it, repeat; wait while there is none.
   private static func serve(_ queue: Monitor<Queue>) {
-    while case .run(let work) = queue.wait(for: Self.nextStep) {
+    var priority: Int32 = 0
+    while case .run(let lane, let work) = queue.wait(for: Self.nextStep) {
+      if lane.niceValue != priority {
+        priority = lane.niceValue
+        setThreadPriority(priority)
+      }
       work()
       queue.withLock { $0.busyThreads -= 1 }
     }
@@ -77,14 +91,21 @@ final class EffectExecutor: Sendable {
 
   /// The next piece of work; the end once shut down with nothing queued; nil: wait for work.
   private static func nextStep(_ queue: inout Queue) -> Step? {
-    if let work = queue.next() {
+    if let (lane, work) = queue.next() {
       queue.busyThreads += 1
-      return .run(work)
+      return .run(lane, work)
     }
     guard queue.isShutDown else { return nil }
     queue.threads -= 1
     return .end
   }
+}
+
+/// Sets the calling thread's nice value (Linux: per thread; `who` 0 is the calling thread).
+private func setThreadPriority(_ nice: Int32) {
+  #if os(Linux)
+    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
+  #endif
 }
 
 /// A flag a piece of work checks between steps (`isCancelled`) and its owner sets to stop it early.
