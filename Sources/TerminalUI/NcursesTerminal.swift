@@ -82,6 +82,7 @@ final class NcursesTerminal {
   }
 
   /// Reads one key without waiting; nil when none is left (ncurses' own buffer included).
+  /// A key the explorer has no use for comes back as `.ignored`, so the caller reads on.
   func readKey() -> TerminalEvent? {
     wtimeout(window, 0)
     var character: wint_t = 0
@@ -104,7 +105,7 @@ final class NcursesTerminal {
       case KEY_HOME: return .key(.home)
       case KEY_END: return .key(.end)
       case KEY_BTAB: return .key(.tab)
-      default: return nil
+      default: return .ignored
       }
     }
     switch character {
@@ -115,7 +116,7 @@ final class NcursesTerminal {
     case 32: return .key(.space)
     case 8, 127: return .key(.backspace)
     default:
-      guard let scalar = Unicode.Scalar(UInt32(character)), scalar.value >= 32 else { return nil }
+      guard let scalar = Unicode.Scalar(UInt32(character)), scalar.value >= 32 else { return .ignored }
       return .key(.character(Character(scalar)))
     }
   }
@@ -204,4 +205,6 @@ final class NcursesTerminal {
 enum TerminalEvent {
   case key(Explorer.Key)
   case resize(TerminalSize)
+  /// A key or code the explorer does not use.
+  case ignored
 }

@@ -59,6 +59,7 @@ public enum TerminalApp {
           switch event {
           case .key(let key): session.send(.key(key))
           case .resize: break
+          case .ignored: continue
           }
           dirty = true
         }
