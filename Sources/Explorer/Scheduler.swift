@@ -45,8 +45,8 @@ public final class Scheduler: Sendable {
   public func waitForResults(until deadline: Date? = nil) -> Bool { inbox.wait(until: deadline) }
 
   /// Calls `wake` (on a worker thread) each time a result is posted: a loop that waits on other
-  /// events too (keys) learns of results this way. Set it before the first effect runs.
-  public func onResult(_ wake: @escaping @Sendable () -> Void) { inbox.onPost(wake) }
+  /// events too (keys) learns of results this way. Set it before the first effect runs; nil stops it.
+  public func onResult(_ wake: (@Sendable () -> Void)?) { inbox.onPost(wake) }
 
   private func start(_ effect: Effect) {
     switch effect {
@@ -202,12 +202,12 @@ final class Inbox: Sendable {
   private let contents = Monitor(Contents())
 
   func post(_ action: Action) {
-    let wake = contents.withLock { contents in
+    contents.withLock { contents in
       contents.actions.append(action)
-      return contents.wake
+      // Under the lock, so once `onPost(nil)` returns no post calls the old `wake` (it must not block).
+      contents.wake?()
     }
     contents.broadcast()
-    wake?()
   }
 
   func takeAll() -> [Action] {
@@ -227,7 +227,7 @@ final class Inbox: Sendable {
     if isIdle { contents.broadcast() }
   }
 
-  func onPost(_ wake: @escaping @Sendable () -> Void) { contents.withLock { $0.wake = wake } }
+  func onPost(_ wake: (@Sendable () -> Void)?) { contents.withLock { $0.wake = wake } }
 
   /// Waits until an action is waiting or nothing runs (or `deadline`); true when an action waits.
   func wait(until deadline: Date?) -> Bool {

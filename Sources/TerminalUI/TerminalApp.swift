@@ -34,6 +34,8 @@ public enum TerminalApp {
     let signals = SignalForwarding(signals: [SIGTERM, SIGINT, SIGHUP, SIGWINCH], to: wake)
     defer { signals.restore() }
     session.scheduler.onResult { wake.post(WakePipe.resultByte) }
+    // Work may still post after the loop ends: it must not write to the closed pipe.
+    defer { session.scheduler.onResult(nil) }
 
     var cache: [String: Theme] = [firstTheme.name: firstTheme]
     func theme(for state: State) -> Theme {
