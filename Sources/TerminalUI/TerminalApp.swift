@@ -135,7 +135,8 @@ struct SignalForwarding {
 }
 
 /// The pipe the signal handlers write to. A C-style global because a handler cannot capture
-/// context; it is set before the handlers are installed and reset after they are removed.
+/// context; it is set before the handlers are installed (so its one-time initialisation is done
+/// before a handler reads it) and reset after they are removed.
 nonisolated(unsafe) private var signalWakeDescriptor: Int32 = -1
 
 /// The handler: one write(2) of the signal's number, errno kept for the interrupted code.
