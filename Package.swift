@@ -89,7 +89,7 @@ let package = Package(
     .testTarget(name: "FitsTests", dependencies: ["Fits", "Distributions", "Parallel", "TensorIO"]),
     .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
     .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Formats", "TensorIO", "Parallel"]),
-    .testTarget(name: "ExplorerTests", dependencies: ["Explorer"]),
+    .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Parallel"]),
     .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Explorer"], exclude: ["Golden"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
     .testTarget(name: "ArchitectureTests"),

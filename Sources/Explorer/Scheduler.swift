@@ -2,23 +2,35 @@ import Foundation
 import Parallel
 import TensorIO
 
-/// Runs effects off the UI thread as Swift tasks and posts their results to an inbox the UI
-/// loop drains. A `cancelStale` effect cancels the tasks whose results are no longer wanted;
-/// the kernel sees the cancellation through its `isCancelled` check and stops early.
+/// Runs effects off the UI thread on the `EffectExecutor`'s threads and posts their results to
+/// an inbox; the inbox wakes whoever waits for results (the terminal loop, `Session.settle`).
+/// Every piece of work has a `CancellationFlag`: a `cancelStale` or `cancelSurvey` effect sets
+/// the flags of work whose results are no longer wanted, and the kernel, which checks the flag
+/// through its `isCancelled` closure, stops early.
 public final class Scheduler: Sendable {
   private let model: Model
   private let inbox = Inbox()
-  // Only the UI thread calls `run`, but `Task`s are stored here so they can be cancelled.
-  private let tasks = Locked(Tasks())
+  private let executor = EffectExecutor(threads: max(2, WorkerPool.allCores))
+  // Only the UI thread calls `run`; the flags are stored so later effects can cancel the work.
+  private let flags = Locked(Flags())
 
-  private struct Tasks {
-    var quantizations: [QuantKey: Task<Void, Never>] = [:]
-    var focused: [(generation: Int, task: Task<Void, Never>)] = []
-    var survey: (generation: Int, task: Task<Void, Never>)?
+  private struct Flags {
+    var quantizations: [QuantKey: CancellationFlag] = [:]
+    var focused: [(generation: Int, flag: CancellationFlag)] = []
+    var survey: (generation: Int, flag: CancellationFlag)?
+
+    var all: [CancellationFlag] {
+      Array(quantizations.values) + focused.map(\.flag) + (survey.map { [$0.flag] } ?? [])
+    }
   }
 
   public init(model: Model) {
     self.model = model
+  }
+
+  deinit {
+    for flag in flags.withLock(\.all) { flag.cancel() }
+    executor.shutDown()
   }
 
   /// Starts the effects' work; returns at once.
@@ -29,17 +41,22 @@ public final class Scheduler: Sendable {
   /// The results posted since the last call, oldest first.
   public func takeResults() -> [Action] { inbox.takeAll() }
 
-  /// Whether any task is still running (or a result waits in the inbox).
-  public var isBusy: Bool { inbox.pending > 0 || inbox.hasResults }
+  /// Waits until a result is waiting, or no work is running, or `deadline` passes (nil: no
+  /// deadline). True when a result is waiting.
+  public func waitForResults(until deadline: Date? = nil) -> Bool { inbox.wait(until: deadline) }
+
+  /// Calls `wake` (on a worker thread) each time a result is posted: a loop that waits on other
+  /// events too (keys) learns of results this way. Set it before the first effect runs; nil stops it.
+  public func onResult(_ wake: (@Sendable () -> Void)?) { inbox.onPost(wake) }
 
   private func start(_ effect: Effect) {
     switch effect {
     case .load(let generation, let index):
       let model = self.model
       let entry = TensorEntry(index: index, info: model.tensors[index])
-      track(generation: generation) {
+      track(generation: generation) { flag in
         do throws(AnalysisError) {
-          let loaded = try Analysis.load(model.tensor(at: index), entry: entry) { Task.isCancelled }
+          let loaded = try Analysis.load(model.tensor(at: index), entry: entry) { flag.isCancelled }
           return .loaded(generation: generation, loaded)
         } catch {
           switch error {
@@ -50,9 +67,9 @@ public final class Scheduler: Sendable {
       }
     case .fit(let generation, let reference):
       let tensor = reference.tensor
-      track(generation: generation) {
+      track(generation: generation) { flag in
         do throws(AnalysisError) {
-          let fit = try Analysis.fit(tensor.tensor) { Task.isCancelled }
+          let fit = try Analysis.fit(tensor.tensor) { flag.isCancelled }
           return .fitted(generation: generation, tensor: tensor.entry.name, fit)
         } catch {
           switch error {
@@ -67,20 +84,20 @@ public final class Scheduler: Sendable {
     case .survey(let request):
       startSurvey(request)
     case .cancelSurvey(let generation):
-      tasks.withLock { tasks in
-        if let survey = tasks.survey, survey.generation <= generation {
-          survey.task.cancel()
-          tasks.survey = nil
+      flags.withLock { flags in
+        if let survey = flags.survey, survey.generation <= generation {
+          survey.flag.cancel()
+          flags.survey = nil
         }
       }
     case .cancelStale(let generation, let keep):
-      tasks.withLock { tasks in
-        for (key, task) in tasks.quantizations where !keep.contains(key) {
-          task.cancel()
-          tasks.quantizations[key] = nil
+      flags.withLock { flags in
+        for (key, flag) in flags.quantizations where !keep.contains(key) {
+          flag.cancel()
+          flags.quantizations[key] = nil
         }
-        for entry in tasks.focused where entry.generation < generation { entry.task.cancel() }
-        tasks.focused.removeAll { $0.generation < generation }
+        for entry in flags.focused where entry.generation < generation { entry.flag.cancel() }
+        flags.focused.removeAll { $0.generation < generation }
       }
     }
   }
@@ -88,35 +105,48 @@ public final class Scheduler: Sendable {
   /// Elements per tensor the survey reads: enough for ν and a ranking, small enough for big models.
   static let surveySample = 1 << 16
 
+  /// Surveys one tensor per piece of background work, each queueing the next when it is done,
+  /// so work for the focused tensor never waits for more than one survey step.
   private func startSurvey(_ request: SurveyRequest) {
     let model = self.model
     let inbox = self.inbox
-    inbox.begin()
-    let task = Task.detached(priority: .utility) {
-      defer { inbox.end() }
-      for index in request.tensors {
-        if Task.isCancelled { return }
+    let executor = self.executor
+    let flag = CancellationFlag()
+    flags.withLock { $0.survey = (request.generation, flag) }
+    @Sendable func survey(from position: Int) {
+      inbox.begin()
+      executor.submit(.background) {
+        defer { inbox.end() }
+        if flag.isCancelled { return }
+        guard position < request.tensors.count else {
+          inbox.post(.surveyFinished(generation: request.generation))
+          return
+        }
+        let index = request.tensors[position]
         let entry = TensorEntry(index: index, info: model.tensors[index])
         let measured = Analysis.survey(
           model.tensor(at: index), format: request.format, settings: request.settings, sampleLimit: Self.surveySample
-        ) { Task.isCancelled }
+        ) { flag.isCancelled }
         let key = request.format.map { QuantKey(tensor: entry.name, format: $0, settings: request.settings) }
-        if Task.isCancelled { return }
+        if flag.isCancelled { return }
         inbox.post(
           .surveyed(
             generation: request.generation, tensor: entry.name, nu: measured.nu, key: measured.sqnr == nil ? nil : key,
             sqnr: measured.sqnr))
+        survey(from: position + 1)
       }
-      inbox.post(.surveyFinished(generation: request.generation))
     }
-    tasks.withLock { $0.survey = (request.generation, task) }
+    survey(from: 0)
   }
 
   private func startQuantization(generation: Int, key: QuantKey, tensor: LoadedTensor, fittedNu: Double?) {
     let inbox = self.inbox
+    let flag = CancellationFlag()
+    flags.withLock { $0.quantizations[key] = flag }
     inbox.begin()
-    let task = Task.detached(priority: .userInitiated) {
+    executor.submit(.focused) {
       defer { inbox.end() }
+      if flag.isCancelled { return }
       let clock = ContinuousClock()
       let started = clock.now
       func elapsed() -> Double {
@@ -126,11 +156,11 @@ public final class Scheduler: Sendable {
       do throws(AnalysisError) {
         var estimate: QuantResult?
         if tensor.isLarge {
-          let quick = try Analysis.estimate(tensor, key: key, fittedNu: fittedNu) { Task.isCancelled }
+          let quick = try Analysis.estimate(tensor, key: key, fittedNu: fittedNu) { flag.isCancelled }
           estimate = quick
           inbox.post(.quantized(generation: generation, key, quick.with(milliseconds: elapsed())))
         }
-        let result = try Analysis.full(tensor, key: key, fittedNu: fittedNu, reusing: estimate) { Task.isCancelled }
+        let result = try Analysis.full(tensor, key: key, fittedNu: fittedNu, reusing: estimate) { flag.isCancelled }
         inbox.post(.quantized(generation: generation, key, result.with(milliseconds: elapsed())))
       } catch {
         switch error {
@@ -139,34 +169,67 @@ public final class Scheduler: Sendable {
         }
       }
     }
-    tasks.withLock { $0.quantizations[key] = task }
   }
 
-  /// Runs `work` as a task of the focused tensor's `generation` (cancelled when focus moves on).
-  private func track(generation: Int, _ work: @escaping @Sendable () -> Action?) {
+  /// Runs `work` for the focused tensor's `generation` (cancelled when focus moves on).
+  private func track(generation: Int, _ work: @escaping @Sendable (CancellationFlag) -> Action?) {
     let inbox = self.inbox
+    let flag = CancellationFlag()
+    flags.withLock { $0.focused.append((generation, flag)) }
     inbox.begin()
-    let task = Task.detached(priority: .userInitiated) {
+    executor.submit(.focused) {
       defer { inbox.end() }
-      if let action = work(), !Task.isCancelled { inbox.post(action) }
+      if flag.isCancelled { return }
+      if let action = work(flag), !flag.isCancelled { inbox.post(action) }
     }
-    tasks.withLock { $0.focused.append((generation, task)) }
   }
 }
 
-/// Results waiting for the UI thread, and the number of tasks still running.
+/// Results waiting for the UI thread, and the number of pieces of work still running. Waiters
+/// block on its condition; `wake` tells a loop that waits on other events too.
 final class Inbox: Sendable {
-  private let state = Locked((actions: [Action](), running: 0))
+  private struct Contents {
+    var actions: [Action] = []
+    var running = 0
+    var wake: (@Sendable () -> Void)?
+  }
 
-  func post(_ action: Action) { state.withLock { $0.actions.append(action) } }
+  private let contents = Monitor(Contents())
+
+  func post(_ action: Action) {
+    contents.withLock { contents in
+      contents.actions.append(action)
+      // Under the lock, so once `onPost(nil)` returns no post calls the old `wake` (it must not block).
+      contents.wake?()
+    }
+    contents.broadcast()
+  }
+
   func takeAll() -> [Action] {
-    state.withLock { box in
-      defer { box.actions.removeAll() }
-      return box.actions
+    contents.withLock { contents in
+      defer { contents.actions.removeAll() }
+      return contents.actions
     }
   }
-  func begin() { state.withLock { $0.running += 1 } }
-  func end() { state.withLock { $0.running -= 1 } }
-  var pending: Int { state.withLock { $0.running } }
-  var hasResults: Bool { state.withLock { !$0.actions.isEmpty } }
+
+  func begin() { contents.withLock { $0.running += 1 } }
+
+  func end() {
+    let isIdle = contents.withLock { contents in
+      contents.running -= 1
+      return contents.running == 0
+    }
+    if isIdle { contents.broadcast() }
+  }
+
+  func onPost(_ wake: (@Sendable () -> Void)?) { contents.withLock { $0.wake = wake } }
+
+  /// Waits until an action is waiting or nothing runs (or `deadline`); true when an action waits.
+  func wait(until deadline: Date?) -> Bool {
+    let hasActions = contents.wait(deadline: deadline) { contents -> Bool? in
+      if !contents.actions.isEmpty { return true }
+      return contents.running == 0 ? false : nil
+    }
+    return hasActions ?? false
+  }
 }

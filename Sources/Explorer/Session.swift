@@ -1,3 +1,4 @@
+import Foundation
 import TensorIO
 
 /// The explorer's loop without a terminal: holds the state, feeds actions through `update`,
@@ -32,12 +33,21 @@ public final class Session {
     return !results.isEmpty
   }
 
-  /// Waits until no work is running and every result is folded in (headless use).
-  public func settle() async {
+  /// Waits until no work is running and every result is folded in (headless use). Blocks the
+  /// calling thread; the work runs on the scheduler's threads.
+  public func settle() {
     while true {
       absorbResults()
-      if !scheduler.isBusy { return }
-      try? await Task.sleep(for: .microseconds(200))
+      if !scheduler.waitForResults() { return }
     }
+  }
+
+  /// Waits for the next results (or until no work is running, or `deadline`) and folds them in;
+  /// true when any arrived. Blocks the calling thread; a result is seen as soon as it is posted.
+  @discardableResult
+  public func absorbNextResults(until deadline: Date) -> Bool {
+    if absorbResults() { return true }
+    guard scheduler.waitForResults(until: deadline) else { return false }
+    return absorbResults()
   }
 }

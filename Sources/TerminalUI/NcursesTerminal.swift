@@ -3,7 +3,7 @@ import Explorer
 import Foundation
 
 /// The thin ncursesw backend: draws `Screen`s (only the cells that changed since the last
-/// frame), reads keys with a timeout, and restores the terminal on every way out.
+/// frame), waits for input with `poll(2)`, reads keys, and restores the terminal on every way out.
 /// Only the UI loop's thread may use it (ncurses is not thread-safe).
 final class NcursesTerminal {
   private(set) var size: TerminalSize
@@ -70,10 +70,21 @@ final class NcursesTerminal {
 
   deinit { close() }
 
-  /// Reads one key, waiting at most `milliseconds`. Resizes come back as `.resize`.
-  func readKey(timeoutMilliseconds milliseconds: Int32) -> TerminalEvent? {
-    if let resized = checkSize() { return .resize(resized) }
-    wtimeout(window, milliseconds)
+  /// Sleeps until a key waits on standard input or `descriptor` is readable, at most
+  /// `milliseconds`; true when input waits. Read the keys with `readKey` until it returns nil.
+  func waitForInput(alsoWatching descriptor: Int32, timeoutMilliseconds milliseconds: Int32) -> Bool {
+    var watched = [
+      pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+      pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
+    ]
+    guard poll(&watched, nfds_t(watched.count), milliseconds) > 0 else { return false }
+    return watched[0].revents != 0
+  }
+
+  /// Reads one key without waiting; nil when none is left (ncurses' own buffer included).
+  /// A key the explorer has no use for comes back as `.ignored`, so the caller reads on.
+  func readKey() -> TerminalEvent? {
+    wtimeout(window, 0)
     var character: wint_t = 0
     let status = wget_wch(window, &character)
     if status == ERR { return nil }
@@ -94,7 +105,7 @@ final class NcursesTerminal {
       case KEY_HOME: return .key(.home)
       case KEY_END: return .key(.end)
       case KEY_BTAB: return .key(.tab)
-      default: return nil
+      default: return .ignored
       }
     }
     switch character {
@@ -105,15 +116,15 @@ final class NcursesTerminal {
     case 32: return .key(.space)
     case 8, 127: return .key(.backspace)
     default:
-      guard let scalar = Unicode.Scalar(UInt32(character)), scalar.value >= 32 else { return nil }
+      guard let scalar = Unicode.Scalar(UInt32(character)), scalar.value >= 32 else { return .ignored }
       return .key(.character(Character(scalar)))
     }
   }
 
   /// The terminal's size as the kernel reports it, when it differs from the last one seen.
-  /// ncurses learns of resizes through SIGWINCH, which can arrive on a thread it does not watch
-  /// in a multi-threaded process; asking the terminal every loop turn is cheap and never misses.
-  private func checkSize() -> TerminalSize? {
+  /// The loop's own SIGWINCH handler wakes it to ask (ncurses' handler is replaced: in a
+  /// multi-threaded process the signal may arrive on a thread ncurses does not watch).
+  func checkSize() -> TerminalSize? {
     var size = winsize()
     guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0, size.ws_col > 0 else { return nil }
     let current = TerminalSize(width: Int(size.ws_col), height: Int(size.ws_row))
@@ -194,4 +205,6 @@ final class NcursesTerminal {
 enum TerminalEvent {
   case key(Explorer.Key)
   case resize(TerminalSize)
+  /// A key or code the explorer does not use.
+  case ignored
 }

@@ -7,11 +7,11 @@ import Testing
 
 /// The whole live path: update, the scheduler's tasks, results folded back in.
 struct SessionTests {
-  @Test func settlesWithEveryDefaultFormatComputedAndMatchingTheKernelDirectly() async throws {
+  @Test func settlesWithEveryDefaultFormatComputedAndMatchingTheKernelDirectly() throws {
     let model = TestModels.small()
     let session = Session(model: model, modelName: "memory")
     session.send(.start)
-    await session.settle()
+    session.settle()
     let state = session.state
     #expect(state.tensorStatus == .ready)
     #expect(state.fit.summary != nil)
@@ -32,28 +32,28 @@ struct SessionTests {
     }
   }
 
-  @Test func aToggleRecomputesAndTheTableChanges() async throws {
+  @Test func aToggleRecomputesAndTheTableChanges() throws {
     let session = Session(model: TestModels.small(), modelName: "memory")
     session.send(.start)
-    await session.settle()
+    session.settle()
     let e2m1 = try #require(FormatChoice.named("e2m1"))
     let before = session.state.results[session.state.key(e2m1)!]
     session.send(.key(.character("s")))
-    await session.settle()
+    session.settle()
     let key = try #require(session.state.key(e2m1))
     #expect(key.format.id == "e2m1-sr")
     let after = session.state.results[key]
     #expect(after != nil && after != before)
   }
 
-  @Test func aFormatThatNeedsNuSaysWhyWhenTheFitFailsAndNuWouldMatter() async throws {
+  @Test func aFormatThatNeedsNuSaysWhyWhenTheFitFailsAndNuWouldMatter() throws {
     // Two values (0.3 and 1, 2:1): no t fit, and SF4's error depends on where its codes lie.
     let values = (0..<(64 * 128)).map { Float($0 % 3 == 0 ? 1 : 0.3) }
     let model = Model(
       path: "memory.safetensors", tensors: [TestModels.tensor("two.weight", values, shape: [64, 128])], metadata: [:])
     let session = Session(model: model, modelName: "memory")
     session.send(.start)
-    await session.settle()
+    session.settle()
     let state = session.state
     guard case .failed = state.fit else {
       Issue.record("expected a failed fit, got \(state.fit)")
@@ -71,14 +71,14 @@ struct SessionTests {
     #expect(atDefault.mse > 0)
   }
 
-  @Test func sortingByNuSurveysEveryTensorAndOrdersHeaviestTailsFirst() async throws {
+  @Test func sortingByNuSurveysEveryTensorAndOrdersHeaviestTailsFirst() throws {
     let session = Session(model: TestModels.small(), modelName: "memory")
     session.send(.start)
-    await session.settle()
+    session.settle()
     session.send(.key(.character("o")))  // size
     session.send(.key(.character("o")))  // ν
     #expect(session.state.sortKey == .nu)
-    await session.settle()
+    session.settle()
     let state = session.state
     #expect(state.survey == nil)
     let order = LayerTree.rows(state).compactMap { row -> Double? in
@@ -90,13 +90,13 @@ struct SessionTests {
     #expect(order == order.sorted())
   }
 
-  @Test func sortingByErrorRanksByTheFocusedFormatsSQNR() async throws {
+  @Test func sortingByErrorRanksByTheFocusedFormatsSQNR() throws {
     let session = Session(model: TestModels.small(), modelName: "memory")
     session.send(.start)
-    await session.settle()
+    session.settle()
     for _ in 0..<3 { session.send(.key(.character("o"))) }
     #expect(session.state.sortKey == .error)
-    await session.settle()
+    session.settle()
     let state = session.state
     let sqnrs = LayerTree.rows(state).compactMap { row -> Double? in
       guard case .tensor(let index, _, _) = row else { return nil }

@@ -12,13 +12,13 @@ struct GoldenScreenTests {
   static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
 
   /// A settled session on the in-memory model after `keys`.
-  static func state(after keys: String, model: Model = GoldenModel.make()) async throws -> State {
+  static func state(after keys: String, model: Model = GoldenModel.make()) throws -> State {
     let session = Session(model: model, modelName: "golden.safetensors", themeNames: ["default", "nord"])
     session.send(.start)
-    await session.settle()
+    session.settle()
     for key in try Key.sequence(keys) {
       session.send(.key(key))
-      await session.settle()
+      session.settle()
     }
     var state = session.state
     // Timings differ from run to run; the screens show a fixed one.
@@ -53,60 +53,60 @@ struct GoldenScreenTests {
   private let standard = TerminalSize(width: 80, height: 24)
   private let large = TerminalSize(width: 120, height: 40)
 
-  @Test func opening80x24() async throws {
-    try Self.check("open-80x24", render(try await Self.state(after: ""), size: standard, theme: theme))
+  @Test func opening80x24() throws {
+    try Self.check("open-80x24", render(try Self.state(after: ""), size: standard, theme: theme))
   }
 
-  @Test func opening120x40() async throws {
-    try Self.check("open-120x40", render(try await Self.state(after: ""), size: large, theme: theme))
+  @Test func opening120x40() throws {
+    try Self.check("open-120x40", render(try Self.state(after: ""), size: large, theme: theme))
   }
 
-  @Test func supernormalAndGroupAfterMoving80x24() async throws {
-    let state = try await Self.state(after: "jjsg")
+  @Test func supernormalAndGroupAfterMoving80x24() throws {
+    let state = try Self.state(after: "jjsg")
     try Self.check("moved-sr-group-80x24", render(state, size: standard, theme: theme))
   }
 
-  @Test func compareView120x40() async throws {
-    try Self.check("compare-120x40", render(try await Self.state(after: "c"), size: large, theme: theme))
+  @Test func compareView120x40() throws {
+    try Self.check("compare-120x40", render(try Self.state(after: "c"), size: large, theme: theme))
   }
 
-  @Test func errorHistogramLinearZoomed80x24() async throws {
-    try Self.check("error-linear-zoom-80x24", render(try await Self.state(after: "eyz"), size: standard, theme: theme))
+  @Test func errorHistogramLinearZoomed80x24() throws {
+    try Self.check("error-linear-zoom-80x24", render(try Self.state(after: "eyz"), size: standard, theme: theme))
   }
 
-  @Test func helpOverlay80x24() async throws {
-    try Self.check("help-80x24", render(try await Self.state(after: "?"), size: standard, theme: theme))
+  @Test func helpOverlay80x24() throws {
+    try Self.check("help-80x24", render(try Self.state(after: "?"), size: standard, theme: theme))
   }
 
-  @Test func formatPicker80x24() async throws {
-    try Self.check("picker-80x24", render(try await Self.state(after: "fjj "), size: standard, theme: theme))
+  @Test func formatPicker80x24() throws {
+    try Self.check("picker-80x24", render(try Self.state(after: "fjj "), size: standard, theme: theme))
   }
 
-  @Test func filterAndInt64Tensor80x24() async throws {
-    try Self.check("int64-80x24", render(try await Self.state(after: "/position<enter>"), size: standard, theme: theme))
+  @Test func filterAndInt64Tensor80x24() throws {
+    try Self.check("int64-80x24", render(try Self.state(after: "/position<enter>"), size: standard, theme: theme))
   }
 
-  @Test func allNaNTensor80x24() async throws {
-    try Self.check("nan-80x24", render(try await Self.state(after: "/broken<enter>"), size: standard, theme: theme))
+  @Test func allNaNTensor80x24() throws {
+    try Self.check("nan-80x24", render(try Self.state(after: "/broken<enter>"), size: standard, theme: theme))
   }
 
-  @Test func asciiMonochrome80x24() async throws {
-    let screen = render(try await Self.state(after: ""), size: standard, theme: theme.monochrome(), glyphs: .ascii)
+  @Test func asciiMonochrome80x24() throws {
+    let screen = render(try Self.state(after: ""), size: standard, theme: theme.monochrome(), glyphs: .ascii)
     #expect(screen.cells.allSatisfy { $0.character.isASCII })
     try Self.check("ascii-mono-80x24", screen)
   }
 
-  @Test func smallest40x12AndTooSmall() async throws {
-    let state = try await Self.state(after: "")
+  @Test func smallest40x12AndTooSmall() throws {
+    let state = try Self.state(after: "")
     try Self.check("small-40x12", render(state, size: TerminalSize.minimum, theme: theme))
     let tiny = render(state, size: TerminalSize(width: 39, height: 11), theme: theme)
     #expect(tiny.plainText.contains("terminal too small"))
     try Self.check("too-small-39x11", tiny)
   }
 
-  @Test func everySizeFrom40x12Up() async throws {
+  @Test func everySizeFrom40x12Up() throws {
     // Not golden: every size renders a closed frame with the status line (no crash, no gap).
-    let state = try await Self.state(after: "c")
+    let state = try Self.state(after: "c")
     for width in stride(from: 40, through: 130, by: 9) {
       for height in stride(from: 12, through: 45, by: 3) {
         let screen = render(state, size: TerminalSize(width: width, height: height), theme: theme)

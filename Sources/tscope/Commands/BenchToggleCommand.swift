@@ -1,11 +1,12 @@
 import ArgumentParser
 import Explorer
+import Foundation
 import TensorIO
 import TerminalUI
 
 /// `tscope bench toggle`: key press to updated error table, through the same update / effect
 /// path the explorer uses, on one large tensor.
-struct BenchToggleCommand: AsyncParsableCommand {
+struct BenchToggleCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "toggle",
     abstract: "Time toggle-to-table (and redraws during a recompute) on one tensor.",
@@ -29,7 +30,7 @@ struct BenchToggleCommand: AsyncParsableCommand {
   @Flag(help: "Print JSON.")
   var json = false
 
-  func run() async throws {
+  func run() throws {
     guard toggles > 0 else { throw UsageError("--toggles must be positive") }
     let opened: Model =
       try model.map { try ModelLocator.open($0).model }
@@ -61,7 +62,7 @@ struct BenchToggleCommand: AsyncParsableCommand {
     for _ in 0..<entries.count where session.state.focusedTensor != target.index {
       session.send(.key(.down))
     }
-    await waitUntilSettled(session)
+    session.settle()
     guard session.state.focusedTensor == target.index else { throw WorkFailure("could not focus \(target.name)") }
 
     var toFull: [Double] = []
@@ -72,7 +73,7 @@ struct BenchToggleCommand: AsyncParsableCommand {
     while toFull.count < toggles {
       if toFull.count > 0 && toFull.count % 3 == 0 {
         session.send(.key(.character("g")))  // untimed: new group, so the next variants are uncached
-        await waitUntilSettled(session)
+        session.settle()
       }
       let started = clock.now
       let cpuStarted = ProcessCPUClock.seconds()
@@ -85,8 +86,8 @@ struct BenchToggleCommand: AsyncParsableCommand {
       redraws.append(milliseconds(clock.now - redrawStart))
       session.send(.key(.character("y")))
       var estimateSeen = false
+      // Wait on the scheduler's inbox as the UI loop does: each result is seen the moment it is posted.
       while true {
-        session.absorbResults()
         if !estimateSeen, session.state.results[key] != nil {
           estimateSeen = true
           toEstimate.append(milliseconds(clock.now - started))
@@ -95,7 +96,9 @@ struct BenchToggleCommand: AsyncParsableCommand {
           break
         }
         if case .failed(let reason)? = session.state.results[key] { throw WorkFailure("kernel failed: \(reason)") }
-        try await Task.sleep(for: .milliseconds(Int(TerminalApp.pollMilliseconds)))
+        guard session.absorbNextResults(until: Date() + 600) else {
+          throw WorkFailure("the kernel stopped without a result for \(key.format)")
+        }
       }
       _ = render(session.state, size: size, theme: .defaultDark)
       toFull.append(milliseconds(clock.now - started))
@@ -105,10 +108,6 @@ struct BenchToggleCommand: AsyncParsableCommand {
       elements: target.count, toFull: toFull, toEstimate: toEstimate, redraws: redraws, cpu: cpu,
       tensor: target.name)
     Console.writeOutput(json ? report.json : report.text)
-  }
-
-  private func waitUntilSettled(_ session: Session) async {
-    await session.settle()
   }
 
   private func milliseconds(_ duration: Duration) -> Double {

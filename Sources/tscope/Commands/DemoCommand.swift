@@ -4,7 +4,7 @@ import Foundation
 import TerminalUI
 
 /// `tscope demo --script FILE`: plays a key script live for a presenter, or records it as asciicast v2.
-struct DemoCommand: AsyncParsableCommand {
+struct DemoCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "demo",
     abstract: "Play a key script in the explorer, live or recorded as an asciicast v2 file.",
@@ -14,9 +14,6 @@ struct DemoCommand: AsyncParsableCommand {
       drawn after the work it starts has finished, with a short typing pause; --cast writes the same \
       frames with those times to a file asciinema plays (`asciinema play OUT.cast`).
       """)
-
-  /// The pause after each key, as a person typing would leave.
-  static let keyPause = 0.35
 
   @Argument(help: "The model (default: the bundled sample).")
   var model: String?
@@ -32,7 +29,7 @@ struct DemoCommand: AsyncParsableCommand {
 
   @OptionGroup var view: ExplorerViewOptions
 
-  func run() async throws {
+  func run() throws {
     guard let text = try? String(contentsOfFile: script, encoding: .utf8) else {
       throw UsageError("\(script): cannot read the key script")
     }
@@ -44,71 +41,25 @@ struct DemoCommand: AsyncParsableCommand {
     }
     let requested = try size.map(SnapshotCommand.parseSize)
     // A recording is the same every time it is made; a live demo shows real recompute times.
-    let explorer = try await HeadlessExplorer(model: model, view: view, showsTimings: cast == nil)
-    if let cast {
-      try await record(keyScript, explorer: explorer, size: requested ?? TerminalSize(width: 80, height: 24), to: cast)
-    } else {
-      try await playLive(keyScript, explorer: explorer, size: requested ?? LiveTerminal.size())
+    let explorer = try HeadlessExplorer(model: model, view: view, showsTimings: cast == nil)
+    func play(_ output: inout some DemoOutput, _ size: TerminalSize) {
+      DemoPlayback.play(keyScript, size: size, to: &output, press: explorer.press, screen: explorer.screen)
     }
-  }
-
-  /// Writes the cast: virtual time advances by the typing pause per key and by each `wait`.
-  private func record(_ keyScript: KeyScript, explorer: HeadlessExplorer, size: TerminalSize, to path: String)
-    async throws
-  {
-    var size = size
-    var clock = 0.0
-    var recording = Asciicast(
-      width: size.width, height: size.height, title: "tscope demo: \((script as NSString).lastPathComponent)",
-      timestamp: Int(Date().timeIntervalSince1970))
-    recording.output("\u{1B}[2J" + explorer.screen(size: size).ansiFrame(mode: explorer.mode), at: clock)
-    playback: for (_, step) in keyScript.steps {
-      switch step {
-      case .keys(let keys):
-        for key in keys {
-          clock += Self.keyPause
-          let running = await explorer.press(key)
-          recording.output(explorer.screen(size: size).ansiFrame(mode: explorer.mode), at: clock)
-          if !running { break playback }
-        }
-      case .wait(let seconds):
-        clock += seconds
-      case .resize(let width, let height):
-        clock += Self.keyPause
-        size = TerminalSize(width: width, height: height)
-        recording.resize(width: width, height: height, at: clock)
-        recording.output("\u{1B}[2J" + explorer.screen(size: size).ansiFrame(mode: explorer.mode), at: clock)
-      }
+    guard let cast else {
+      var terminal = AnsiTerminal(mode: explorer.mode)
+      defer { terminal.close() }
+      play(&terminal, requested ?? AnsiTerminal.size())
+      return
     }
-    recording.output("\u{1B}[0m\u{1B}[?25h", at: clock + Self.keyPause)
+    let size = requested ?? TerminalSize(width: 80, height: 24)
+    var recorder = AsciicastRecorder(
+      size: size, title: "tscope demo: \((script as NSString).lastPathComponent)",
+      timestamp: Int(Date().timeIntervalSince1970), mode: explorer.mode)
+    play(&recorder, size)
     do {
-      try recording.text.write(toFile: path, atomically: true, encoding: .utf8)
+      try recorder.text.write(toFile: cast, atomically: true, encoding: .utf8)
     } catch {
-      throw UsageError("\(path): cannot write the cast (\(error.localizedDescription))")
+      throw UsageError("\(cast): cannot write the cast (\(error.localizedDescription))")
     }
-  }
-
-  private func playLive(_ keyScript: KeyScript, explorer: HeadlessExplorer, size: TerminalSize) async throws {
-    var size = size
-    LiveTerminal.enter()
-    defer { LiveTerminal.leave() }
-    Console.writeOutput("\u{1B}[2J" + explorer.screen(size: size).ansiFrame(mode: explorer.mode))
-    playback: for (_, step) in keyScript.steps {
-      switch step {
-      case .keys(let keys):
-        for key in keys {
-          try await Task.sleep(for: .seconds(Self.keyPause))
-          let running = await explorer.press(key)
-          Console.writeOutput(explorer.screen(size: size).ansiFrame(mode: explorer.mode))
-          if !running { break playback }
-        }
-      case .wait(let seconds):
-        try await Task.sleep(for: .seconds(seconds))
-      case .resize(let width, let height):
-        size = TerminalSize(width: width, height: height)
-        Console.writeOutput("\u{1B}[0m\u{1B}[2J" + explorer.screen(size: size).ansiFrame(mode: explorer.mode))
-      }
-    }
-    try await Task.sleep(for: .seconds(Self.keyPause))
   }
 }

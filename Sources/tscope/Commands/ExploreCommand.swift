@@ -9,7 +9,7 @@ import TerminalUI
 #endif
 
 /// `tscope [MODEL]`: the interactive explorer.
-struct ExploreCommand: AsyncParsableCommand {
+struct ExploreCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "explore",
     abstract: "Browse a model's tensors: histograms, t fits, codebooks and live quantization error.",
@@ -21,7 +21,7 @@ struct ExploreCommand: AsyncParsableCommand {
 
   @OptionGroup var view: ExplorerViewOptions
 
-  func run() async throws {
+  func run() throws {
     // Everything that can fail on bad input fails here, before the screen opens.
     let (opened, name) = try ModelLocator.open(model)
     let themes = try view.loadTheme()
@@ -29,6 +29,7 @@ struct ExploreCommand: AsyncParsableCommand {
       throw UsageError("explore needs a terminal (for a text screen, use: tscope snapshot)")
     }
     let session = Session(model: opened, modelName: name, themeNames: themes.names, themeIndex: themes.index)
+    // The loop blocks this thread (the main thread, not one of Swift's task threads) until quit.
     do {
       try TerminalApp.run(session: session, themes: themes.library, firstTheme: themes.theme, colorFlag: view.colors)
     } catch {

@@ -4,7 +4,7 @@ import Foundation
 import TerminalUI
 
 /// `tscope snapshot`: the explorer driven headless by keys; prints the final screen.
-struct SnapshotCommand: AsyncParsableCommand {
+struct SnapshotCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "snapshot",
     abstract: "Run the explorer headless on a key sequence and print the final screen.",
@@ -30,7 +30,7 @@ struct SnapshotCommand: AsyncParsableCommand {
 
   @OptionGroup var view: ExplorerViewOptions
 
-  func run() async throws {
+  func run() throws {
     let screenSize = try Self.parseSize(size)
     let pressed: [Key]
     do {
@@ -38,8 +38,8 @@ struct SnapshotCommand: AsyncParsableCommand {
     } catch {
       throw UsageError("--keys: \(error.description)")
     }
-    let explorer = try await HeadlessExplorer(model: model, view: view, showsTimings: false)
-    for key in pressed where await !explorer.press(key) { break }
+    let explorer = try HeadlessExplorer(model: model, view: view, showsTimings: false)
+    for key in pressed where !explorer.press(key) { break }
     let screen = explorer.screen(size: screenSize)
     Console.writeOutput(ansi ? screen.ansiText(mode: explorer.mode) : screen.plainText + "\n")
   }

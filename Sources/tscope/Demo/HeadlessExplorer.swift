@@ -11,7 +11,7 @@ struct HeadlessExplorer {
 
   /// Opens the model (the bundled sample when nil) and starts the session.
   /// `showsTimings: false` leaves recompute times out of the status line, so output is the same every run.
-  init(model: String?, view: ExplorerViewOptions, showsTimings: Bool) async throws {
+  init(model: String?, view: ExplorerViewOptions, showsTimings: Bool) throws {
     let (opened, name) = try ModelLocator.open(model)
     themes = try view.loadTheme()
     session = Session(
@@ -19,14 +19,14 @@ struct HeadlessExplorer {
     mode = view.colors ?? (themes.theme.isMonochrome ? .mono : .truecolor)
     glyphs = view.ascii ? .ascii : .unicode
     session.send(.start)
-    await session.settle()
+    session.settle()
   }
 
   /// Presses `key` and waits until every computation it started has finished (deterministic output).
   /// Returns false once the explorer wants to quit.
-  func press(_ key: Key) async -> Bool {
+  func press(_ key: Key) -> Bool {
     session.send(.key(key))
-    await session.settle()
+    session.settle()
     return !session.state.shouldQuit
   }
 
