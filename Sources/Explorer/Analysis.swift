@@ -1,74 +1,61 @@
 import Fits
 import Formats
 import Kernels
+import Parallel
 import TensorIO
 
-/// Why an analysis step stopped.
-public enum AnalysisError: Error, Sendable, Equatable {
-  case cancelled
-  case unavailable(String)
+/// Why an analysis step has no result (a cancelled step throws Parallel's `Cancelled` instead).
+public struct AnalysisUnavailable: Error, Sendable, Equatable {
+  public let reason: String
+  public init(_ reason: String) { self.reason = reason }
 }
 
-/// The live path's computations, each a few calls into Kernels and Stats: what one effect
+/// The live path's computations, each a few calls into Kernels and Fits: what one effect
 /// does, start to end.
 enum Analysis {
   /// A tensor's range, its fine histogram and its row sample (all computed by Kernels).
-  static func load(_ tensor: Tensor, entry: TensorEntry, isCancelled: @Sendable () -> Bool) throws(AnalysisError)
+  static func load(_ tensor: Tensor, entry: TensorEntry, isCancelled: @Sendable () -> Bool) throws
     -> LoadedTensor
   {
-    do {
-      let range = try ValueRange.scan(tensor, isCancelled: isCancelled)
-      // A hair wider than amax so the largest value falls inside the last bin.
-      let edge = range.amax > 0 ? range.amax * (1 + 1e-6) : 1
-      let histogram =
-        range.finiteCount > 0
-        ? try Histogram.values(
-          of: tensor, range: -edge...edge, bins: LoadedTensor.histogramBins, isCancelled: isCancelled)
-        : Histogram.empty(lower: -edge, upper: edge, bins: LoadedTensor.histogramBins)
-      return LoadedTensor(
-        entry: entry, tensor: tensor, range: range, histogram: histogram,
-        sample: RowSample.tensor(of: tensor, maxElements: LoadedTensor.sampleLimit))
-    } catch {
-      throw .cancelled
-    }
+    let range = try ValueRange.scan(tensor, isCancelled: isCancelled)
+    // A hair wider than amax so the largest value falls inside the last bin.
+    let edge = range.amax > 0 ? range.amax * (1 + 1e-6) : 1
+    let histogram =
+      range.finiteCount > 0
+      ? try Histogram.values(
+        of: tensor, range: -edge...edge, bins: LoadedTensor.histogramBins, isCancelled: isCancelled)
+      : Histogram.empty(lower: -edge, upper: edge, bins: LoadedTensor.histogramBins)
+    return LoadedTensor(
+      entry: entry, tensor: tensor, range: range, histogram: histogram,
+      sample: RowSample.tensor(of: tensor, maxElements: LoadedTensor.sampleLimit))
   }
 
-  /// Fits t, normal and Laplace to the tensor by maximum likelihood (Stats' `TensorFits`:
+  /// Fits t, normal and Laplace to the tensor by maximum likelihood (Fits' `TensorFits`:
   /// exact on small tensors, subsample then full-data Newton polish on large ones).
-  static func fit(_ tensor: Tensor, isCancelled: @Sendable () -> Bool) throws(AnalysisError) -> FitSummary {
-    let report: FitReport
-    do {
-      report = try TensorFits.fit(tensor, isCancelled: isCancelled)
-    } catch {
-      throw .cancelled
-    }
-    return try FitSummary(report)
+  static func fit(_ tensor: Tensor, isCancelled: @Sendable () -> Bool) throws -> FitSummary {
+    try FitSummary(TensorFits.fit(tensor, isCancelled: isCancelled))
   }
 
   /// The format a key runs: `sf4@fit` at the fitted ν, or at the default ν when there is none
   /// (the caller keeps that result only when it is exact, so ν cannot matter).
-  private static func format(_ key: QuantKey, fittedNu: Double?) throws(AnalysisError) -> QuantFormat {
+  private static func format(_ key: QuantKey, fittedNu: Double?) throws(AnalysisUnavailable) -> QuantFormat {
     do {
       return try key.format.resolved(fittedNu: key.format.needsFittedNu ? fittedNu ?? FormatCatalog.defaultNu : nil)
     } catch {
-      throw .unavailable(error.description)
+      throw AnalysisUnavailable(error.description)
     }
   }
 
   private static func measure(
     _ tensor: Tensor, format: QuantFormat, settings: QuantizationSettings, isCancelled: @Sendable () -> Bool
-  ) throws(AnalysisError) -> QuantizationMetrics {
-    do {
-      return try Quantizer.measure(tensor, format: format, settings: settings, isCancelled: isCancelled)
-    } catch {
-      throw .cancelled
-    }
+  ) throws(Cancelled) -> QuantizationMetrics {
+    try Quantizer.measure(tensor, format: format, settings: settings, isCancelled: isCancelled)
   }
 
   /// The sampled estimate for `key`: metrics and display histograms on the row sample.
   static func estimate(
     _ tensor: LoadedTensor, key: QuantKey, fittedNu: Double?, isCancelled: @Sendable () -> Bool
-  ) throws(AnalysisError) -> QuantResult {
+  ) throws -> QuantResult {
     let format = try format(key, fittedNu: fittedNu)
     let sampled = try measure(tensor.sample, format: format, settings: key.settings, isCancelled: isCancelled)
     return try compose(
@@ -81,7 +68,7 @@ enum Analysis {
   static func full(
     _ tensor: LoadedTensor, key: QuantKey, fittedNu: Double?, reusing estimate: QuantResult?,
     isCancelled: @Sendable () -> Bool
-  ) throws(AnalysisError) -> QuantResult {
+  ) throws -> QuantResult {
     if tensor.sampleIsWhole { return try self.estimate(tensor, key: key, fittedNu: fittedNu, isCancelled: isCancelled) }
     let shown: QuantResult
     if let estimate {
@@ -107,17 +94,12 @@ enum Analysis {
   private static func display(
     _ tensor: LoadedTensor, key: QuantKey, format: QuantFormat, sampled: QuantizationMetrics,
     isCancelled: @Sendable () -> Bool
-  ) throws(AnalysisError) -> Display {
+  ) throws(Cancelled) -> Display {
     let errorEdge = (sampled.maxAbsError > 0 ? sampled.maxAbsError : 1) * (1 + 1e-6)
     let edge = tensor.histogram.upper
-    let histograms: (dequantized: Histogram, error: Histogram)
-    do {
-      histograms = try Histogram.quantized(
-        of: tensor.sample, format: format, settings: key.settings, dequantizedRange: -edge...edge,
-        dequantizedBins: 1024, errorRange: -errorEdge...errorEdge, errorBins: 512, isCancelled: isCancelled)
-    } catch {
-      throw .cancelled
-    }
+    let histograms = try Histogram.quantized(
+      of: tensor.sample, format: format, settings: key.settings, dequantizedRange: -edge...edge,
+      dequantizedBins: 1024, errorRange: -errorEdge...errorEdge, errorBins: 512, isCancelled: isCancelled)
     // The group a typical code lands in: the format's own block (MXFP4, NVFP4) or the setting.
     let group = format.blockSize.map { GroupSize.elements($0) } ?? key.settings.group
     let typicalAmax = group == .tensor ? tensor.range.amax : GroupScale.medianAmax(of: tensor.sample, group: group)
@@ -129,10 +111,10 @@ enum Analysis {
   /// The result; for a format that needs ν run without one, only when exact (else why not).
   private static func compose(
     _ metrics: QuantizationMetrics, display: Display, isEstimate: Bool, fittedNu: Double?, key: QuantKey
-  ) throws(AnalysisError) -> QuantResult {
+  ) throws(AnalysisUnavailable) -> QuantResult {
     let withoutNu = key.format.needsFittedNu && fittedNu == nil
     if withoutNu && metrics.mse > 0 {
-      throw .unavailable("no fitted ν, and the error depends on ν")
+      throw AnalysisUnavailable("no fitted ν, and the error depends on ν")
     }
     return QuantResult(
       metrics: metrics, displayScale: display.displayScale, errorHistogram: display.errorHistogram,

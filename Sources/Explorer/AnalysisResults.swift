@@ -23,9 +23,9 @@ public struct FitSummary: Hashable, Sendable {
   }
 
   /// The summary of a fit report; the report's reason (or "no fit") when t or the normal is missing.
-  init(_ report: FitReport) throws(AnalysisError) {
+  init(_ report: FitReport) throws(AnalysisUnavailable) {
     guard let t = report.t, let normal = report.normal, let nu = t.nu else {
-      throw .unavailable(report.reason ?? "no fit")
+      throw AnalysisUnavailable(report.reason ?? "no fit")
     }
     self.init(
       nu: nu, tLoc: t.loc, tScale: t.scale, normalLoc: normal.loc, normalStd: normal.scale,

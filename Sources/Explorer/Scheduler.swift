@@ -55,28 +55,27 @@ public final class Scheduler: Sendable {
       let model = self.model
       let entry = TensorEntry(index: index, info: model.tensors[index])
       track(generation: generation) { flag in
-        do throws(AnalysisError) {
+        do {
           let loaded = try Analysis.load(model.tensor(at: index), entry: entry) { flag.isCancelled }
           return .loaded(generation: generation, loaded)
+        } catch is Cancelled {
+          return nil
         } catch {
-          switch error {
-          case .cancelled: return nil
-          case .unavailable(let reason): return .loadFailed(generation: generation, tensor: entry.name, reason: reason)
-          }
+          let reason = (error as? AnalysisUnavailable)?.reason ?? "\(error)"
+          return .loadFailed(generation: generation, tensor: entry.name, reason: reason)
         }
       }
     case .fit(let generation, let reference):
       let tensor = reference.tensor
       track(generation: generation) { flag in
-        do throws(AnalysisError) {
+        do {
           let fit = try Analysis.fit(tensor.tensor) { flag.isCancelled }
           return .fitted(generation: generation, tensor: tensor.entry.name, fit)
+        } catch is Cancelled {
+          return nil
         } catch {
-          switch error {
-          case .cancelled: return nil
-          case .unavailable(let reason):
-            return .fitFailed(generation: generation, tensor: tensor.entry.name, reason: reason)
-          }
+          let reason = (error as? AnalysisUnavailable)?.reason ?? "\(error)"
+          return .fitFailed(generation: generation, tensor: tensor.entry.name, reason: reason)
         }
       }
     case .quantize(let generation, let key, let reference, let fittedNu):
@@ -153,7 +152,7 @@ public final class Scheduler: Sendable {
         let duration = clock.now - started
         return Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) * 1e-15
       }
-      do throws(AnalysisError) {
+      do {
         var estimate: QuantResult?
         if tensor.isLarge {
           let quick = try Analysis.estimate(tensor, key: key, fittedNu: fittedNu) { flag.isCancelled }
@@ -162,11 +161,11 @@ public final class Scheduler: Sendable {
         }
         let result = try Analysis.full(tensor, key: key, fittedNu: fittedNu, reusing: estimate) { flag.isCancelled }
         inbox.post(.quantized(generation: generation, key, result.with(milliseconds: elapsed())))
+      } catch is Cancelled {
+        return
       } catch {
-        switch error {
-        case .cancelled: return
-        case .unavailable(let reason): inbox.post(.quantizeFailed(generation: generation, key, reason: reason))
-        }
+        let reason = (error as? AnalysisUnavailable)?.reason ?? "\(error)"
+        inbox.post(.quantizeFailed(generation: generation, key, reason: reason))
       }
     }
   }
