@@ -193,7 +193,7 @@ final class Inbox: Sendable {
     var wake: (@Sendable () -> Void)?
   }
 
-  private let contents = Monitor(Contents())
+  private let contents = Locked(Contents())
 
   func post(_ action: Action) {
     contents.withLock { contents in

@@ -42,7 +42,7 @@ public final class EffectExecutor: Sendable {
     case end
   }
 
-  private let queue = Monitor(Queue())
+  private let queue = Locked(Queue())
   private let maximumThreads: Int
 
   /// `threads`: how many pieces of work may run at once (each may start its own worker threads).
@@ -78,7 +78,7 @@ public final class EffectExecutor: Sendable {
   }
 
   /// One thread's life: take the next piece of work, run it, repeat; wait while there is none.
-  private static func serve(_ queue: Monitor<Queue>) {
+  private static func serve(_ queue: Locked<Queue>) {
     var priority: Int32 = 0
     while case .run(let lane, let work) = queue.wait(for: Self.nextStep) {
       if lane.niceValue != priority {
@@ -118,48 +118,4 @@ public final class CancellationFlag: Sendable {
 
   public func cancel() { flag.withLock { $0 = true } }
   public var isCancelled: Bool { flag.withLock { $0 } }
-}
-
-/// A value guarded by a lock, with a condition to wait on until the value satisfies a predicate.
-public final class Monitor<Value>: @unchecked Sendable {
-  // @unchecked: `value` is read and written only while `condition` (a lock) is held.
-  private let condition = NSCondition()
-  private var value: Value
-
-  public init(_ value: Value) { self.value = value }
-
-  public func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-    condition.lock()
-    defer { condition.unlock() }
-    return try body(&value)
-  }
-
-  /// Runs `body` under the lock until it returns a value, waiting on the condition between
-  /// tries; nil when `deadline` (nil: none) passes first.
-  public func wait<Result>(deadline: Date? = nil, for body: (inout Value) -> Result?) -> Result? {
-    condition.lock()
-    defer { condition.unlock() }
-    while true {
-      if let result = body(&value) { return result }
-      if let deadline {
-        if !condition.wait(until: deadline) { return body(&value) }
-      } else {
-        condition.wait()
-      }
-    }
-  }
-
-  /// Wakes one waiter.
-  public func signal() {
-    condition.lock()
-    condition.signal()
-    condition.unlock()
-  }
-
-  /// Wakes every waiter.
-  public func broadcast() {
-    condition.lock()
-    condition.broadcast()
-    condition.unlock()
-  }
 }

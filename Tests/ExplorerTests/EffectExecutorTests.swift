@@ -9,7 +9,7 @@ import Testing
 struct EffectExecutorTests {
   /// A gate a test opens once: work that waits on it holds the executor's only thread.
   final class Gate: Sendable {
-    private let isOpen = Monitor(false)
+    private let isOpen = Locked(false)
     func open() {
       isOpen.withLock { $0 = true }
       isOpen.broadcast()
@@ -21,7 +21,7 @@ struct EffectExecutorTests {
     let executor = EffectExecutor(threads: 1)
     defer { executor.shutDown() }
     let gate = Gate()
-    let order = Monitor([String]())
+    let order = Locked([String]())
     @Sendable func record(_ name: String) {
       order.withLock { $0.append(name) }
       order.broadcast()
@@ -42,7 +42,7 @@ struct EffectExecutorTests {
     // Two pieces of work that each wait for the other finish only if both run at the same time.
     let executor = EffectExecutor(threads: 2)
     defer { executor.shutDown() }
-    let arrived = Monitor(0)
+    let arrived = Locked(0)
     for _ in 0..<2 {
       executor.submit(.focused) {
         arrived.withLock { $0 += 1 }
@@ -63,7 +63,7 @@ struct EffectExecutorTests {
 
   @Test func theInboxWakesItsWaiterWhenAResultIsPosted() {
     let inbox = Inbox()
-    let wakes = Monitor(0)
+    let wakes = Locked(0)
     inbox.onPost { wakes.withLock { $0 += 1 } }
     inbox.begin()
     let executor = EffectExecutor(threads: 1)
