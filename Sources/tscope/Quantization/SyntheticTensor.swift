@@ -14,9 +14,10 @@ enum SyntheticTensor {
     let width = kind == .f32 ? 4 : 2
     var bytes = [UInt8](repeating: 0, count: count * width)
     var generator = SplitMix64(seed: 0x7473_636f_7065)
+    let degrees = max(1, Int(nu.rounded()))
     bytes.withUnsafeMutableBytes { raw in
       for index in 0..<count {
-        let value = Float(scale * generator.nextStudentT(nu: nu))
+        let value = Float(scale * generator.studentT(nu: degrees))
         if kind == .f32 {
           raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: index * 4, as: UInt32.self)
         } else {
@@ -35,28 +36,5 @@ enum SyntheticTensor {
     let bits = value.bitPattern
     let rounding = 0x7fff + ((bits >> 16) & 1)
     return UInt16(truncatingIfNeeded: (bits &+ rounding) >> 16)
-  }
-}
-
-/// The samplers the benchmark needs, over the package's generator.
-extension SplitMix64 {
-  /// Uniform in (0, 1).
-  mutating func nextUniform() -> Double { (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992 }
-
-  /// Standard normal (Box–Muller).
-  mutating func nextNormal() -> Double {
-    let radius = (-2 * log(nextUniform())).squareRoot()
-    return radius * cos(2 * Double.pi * nextUniform())
-  }
-
-  /// Student's t: a normal over the root of a scaled chi-square (integer ν: a sum of squares).
-  mutating func nextStudentT(nu: Double) -> Double {
-    let degrees = max(1, Int(nu.rounded()))
-    var chiSquare = 0.0
-    for _ in 0..<degrees {
-      let normal = nextNormal()
-      chiSquare += normal * normal
-    }
-    return nextNormal() / (chiSquare / Double(degrees)).squareRoot()
   }
 }
