@@ -1,0 +1,108 @@
+import Explorer
+import Reporting
+
+/// The error table: format, MSE, SQNR dB, Δ to the best, max error, codes used. Columns drop
+/// from the right when the pane is narrow; the focused row stays visible.
+struct ErrorTable: Widget {
+  struct Row: Hashable {
+    /// The format's name as the row shows it (`rowName`).
+    var name: String
+    var outcome: QuantOutcome?
+    /// Whether a row without its outcome waits for the fitted ν (else it is computing).
+    var isWaitingForFit = false
+  }
+
+  var rows: [Row]
+  /// The focused format's row.
+  var focused: Int?
+
+  static let nameWidth = 11
+
+  func render(_ area: Rect, into screen: inout Screen, theme: Theme, glyphs: Glyphs) {
+    guard area.height > 0 else { return }
+    let columns: [(title: String, width: Int)] = [
+      ("MSE", 9), ("SQNR dB", 8), (glyphs.ascii("Δ best"), 7), ("max err", 9), ("codes", 6),
+    ]
+    let nameWidth = Self.nameWidth
+    var shown = 0
+    var used = 2 + nameWidth
+    for column in columns where used + column.width <= area.width - 1 {
+      used += column.width
+      shown += 1
+    }
+    // Header.
+    var x = area.x + 2
+    screen.put(DisplayWidth.fit("format", nameWidth), x: x, y: area.y, style: theme.accentStyle)
+    x += nameWidth
+    for column in columns.prefix(shown) {
+      screen.put(DisplayWidth.cell(column.title, column.width), x: x, y: area.y, style: theme.accentStyle)
+      x += column.width
+    }
+    let sqnrs = rows.compactMap { row -> Double? in
+      if case .done(let result)? = row.outcome { return result.metrics.sqnrDB }
+      return nil
+    }
+    let bestSQNR = sqnrs.max()
+    let worstSQNR = sqnrs.min()
+    let visible = area.height - 1
+    let focusIndex = focused ?? 0
+    let first = min(max(focusIndex - visible + 1, 0), max(rows.count - visible, 0))
+    for (offset, row) in rows.dropFirst(first).prefix(visible).enumerated() {
+      let y = area.y + 1 + offset
+      let position = first + offset
+      let isFocused = position == focused
+      let base = isFocused ? theme.selectionStyle : theme.base
+      if isFocused { screen.fill(x: area.x, y: y, width: area.width, height: 1, style: base) }
+      var dotStyle = theme.formatStyle(position)
+      if isFocused { dotStyle.background = base.background }
+      screen[area.x, y] = Cell(isFocused ? glyphs.pointer : " ", base)
+      screen[area.x + 1, y] = Cell(glyphs.dot, dotStyle)
+      screen.put(DisplayWidth.fit(row.name, nameWidth - 1), x: area.x + 2, y: y, style: base)
+      var column = area.x + 2 + nameWidth
+      switch row.outcome {
+      case .done(let result)?:
+        let metrics = result.metrics
+        let mark = result.isEstimate ? glyphs.approx : ""
+        let cells = [
+          mark + NumberText.shortScientific(metrics.mse, digits: 1),
+          metrics.sqnrDB.isFinite
+            ? NumberText.fixed(metrics.sqnrDB, digits: 2) : (glyphs.isUnicode ? "∞" : "inf"),
+          Self.deltaText(metrics.sqnrDB, best: bestSQNR, glyphs: glyphs),
+          NumberText.shortScientific(metrics.maxAbsError, digits: 1),
+          "\(metrics.codesUsed)/\(result.codebook.count)",
+        ]
+        for (index, text) in cells.prefix(shown).enumerated() {
+          var style = base
+          if index == 1 && rows.count > 1 && !isFocused {
+            if metrics.sqnrDB == bestSQNR { style = theme.goodStyle }
+            if metrics.sqnrDB == worstSQNR && bestSQNR != worstSQNR { style = theme.badStyle }
+          }
+          screen.put(DisplayWidth.cell(text, columns[index].width), x: column, y: y, style: style)
+          column += columns[index].width
+        }
+      case .failed(let reason)?:
+        screen.put(
+          DisplayWidth.fit(reason, area.maxX - column, ellipsis: glyphs.ellipsis), x: column, y: y,
+          style: theme.warningStyle)
+      case nil:
+        let waiting = row.isWaitingForFit ? "waiting for fit" : "computing"
+        screen.put(waiting + glyphs.ellipsis, x: column, y: y, style: isFocused ? base : theme.mutedStyle)
+      }
+    }
+    if rows.isEmpty {
+      screen.put(
+        DisplayWidth.fit("no format selected: f opens the picker", area.width - 2), x: area.x + 2, y: area.y + 1,
+        style: theme.mutedStyle)
+    }
+  }
+
+  /// Δ to the best SQNR: `exact` for an exact row, `—` for the best row and wherever the
+  /// difference has no finite value (the best is exact), else the negative difference.
+  static func deltaText(_ sqnr: Double, best: Double?, glyphs: Glyphs) -> String {
+    let dash = glyphs.isUnicode ? "—" : "-"
+    if sqnr == .infinity { return "exact" }
+    guard let best, best.isFinite, sqnr.isFinite else { return dash }
+    let delta = best - sqnr
+    return delta < 0.005 ? dash : "-" + NumberText.fixed(delta, digits: 2)
+  }
+}
