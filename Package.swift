@@ -72,7 +72,8 @@ let package = Package(
     .target(
       name: "TerminalUI",
       dependencies: [
-        "Explorer", "Formats", "Kernels", "Parallel", "CNcurses", .product(name: "TOMLKit", package: "TOMLKit"),
+        "Explorer", "Reporting", "Formats", "Kernels", "Parallel", "CNcurses",
+        .product(name: "TOMLKit", package: "TOMLKit"),
       ]
     ),
     // The command line.

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Numbers as the command line's tables and files write them: one place for every table of
-/// `layers`, `fit`, `quant` and `report` (the explorer's screen keeps its own for now).
+/// Numbers as people read them: one place for every table of `layers`, `fit`, `quant` and
+/// `report` and for the explorer's screen (its narrow columns use the short forms at the end).
 public enum NumberText {
   /// `1234567` → `"1,234,567"`.
   public static func grouped(_ value: Int) -> String {
@@ -69,5 +69,40 @@ public enum NumberText {
     let parts = String(format: "%.0e", value).split(separator: "e")
     guard parts.count == 2, let exponent = Int(parts[1]) else { return significant(value, digits: 1) }
     return "\(parts[0])e\(exponent)"
+  }
+
+  /// `22.7M`, `1.3B`, `12.5k`, `4096`: a count in a few columns (the explorer's title and y axis).
+  public static func abbreviated(_ count: Int) -> String {
+    let value = Double(count)
+    if value >= 1e9 { return fixed(value / 1e9, digits: 1) + "B" }
+    if value >= 1e6 { return fixed(value / 1e6, digits: 1) + "M" }
+    if value >= 1e4 { return fixed(value / 1e3, digits: 1) + "k" }
+    return String(count)
+  }
+
+  /// `1.23e-5`: `digits` decimals in scientific notation with the exponent as short as it goes,
+  /// and `0` for zero (the explorer's narrow table columns).
+  public static func shortScientific(_ value: Double, digits: Int) -> String {
+    guard value.isFinite else { return value.isNaN ? "nan" : "inf" }
+    if value == 0 { return "0" }
+    let parts = scientific(value, digits: digits).split(separator: "e")
+    guard parts.count == 2, let exponent = Int(parts[1]) else { return scientific(value, digits: digits) }
+    return "\(parts[0])e\(exponent)"
+  }
+
+  /// An axis label: fixed for moderate magnitudes (3 significant digits or so), short
+  /// scientific otherwise: `0.125`, `-2.50`, `12.5`, `3.1e-3`.
+  public static func compact(_ value: Double) -> String {
+    let magnitude = abs(value)
+    if magnitude == 0 { return "0" }
+    if magnitude >= 0.01 && magnitude < 1000 {
+      return fixed(value, digits: magnitude >= 10 ? 1 : (magnitude >= 0.1 ? 2 : 3))
+    }
+    return shortScientific(value, digits: 1)
+  }
+
+  /// `12 ms`, `3.4 ms`.
+  public static func milliseconds(_ value: Double) -> String {
+    value >= 10 ? "\(Int(value.rounded())) ms" : "\(fixed(value, digits: 1)) ms"
   }
 }

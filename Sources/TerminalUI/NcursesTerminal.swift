@@ -155,7 +155,10 @@ final class NcursesTerminal {
         while end < screen.width, screen[end, row].style == style,
           previous == nil || previous![end, row] != screen[end, row]
         {
-          for scalar in screen[end, row].character.unicodeScalars { text.append(wchar_t(bitPattern: scalar.value)) }
+          // A wide character's right half: the terminal already advanced over it.
+          if !screen[end, row].isContinuation {
+            for scalar in screen[end, row].character.unicodeScalars { text.append(wchar_t(bitPattern: scalar.value)) }
+          }
           end += 1
         }
         text.append(0)

@@ -1,4 +1,6 @@
 import Explorer
+import Formats
+import Reporting
 
 /// A terminal size in cells.
 public struct TerminalSize: Hashable, Sendable {
@@ -13,236 +15,202 @@ public struct TerminalSize: Hashable, Sendable {
 }
 
 /// Draws the whole explorer: a pure function of the state, so tests compare screens directly.
+/// Only this layout reads the `State`: it places the panes and builds each widget (`Widgets/`)
+/// from the part of the state that widget draws.
 public func render(_ state: State, size: TerminalSize, theme: Theme, glyphs: Glyphs = .unicode) -> Screen {
-  var painter = Painter(state: state, theme: theme, glyphs: glyphs, size: size)
-  painter.paint()
-  return painter.screen
-}
-
-/// One frame being painted. Each pane is a method in its own file (`Painter+Tree.swift`, …).
-struct Painter {
-  let state: State
-  let theme: Theme
-  let glyphs: Glyphs
-  var screen: Screen
-
-  init(state: State, theme: Theme, glyphs: Glyphs, size: TerminalSize) {
-    self.state = state
-    self.theme = theme
-    self.glyphs = glyphs
-    screen = Screen(width: size.width, height: size.height, fill: theme.base)
+  var screen = Screen(width: size.width, height: size.height, fill: theme.base)
+  let whole = Rect(x: 0, y: 0, width: size.width, height: size.height)
+  func draw(_ widget: some Widget, _ area: Rect) { widget.render(area, into: &screen, theme: theme, glyphs: glyphs) }
+  guard size.width >= TerminalSize.minimum.width, size.height >= TerminalSize.minimum.height else {
+    draw(TooSmallNotice(), whole)
+    return screen
   }
-
-  var width: Int { screen.width }
-  var height: Int { screen.height }
-
-  mutating func paint() {
-    guard width >= TerminalSize.minimum.width, height >= TerminalSize.minimum.height else {
-      paintTooSmall()
-      return
-    }
-    // Frame: title border on row 0, status on row height-2, bottom border on row height-1.
-    let bodyTop = 1
-    let bodyBottom = height - 3  // exclusive: the separator row above the status line
-    let treeWidth = treePaneWidth()
-    paintFrame(treeWidth: treeWidth, bodyBottom: bodyBottom)
-    let right = Rect(
-      x: treeWidth > 0 ? treeWidth + 1 : 1, y: bodyTop,
-      width: width - (treeWidth > 0 ? treeWidth + 2 : 2), height: bodyBottom - bodyTop)
-    if treeWidth > 0 {
-      paintTree(Rect(x: 1, y: bodyTop, width: treeWidth - 1, height: bodyBottom - bodyTop))
-    }
-    if state.isCompareVisible {
-      paintCompare(Rect(x: 1, y: bodyTop, width: width - 2, height: bodyBottom - bodyTop))
+  let (width, height) = (size.width, size.height)
+  // Frame: title border on row 0, status on row height-2, bottom border on row height-1.
+  let bodyTop = 1
+  let bodyBottom = height - 3  // exclusive: the separator row above the status line
+  // The layer tree's width including its right border (0: hidden on narrow screens or in compare view).
+  let treeWidth = state.isCompareVisible || width < 60 ? 0 : min(max(width * 3 / 10, 22), 36) + 1
+  draw(Frame(treeWidth: treeWidth, separatorY: bodyBottom), whole)
+  draw(
+    TitleBar(
+      modelName: state.modelName, parameterCount: state.parameterCount, tensorCount: state.tensors.count,
+      themeName: state.themeName), Rect(x: 0, y: 0, width: width, height: 1))
+  if treeWidth > 0 {
+    draw(LayerTreeView(state), Rect(x: 1, y: bodyTop, width: treeWidth - 1, height: bodyBottom - bodyTop))
+  }
+  if state.isCompareVisible {
+    let area = Rect(x: 1, y: bodyTop, width: width - 2, height: bodyBottom - bodyTop)
+    if state.selectedFormats.isEmpty {
+      draw(MessageView(text: "no format selected: f opens the picker"), area)
+    } else if case .ready = state.tensorStatus, state.loaded != nil {
+      draw(CompareView(state, glyphs: glyphs), area)
     } else {
-      paintDetail(right)
+      draw(MessageView(text: "compare: waiting for the tensor"), area)
     }
-    paintStatus(y: height - 2)
-    if state.pickerCursor != nil { paintPicker() }
-    if state.isHelpVisible { paintHelp() }
-  }
-
-  /// The layer tree's width including its right border (0: hidden on narrow screens or in compare view).
-  func treePaneWidth() -> Int {
-    if state.isCompareVisible || width < 60 { return 0 }
-    return min(max(width * 3 / 10, 22), 36) + 1
-  }
-
-  mutating func paintTooSmall() {
-    let lines = [
-      "terminal too small",
-      "\(width)\(glyphs.times)\(height), need \(TerminalSize.minimum.width)"
-        + "\(glyphs.times)\(TerminalSize.minimum.height)", "q quits",
-    ]
-    let top = max((height - lines.count) / 2, 0)
-    for (offset, line) in lines.enumerated() {
-      let shown = String(line.prefix(width))
-      screen.put(shown, x: max((width - shown.count) / 2, 0), y: top + offset, style: theme.warningStyle)
-    }
-  }
-
-  mutating func paintFrame(treeWidth: Int, bodyBottom: Int) {
-    let border = theme.borderStyle
-    let g = glyphs
-    for x in 0..<width {
-      screen[x, 0] = Cell(g.horizontal, border)
-      screen[x, bodyBottom] = Cell(g.horizontal, border)
-      screen[x, height - 1] = Cell(g.horizontal, border)
-    }
-    for y in 0..<height {
-      screen[0, y] = Cell(g.vertical, border)
-      screen[width - 1, y] = Cell(g.vertical, border)
-    }
-    screen[0, 0] = Cell(g.topLeft, border)
-    screen[width - 1, 0] = Cell(g.topRight, border)
-    screen[0, height - 1] = Cell(g.bottomLeft, border)
-    screen[width - 1, height - 1] = Cell(g.bottomRight, border)
-    screen[0, bodyBottom] = Cell(g.teeRight, border)
-    screen[width - 1, bodyBottom] = Cell(g.teeLeft, border)
-    if treeWidth > 0 {
-      for y in 1..<bodyBottom { screen[treeWidth, y] = Cell(g.vertical, border) }
-      screen[treeWidth, 0] = Cell(g.teeDown, border)
-      screen[treeWidth, bodyBottom] = Cell(g.teeUp, border)
-    }
-    // Title, embedded in the top border.
-    let params = formatCount(state.parameterCount)
-    let title =
-      " tscope \(g.middleDot) \(state.modelName) \(g.middleDot) \(params) params \(g.middleDot) "
-      + "\(state.tensors.count) tensors "
-    let theme = " \(state.themeName) "
-    let room = width - 4 - theme.count
-    let shownTitle = room >= 12 ? fit(title, room) : fit(title, width - 4)
-    screen.put(shownTitle, x: 2, y: 0, style: self.theme.titleStyle)
-    if room >= 12 && room - shownTitle.count >= 2 {
-      screen.put(theme, x: width - 2 - theme.count, y: 0, style: self.theme.mutedStyle)
-    }
-  }
-
-  mutating func paintStatus(y: Int) {
-    let style = theme.statusStyle
-    screen.fill(x: 1, y: y, width: width - 2, height: 1, style: style)
-    let dot = " \(glyphs.middleDot) "
-    var parts: [String] = []
-    if state.isEditingFilter {
-      parts.append("filter: /\(state.filter)_  (enter keeps, esc clears)")
-    } else if let notice = state.notice {
-      parts.append(notice)
-    } else {
-      parts.append("group \(state.settings.group)")
-      parts.append(state.settings.scale.rawValue)
-      let choice = state.focusedFormat
-      if choice.hasSupernormal {
-        parts.append("\(choice.name) supernormal: \((state.supernormal[choice] ?? .none).shortName)")
-      } else {
-        parts.append("\(state.displayName(state.focusedFormat))")
-      }
-      var work = state.isComputing ? "computing\(glyphs.ellipsis)" : "ready"
-      if let milliseconds = state.lastRecomputeMilliseconds, state.showsTimings {
-        work += " / \(formatMilliseconds(milliseconds))"
-      }
-      parts.append(work)
-    }
-    let right = "? help  q quit"
-    let left = glyphs.ascii(parts.joined(separator: dot))
-    let room = width - 4
-    if left.count + right.count + 2 <= room {
-      screen.put(left, x: 2, y: y, style: style)
-      screen.put(right, x: width - 2 - right.count, y: y, style: style)
-    } else {
-      screen.put(fit(left, room), x: 2, y: y, style: style)
-    }
-  }
-}
-
-/// A rectangle of cells.
-struct Rect: Hashable {
-  var x: Int
-  var y: Int
-  var width: Int
-  var height: Int
-  var maxY: Int { y + height }
-}
-
-/// Cuts `text` to `width` columns, marking the cut with an ellipsis.
-func fit(_ text: String, _ width: Int, ellipsis: String = "…") -> String {
-  guard width > 0 else { return "" }
-  guard text.count > width else { return text }
-  return String(text.prefix(max(width - ellipsis.count, 0))) + ellipsis.prefix(width)
-}
-
-/// 22.7M, 1.3B, 4096.
-func formatCount(_ count: Int) -> String {
-  let value = Double(count)
-  if value >= 1e9 { return String(format1(value / 1e9)) + "B" }
-  if value >= 1e6 { return String(format1(value / 1e6)) + "M" }
-  if value >= 1e4 { return String(format1(value / 1e3)) + "k" }
-  return String(count)
-}
-
-func format1(_ value: Double) -> String { fixed(value, 1) }
-
-/// Fixed-point text with `digits` decimals (no Foundation formatting: deterministic everywhere).
-func fixed(_ value: Double, _ digits: Int) -> String {
-  guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
-  var scale = 1.0
-  for _ in 0..<digits { scale *= 10 }
-  let rounded = (abs(value) * scale).rounded()
-  let integer = Int(rounded / scale)
-  let fraction = Int(rounded - Double(integer) * scale)
-  let sign = value < 0 && rounded > 0 ? "-" : ""
-  guard digits > 0 else { return sign + String(integer) }
-  let fractionText = String(fraction)
-  return sign + String(integer) + "." + String(repeating: "0", count: digits - fractionText.count) + fractionText
-}
-
-/// Short scientific text: 1.23e-5 (mantissa with `digits` decimals).
-func scientific(_ value: Double, _ digits: Int = 2) -> String {
-  guard value.isFinite else { return value.isNaN ? "nan" : "inf" }
-  if value == 0 { return "0" }
-  var exponent = Int((log10Approx(abs(value))).rounded(.down))
-  var mantissa = value / pow10(exponent)
-  if abs(Double(fixed(mantissa, digits)) ?? mantissa) >= 10 {
-    exponent += 1
-    mantissa = value / pow10(exponent)
-  }
-  return fixed(mantissa, digits) + "e" + String(exponent)
-}
-
-/// Axis-label text: fixed for moderate magnitudes, scientific otherwise.
-func compact(_ value: Double) -> String {
-  let magnitude = abs(value)
-  if magnitude == 0 { return "0" }
-  if magnitude >= 0.01 && magnitude < 1000 {
-    return fixed(value, magnitude >= 10 ? 1 : (magnitude >= 0.1 ? 2 : 3))
-  }
-  return scientific(value, 1)
-}
-
-func formatMilliseconds(_ milliseconds: Double) -> String {
-  milliseconds >= 10 ? "\(Int(milliseconds.rounded())) ms" : "\(fixed(milliseconds, 1)) ms"
-}
-
-func pow10(_ exponent: Int) -> Double {
-  var result = 1.0
-  if exponent >= 0 {
-    for _ in 0..<exponent { result *= 10 }
   } else {
-    for _ in 0..<(-exponent) { result /= 10 }
+    let right = Rect(
+      x: treeWidth > 0 ? treeWidth + 1 : 1, y: bodyTop, width: width - (treeWidth > 0 ? treeWidth + 2 : 2),
+      height: bodyBottom - bodyTop)
+    renderDetail(state, in: right, into: &screen, theme: theme, glyphs: glyphs)
   }
-  return result
+  draw(StatusLine(state), Rect(x: 1, y: height - 2, width: width - 2, height: 1))
+  if let cursor = state.pickerCursor {
+    let lines = FormatChoice.catalogue.map {
+      FormatPicker.Line(name: state.displayName($0), isSelected: state.selectedFormats.contains($0))
+    }
+    draw(FormatPicker(lines: lines, cursor: cursor), whole)
+  }
+  if state.isHelpVisible { draw(HelpOverlay(), whole) }
+  return screen
 }
 
-func log10Approx(_ value: Double) -> Double {
-  // Exact enough for choosing an exponent; corrected by the caller when the mantissa rounds to 10.
-  var exponent = 0.0
-  var scaled = value
-  while scaled >= 10 {
-    scaled /= 10
-    exponent += 1
+/// The right-hand panes: tensor header, histogram with curves and codebook points, error table.
+private func renderDetail(_ state: State, in area: Rect, into screen: inout Screen, theme: Theme, glyphs: Glyphs) {
+  func draw(_ widget: some Widget, _ area: Rect) { widget.render(area, into: &screen, theme: theme, glyphs: glyphs) }
+  guard area.width > 10, area.height > 3 else { return }
+  guard let focused = state.focusedTensor else {
+    screen.put("no tensor selected", x: area.x + 1, y: area.y, style: theme.mutedStyle)
+    return
   }
-  while scaled < 1 {
-    scaled *= 10
-    exponent -= 1
+  let entry = state.tensors[focused]
+  var fit: FitOutcome?
+  if case .ready = state.tensorStatus { fit = state.fit }
+  draw(
+    TensorHeader(name: entry.name, shape: entry.shapeText, dtype: entry.dtype, fit: fit),
+    Rect(x: area.x, y: area.y, width: area.width, height: 2))
+  let body = Rect(x: area.x, y: area.y + 2, width: area.width, height: area.height - 2)
+  switch state.tensorStatus {
+  case .unanalysable(let reason):
+    draw(MessageView(text: "not analysed: \(reason)", isWarning: true), body)
+    return
+  case .loading, .none:
+    draw(MessageView(text: "loading\(glyphs.ellipsis)"), body)
+    return
+  case .ready:
+    break
   }
-  return exponent
+  // Split: the table takes its rows (plus a separator); the histogram gets the rest.
+  let tableRows = state.selectedFormats.count + 1
+  // At least the header and the focused row; the histogram keeps at least 3 rows.
+  let tableHeight = min(tableRows + 1, max(body.height - 4, 3))
+  let histogramArea = Rect(x: body.x, y: body.y, width: body.width, height: body.height - tableHeight)
+  if let histogram = HistogramView(state, glyphs: glyphs) { draw(histogram, histogramArea) }
+  let separatorY = histogramArea.maxY
+  if separatorY < body.maxY {
+    let border = theme.borderStyle
+    for x in body.x..<body.maxX { screen[x, separatorY] = Cell(glyphs.horizontal, border) }
+    screen[body.x - 1, separatorY] = Cell(glyphs.teeRight, border)
+    screen[body.maxX, separatorY] = Cell(glyphs.teeLeft, border)
+    draw(
+      ErrorTable(state, glyphs: glyphs),
+      Rect(x: body.x, y: separatorY + 1, width: body.width, height: body.maxY - separatorY - 1))
+  }
+}
+
+// The widgets built from the state: each takes just what it draws.
+
+extension LayerTreeView {
+  init(_ state: State) {
+    let rows = LayerTree.rows(state).map { row -> Row in
+      switch row {
+      case .group(let name, let count, let isExpanded):
+        return .group(name: name, childCount: count, isExpanded: isExpanded)
+      case .tensor(let index, let label, let depth):
+        return .tensor(
+          label: label, depth: depth, isUnanalysable: state.tensors[index].unanalysableReason != nil,
+          isFocused: index == state.focusedTensor)
+      }
+    }
+    self.init(
+      rows: rows, cursor: state.cursor, filter: state.filter, isEditingFilter: state.isEditingFilter,
+      sortLabel: state.sortKey == .name ? nil : state.sortKey.label)
+  }
+}
+
+extension StatusLine {
+  init(_ state: State) {
+    if state.isEditingFilter {
+      self.init(content: .filter(state.filter))
+    } else if let notice = state.notice {
+      self.init(content: .notice(notice))
+    } else {
+      let choice = state.focusedFormat
+      let format =
+        choice.hasSupernormal
+        ? "\(choice.name) supernormal: \((state.supernormal[choice] ?? .none).shortName)" : state.displayName(choice)
+      self.init(
+        content: .settings(
+          group: "\(state.settings.group)", scale: state.settings.scale.rawValue, format: format,
+          isComputing: state.isComputing, milliseconds: state.showsTimings ? state.lastRecomputeMilliseconds : nil))
+    }
+  }
+}
+
+extension HistogramView {
+  /// The focused tensor's histogram pane; nil before the tensor is loaded.
+  init?(_ state: State, glyphs: Glyphs) {
+    guard let loaded = state.loaded else { return nil }
+    let content: Content
+    var codebooks: CodebookPointsView?
+    switch state.histogramMode {
+    case .values:
+      content = .values(
+        loaded.histogram, total: Double(loaded.range.finiteCount), hasRange: loaded.range.amax > 0,
+        fit: state.fit.summary)
+      let rows = state.selectedFormats.enumerated().map { position, choice in
+        let outcome = state.key(choice).flatMap { state.results[$0] }
+        return CodebookPointsView.Row(
+          name: rowName(state, choice, outcome, glyphs), position: position, outcome: outcome)
+      }
+      if !rows.isEmpty {
+        codebooks = CodebookPointsView(
+          rows: rows, focused: state.selectedFormats.firstIndex(of: state.focusedFormat) ?? 0, lower: 0, upper: 0,
+          labelWidth: 0)
+      }
+    case .error:
+      let name = state.displayName(state.focusedFormat)
+      switch state.key(state.focusedFormat).flatMap({ state.results[$0] }) {
+      case .done(let result)?: content = .error(result.errorHistogram, formatName: name)
+      case .failed(let reason)?: content = .unavailable("\(name) has no result: \(reason)")
+      case nil: content = .unavailable("waiting for \(name)")
+      }
+    }
+    self.init(
+      content: content, zoom: state.zoom, logY: state.logY, showNormal: state.showNormal,
+      longestName: state.selectedFormats.map { DisplayWidth.of(state.displayName($0)) }.max() ?? 0,
+      codebooks: codebooks)
+  }
+}
+
+extension ErrorTable {
+  init(_ state: State, glyphs: Glyphs) {
+    let rows = state.tableRows.map { row in
+      Row(
+        name: rowName(state, row.choice, row.outcome, glyphs), outcome: row.outcome,
+        isWaitingForFit: row.key?.format.needsFittedNu == true && state.fit == .pending)
+    }
+    self.init(rows: rows, focused: state.tableRows.firstIndex { $0.choice == state.focusedFormat })
+  }
+}
+
+extension CompareView {
+  init(_ state: State, glyphs: Glyphs) {
+    let panels = state.selectedFormats.map { choice in
+      let outcome = state.key(choice).flatMap { state.results[$0] }
+      return Panel(name: rowName(state, choice, outcome, glyphs), outcome: outcome)
+    }
+    self.init(
+      tensorName: state.focusedTensor.map { state.tensors[$0].name } ?? "", panels: panels,
+      mode: state.histogramMode, zoom: state.zoom, logY: state.logY)
+  }
+}
+
+/// A format's name as its row shows it: with its variant; `SF4(any ν)` where a format that needs
+/// the fitted ν was run without one because its result is exact whatever ν is.
+private func rowName(_ state: State, _ choice: FormatChoice, _ outcome: QuantOutcome?, _ glyphs: Glyphs) -> String {
+  if case .done(let result)? = outcome, result.isNuIndependent {
+    return glyphs.ascii(choice.name.replacingOccurrences(of: "(fit)", with: "(any ν)"))
+  }
+  return state.displayName(choice)
 }

@@ -15,7 +15,7 @@ extension Screen {
         output += Self.sgr(cell.style, mode: mode)
         current = cell.style
       }
-      output.append(cell.character)
+      if !cell.isContinuation { output.append(cell.character) }
     }
     return output + "\u{1B}[0m"
   }

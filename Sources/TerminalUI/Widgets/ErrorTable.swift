@@ -1,15 +1,29 @@
 import Explorer
-import Formats
+import Reporting
 
-extension Painter {
-  /// The error table: format, MSE, SQNR dB, Δ to the best, max error, codes used. Columns drop
-  /// from the right when the pane is narrow.
-  mutating func paintTable(_ area: Rect) {
+/// The error table: format, MSE, SQNR dB, Δ to the best, max error, codes used. Columns drop
+/// from the right when the pane is narrow; the focused row stays visible.
+struct ErrorTable: Widget {
+  struct Row: Hashable {
+    /// The format's name as the row shows it (`rowName`).
+    var name: String
+    var outcome: QuantOutcome?
+    /// Whether a row without its outcome waits for the fitted ν (else it is computing).
+    var isWaitingForFit = false
+  }
+
+  var rows: [Row]
+  /// The focused format's row.
+  var focused: Int?
+
+  static let nameWidth = 11
+
+  func render(_ area: Rect, into screen: inout Screen, theme: Theme, glyphs: Glyphs) {
     guard area.height > 0 else { return }
     let columns: [(title: String, width: Int)] = [
       ("MSE", 9), ("SQNR dB", 8), (glyphs.ascii("Δ best"), 7), ("max err", 9), ("codes", 6),
     ]
-    let nameWidth = 11
+    let nameWidth = Self.nameWidth
     var shown = 0
     var used = 2 + nameWidth
     for column in columns where used + column.width <= area.width - 1 {
@@ -18,13 +32,12 @@ extension Painter {
     }
     // Header.
     var x = area.x + 2
-    screen.put(fit("format", nameWidth), x: x, y: area.y, style: theme.accentStyle)
+    screen.put(DisplayWidth.fit("format", nameWidth), x: x, y: area.y, style: theme.accentStyle)
     x += nameWidth
     for column in columns.prefix(shown) {
-      screen.put(pad(column.title, column.width), x: x, y: area.y, style: theme.accentStyle)
+      screen.put(DisplayWidth.cell(column.title, column.width), x: x, y: area.y, style: theme.accentStyle)
       x += column.width
     }
-    let rows = state.tableRows
     let sqnrs = rows.compactMap { row -> Double? in
       if case .done(let result)? = row.outcome { return result.metrics.sqnrDB }
       return nil
@@ -32,29 +45,30 @@ extension Painter {
     let bestSQNR = sqnrs.max()
     let worstSQNR = sqnrs.min()
     let visible = area.height - 1
-    let focusIndex = rows.firstIndex { $0.choice == state.focusedFormat } ?? 0
+    let focusIndex = focused ?? 0
     let first = min(max(focusIndex - visible + 1, 0), max(rows.count - visible, 0))
     for (offset, row) in rows.dropFirst(first).prefix(visible).enumerated() {
       let y = area.y + 1 + offset
       let position = first + offset
-      let isFocused = row.choice == state.focusedFormat
+      let isFocused = position == focused
       let base = isFocused ? theme.selectionStyle : theme.base
       if isFocused { screen.fill(x: area.x, y: y, width: area.width, height: 1, style: base) }
       var dotStyle = theme.formatStyle(position)
       if isFocused { dotStyle.background = base.background }
       screen[area.x, y] = Cell(isFocused ? glyphs.pointer : " ", base)
       screen[area.x + 1, y] = Cell(glyphs.dot, dotStyle)
-      screen.put(fit(rowName(row.choice, row.outcome), nameWidth - 1), x: area.x + 2, y: y, style: base)
+      screen.put(DisplayWidth.fit(row.name, nameWidth - 1), x: area.x + 2, y: y, style: base)
       var column = area.x + 2 + nameWidth
       switch row.outcome {
       case .done(let result)?:
         let metrics = result.metrics
         let mark = result.isEstimate ? glyphs.approx : ""
         let cells = [
-          mark + scientific(metrics.mse, 1),
-          metrics.sqnrDB.isFinite ? fixed(metrics.sqnrDB, 2) : (glyphs.isUnicode ? "∞" : "inf"),
-          deltaText(metrics.sqnrDB, best: bestSQNR),
-          scientific(metrics.maxAbsError, 1),
+          mark + NumberText.shortScientific(metrics.mse, digits: 1),
+          metrics.sqnrDB.isFinite
+            ? NumberText.fixed(metrics.sqnrDB, digits: 2) : (glyphs.isUnicode ? "∞" : "inf"),
+          Self.deltaText(metrics.sqnrDB, best: bestSQNR, glyphs: glyphs),
+          NumberText.shortScientific(metrics.maxAbsError, digits: 1),
           "\(metrics.codesUsed)/\(result.codebook.count)",
         ]
         for (index, text) in cells.prefix(shown).enumerated() {
@@ -63,52 +77,32 @@ extension Painter {
             if metrics.sqnrDB == bestSQNR { style = theme.goodStyle }
             if metrics.sqnrDB == worstSQNR && bestSQNR != worstSQNR { style = theme.badStyle }
           }
-          screen.put(pad(text, columns[index].width), x: column, y: y, style: style)
+          screen.put(DisplayWidth.cell(text, columns[index].width), x: column, y: y, style: style)
           column += columns[index].width
         }
       case .failed(let reason)?:
         screen.put(
-          fit(reason, area.maxX - column, ellipsis: glyphs.ellipsis), x: column, y: y, style: theme.warningStyle)
+          DisplayWidth.fit(reason, area.maxX - column, ellipsis: glyphs.ellipsis), x: column, y: y,
+          style: theme.warningStyle)
       case nil:
-        let waiting = row.key?.format.needsFittedNu == true && state.fit == .pending ? "waiting for fit" : "computing"
+        let waiting = row.isWaitingForFit ? "waiting for fit" : "computing"
         screen.put(waiting + glyphs.ellipsis, x: column, y: y, style: isFocused ? base : theme.mutedStyle)
       }
     }
     if rows.isEmpty {
       screen.put(
-        fit("no format selected: f opens the picker", area.width - 2), x: area.x + 2, y: area.y + 1,
+        DisplayWidth.fit("no format selected: f opens the picker", area.width - 2), x: area.x + 2, y: area.y + 1,
         style: theme.mutedStyle)
     }
   }
-}
 
-extension Painter {
   /// Δ to the best SQNR: `exact` for an exact row, `—` for the best row and wherever the
   /// difference has no finite value (the best is exact), else the negative difference.
-  func deltaText(_ sqnr: Double, best: Double?) -> String {
+  static func deltaText(_ sqnr: Double, best: Double?, glyphs: Glyphs) -> String {
     let dash = glyphs.isUnicode ? "—" : "-"
     if sqnr == .infinity { return "exact" }
     guard let best, best.isFinite, sqnr.isFinite else { return dash }
     let delta = best - sqnr
-    return delta < 0.005 ? dash : "-" + fixed(delta, 2)
+    return delta < 0.005 ? dash : "-" + NumberText.fixed(delta, digits: 2)
   }
-
-  /// A row's name: the format with its variant; `SF4(any ν)` where a format that needs the
-  /// fitted ν was run without one because its result is exact whatever ν is.
-  func rowName(_ choice: FormatChoice, _ outcome: QuantOutcome?) -> String {
-    if case .done(let result)? = outcome, result.isNuIndependent {
-      return glyphs.ascii(choice.name.replacingOccurrences(of: "(fit)", with: "(any ν)"))
-    }
-    return state.displayName(choice)
-  }
-}
-
-extension Rect {
-  var maxX: Int { x + width }
-}
-
-/// Left-aligned text padded or cut to `width` (one column kept as a gap).
-func pad(_ text: String, _ width: Int) -> String {
-  let shown = text.count >= width ? String(text.prefix(width - 1)) : text
-  return shown + String(repeating: " ", count: max(width - shown.count, 0))
 }
