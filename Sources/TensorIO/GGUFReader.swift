@@ -156,7 +156,8 @@ enum GGUFReader {
       guard !startOverflow, !endOverflow, end <= fileSize else {
         if case .unknownGGML = tensor.dtype {
           throw reader.failure(
-            "tensor \(MessageText.quoted(name)) (\(tensor.dtype)) data offset \(tensor.offset) lies past the end of the file")
+            "tensor \(MessageText.quoted(name)) (\(tensor.dtype)) data offset \(tensor.offset) lies past the end of the file"
+          )
         }
         throw reader.failure(
           "tensor \(MessageText.quoted(name)) data (\(byteCount) bytes at data offset \(tensor.offset)) runs past the end of the file"

@@ -127,3 +127,22 @@ import Testing
     return zip(actual, expected).filter { $0.bitPattern != $1.bitPattern }.count
   }
 }
+
+/// Q8_1 is in ggml's table but in no file gguf-py can write (gguf-py sizes its block as 40 bytes,
+/// ggml as 36): its blocks decode as their layout says, d·q.
+@Suite struct Q8_1DecodingTests {
+  @Test func blockDecodesToScaleTimesQuant() {
+    var block = [UInt8](repeating: 0, count: GGMLBlockType.q8_1.blockBytes)
+    #expect(block.count == 36)
+    let d = Float16(0.375)
+    withUnsafeBytes(of: d.bitPattern.littleEndian) { for (index, byte) in $0.enumerated() { block[index] = byte } }
+    block[2] = 0xFF  // the sum field is ignored
+    let quants = (0..<32).map { Int8($0 * 8 - 128) }
+    for (index, q) in quants.enumerated() { block[4 + index] = UInt8(bitPattern: q) }
+    var out = [Float](repeating: 0, count: 32)
+    block.withUnsafeBytes { raw in
+      out.withUnsafeMutableBufferPointer { GGMLBlockDecoder.decode(.q8_1, bytes: raw, range: 0..<32, into: $0) }
+    }
+    #expect(out == quants.map { Float($0) * 0.375 })
+  }
+}
