@@ -269,15 +269,14 @@ extension GGMLBlockDecoder {
   /// TQ1_0: 48 bytes of five trits each, 4 bytes of four trits each, f16 d; x = (t − 1)·d.
   static func decodeTQ1_0(_ block: UnsafeRawBufferPointer, _ out: UnsafeMutableBufferPointer<Float>) {
     let d = half(block, 52)
-    let powers: [UInt8] = [1, 3, 9, 27, 81]
+    var power: UInt8 = 1  // 3^n
     for n in 0..<5 {
-      for m in 0..<32 { out[n * 32 + m] = trit(block[m], powers[n]) * d }
-    }
-    for n in 0..<5 {
-      for m in 0..<16 { out[160 + n * 16 + m] = trit(block[32 + m], powers[n]) * d }
-    }
-    for n in 0..<4 {
-      for j in 0..<4 { out[240 + n * 4 + j] = trit(block[48 + j], powers[n]) * d }
+      for m in 0..<32 { out[n * 32 + m] = trit(block[m], power) * d }
+      for m in 0..<16 { out[160 + n * 16 + m] = trit(block[32 + m], power) * d }
+      if n < 4 {
+        for j in 0..<4 { out[240 + n * 4 + j] = trit(block[48 + j], power) * d }
+      }
+      power &*= 3
     }
   }
 
