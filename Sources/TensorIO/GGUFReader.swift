@@ -142,10 +142,13 @@ enum GGUFReader {
       let name = tensor.name
       var byteCount = try byteCount(of: tensor, reader: reader)
       if case .unknownGGML = tensor.dtype {
-        let next = starts.first { $0 > tensor.offset }
         let (start, overflow) = dataStart.addingReportingOverflow(tensor.offset)
-        let end = next.map { dataStart.addingReportingOverflow($0).partialValue } ?? fileSize
-        byteCount = !overflow && start <= end ? min(end, fileSize) - min(start, fileSize) : 0
+        let end =
+          firstOffset(after: tensor.offset, in: starts).map { next in
+            let (position, nextOverflow) = dataStart.addingReportingOverflow(next)
+            return nextOverflow ? fileSize : min(position, fileSize)
+          } ?? fileSize
+        byteCount = !overflow && start < end ? end - start : 0
       }
       guard tensor.offset % alignment == 0 else {
         throw reader.failure(
@@ -176,6 +179,18 @@ enum GGUFReader {
       throw reader.failure("tensors \(MessageText.quoted(previous.name)) and \(MessageText.quoted(next.name)) overlap")
     }
     return tensors
+  }
+
+  /// The smallest of the sorted `offsets` above `offset` (a binary search: a file may declare
+  /// millions of tensors).
+  private static func firstOffset(after offset: Int, in offsets: [Int]) -> Int? {
+    var low = 0
+    var high = offsets.count
+    while low < high {
+      let middle = (low + high) / 2
+      if offsets[middle] <= offset { low = middle + 1 } else { high = middle }
+    }
+    return low < offsets.count ? offsets[low] : nil
   }
 
   /// Bytes of a tensor: rows of ne[0] elements in whole blocks, with overflow-checked products
