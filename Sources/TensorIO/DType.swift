@@ -5,8 +5,11 @@
 public enum DType: Hashable, Sendable, CustomStringConvertible {
   case f64, f32, f16, bf16, f8E4M3, f8E5M2
   case i8, i16, i32, i64, u8, bool
-  /// GGML block-quantized types, decoded to Float32 block by block.
-  case q8_0, q4_0, q4_1, q5_0, q5_1, q4K, q5K, q6K
+  /// A GGML block-quantized type, decoded to Float32 block by block.
+  case ggml(GGMLBlockType)
+  /// A GGUF tensor type id ggml does not define (a future or retired type): listed by number,
+  /// never analysed, since neither its block size nor its values are known.
+  case unknownGGML(UInt32)
   /// A type the file names but tscope cannot decode (listed, never analysed).
   case other(String)
 
@@ -25,14 +28,8 @@ public enum DType: Hashable, Sendable, CustomStringConvertible {
     case .i64: "I64"
     case .u8: "U8"
     case .bool: "BOOL"
-    case .q8_0: "Q8_0"
-    case .q4_0: "Q4_0"
-    case .q4_1: "Q4_1"
-    case .q5_0: "Q5_0"
-    case .q5_1: "Q5_1"
-    case .q4K: "Q4_K"
-    case .q5K: "Q5_K"
-    case .q6K: "Q6_K"
+    case .ggml(let type): type.name
+    case .unknownGGML(let id): "type \(id)"
     case .other(let name): name
     }
   }
@@ -57,20 +54,24 @@ public enum DType: Hashable, Sendable, CustomStringConvertible {
   }
 
   /// Whether tscope decodes this dtype to Float32 for fits and quantization (SPEC §4).
-  public var isAnalysable: Bool {
+  public var isAnalysable: Bool { unanalysableReason == nil }
+
+  /// Why tensors of this dtype are listed but not analysed, in words a command can print beside
+  /// the tensor (`unknown GGML type id 99`); nil for every dtype tscope decodes.
+  public var unanalysableReason: String? {
     switch self {
-    case .i64, .u8, .bool, .other: false
-    default: true
+    case .i64, .u8: "\(self) is integer data, not real-valued weights"
+    case .bool: "BOOL is a mask, not real-valued weights"
+    case .unknownGGML(let id): "unknown GGML type id \(id): its block size and values are not known"
+    case .other(let name): "tscope cannot decode dtype \(name)"
+    default: nil
     }
   }
 
-  /// Elements per storage block: 1 for scalar types, 32 or 256 for GGML block types.
+  /// Elements per storage block: 1 for scalar types, 32 to 256 for GGML block types.
   public var blockElements: Int {
-    switch self {
-    case .q8_0, .q4_0, .q4_1, .q5_0, .q5_1: 32
-    case .q4K, .q5K, .q6K: 256
-    default: 1
-    }
+    if case .ggml(let type) = self { return type.blockElements }
+    return 1
   }
 
   /// Bytes per storage block (for scalar types, bytes per element); nil when unknown.
@@ -80,15 +81,8 @@ public enum DType: Hashable, Sendable, CustomStringConvertible {
     case .f32, .i32: 4
     case .f16, .bf16, .i16: 2
     case .f8E4M3, .f8E5M2, .i8, .u8, .bool: 1
-    case .q8_0: 34
-    case .q4_0: 18
-    case .q4_1: 20
-    case .q5_0: 22
-    case .q5_1: 24
-    case .q4K: 144
-    case .q5K: 176
-    case .q6K: 210
-    case .other: nil
+    case .ggml(let type): type.blockBytes
+    case .unknownGGML, .other: nil
     }
   }
 }

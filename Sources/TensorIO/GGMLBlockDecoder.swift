@@ -7,11 +7,13 @@
 /// range is decoded by decoding each enclosing block and copying the part that is asked for.
 enum GGMLBlockDecoder {
   static func decode(
-    _ dtype: DType, bytes: UnsafeRawBufferPointer, range: Range<Int>, into output: UnsafeMutableBufferPointer<Float>
+    _ type: GGMLBlockType, bytes: UnsafeRawBufferPointer, range: Range<Int>,
+    into output: UnsafeMutableBufferPointer<Float>
   ) {
-    guard !range.isEmpty, let blockBytes = dtype.blockBytes else { return }
-    let blockElements = dtype.blockElements
-    let decodeBlock = blockDecoder(for: dtype)
+    guard !range.isEmpty else { return }
+    let blockBytes = type.blockBytes
+    let blockElements = type.blockElements
+    let decodeBlock = blockDecoder(for: type)
     withUnsafeTemporaryAllocation(of: Float.self, capacity: blockElements) { scratch in
       var element = range.lowerBound
       var written = 0
@@ -37,17 +39,35 @@ enum GGMLBlockDecoder {
 
   typealias BlockDecoder = (UnsafeRawBufferPointer, UnsafeMutableBufferPointer<Float>) -> Void
 
-  private static func blockDecoder(for dtype: DType) -> BlockDecoder {
-    switch dtype {
+  private static func blockDecoder(for type: GGMLBlockType) -> BlockDecoder {
+    switch type {
     case .q8_0: decodeQ8_0
+    case .q8_1: decodeQ8_1
     case .q4_0: decodeQ4_0
     case .q4_1: decodeQ4_1
     case .q5_0: decodeQ5_0
     case .q5_1: decodeQ5_1
+    case .q2K: decodeQ2K
+    case .q3K: decodeQ3K
     case .q4K: decodeQ4K
     case .q5K: decodeQ5K
     case .q6K: decodeQ6K
-    default: preconditionFailure("\(dtype) is not a GGML block type")
+    case .q8K: decodeQ8K
+    case .iq2XXS: decodeIQ2XXS
+    case .iq2XS: decodeIQ2XS
+    case .iq2S: decodeIQ2S
+    case .iq3XXS: decodeIQ3XXS
+    case .iq3S: decodeIQ3S
+    case .iq1S: decodeIQ1S
+    case .iq1M: decodeIQ1M
+    case .iq4NL: decodeIQ4NL
+    case .iq4XS: decodeIQ4XS
+    case .tq1_0: decodeTQ1_0
+    case .tq2_0: decodeTQ2_0
+    case .mxfp4: decodeMXFP4
+    case .nvfp4: decodeNVFP4
+    case .q1_0: decodeQ1_0
+    case .q2_0: decodeQ2_0
     }
   }
 
@@ -57,6 +77,13 @@ enum GGMLBlockDecoder {
   static func decodeQ8_0(_ block: UnsafeRawBufferPointer, _ out: UnsafeMutableBufferPointer<Float>) {
     let d = half(block, 0)
     for index in 0..<32 { out[index] = Float(Int8(bitPattern: block[2 + index])) * d }
+  }
+
+  /// Q8_1: f16 d, f16 s (d·Σq, for dot products), 32 × int8 q; x = q·d. ggml has no
+  /// `dequantize_row_q8_1` (the type only feeds dot products); this is what its quantizer stored.
+  static func decodeQ8_1(_ block: UnsafeRawBufferPointer, _ out: UnsafeMutableBufferPointer<Float>) {
+    let d = half(block, 0)
+    for index in 0..<32 { out[index] = Float(Int8(bitPattern: block[4 + index])) * d }
   }
 
   /// Q4_0: f16 d, 16 bytes of nibbles (low nibbles hold elements 0–15, high 16–31); x = d·(q − 8).
@@ -116,7 +143,7 @@ enum GGMLBlockDecoder {
   /// The 6-bit scale and min of sub-block `j` (0..<8) from the 12 packed bytes at `offset`
   /// (gguf-py's `Q4_K.get_scale_min`).
   @inline(__always)
-  private static func scaleAndMin(_ block: UnsafeRawBufferPointer, _ offset: Int, _ j: Int) -> (UInt8, UInt8) {
+  static func scaleAndMin(_ block: UnsafeRawBufferPointer, _ offset: Int, _ j: Int) -> (UInt8, UInt8) {
     if j < 4 {
       return (block[offset + j] & 0x3F, block[offset + 4 + j] & 0x3F)
     }
@@ -200,7 +227,7 @@ enum GGMLBlockDecoder {
   // MARK: Half precision
 
   @inline(__always)
-  private static func half(_ block: UnsafeRawBufferPointer, _ offset: Int) -> Float {
+  static func half(_ block: UnsafeRawBufferPointer, _ offset: Int) -> Float {
     let bits = UInt16(littleEndian: block.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     return Float(bitPattern: FloatBits.float32Bits(fromHalf: bits))
   }

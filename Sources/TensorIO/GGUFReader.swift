@@ -89,7 +89,7 @@ enum GGUFReader {
     let name: String
     /// ne[0] (fastest) first, as the file lists them.
     let dimensions: [Int]
-    let type: GGMLType
+    let dtype: DType
     let offset: Int
   }
 
@@ -118,26 +118,38 @@ enum GGUFReader {
         dimensions.append(try reader.readLength(for: "tensor \(MessageText.quoted(name)) ne[\(axis)]"))
       }
       let typeID = try reader.read(UInt32.self, for: "tensor \(MessageText.quoted(name)) type")
-      guard let type = GGMLType.withID(typeID) else {
-        throw reader.failure("tensor \(MessageText.quoted(name)) has unknown GGML type id \(typeID)")
-      }
       let offset = try reader.readLength(for: "tensor \(MessageText.quoted(name)) offset")
-      tensors.append(DeclaredTensor(name: name, dimensions: dimensions, type: type, offset: offset))
+      tensors.append(
+        DeclaredTensor(name: name, dimensions: dimensions, dtype: GGMLTypeID.dtype(typeID), offset: offset))
     }
     return tensors
   }
 
   /// Checks each tensor's size and offset and points it at its bytes in the data section.
+  ///
+  /// A tensor of a type id ggml does not define has no known size: it is given the bytes from its
+  /// offset to the next tensor's offset (or the end of the file), so it is listed with a byte
+  /// count but never decoded; every other tensor is validated as usual.
   private static func place(
     _ declared: [DeclaredTensor], dataStart: Int, alignment: Int, storage: ByteStorage,
     reader: BoundedByteReader, fileName: String
   ) throws(TensorFileError) -> [Tensor] {
     let fileSize = storage.bytes.count
+    let starts = declared.map(\.offset).sorted()
     var tensors: [Tensor] = []
     var ranges: [(range: Range<Int>, name: String)] = []
     for tensor in declared {
       let name = tensor.name
-      let byteCount = try byteCount(of: tensor, reader: reader)
+      var byteCount = try byteCount(of: tensor, reader: reader)
+      if case .unknownGGML = tensor.dtype {
+        let (start, overflow) = dataStart.addingReportingOverflow(tensor.offset)
+        let end =
+          firstOffset(after: tensor.offset, in: starts).map { next in
+            let (position, nextOverflow) = dataStart.addingReportingOverflow(next)
+            return nextOverflow ? fileSize : min(position, fileSize)
+          } ?? fileSize
+        byteCount = !overflow && start < end ? end - start : 0
+      }
       guard tensor.offset % alignment == 0 else {
         throw reader.failure(
           "tensor \(MessageText.quoted(name)) offset \(tensor.offset) is not a multiple of the alignment \(alignment)")
@@ -145,6 +157,11 @@ enum GGUFReader {
       let (start, startOverflow) = dataStart.addingReportingOverflow(tensor.offset)
       let (end, endOverflow) = start.addingReportingOverflow(byteCount)
       guard !startOverflow, !endOverflow, end <= fileSize else {
+        if case .unknownGGML = tensor.dtype {
+          throw reader.failure(
+            "tensor \(MessageText.quoted(name)) (\(tensor.dtype)) data offset \(tensor.offset) lies past the end of the file"
+          )
+        }
         throw reader.failure(
           "tensor \(MessageText.quoted(name)) data (\(byteCount) bytes at data offset \(tensor.offset)) runs past the end of the file"
         )
@@ -152,7 +169,7 @@ enum GGUFReader {
       ranges.append((start..<end, name))
       let shape = Array(tensor.dimensions.reversed())
       let info = TensorInfo(
-        name: name, dtype: tensor.type.dtype, shape: shape, file: fileName, displayShape: tensor.dimensions)
+        name: name, dtype: tensor.dtype, shape: shape, file: fileName, displayShape: tensor.dimensions)
       // In bounds: start >= dataStart >= 0 and end <= fileSize were checked above.
       let bytes = UnsafeRawBufferPointer(rebasing: storage.bytes[start..<end])
       tensors.append(Tensor(info: info, storage: storage, bytes: bytes))
@@ -164,19 +181,33 @@ enum GGUFReader {
     return tensors
   }
 
-  /// Bytes of a tensor: rows of ne[0] elements in whole blocks, with overflow-checked products.
-  private static func byteCount(of tensor: DeclaredTensor, reader: BoundedByteReader) throws(TensorFileError) -> Int {
-    let type = tensor.type
-    let rowLength = tensor.dimensions.first ?? 1
-    guard rowLength % type.blockElements == 0 else {
-      throw reader.failure(
-        "tensor \(MessageText.quoted(tensor.name)) row length \(rowLength) is not a multiple of the \(type.name) block size "
-          + "\(type.blockElements)")
+  /// The smallest of the sorted `offsets` above `offset` (a binary search: a file may declare
+  /// millions of tensors).
+  private static func firstOffset(after offset: Int, in offsets: [Int]) -> Int? {
+    var low = 0
+    var high = offsets.count
+    while low < high {
+      let middle = (low + high) / 2
+      if offsets[middle] <= offset { low = middle + 1 } else { high = middle }
     }
+    return low < offsets.count ? offsets[low] : nil
+  }
+
+  /// Bytes of a tensor: rows of ne[0] elements in whole blocks, with overflow-checked products
+  /// (0 for a type id ggml does not define, whose size `place` takes from the offsets).
+  private static func byteCount(of tensor: DeclaredTensor, reader: BoundedByteReader) throws(TensorFileError) -> Int {
+    let dtype = tensor.dtype
     guard let elements = ShapeArithmetic.elementCount(tensor.dimensions) else {
       throw reader.failure("tensor \(MessageText.quoted(tensor.name)) shape \(tensor.dimensions) overflows")
     }
-    let (bytes, overflow) = (elements / type.blockElements).multipliedReportingOverflow(by: type.blockBytes)
+    guard let blockBytes = dtype.blockBytes else { return 0 }
+    let rowLength = tensor.dimensions.first ?? 1
+    guard rowLength % dtype.blockElements == 0 else {
+      throw reader.failure(
+        "tensor \(MessageText.quoted(tensor.name)) row length \(rowLength) is not a multiple of the \(dtype) block size "
+          + "\(dtype.blockElements)")
+    }
+    let (bytes, overflow) = (elements / dtype.blockElements).multipliedReportingOverflow(by: blockBytes)
     guard !overflow else { throw reader.failure("tensor \(MessageText.quoted(tensor.name)) byte size overflows") }
     return bytes
   }

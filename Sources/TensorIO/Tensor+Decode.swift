@@ -5,8 +5,8 @@ extension Tensor {
   public func decode(_ range: Range<Int>, into output: UnsafeMutableBufferPointer<Float>) {
     precondition(range.lowerBound >= 0 && range.upperBound <= count && output.count == range.count)
     switch info.dtype {
-    case .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4K, .q5K, .q6K:
-      GGMLBlockDecoder.decode(info.dtype, bytes: bytes, range: range, into: output)
+    case .ggml(let type):
+      GGMLBlockDecoder.decode(type, bytes: bytes, range: range, into: output)
     default:
       ScalarDecoder.decode(info.dtype, bytes: bytes, range: range, into: output)
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the malformed-input corpus: small safetensors, GGUF, .npy and .npz files, each broken in
 one way a hostile or damaged file can be (truncations, absurd counts and lengths, offsets past the
-end, overlapping tensors, bad alignment, wrong magic, unknown types, shape-product overflow).
+end, overlapping tensors, bad alignment, wrong magic, unknown types' offsets, shape-product overflow).
 
 Every file must make `tscope layers FILE` exit with status 2 and one stderr line naming the file
 (Tests/python/test_corpus.py), and must open and decode under AddressSanitizer without a report
@@ -107,7 +107,15 @@ add("gguf-bad-bool.gguf", gguf([kv("general.flag", GGUF_BOOL, b"\x07")], []))
 # An array of an array of … (64 deep) of one uint32: a stack-depth attack on a recursive parser.
 deep = b"".join(struct.pack("<IQ", GGUF_ARRAY, 1) for _ in range(64)) + struct.pack("<IQ", GGUF_UINT32, 1) + bytes(4)
 add("gguf-deeply-nested-arrays.gguf", gguf([gstr("general.nest") + struct.pack("<I", GGUF_ARRAY) + deep], []))
-add("gguf-unknown-ggml-type.gguf", gguf([arch], [tensor_info("w", [4, 2], 99, 0)], bytes(32)))
+# A type id ggml does not define is listed, not refused; but its offset is still checked.
+add("gguf-unknown-ggml-type-offset-past-end.gguf", gguf([arch], [tensor_info("w", [4, 2], 99, 1 << 20)], bytes(32)))
+add("gguf-unknown-ggml-type-misaligned.gguf", gguf(
+    [arch], [one_f32, tensor_info("u", [4, 2], 99, 36)], bytes(96)))
+# Block types added with issue 14: a row not a whole number of blocks, data shorter than the blocks.
+IQ2_XXS, NVFP4, Q2_0 = 16, 40, 42
+add("gguf-iq2-row-not-block-multiple.gguf", gguf([arch], [tensor_info("w", [128, 2], IQ2_XXS, 0)], bytes(160)))
+add("gguf-nvfp4-row-not-block-multiple.gguf", gguf([arch], [tensor_info("w", [32, 2], NVFP4, 0)], bytes(96)))
+add("gguf-q2_0-truncated-data.gguf", gguf([arch], [tensor_info("w", [64, 4], Q2_0, 0)], bytes(64)))
 add("gguf-too-many-dims.gguf", gguf([arch], [tensor_info("w", [1, 1, 1, 1, 1, 8], F32, 0)], bytes(32)))
 add("gguf-shape-overflow.gguf", gguf([arch], [tensor_info("w", [1 << 32, 1 << 32, 1 << 32], F32, 0)], bytes(32)))
 add("gguf-dim-past-int64.gguf", gguf([arch], [tensor_info("w", [(1 << 64) - 1, 1], F32, 0)], bytes(32)))

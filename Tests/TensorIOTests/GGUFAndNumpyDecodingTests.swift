@@ -12,7 +12,10 @@ import Testing
 
   @Test func everyFixtureFileIsCovered() {
     let files = Set(fixtures.entries.map(\.file))
-    for file in ["model.gguf", "model_v2.gguf", "aligned64.gguf", "activations.npz", "activations_compressed.npz"] {
+    for file in [
+      "model.gguf", "model_v2.gguf", "aligned64.gguf", "every_type.gguf", "activations.npz",
+      "activations_compressed.npz",
+    ] {
       #expect(files.contains(file))
     }
   }
@@ -53,13 +56,36 @@ import Testing
     }
   }
 
-  @Test func undecodableGGMLTypesAreListedByNameAndRefused() throws {
-    let model = try Model.open(fixtures.path("model.gguf"))
-    let tensor = try #require(model.tensor(named: "q2_k.weight"))
-    #expect(tensor.info.dtype == .other("Q2_K"))
+  @Test func everyBlockTypeOfGGMLsTableIsDecoded() throws {
+    let model = try Model.open(fixtures.path("every_type.gguf"))
+    let decoded = Set(
+      model.tensors.compactMap { info -> GGMLBlockType? in
+        if case .ggml(let type) = info.dtype { return type }
+        return nil
+      })
+    let q8Types: Set<GGMLBlockType> = [.q8_1]  // no file holds Q8_1: ggml and gguf-py disagree on its size
+    let first = try Model.open(fixtures.path("model.gguf")).tensors.compactMap { info -> GGMLBlockType? in
+      if case .ggml(let type) = info.dtype { return type }
+      return nil
+    }
+    #expect(decoded.union(first).union(q8Types) == Set(GGMLBlockType.allCases))
+    for type in GGMLBlockType.allCases { #expect(DType.ggml(type).isAnalysable, "\(type.name)") }
+  }
+
+  /// A type id ggml does not define is listed by number with its reason; the file still opens and
+  /// the tensors after it are placed and decoded as usual.
+  @Test func unknownGGMLTypeIsListedByNumberNotRefused() throws {
+    let model = try Model.open(fixtures.path("every_type.gguf"))
+    let tensor = try #require(model.tensor(named: "future.weight"))
+    #expect(tensor.info.dtype == .unknownGGML(99))
+    #expect(tensor.info.dtype.description == "type 99")
     #expect(!tensor.info.dtype.isAnalysable)
+    #expect(tensor.info.dtype.unanalysableReason?.contains("unknown GGML type id 99") == true)
+    #expect(tensor.info.shape == [3, 512])
+    // Its bytes run to the next tensor: the 300 written plus the alignment padding.
+    #expect((300..<332).contains(tensor.bytes.count))
     #expect(throws: TensorFileError.self) { try tensor.requireDecodable() }
-    #expect(throws: Never.self) { try model.tensor(named: "q4_k.weight")?.requireDecodable() }
+    #expect(throws: Never.self) { try model.tensor(named: "after.weight")?.requireDecodable() }
   }
 
   @Test func ggufMetadataIsKeptAsText() throws {
@@ -99,5 +125,24 @@ import Testing
   private func mismatches(_ actual: [Float], _ expected: [Float]) -> Int {
     guard actual.count == expected.count else { return max(actual.count, expected.count) }
     return zip(actual, expected).filter { $0.bitPattern != $1.bitPattern }.count
+  }
+}
+
+/// Q8_1 is in ggml's table but in no file gguf-py can write (gguf-py sizes its block as 40 bytes,
+/// ggml as 36): its blocks decode as their layout says, d·q.
+@Suite struct Q8_1DecodingTests {
+  @Test func blockDecodesToScaleTimesQuant() {
+    var block = [UInt8](repeating: 0, count: GGMLBlockType.q8_1.blockBytes)
+    #expect(block.count == 36)
+    let d = Float16(0.375)
+    withUnsafeBytes(of: d.bitPattern.littleEndian) { for (index, byte) in $0.enumerated() { block[index] = byte } }
+    block[2] = 0xFF  // the sum field is ignored
+    let quants = (0..<32).map { Int8($0 * 8 - 128) }
+    for (index, q) in quants.enumerated() { block[4 + index] = UInt8(bitPattern: q) }
+    var out = [Float](repeating: 0, count: 32)
+    block.withUnsafeBytes { raw in
+      out.withUnsafeMutableBufferPointer { GGMLBlockDecoder.decode(.q8_1, bytes: raw, range: 0..<32, into: $0) }
+    }
+    #expect(out == quants.map { Float($0) * 0.375 })
   }
 }

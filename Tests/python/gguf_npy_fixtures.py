@@ -19,8 +19,18 @@ Q = gguf.GGMLQuantizationType
 # bytes with sane half-precision scales, which exercises every bit of the layout just as well.
 QUANTIZABLE = [Q.Q8_0, Q.Q4_0, Q.Q4_1, Q.Q5_0, Q.Q5_1]
 K_QUANTS = [Q.Q4_K, Q.Q5_K, Q.Q6_K]
-# Byte offsets of the f16 scale fields inside each K-quant block.
+# Byte offsets of the f16 scale fields inside each block of a type gguf-py cannot quantize.
 K_SCALE_FIELDS = {Q.Q4_K: [0, 2], Q.Q5_K: [0, 2], Q.Q6_K: [208]}
+# Every other block type in ggml's table that gguf-py dequantizes, with its f16 scale fields;
+# MXFP4 and NVFP4 have 8-bit scales (every byte is a finite scale), IQ1_M spreads its f16 over
+# the top nibbles of four u16 (set by random_blocks), Q8_K has an f32 d at 0.
+MORE_SCALE_FIELDS = {
+    Q.Q2_K: [80, 82], Q.Q3_K: [108], Q.IQ2_XXS: [0], Q.IQ2_XS: [0], Q.IQ2_S: [0], Q.IQ3_XXS: [0],
+    Q.IQ3_S: [0], Q.IQ1_S: [0], Q.IQ1_M: [], Q.IQ4_NL: [0], Q.IQ4_XS: [0], Q.TQ1_0: [52], Q.TQ2_0: [64],
+    Q.MXFP4: [], Q.NVFP4: [],
+}
+# Types gguf-py has no dequantizer for (Q2_0 not even an id): (id, name, block elements, block bytes).
+Q1_0, Q2_0, Q8_K = (41, "Q1_0", 128, 18), (42, "Q2_0", 64, 18), (15, "Q8_K", 256, 292)
 
 
 def t_data(rng, shape, nu=5.0, scale=0.02):
@@ -29,11 +39,82 @@ def t_data(rng, shape, nu=5.0, scale=0.02):
 
 def random_k_blocks(rng, qtype, rows, row_length):
     block_size, type_size = gguf.GGML_QUANT_SIZES[qtype]
+    return random_blocks(rng, block_size, type_size, K_SCALE_FIELDS[qtype], rows, row_length)
+
+
+def random_blocks(rng, block_size, type_size, scale_fields, rows, row_length, iq1m=False, f32_scale=False):
+    """Random block bytes (every bit of the layout exercised) with sane half-precision scales."""
     blocks = rng.integers(0, 256, size=(rows * row_length // block_size, type_size), dtype=np.uint8)
-    for offset in K_SCALE_FIELDS[qtype]:
+    for offset in scale_fields:
         scales = (rng.standard_normal(blocks.shape[0]) * 1e-3).astype(np.float16)
         blocks[:, offset:offset + 2] = scales.view(np.uint8).reshape(-1, 2)
+    if iq1m:  # the f16 d is the top nibbles of the four u16 scales at 48..55
+        bits = (rng.standard_normal(blocks.shape[0]) * 1e-3).astype(np.float16).view(np.uint16)
+        for k in range(4):
+            word = blocks[:, 48 + 2 * k:50 + 2 * k].copy().view(np.uint16)[:, 0]
+            word = (word & 0x0FFF) | (((bits >> (4 * k)) & 0xF) << 12)
+            blocks[:, 48 + 2 * k:50 + 2 * k] = word.astype(np.uint16).view(np.uint8).reshape(-1, 2)
+    if f32_scale:
+        blocks[:, 0:4] = (rng.standard_normal(blocks.shape[0]) * 1e-3).astype(np.float32).view(np.uint8).reshape(-1, 4)
     return blocks.reshape(rows, row_length // block_size * type_size)
+
+
+def dequantize_q1_0(blocks: np.ndarray) -> np.ndarray:
+    """numpy port of ggml's dequantize_row_q1_0 (ggml/src/ggml-quants.c): x = bit ? d : -d."""
+    blocks = blocks.reshape(-1, 18)
+    d = blocks[:, :2].copy().view(np.float16).astype(np.float32)
+    bits = (blocks[:, 2:].reshape(-1, 16, 1) >> np.arange(8, dtype=np.uint8).reshape(1, 1, 8)) & 1
+    return np.where(bits.reshape(-1, 128) != 0, d, -d).astype(np.float32).ravel()
+
+
+def dequantize_q2_0(blocks: np.ndarray) -> np.ndarray:
+    """numpy port of ggml's dequantize_row_q2_0 (ggml/src/ggml-quants.c): x = (q - 1) * d."""
+    blocks = blocks.reshape(-1, 18)
+    d = blocks[:, :2].copy().view(np.float16).astype(np.float32)
+    q = (blocks[:, 2:].reshape(-1, 16, 1) >> np.array([0, 2, 4, 6], dtype=np.uint8).reshape(1, 1, 4)) & 3
+    return ((q.reshape(-1, 64).astype(np.int32) - 1).astype(np.float32) * d).ravel()
+
+
+def dequantize_q8_k(blocks: np.ndarray) -> np.ndarray:
+    """numpy port of ggml's dequantize_row_q8_K (ggml/src/ggml-quants.c): x = d * q."""
+    blocks = blocks.reshape(-1, 292)
+    d = blocks[:, :4].copy().view(np.float32)
+    return (d * blocks[:, 4:260].view(np.int8).astype(np.float32)).ravel()
+
+
+def write_every_type(fx: "Fixtures", rng, file="every_type.gguf"):
+    """One tensor of every block type in ggml's table that the first fixture file lacks, and a
+    tensor of a made-up type id 99 (listed, not decoded) between ordinary ones."""
+    writer = gguf.GGUFWriter(str(fx.out / file), arch="llama")
+    rows, row_length = 3, 512
+
+    def add(name, blocks, type_id, dtype_name, expected, shape=(rows, row_length)):
+        writer.add_tensor(name, blocks.view(np.int8), raw_shape=shape, raw_dtype=type_id)
+        if expected is None:
+            fx.listed(file, name, dtype_name, shape, list(reversed(shape)))
+        else:
+            fx.expect(file, name, dtype_name, shape, expected, list(reversed(shape)))
+
+    before = t_data(rng, (2, 64))
+    add("before.weight", before.view(np.uint8), Q.F32, "F32", before, before.shape)
+    for qtype, fields in MORE_SCALE_FIELDS.items():
+        block_size, type_size = gguf.GGML_QUANT_SIZES[qtype]
+        blocks = random_blocks(rng, block_size, type_size, fields, rows, row_length, iq1m=qtype == Q.IQ1_M)
+        if qtype == Q.MXFP4:  # E8M0 exponents near 2^0 (255 would give 12 * 2^127 = inf)
+            blocks.reshape(-1, type_size)[:, 0] = rng.integers(100, 140, size=blocks.size // type_size)
+        add(f"{qtype.name.lower()}.weight", blocks, qtype, qtype.name, gguf.quants.dequantize(blocks, qtype))
+    for (type_id, name, block_size, type_size), port in [(Q1_0, dequantize_q1_0), (Q2_0, dequantize_q2_0),
+                                                          (Q8_K, dequantize_q8_k)]:
+        blocks = random_blocks(rng, block_size, type_size, [] if name == "Q8_K" else [0], rows, row_length,
+                               f32_scale=name == "Q8_K")
+        add(f"{name.lower()}.weight", blocks, type_id, name, port(blocks))
+    add("future.weight", rng.integers(0, 256, size=(rows, 100), dtype=np.uint8), 99, "type 99", None)
+    after = t_data(rng, (4, 32))
+    add("after.weight", after.view(np.uint8), Q.F32, "F32", after, after.shape)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
 
 
 class Fixtures:
@@ -107,8 +188,8 @@ def write_gguf(fx: Fixtures, rng, file="model.gguf", alignment=None):
         raw = random_k_blocks(rng, qtype, 3, 512)
         add(f"{qtype.name.lower()}.weight", raw, raw_dtype=qtype, dtype_name=qtype.name,
             expected=gguf.quants.dequantize(raw, qtype))
-    q2k = rng.integers(0, 256, size=(2, gguf.GGML_QUANT_SIZES[Q.Q2_K][1]), dtype=np.uint8)
-    add("q2_k.weight", q2k, raw_dtype=Q.Q2_K, dtype_name="Q2_K")
+    q2k = random_blocks(rng, 256, gguf.GGML_QUANT_SIZES[Q.Q2_K][1], MORE_SCALE_FIELDS[Q.Q2_K], 2, 256)
+    add("q2_k.weight", q2k, raw_dtype=Q.Q2_K, dtype_name="Q2_K", expected=gguf.quants.dequantize(q2k, Q.Q2_K))
 
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
@@ -181,6 +262,7 @@ def write_all(out: pathlib.Path):
     write_gguf(fx, np.random.default_rng(7), file="aligned64.gguf", alignment=64)
     write_as_version_2(out / "model.gguf", out / "model_v2.gguf")
     fx.entries += [dict(entry, file="model_v2.gguf") for entry in fx.entries if entry["file"] == "model.gguf"]
+    write_every_type(fx, np.random.default_rng(14))
     write_numpy(fx, rng)
     write_fuzz_seeds(out, rng)
     fx.write_manifest()

@@ -10,7 +10,9 @@ import pathlib
 
 import pytest
 
-from conftest import run_json, run_tscope
+import subprocess
+
+from conftest import ROOT, run_json, run_tscope, tscope_binary
 from gguf_npy_fixtures import write_all
 
 
@@ -44,18 +46,69 @@ def test_gguf_shapes_follow_llama_cpp_order(fixtures):
     assert rows["q8_0.three_d"]["shape"] == [64, 3, 2]
 
 
-def test_text_listing_names_undecodable_ggml_types(fixtures):
-    out, _ = fixtures
-    result = run_tscope("layers", out / "model.gguf")
-    line = next(line for line in result.stdout.splitlines() if "q2_k.weight" in line)
-    assert "Q2_K" in line
+def test_text_listing_names_unknown_ggml_type_ids(fixtures):
+    """A made-up type id 99 between ordinary tensors: listed by number, the file is not refused."""
+    out, manifest = fixtures
+    result = run_tscope("layers", out / "every_type.gguf")
+    assert result.returncode == 0 and result.stderr == ""
+    line = next(line for line in result.stdout.splitlines() if "future" in line)
+    assert "type 99" in line
+    names = {entry["name"] for entry in manifest if entry["file"] == "every_type.gguf"}
+    for name in names:
+        assert any(name in line for line in result.stdout.splitlines()), name
 
 
-def test_undecodable_ggml_type_is_named_when_selected(fixtures):
+def test_unknown_ggml_type_is_named_when_selected(fixtures):
     out, _ = fixtures
-    result = run_tscope("quant", out / "model.gguf", "--layer", "^q2_k", "--format", "nf4", check=False)
-    assert "q2_k.weight" in result.stderr and "Q2_K" in result.stderr
+    result = run_tscope("quant", out / "every_type.gguf", "--layer", "^future", "--format", "nf4", check=False)
+    assert "future.weight" in result.stderr and "type 99" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_decode_of_every_gguf_tensor_equals_the_reference(fixtures):
+    """`tscope decode` against gguf-py's `dequantize` (or a numpy port of ggml's dequantize_row_*
+    for Q1_0, Q2_0 and Q8_K), value for value, for every tensor of every block type."""
+    import numpy as np
+    out, manifest = fixtures
+    checked = set()
+    for entry in manifest:
+        if not entry["file"].endswith(".gguf") or entry["expected"] is None:
+            continue
+        result = subprocess.run([tscope_binary(), "decode", str(out / entry["file"]), "--tensor", entry["name"]],
+                                capture_output=True, check=True)
+        ours = np.frombuffer(result.stdout, dtype="<f4")
+        theirs = np.fromfile(out / entry["expected"], dtype="<f4")
+        assert ours.shape == theirs.shape, entry["name"]
+        assert np.array_equal(ours.view(np.uint32), theirs.view(np.uint32)), (entry["file"], entry["name"])
+        checked.add(entry["dtype"])
+    assert checked >= {"Q2_K", "Q3_K", "Q8_K", "IQ1_S", "IQ1_M", "IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ3_XXS", "IQ3_S",
+                       "IQ4_NL", "IQ4_XS", "TQ1_0", "TQ2_0", "MXFP4", "NVFP4", "Q1_0", "Q2_0",
+                       "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"}
+
+
+def test_ggml_tables_equal_gguf_pys_own_copies():
+    """Sources/TensorIO/GGMLTables.swift (generated from ggml-common.h) against the packed grids
+    gguf-py carries in quants.py: an independent copy of the same data."""
+    import re
+    import gguf
+    import numpy as np
+    text = (ROOT / "Sources" / "TensorIO" / "GGMLTables.swift").read_text()
+
+    def table(name):
+        body = re.search(r"static let " + name + r": \[\w+\] = \[(.*?)\]", text, re.S).group(1)
+        return [int(item, 0) for item in body.replace("\n", " ").split(",") if item.strip()]
+
+    q = gguf.quants
+    assert bytes(table("signs")) == q.IQ2_XXS.ksigns
+    assert table("iq4nlValues") == list(q.IQ4_NL.kvalues)
+    assert table("fp4Values") == list(q.MXFP4.kvalues) == list(q.NVFP4.kvalues)
+    for name, cls, width, signed in [("iq2xxsGrid", q.IQ2_XXS, 8, False), ("iq2xsGrid", q.IQ2_XS, 8, False),
+                                     ("iq2sGrid", q.IQ2_S, 8, False), ("iq3xxsGrid", q.IQ3_XXS, 4, False),
+                                     ("iq3sGrid", q.IQ3_S, 4, False), ("iq1sGrid", q.IQ1_S, 8, True)]:
+        cls.init_grid()
+        entries = np.array(table(name), dtype=np.uint64 if width == 8 else np.uint32)
+        values = entries.view(np.int8 if signed else np.uint8).reshape(-1, width).astype(np.float32)
+        assert np.array_equal(values, cls.grid.reshape(-1, width)), name
 
 
 @pytest.mark.parametrize("name", ["q4_k.weight", "q6_k.weight", "q5_1.weight", "q8_0.three_d", "bf16.weight"])
@@ -72,3 +125,29 @@ def test_quant_of_a_gguf_tensor_equals_quant_of_its_dequantized_values(fixtures,
     assert len(from_gguf) == len(from_npy) == 2
     for a, b in zip(from_gguf, from_npy):
         assert {k: v for k, v in a.items() if k != "name"} == {k: v for k, v in b.items() if k != "name"}
+
+
+def test_type_mix_matches_gguf_pys_reader(fixtures):
+    """The table's closing type mix (tensors and bytes per type) against gguf-py's own reader."""
+    import gguf
+    out, _ = fixtures
+    reader = gguf.GGUFReader(str(out / "model.gguf"))
+    expected = {}
+    for tensor in reader.tensors:
+        count, size = expected.get(tensor.tensor_type.name, (0, 0))
+        expected[tensor.tensor_type.name] = (count + 1, size + int(tensor.n_bytes))
+    lines = run_tscope("layers", out / "model.gguf").stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("dtype  tensors"))
+    assert lines[header].split() == ["dtype", "tensors", "params", "bytes", "bits/weight"]
+    got = {}
+    for line in lines[header + 1:]:
+        cells = line.split()
+        if len(cells) < 6 or cells[0] == "total":
+            break
+        got[cells[0]] = (int(cells[1].replace(",", "")), cells[3] + " " + cells[4], float(cells[5]))
+    assert {name: count for name, (count, _, _) in got.items()} == {name: c for name, (c, _) in expected.items()}
+    for name, (count, size) in expected.items():
+        elements = sum(int(t.n_elements) for t in reader.tensors if t.tensor_type.name == name)
+        assert abs(got[name][2] - size * 8 / elements) <= 0.005 + 1e-9, name  # printed to 2 decimals
+        if size < 1024:
+            assert got[name][1] == f"{size} B", name

@@ -13,7 +13,10 @@ struct LayersCommand: AsyncParsableCommand {
       or a .npz. Only headers are read.
 
       The table sorts names naturally, groups numbered blocks (model.layers.3, encoder.layer.0, ...) \
-      under a heading with their parameter total, and ends with totals per dtype.
+      under a heading with their parameter total, and ends with the type mix: tensors, parameters, \
+      bytes and bits per weight per dtype (for a GGUF, per ggml type, as llama.cpp's quantize log \
+      gives it), then each listed-only dtype with the reason it is not analysed. A GGUF tensor of a \
+      type id ggml does not define is listed as "type N", never refused.
 
       --json prints one array, {"name","dtype","shape","count","file"} per tensor, in the model's \
       order: by data offset within a file (safetensors' offset_keys()), shards in file-name order.

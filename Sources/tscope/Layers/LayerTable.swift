@@ -41,8 +41,10 @@ struct LayerTable {
       + "\(NumberText.bytes(totalBytes)) in \(files.count) file\(files.count == 1 ? "" : "s")\n\n"
     out += alignedText(lines, rightAligned: [3], headings: headingLines)
     out += "\n" + dtypeSummary(rows, totalParameters: totalParameters, totalBytes: totalBytes)
-    if rows.contains(where: { !$0.info.dtype.isAnalysable }) {
-      out += "\n* listed only: tscope does not analyse integer, boolean or unsupported dtypes\n"
+    let listedOnly = Set(
+      rows.compactMap { row in row.info.dtype.unanalysableReason.map { "\(row.info.dtype): \($0)" } })
+    if !listedOnly.isEmpty {
+      out += "\n* listed only, not analysed:\n" + listedOnly.sorted().map { "  \($0)\n" }.joined()
     }
     return out
   }
@@ -68,17 +70,30 @@ struct LayerTable {
       let sum = totals[key, default: (0, 0, 0)]
       totals[key] = (sum.tensors + 1, sum.parameters + row.info.count, sum.bytes + row.bytes)
     }
-    var lines = [["dtype", "tensors", "params", "bytes"]]
+    // The type mix as llama.cpp's quantize log gives it: tensors and bytes per type, and the
+    // bits per weight they cost.
+    var lines = [["dtype", "tensors", "params", "bytes", "bits/weight"]]
     for key in order.sorted(by: { totals[$0]!.bytes > totals[$1]!.bytes }) {
       let sum = totals[key]!
       lines.append([
         key, NumberText.grouped(sum.tensors), NumberText.grouped(sum.parameters), NumberText.bytes(sum.bytes),
+        bitsPerWeight(bytes: sum.bytes, parameters: sum.parameters),
       ])
     }
     lines.append([
       "total", NumberText.grouped(rows.count), NumberText.grouped(totalParameters), NumberText.bytes(totalBytes),
+      bitsPerWeight(bytes: totalBytes, parameters: totalParameters),
     ])
-    return alignedText(lines, rightAligned: [1, 2, 3], headings: [0, lines.count - 1])
+    return alignedText(lines, rightAligned: [1, 2, 3, 4], headings: [0, lines.count - 1])
+  }
+
+  /// `4.50`: stored bits per element (blocks' scales included), or `-` for no elements.
+  private func bitsPerWeight(bytes: Int, parameters: Int) -> String {
+    guard parameters > 0 else { return "-" }
+    let bits = Double(bytes) * 8 / Double(parameters)
+    let hundredths = Int((bits * 100).rounded())
+    let fraction = String(hundredths % 100)
+    return "\(hundredths / 100)." + (fraction.count < 2 ? "0" + fraction : fraction)
   }
 
   /// The aligned table, heading lines bold when `bold` is set.
