@@ -64,9 +64,9 @@ public enum FormatCatalog {
   public static func studentFloat(bits: Int, nu: Double?) -> Codebook {
     let base = "sf\(bits)"
     let values = QuantileCodebook.studentFloat(bits: bits, nu: nu ?? defaultNu)
-    guard let nu else { return Codebook(id: base, name: "SF\(bits)", bits: bits, values: values) }
+    guard let nu else { return Codebook(id: base, name: "SF\(bits)", bits: bits, values: values, nu: defaultNu) }
     let text = text(for: nu)
-    return Codebook(id: "\(base)@\(text)", name: "SF\(bits) (ν=\(text))", bits: bits, values: values)
+    return Codebook(id: "\(base)@\(text)", name: "SF\(bits) (ν=\(text))", bits: bits, values: values, nu: nu)
   }
 
   /// `base` with `value` on its spare −0 code. The caller checks the value is new and the base
@@ -78,7 +78,8 @@ public enum FormatCatalog {
         candidate == value ? true : flags[base.values.firstIndex(of: candidate)!]
       }
     }
-    return Codebook(id: id, name: name, bits: base.bits, values: values, evenCodes: even)
+    return Codebook(
+      id: id, name: name, bits: base.bits, values: values, evenCodes: even, supernormalValue: value, nu: base.nu)
   }
 
   private static func integers(id: String, name: String, in range: ClosedRange<Int>) -> Codebook {

@@ -1,7 +1,7 @@
 /// A format ready to run on a tensor: a codebook under the group rule of SPEC §4, or one of the
 /// formats that follow their own standard (SPEC §3).
 public enum QuantFormat: Sendable, Hashable {
-  /// Group absmax scaling onto the codebook's largest value, round to nearest.
+  /// Group absmax scaling onto the codebook's full scale (`Codebook.fullScale`), round to nearest.
   case codebook(Codebook)
   /// INT4 with a zero point: codes 0…15, scale (max − min)/15 over the group, min ≤ 0 ≤ max.
   case int4Asymmetric

@@ -63,4 +63,8 @@ public enum ScaleMode: String, Sendable, Hashable, CaseIterable {
 
   /// The ratios `mse` tries, largest first: 1.00 down to 0.805 in steps of 0.005 (40 ratios).
   public static let clipRatios: [Float] = (0..<40).map { Float(1.0 - 0.005 * Double($0)) }
+
+  /// The decimal a clip ratio stands for (0.995 for Float(0.995), not 0.9950000047683716): the
+  /// shortest decimal that rounds to the Float the kernel ran with, as reports and tables show it.
+  public static func decimal(of ratio: Float) -> Double { Double(ratio.description) ?? Double(ratio) }
 }

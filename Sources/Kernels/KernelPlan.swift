@@ -213,7 +213,7 @@ struct KernelTotals {
     let usageCounts = usage.isEmpty ? [Int](repeating: 0, count: plan.format.values.count) : usage.map { Int($0) }
     let effective = plan.settings.effective(for: plan.format)
     return QuantizationMetrics(
-      format: plan.format, group: effective.group, scaleMode: effective.scale, clipRatio: Double(clip),
+      format: plan.format, group: effective.group, scaleMode: effective.scale, clipRatio: ScaleMode.decimal(of: clip),
       count: plan.source.elementCount, finiteCount: finite, nonFiniteCount: Int(sums.nonfinite), mse: mse,
       sqnrDB: sqnr, maxAbsError: sums.max_abs_err, relativeL2: relative, codeUsage: usageCounts,
       isEstimate: plan.source.isSample)

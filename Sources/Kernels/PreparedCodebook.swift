@@ -4,29 +4,38 @@ import Formats
 /// A codebook in the form the C kernel rounds with: Float32 values and one threshold per
 /// neighbouring pair, such that code(y) = #{thresholds < y}.
 ///
-/// A midpoint m between two values is exact in Float64. A tie going to the lower value needs
-/// y > m to move up, i.e. y > (largest Float ≤ m); a tie going up needs y ≥ m, i.e.
-/// y > (largest Float < m). So every tie rule becomes one strict comparison against a Float.
+/// Ties follow the paper's round-to-nearest code (`quantize_4bit`): the midpoint
+/// `(v[i] + v[i+1]) / 2` is taken in Float64 from the codebook's own (published decimal)
+/// values and rounded to the nearest Float32, and y ≤ threshold keeps the lower value. Where the
+/// midpoint is not a Float32 this differs from the exact midpoint of the Float32 values (APoT4's
+/// −0.6/−0.4 give exactly −0.5, so y = −0.5 goes to −0.6). Codebooks with `evenCodes` (INT, FP8)
+/// keep IEEE ties to even: their midpoints are exact in Float32, and a tie going up needs
+/// y ≥ m, i.e. y > (largest Float < m). Either way one strict comparison per threshold.
 struct PreparedCodebook: Sendable {
   let values: [Float]
   let thresholds: [Float]
+  /// What a group's amax maps onto (`Codebook.fullScale`): the largest value, or the magnitude
+  /// of a negative supernormal value beyond the range (`e2m1+-8`), so that value is reachable.
   let maxValue: Float
 
   init(_ codebook: Codebook) {
-    let values = codebook.values.map { Float($0) }
-    var thresholds: [Float] = []
-    for index in 0..<(values.count - 1) {
-      let midpoint = (Double(values[index]) + Double(values[index + 1])) / 2
-      let tieGoesUp = codebook.evenCodes.map { $0[index + 1] } ?? false
+    self.values = codebook.values.map { Float($0) }
+    self.thresholds = Self.thresholds(codebook)
+    self.maxValue = Float(codebook.fullScale)
+  }
+
+  /// Float32 thresholds for `codebook`, one per neighbouring pair.
+  static func thresholds(_ codebook: Codebook) -> [Float] {
+    (0..<(codebook.values.count - 1)).map { index in
+      let midpoint = (codebook.values[index] + codebook.values[index + 1]) / 2
+      guard let even = codebook.evenCodes else { return Float(midpoint) }
+      // Ties to even: a tie goes up when the upper neighbour's code is even.
       var threshold = Float(midpoint)
-      if tieGoesUp ? Double(threshold) >= midpoint : Double(threshold) > midpoint {
+      if even[index + 1] ? Double(threshold) >= midpoint : Double(threshold) > midpoint {
         threshold = threshold.nextDown
       }
-      thresholds.append(threshold)
+      return threshold
     }
-    self.values = values
-    self.thresholds = thresholds
-    self.maxValue = values[values.count - 1]
   }
 
   /// Calls `body` with the C view of this codebook (valid only during the call).

@@ -7,7 +7,7 @@ public struct QuantizationMetrics: Sendable, Hashable {
   public let format: QuantFormat
   public let group: GroupSize
   public let scaleMode: ScaleMode
-  /// The clip ratio used (1 for absmax; the best one for mse).
+  /// The clip ratio used (1 for absmax; the best one for mse), as its decimal (0.995).
   public let clipRatio: Double
   /// Elements read (all of them, or the sampled rows').
   public let count: Int

@@ -10,13 +10,13 @@ import TensorIO
 /// measured on the rows the caller asked for; the least MSE wins (the smaller |value| on a tie).
 public enum SupernormalSearch {
   /// Elements read per candidate while screening.
-  static let screeningElements = 1 << 16
+  public static let screeningElements = 1 << 16
   /// Candidates confirmed on the full selection.
-  static let finalists = 4
+  public static let finalists = 4
 
   /// The candidate values for `base` (a symmetric single-zero codebook).
   public static func candidates(for base: Codebook) -> [Double] {
-    let step = base.maxValue / 48
+    let step = base.fullScale / 48
     return (-95...95).map { Double($0) * step }.filter { $0 != 0 && !base.contains($0) }
   }
 
@@ -43,7 +43,7 @@ public enum SupernormalSearch {
       if let current = best, (current.mse, abs(current.value)) <= (mse, abs(candidate.value)) { continue }
       best = (candidate.value, mse)
     }
-    let value = best?.value ?? base.maxValue * 4 / 3
+    let value = best?.value ?? base.fullScale * 4 / 3
     guard case .codebook(let codebook) = FormatSpec.supernormalFormat(base: base, value: value, id: id) else {
       preconditionFailure("a supernormal format is a codebook")
     }

@@ -4,6 +4,11 @@
 /// NVFP4, whatever was asked. Numbers that do not exist (a fit that could not be made, an SQNR
 /// without error, `sf4@fit` without a ν, a dtype that is not analysed) are nil — an empty cell in
 /// CSV, `null` in JSON — and `reason` says why.
+///
+/// `nu` is the tensor's fitted t ν (a fit column, the same in every row of a tensor); `format_nu`
+/// is the ν of the SF codebook the row ran (`sf4`: 5, `sf4@2.7`: 2.7, `sf4@fit`: the fitted ν).
+/// `clip_ratio` is what the scale used (1 for absmax, the chosen ratio for `--scale mse`);
+/// `supernormal_value` the value on the spare −0 code (`e2m1-sr`: 8, `ID+auto`: the value found).
 public struct ReportRow: Codable, Equatable, Sendable {
   public var name: String
   public var format: String
@@ -25,14 +30,19 @@ public struct ReportRow: Codable, Equatable, Sendable {
   public var codeUsage: [Int]?
   /// The format's display name as run (`SF4 (ν=5.21, fit)`, `E2M1+2.5` for `e2m1+auto`), for tables.
   public var formatName: String?
-  /// The clip ratio the scale used (1 for absmax), for tables.
+  /// The clip ratio the scale used (1 for absmax; the chosen ratio for `--scale mse`).
   public var clipRatio: Double?
+  /// The supernormal value the format used; nil for formats without one.
+  public var supernormalValue: Double?
+  /// The ν of the SF(ν) codebook the row ran; nil for other formats.
+  public var formatNu: Double?
 
   public init(
     name: String, format: String, group: String, scaleMode: String, count: Int,
     nu: Double?, tScale: Double?, normalStd: Double?, bestFit: String?,
     mse: Double?, sqnrDB: Double?, maxAbsError: Double?, relativeL2: Double?, reason: String? = nil,
-    codeUsage: [Int]? = nil, formatName: String? = nil, clipRatio: Double? = nil
+    codeUsage: [Int]? = nil, formatName: String? = nil, clipRatio: Double? = nil,
+    supernormalValue: Double? = nil, formatNu: Double? = nil
   ) {
     self.name = name
     self.format = format
@@ -50,13 +60,15 @@ public struct ReportRow: Codable, Equatable, Sendable {
     self.reason = reason
     self.codeUsage = codeUsage
     self.formatName = formatName
-    self.clipRatio = clipRatio
+    self.clipRatio = clipRatio.finiteOrNil
+    self.supernormalValue = supernormalValue.finiteOrNil
+    self.formatNu = formatNu.finiteOrNil
   }
 
   /// The report's CSV columns, in SPEC order; also its JSON field names.
   public static let columns = [
     "name", "format", "group", "scale_mode", "count", "nu", "t_scale", "normal_std", "best_fit",
-    "mse", "sqnr_db", "max_abs_err", "rel_l2", "reason",
+    "mse", "sqnr_db", "max_abs_err", "rel_l2", "clip_ratio", "supernormal_value", "format_nu", "reason",
   ]
 
   enum CodingKeys: String, CodingKey {
@@ -68,10 +80,13 @@ public struct ReportRow: Codable, Equatable, Sendable {
     case sqnrDB = "sqnr_db"
     case maxAbsError = "max_abs_err"
     case relativeL2 = "rel_l2"
+    case clipRatio = "clip_ratio"
+    case supernormalValue = "supernormal_value"
+    case formatNu = "format_nu"
   }
 
   // Encode nil as an explicit null, so every row has every field (stable for pipelines). The
-  // table-only fields (code usage, display name, clip ratio) are not part of a report file.
+  // table-only fields (code usage, display name) are not part of a report file.
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
     try container.encode(name, forKey: .name)
@@ -87,6 +102,9 @@ public struct ReportRow: Codable, Equatable, Sendable {
     try container.encode(sqnrDB, forKey: .sqnrDB)
     try container.encode(maxAbsError, forKey: .maxAbsError)
     try container.encode(relativeL2, forKey: .relativeL2)
+    try container.encode(clipRatio, forKey: .clipRatio)
+    try container.encode(supernormalValue, forKey: .supernormalValue)
+    try container.encode(formatNu, forKey: .formatNu)
     try container.encode(reason, forKey: .reason)
   }
 
@@ -94,12 +112,14 @@ public struct ReportRow: Codable, Equatable, Sendable {
   public var cells: [String] {
     [
       name, format, group, scaleMode, String(count), nu.cellText, tScale.cellText, normalStd.cellText,
-      bestFit ?? "", mse.cellText, sqnrDB.cellText, maxAbsError.cellText, relativeL2.cellText, reason ?? "",
+      bestFit ?? "", mse.cellText, sqnrDB.cellText, maxAbsError.cellText, relativeL2.cellText,
+      clipRatio.cellText, supernormalValue.cellText, formatNu.cellText, reason ?? "",
     ]
   }
 
   /// `quant --json`'s object: `{"name","format","group","scale_mode","count","nu","mse","sqnr_db",
-  /// "max_abs_err","rel_l2","code_usage","reason"}` in that order.
+  /// "max_abs_err","rel_l2","clip_ratio","supernormal_value","format_nu","code_usage","reason"}` in
+  /// that order.
   public var quantJSON: String {
     JSONText.object([
       ("name", JSONText.string(name)),
@@ -112,6 +132,9 @@ public struct ReportRow: Codable, Equatable, Sendable {
       ("sqnr_db", JSONText.number(sqnrDB)),
       ("max_abs_err", JSONText.number(maxAbsError)),
       ("rel_l2", JSONText.number(relativeL2)),
+      ("clip_ratio", JSONText.number(clipRatio)),
+      ("supernormal_value", JSONText.number(supernormalValue)),
+      ("format_nu", JSONText.number(formatNu)),
       ("code_usage", codeUsage.map { JSONText.array($0.map(String.init)) } ?? "null"),
       ("reason", JSONText.string(reason)),
     ])
@@ -122,7 +145,6 @@ public struct ReportRow: Codable, Equatable, Sendable {
     var row = self
     row.codeUsage = nil
     row.formatName = nil
-    row.clipRatio = nil
     return row
   }
 }

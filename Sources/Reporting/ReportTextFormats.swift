@@ -1,4 +1,5 @@
 import Fits
+import Formats
 import Foundation
 
 /// The report as CSV, Markdown, and an aligned text table for the terminal.
@@ -38,8 +39,8 @@ public enum ReportText {
     alignedTable(header: ReportRow.columns, rows: rows.map(displayCells), rightAligned: numericColumns)
   }
 
-  /// The right-aligned columns of the rows: `count` to `rel_l2`, except `best_fit`.
-  static let numericColumns = Set(4...12).subtracting([8])
+  /// The right-aligned columns of the rows: `count` to `format_nu`, except `best_fit`.
+  static let numericColumns = Set(4...15).subtracting([8])
 
   /// The summary as an aligned plain-text table (stdout of `report` and `merge`).
   public static func summaryTable(_ summary: [FormatSummary]) -> String {
@@ -60,7 +61,9 @@ public enum ReportText {
       row.tScale.map(scientific) ?? "",
       row.normalStd.map(scientific) ?? "", row.bestFit ?? "", row.mse.map(scientific) ?? "",
       row.sqnrDB.map { format($0, digits: 2) } ?? "", row.maxAbsError.map(scientific) ?? "",
-      row.relativeL2.map(scientific) ?? "", row.reason ?? "",
+      row.relativeL2.map(scientific) ?? "", row.clipRatio.map(FormatCatalog.text) ?? "",
+      row.supernormalValue.map(FormatCatalog.text) ?? "", row.formatNu.map { format($0, digits: 3) } ?? "",
+      row.reason ?? "",
     ]
   }
 

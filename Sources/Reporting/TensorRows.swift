@@ -100,13 +100,18 @@ public struct TensorRows: Sendable {
       }
     }
     if let fitReason = fit?.reason, reason == nil { reasons.append("fit: \(fitReason)") }
+    // What the format chose: from the format as run, or for a fixed one as named.
+    var codebook: Codebook?
+    if case .codebook(let run) = metrics?.format { codebook = run }
+    if metrics == nil, case .fixed(.codebook(let named)) = spec.kind { codebook = named }
     return ReportRow(
       name: tensor.info.name, format: spec.id, group: effective.group.description,
       scaleMode: effective.scale.rawValue, count: tensor.count, nu: fit?.t?.nu, tScale: fit?.t?.scale,
       normalStd: fit?.normal?.scale, bestFit: fit?.best?.rawValue, mse: measured?.mse, sqnrDB: measured?.sqnrDB,
       maxAbsError: measured?.maxAbsError, relativeL2: measured?.relativeL2,
       reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "), codeUsage: metrics?.codeUsage,
-      formatName: formatName, clipRatio: metrics?.clipRatio)
+      formatName: formatName, clipRatio: metrics?.clipRatio, supernormalValue: codebook?.supernormalValue,
+      formatNu: codebook?.nu)
   }
 
   /// Whether every finite element landed, exactly, on the value 0: an all-zero tensor.

@@ -5,6 +5,7 @@ struct Tscope: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "tscope",
     abstract: "A terminal explorer for the number formats of quantized LLMs.",
+    version: Tscope.version,
     subcommands: [
       ExploreCommand.self, LayersCommand.self, FormatsCommand.self, FitCommand.self,
       QuantCommand.self, ReportCommand.self, MergeCommand.self, SnapshotCommand.self,
@@ -12,4 +13,7 @@ struct Tscope: AsyncParsableCommand {
     ],
     defaultSubcommand: ExploreCommand.self
   )
+
+  /// `tscope --version` (semantic versioning; raised with each released wave).
+  static let version = "0.2.0"
 }

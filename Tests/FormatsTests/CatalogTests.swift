@@ -8,6 +8,26 @@ struct CatalogTests {
     try FormatSpec.parse(id).resolved().values
   }
 
+  @Test func codebooksKnowTheirSupernormalValueNuAndFullScale() throws {
+    func codebook(_ id: String) throws -> Codebook {
+      guard case .codebook(let codebook) = try FormatSpec.parse(id).resolved() else {
+        throw FormatError.unknownID(id)
+      }
+      return codebook
+    }
+    // (id, supernormal value, ν, what amax maps onto): the largest value, except a negative
+    // supernormal value beyond the range (SPEC §4's max(codebook) could never reach it).
+    let cases: [(String, Double?, Double?, Double)] = [
+      ("e2m1", nil, nil, 6), ("e2m1-sr", 8, nil, 8), ("e2m1+-8", -8, nil, 8), ("e2m1+-5", -5, nil, 6),
+      ("apot4-sp", 0.5, nil, 1), ("int4", nil, nil, 7), ("sf4", nil, 5, 1), ("sf4@2.7", nil, 2.7, 1),
+      ("e3m0+-32", -32, nil, 32),
+    ]
+    for (id, value, nu, fullScale) in cases {
+      let book = try codebook(id)
+      #expect(book.supernormalValue == value && book.nu == nu && book.fullScale == fullScale, "\(id)")
+    }
+  }
+
   @Test func nf4RecipeReproducesThePublishedTableBitForBit() {
     let derived = QuantileCodebook.normalFloat(bits: 4).map { Float($0) }
     #expect(derived == FormatCatalog.nf4Values.map { Float($0) })

@@ -21,6 +21,43 @@ struct RoundingTests {
     #expect(try rounded(input, "e2m1", group: .tensor) == expected)
   }
 
+  @Test func tiesUseThePapersFloat32Midpoints() throws {
+    // The paper's quantize_4bit compares y with Float32((v[i] + v[i+1]) / 2) taken in Float64 from
+    // the published decimals, y <= threshold keeping the lower value. APoT4's −0.6/−0.4 give
+    // −0.5 exactly, so y = −0.5 goes to −0.6 (the exact midpoint of Float(−0.6) and Float(−0.4)
+    // lies just above −0.5, which sent it to −0.4 before). Likewise 0.5 lies between 0.4 and 0.6.
+    // amax 1 → scale 1; 16 elements so the vector path runs, the tail runs the scalar path.
+    let input: [Float] = [1, -0.5, 0.5, -0.15, 0.15, -0.9, 0.9, 0.05, -0.05, 0, 0.7, -0.7, 0.35, -0.35, 0.25, -0.25]
+    let lower: [Float] = [1, -0.6, 0.4, -0.2, 0.1, -1, 0.8, 0, -0.1, 0, 0.6, -0.8, 0.3, -0.4, 0.2, -0.3]
+    for count in [16, 18] {
+      let values = Array((input + input).prefix(count))
+      let expected = Array((lower + lower).prefix(count))
+      #expect(try rounded(values, "apot4", group: .tensor) == expected)
+    }
+  }
+
+  @Test func thresholdsAreTheRoundedFloat64Midpoints() throws {
+    // Float32 of the Float64 midpoint, per pair: the rule for every codebook without ties to even.
+    for id in ["nf4", "sf4", "sf4@2.7", "apot4-sp", "e2m1+2.5", "nf3", "sf3"] {
+      guard case .codebook(let codebook) = try format(id) else {
+        Issue.record("\(id) is not a codebook")
+        continue
+      }
+      let expected = zip(codebook.values, codebook.values.dropFirst()).map { Float(($0 + $1) / 2) }
+      #expect(PreparedCodebook(codebook).thresholds == expected, "\(id)")
+    }
+  }
+
+  @Test func aNegativeExtremeValueIsReachable() throws {
+    // e2m1+-8: amax maps onto |−8| = 8, so a group whose amax is negative lands on −8 and the
+    // positive side keeps E2M1's 6 as its top. amax 8 → scale 1.
+    let input: [Float] = [-8, 6, 7.5, -7.5, -6.5, 5, 0.25, 1]
+    let expected: [Float] = [-8, 6, 6, -8, -6, 4, 0, 1]
+    #expect(try rounded(input, "e2m1+-8", group: .tensor) == expected)
+    // The same for a positive group maximum: 8 → scale 1 as well; 8 itself saturates to 6.
+    #expect(try rounded([8, -7, 1], "e2m1+-8", group: .tensor) == [6, -8, 1])
+  }
+
   @Test func integerFormatsRoundHalfToEven() throws {
     // amax 7 → scale 1.
     let input: [Float] = [7, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 3.5, 6.5, -7, 0.4, 4.6, 1, 2, 3, 5]

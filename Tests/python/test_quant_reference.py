@@ -3,8 +3,10 @@ round-to-nearest (SPEC §4), kept here, and of the formats against scipy's quant
 
 The numpy code below is written from the SPEC text, not from tscope's code: groups of G along
 the last dimension (shorter tail), scale = group amax / max(codebook) in float32, y = x / scale,
-nearest value with an exact midpoint going to the lower value (np.searchsorted on float64
-midpoints), INT formats rounding half to even (np.rint) and clamping.
+nearest value with the paper's thresholds — midpoints of the values as written, in float64,
+rounded to float32, y <= threshold going to the lower value (`quantize_4bit` in
+cornell-zhang/llm-datatypes compares its float32 tensor with Python-float midpoints; see
+test_paper_rtn.py for the full port) — INT formats rounding half to even (np.rint) and clamping.
 """
 import json
 
@@ -72,11 +74,13 @@ def groups_of(x, group):
         yield slice(start, min(start + size, length))
 
 
-def reference_codebook(x, values, group, clip=1.0):
-    """Round-to-nearest with group absmax scaling. Returns (x_hat, codes), both like x."""
-    values = np.asarray(values, dtype=np.float32) if values is not None else np.arange(-8, 8, dtype=np.float32)
-    vmax = values.max()
-    midpoints = (values[:-1].astype(np.float64) + values[1:].astype(np.float64)) / 2
+def reference_codebook(x, values, group, clip=1.0, full_scale=None):
+    """Round-to-nearest with group absmax scaling onto `full_scale` (default: the largest value).
+    Returns (x_hat, codes), both like x."""
+    exact = np.asarray(values if values is not None else range(-8, 8), dtype=np.float64)
+    values = exact.astype(np.float32)
+    vmax = np.float32(full_scale) if full_scale is not None else values.max()
+    thresholds = ((exact[:-1] + exact[1:]) / 2).astype(np.float32)
     x_hat = np.zeros_like(x)
     codes = np.zeros(x.shape, dtype=np.int64)
     tensor_amax = np.float32(np.abs(x).max())
@@ -90,7 +94,7 @@ def reference_codebook(x, values, group, clip=1.0):
         if np.array_equal(values, np.arange(-8, 8, dtype=np.float32)):
             code = (np.clip(np.rint(y), -8, 7) + 8).astype(np.int64)
         else:
-            code = np.searchsorted(midpoints, y.astype(np.float64), side="left")
+            code = np.searchsorted(thresholds, y, side="left")  # #{thresholds < y}
         codes[:, columns] = code
         x_hat[:, columns] = np.where(zero, np.float32(0), values[code] * scale)
     return x_hat, codes

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Formats
+import Kernels
 import Reporting
 
 /// `tscope formats [--json] [--format ID]...`: codebooks with id, display name, bits and values (SPEC §2, §3).
@@ -10,9 +11,14 @@ struct FormatsCommand: AsyncParsableCommand {
     discussion: """
       Without --format, every built-in format. Ids: int4 int4-asym nf4 sf4 sf4@NU e2m1 e2m1-i e2m1-b e2m1-sr \
       e2m1-sp e1m2 e3m0 apot4 apot4-sp mxfp4 nvfp4 int8 fp8-e4m3 fp8-e5m2 nf3 sf3; ID+VALUE adds a supernormal \
-      value to a symmetric single-zero format (e2m1+2.5); file:NAME names a --codebook table. Values are before \
-      scaling. For INT4-asym they are its codes 0…15, for MXFP4/NVFP4 the E2M1 element values. \
-      --json prints {"id","name","bits","values"} per format.
+      value to a symmetric single-zero format (e2m1+2.5); ID+auto lets quant, report and the explorer choose \
+      it per tensor (listed with its candidates); file:NAME names a --codebook table. Values are before \
+      scaling; a group's amax maps onto the largest value, or onto the magnitude of a negative supernormal \
+      value beyond the range (e2m1+-8: 8, not 6). For INT4-asym \
+      they are its codes 0…15, for MXFP4/NVFP4 the E2M1 element values. --json prints \
+      {"id","name","bits","values"} per format, with "supernormal_value" for a supernormal variant, \
+      "scale_onto" where amax maps onto a value other than the largest, and for ID+auto "values" of the \
+      base and "auto" {"base","candidates","screening_elements","finalists"}.
       """)
 
   @Option(name: .customLong("format"), help: "A format id to show (repeatable).")
@@ -25,14 +31,17 @@ struct FormatsCommand: AsyncParsableCommand {
   var json = false
 
   func run() async throws {
-    let listed: [QuantFormat]
+    let listed: [Listed]
     if formats.isEmpty {
       let user = try FormatSelection.userCodebooks(codebook)
-      listed = FormatCatalog.all + user.keys.sorted().compactMap { user[$0].map(QuantFormat.codebook) }
+      listed = (FormatCatalog.all + user.keys.sorted().compactMap { user[$0].map(QuantFormat.codebook) }).map {
+        .fixed($0)
+      }
     } else {
       listed = try FormatSelection.specs(formats, codebookFile: codebook).map { spec in
+        if case .supernormalAuto(let base) = spec.kind { return .auto(id: spec.id, base: base) }
         do {
-          return try spec.resolved()
+          return .fixed(try spec.resolved())
         } catch {
           throw UsageError("\(error); `tscope quant` resolves it on a tensor")
         }
@@ -41,29 +50,93 @@ struct FormatsCommand: AsyncParsableCommand {
     Console.writeOutput(json ? jsonText(listed) + "\n" : table(listed))
   }
 
-  private func jsonText(_ formats: [QuantFormat]) -> String {
+  /// A format as listed: one that is fixed, or `ID+auto`, whose value each tensor chooses.
+  enum Listed {
+    case fixed(QuantFormat)
+    case auto(id: String, base: Codebook)
+  }
+
+  private func jsonText(_ listed: [Listed]) -> String {
     JSONText.array(
-      formats.map { format in
-        JSONText.object([
-          ("id", JSONText.string(format.id)),
-          ("name", JSONText.string(format.name)),
-          ("bits", String(format.bits)),
-          ("values", JSONText.array(format.values.map(JSONText.number))),
-        ])
+      listed.map { entry in
+        switch entry {
+        case .fixed(let format):
+          var fields = [
+            ("id", JSONText.string(format.id)),
+            ("name", JSONText.string(format.name)),
+            ("bits", String(format.bits)),
+            ("values", JSONText.array(format.values.map(JSONText.number))),
+          ]
+          if case .codebook(let codebook) = format, let value = codebook.supernormalValue {
+            fields.append(("supernormal_value", JSONText.number(value)))
+          }
+          if let onto = Self.scaleOnto(format) { fields.append(("scale_onto", JSONText.number(onto))) }
+          return JSONText.object(fields)
+        case .auto(let id, let base):
+          return JSONText.object([
+            ("id", JSONText.string(id)),
+            ("name", JSONText.string("\(base.name)+auto")),
+            ("bits", String(base.bits)),
+            ("values", JSONText.array(base.values.map(JSONText.number))),
+            (
+              "auto",
+              JSONText.object([
+                ("base", JSONText.string(base.id)),
+                ("candidates", JSONText.array(SupernormalSearch.candidates(for: base).map(JSONText.number))),
+                ("screening_elements", String(SupernormalSearch.screeningElements)),
+                ("finalists", String(SupernormalSearch.finalists)),
+              ])
+            ),
+          ])
+        }
       })
   }
 
-  /// One line per format; long codebooks (INT8, FP8) show their ends and the count.
-  private func table(_ formats: [QuantFormat]) -> String {
+  /// One line per format; long codebooks (INT8, FP8) show their ends and the count. Notes
+  /// below say how `ID+auto` chooses and where amax maps onto a value other than the largest.
+  private func table(_ listed: [Listed]) -> String {
     var rows = [["id", "name", "bits", "values"]]
-    for format in formats {
-      let values = format.values.map(FormatCatalog.text(for:))
-      let shown =
-        values.count <= 17
-        ? values.joined(separator: " ")
-        : (values.prefix(4) + ["…"] + values.suffix(4)).joined(separator: " ") + "  (\(values.count) values)"
-      rows.append([format.id, format.name, String(format.bits), shown])
+    var notes: [String] = []
+    for entry in listed {
+      switch entry {
+      case .fixed(let format):
+        rows.append([format.id, format.name, String(format.bits), Self.valuesText(format.values)])
+        if let onto = Self.scaleOnto(format) {
+          let largest = FormatCatalog.text(for: format.values.last ?? 0)
+          notes.append(
+            "\(format.id): a group's amax maps onto |\(FormatCatalog.text(for: -onto))| = "
+              + "\(FormatCatalog.text(for: onto)) (the largest magnitude), not onto the largest value \(largest)")
+        }
+      case .auto(let id, let base):
+        rows.append([id, "\(base.name)+auto", String(base.bits), Self.valuesText(base.values) + " + auto"])
+        let candidates = SupernormalSearch.candidates(for: base)
+        let step = FormatCatalog.text(for: base.fullScale / 48)
+        let bound = FormatCatalog.text(for: 2 * base.fullScale)
+        notes.append(
+          "\(id): quant, report and the explorer choose the supernormal value per tensor: "
+            + "\(candidates.count) candidates (multiples of \(step) = max/48 in (−\(bound), \(bound)), "
+            + "not already values) screened on ~\(SupernormalSearch.screeningElements) sampled elements, "
+            + "the best \(SupernormalSearch.finalists) measured on the whole tensor; the least MSE wins "
+            + "(the smaller |value| on a tie). Rows name it: `supernormal_value` in JSON, "
+            + "\(base.name)+auto=VALUE in tables.")
+      }
     }
-    return TextTable.render(rows, rightAligned: [])
+    let table = TextTable.render(rows, rightAligned: [])
+    return notes.isEmpty ? table : table + "\n" + notes.map { $0 + "\n" }.joined()
+  }
+
+  private static func valuesText(_ numbers: [Double]) -> String {
+    let values = numbers.map(FormatCatalog.text(for:))
+    return values.count <= 17
+      ? values.joined(separator: " ")
+      : (values.prefix(4) + ["…"] + values.suffix(4)).joined(separator: " ") + "  (\(values.count) values)"
+  }
+
+  /// The magnitude amax maps onto when it is not the largest value (a negative extreme).
+  private static func scaleOnto(_ format: QuantFormat) -> Double? {
+    guard case .codebook(let codebook) = format, codebook.fullScale != codebook.values.last else {
+      return nil
+    }
+    return codebook.fullScale
   }
 }

@@ -13,12 +13,15 @@ struct QuantCommand: AsyncParsableCommand {
     abstract: "Quantize matching tensors with each format and print the error metrics.",
     discussion: """
       Every tensor whose name matches REGEX (anywhere in the name) is rounded with each --format: groups of G \
-      along each row, scale = group amax / max(codebook), nearest value (ties to the lower one). Metrics over \
-      finite elements, in Float64: mse, sqnr_db, max_abs_err, rel_l2, code_usage (elements per codebook value). \
-      --json prints {"name","format","group","scale_mode","count","nu","mse","sqnr_db","max_abs_err","rel_l2",\
-      "code_usage","reason"} per tensor × format, as `report` makes its rows: group and scale_mode as the format \
-      ran (MXFP4/NVFP4: their block and absmax), nu the fitted ν where a format needs it, null for a missing \
-      number and reason saying why (a dtype not analysed, sf4@fit without a t fit, an SQNR without error).
+      along each row, scale = group amax / max(codebook) (e2m1+-8: / 8), nearest value (ties as the paper's code: to the lower \
+      one at its float32 midpoints; INT/FP8 half to even). Metrics over finite elements, in Float64: mse, \
+      sqnr_db, max_abs_err, rel_l2, code_usage (elements per codebook value). --json prints \
+      {"name","format","group","scale_mode","count","nu","mse","sqnr_db","max_abs_err","rel_l2","clip_ratio",\
+      "supernormal_value","format_nu","code_usage","reason"} per tensor × format, as `report` makes its rows: \
+      group and scale_mode as the format ran (MXFP4/NVFP4: their block and absmax), nu the fitted ν where a \
+      format needs it, clip_ratio the ratio the scale used, supernormal_value the value on the −0 code (the \
+      one ID+auto chose), format_nu an SF codebook's ν, null for a missing number and reason saying why (a \
+      dtype not analysed, sf4@fit without a t fit, an SQNR without error).
       """)
 
   @Argument(help: "The model: .safetensors, a shard folder or *.index.json, .gguf, .npy or .npz.")
