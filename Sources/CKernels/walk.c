@@ -6,14 +6,56 @@
 #define TK_X86 1
 #endif
 
+#include <stdatomic.h>
+#include <stdlib.h>
+
+int32_t tk_path_supported(int32_t path) {
+  if (path == TK_PATH_PORTABLE) return 1;
+#if TK_X86
+  __builtin_cpu_init();
+  const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+  if (path == TK_PATH_AVX2) return avx2;
+  if (path == TK_PATH_AVX512) {
+    return avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl");
+  }
+#endif
+  return 0;
+}
+
+/// -1 until the first call decides.
+static _Atomic int32_t active_path = -1;
+
+int32_t tk_active_path(void) {
+  int32_t path = atomic_load_explicit(&active_path, memory_order_relaxed);
+  if (path >= 0) return path;
+  path = TK_PATH_PORTABLE;
+  const char *forced = getenv("TSCOPE_KERNEL");
+  if (forced && strcmp(forced, "avx512") == 0 && tk_path_supported(TK_PATH_AVX512)) {
+    path = TK_PATH_AVX512;
+  } else if (forced && strcmp(forced, "avx2") == 0 && tk_path_supported(TK_PATH_AVX2)) {
+    path = TK_PATH_AVX2;
+  } else if (forced && strcmp(forced, "portable") == 0) {
+    path = TK_PATH_PORTABLE;
+  } else if (tk_path_supported(TK_PATH_AVX512)) {
+    path = TK_PATH_AVX512;
+  } else if (tk_path_supported(TK_PATH_AVX2)) {
+    path = TK_PATH_AVX2;
+  }
+  // Two first callers decide alike; either store is the same value.
+  atomic_store_explicit(&active_path, path, memory_order_relaxed);
+  return path;
+}
+
+int32_t tk_set_path(int32_t path) {
+  if (!tk_path_supported(path)) return -1;
+  atomic_store_explicit(&active_path, path, memory_order_relaxed);
+  return 0;
+}
+
 int tk_have_avx2(void) {
 #if TK_X86
-  static int cached = -1;
-  if (cached < 0) {
-    __builtin_cpu_init();
-    cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-  }
-  return cached;
+  return tk_active_path() >= TK_PATH_AVX2;
 #else
   return 0;
 #endif

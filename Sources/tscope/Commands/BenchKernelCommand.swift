@@ -29,11 +29,23 @@ struct BenchKernelCommand: AsyncParsableCommand {
   @Option(help: "Worker threads (default: all cores; 1 times a single core).")
   var threads: Int?
 
+  @Option(
+    help: ArgumentHelp(
+      "The kernel path (default: the fastest this CPU has, or TSCOPE_KERNEL).", valueName: "avx512|avx2|portable"))
+  var kernel: KernelPath?
+
   func validate() throws {
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
   }
 
   func run() async throws {
+    if let kernel {
+      do {
+        try KernelPath.select(kernel)
+      } catch {
+        throw UsageError("--kernel \(kernel.rawValue): \(error)")
+      }
+    }
     guard let spec = try quantization.specs([format]).first else { return }
     var settings = quantization.settings
     settings.threads = threads
@@ -53,10 +65,11 @@ struct BenchKernelCommand: AsyncParsableCommand {
       "kernel \(resolved.id) group \(settings.group) \(settings.scale.rawValue) on \(tensor.info.name) \(shape) \(tensor.info.dtype)"
     let rate = Double(tensor.count) / median
     let cpuRate = Double(tensor.count) / cpuMedian
-    let threadText = threads.map { "\($0) thread(s)" } ?? "all cores"
+    let threadText = (threads.map { "\($0) thread(s)" } ?? "all cores") + ", \(KernelPath.active.rawValue) path"
     if tensorOptions.json {
       let object = JSONText.object([
         ("what", JSONText.string(what)),
+        ("path", JSONText.string(KernelPath.active.rawValue)),
         ("threads", threads.map(String.init) ?? "null"),
         ("elements", String(tensor.count)),
         ("seconds", JSONText.number(median)),
@@ -72,3 +85,5 @@ struct BenchKernelCommand: AsyncParsableCommand {
     }
   }
 }
+
+extension KernelPath: ExpressibleByArgument {}
