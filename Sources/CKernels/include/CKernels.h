@@ -91,4 +91,8 @@ void tk_min_max(const void *source, int32_t dtype, int64_t count, float *minimum
 void tk_histogram(
   const void *source, int32_t dtype, int64_t count, double low, double high, int32_t bins, int64_t *counts);
 
+/// The sum of `bytes` bytes read as 64-bit words (the tail bytes one by one): a plain read of
+/// memory at full speed, the ceiling `bench read` measures the kernel against.
+uint64_t tk_sum_bytes(const void *source, int64_t bytes);
+
 #endif

@@ -13,7 +13,8 @@ struct BenchKernelCommand: AsyncParsableCommand {
     discussion: """
       Runs the kernel once to warm up, then --runs times, and reports the median wall time and the median CPU \
       time (user + system, all threads). Without MODEL the tensor is a synthetic 4096×11008 Student's t \
-      (ν=5, scale 0.02) tensor in --dtype (f32 or bf16).
+      (ν=5, scale 0.02) tensor in --dtype (f32 or bf16). The same run times a plain read of the same bytes \
+      (`bench read`) and reports the kernel's rate as a fraction of it.
       """)
 
   @OptionGroup var tensorOptions: BenchTensorOptions
@@ -64,6 +65,9 @@ struct BenchKernelCommand: AsyncParsableCommand {
     let what =
       "kernel \(resolved.id) group \(settings.group) \(settings.scale.rawValue) on \(tensor.info.name) \(shape) \(tensor.info.dtype)"
     let rate = Double(tensor.count) / median
+    // The ceiling in the same run: a plain read of the same bytes with the same threads.
+    let read = try BenchRead.measure(tensor, runs: tensorOptions.runs, threads: threads)
+    let ofRead = rate / read.elementsPerSecond
     let cpuRate = Double(tensor.count) / cpuMedian
     let threadText = (threads.map { "\($0) thread(s)" } ?? "all cores") + ", \(KernelPath.active.rawValue) path"
     if tensorOptions.json {
@@ -76,12 +80,16 @@ struct BenchKernelCommand: AsyncParsableCommand {
         ("elements_per_s", JSONText.number(rate)),
         ("cpu_seconds", JSONText.number(cpuMedian)),
         ("elements_per_cpu_s", JSONText.number(cpuRate)),
+        ("read_seconds", JSONText.number(read.seconds)),
+        ("read_elements_per_s", JSONText.number(read.elementsPerSecond)),
+        ("fraction_of_read", JSONText.number(ofRead)),
       ])
       Console.writeOutput(JSONText.array([object]) + "\n")
     } else {
       Console.writeOutput(
         "\(what), \(threadText): \(tensor.count) elements, median \(median) s wall (\(rate / 1e9) G elements/s), "
-          + "\(cpuMedian) s CPU (\(cpuRate / 1e9) G elements per CPU-second)\n")
+          + "\(cpuMedian) s CPU (\(cpuRate / 1e9) G elements per CPU-second); plain read "
+          + "\(read.elementsPerSecond / 1e9) G elements/s: the kernel runs at \(ofRead) of it\n")
     }
   }
 }
