@@ -1,3 +1,3 @@
 #include "CKernels.h"
 
-int tscope_ckernels_version(void) { return 2; }
+int tscope_ckernels_version(void) { return 3; }

@@ -33,12 +33,9 @@ typedef struct {
   int64_t *usage;
   float *dequantized;
   int32_t zero_code;
-  int vector_ok;
   // Per group:
   float scale;
-  float amax_for_span;
   int zero_group;
-  int has_nonfinite;
   // The codebook padded to 16 values / 15 thresholds (+inf never lies below y) for the vector path.
   float values16[16];
   float thresholds15[15];
@@ -72,6 +69,165 @@ static void quantize_span_scalar(quantize_state *state, const float *x, int64_t 
     if (out) out[i] = rounded;
     accumulate(state->sums, value, rounded);
   }
+}
+
+/// Elements of a group decoded at a time for the scalar path.
+#define TK_SCALAR_CHUNK 256
+
+/// The scalar path over `count` elements from element `first` of `x` (any dtype), with the
+/// group's scale already in `state`.
+static void quantize_scalar(
+  quantize_state *state, const void *x, int32_t dtype, int64_t first, int64_t count, float *out) {
+  if (dtype == TK_F32) {
+    quantize_span_scalar(state, (const float *)x + first, count, out);
+    return;
+  }
+  float chunk[TK_SCALAR_CHUNK];
+  for (int64_t done = 0; done < count; done += TK_SCALAR_CHUNK) {
+    const int64_t size = count - done < TK_SCALAR_CHUNK ? count - done : TK_SCALAR_CHUNK;
+    tk_decode(x, dtype, first + done, size, chunk);
+    quantize_span_scalar(state, chunk, size, out ? out + done : NULL);
+  }
+}
+
+/// The largest finite |x| of a group that holds a non-finite element (any dtype).
+static float finite_amax(const void *x, int32_t dtype, int64_t first, int64_t count) {
+  float chunk[TK_SCALAR_CHUNK];
+  float amax = 0;
+  int64_t nonfinite = 0;
+  for (int64_t done = 0; done < count; done += TK_SCALAR_CHUNK) {
+    const int64_t size = count - done < TK_SCALAR_CHUNK ? count - done : TK_SCALAR_CHUNK;
+    tk_decode(x, dtype, first + done, size, chunk);
+    const float local = tk_amax_f32(chunk, size, &nonfinite);
+    amax = local > amax ? local : amax;
+  }
+  return amax;
+}
+
+/// With a fixed amax every element shares one scale, so long groups are cut into blocks that
+/// stay in L1 between the finiteness check and the rounding pass.
+#define TK_FIXED_BLOCK 2048
+
+/// Element `i` of `x` as a float.
+static inline float load1(const void *x, int64_t i, int32_t dtype) {
+  if (dtype == TK_F32) return ((const float *)x)[i];
+  const uint16_t bits = ((const uint16_t *)x)[i];
+  return dtype == TK_BF16 ? tk_bf16_to_f32(bits) : tk_f16_to_f32(bits);
+}
+
+/// The Float32 bit pattern of the largest |x| of `count` elements from `first`: at least
+/// 0x7f800000 when one is NaN or ±Inf (the scalar twin of the vector paths' amax).
+static uint32_t amax_bits_scalar(const void *x, int32_t dtype, int64_t first, int64_t count) {
+  uint32_t result = 0;
+  for (int64_t i = 0; i < count; i++) {
+    uint32_t bits;
+    if (dtype == TK_F32) {
+      memcpy(&bits, (const float *)x + first + i, 4);
+      bits &= 0x7fffffffu;
+    } else {
+      const uint16_t half = ((const uint16_t *)x)[first + i] & 0x7fffu;
+      if (dtype == TK_BF16) {
+        bits = (uint32_t)half << 16;
+      } else if (half >= 0x7c00u) {
+        bits = 0x7f800000u;
+      } else {
+        const float value = tk_f16_to_f32(half);
+        memcpy(&bits, &value, 4);
+      }
+    }
+    result = bits > result ? bits : result;
+  }
+  return result;
+}
+
+/// The group's scale in `state`; returns whether the group takes the scalar path (a non-finite
+/// element, a zero or infinite scale, or an amax outside [2^-40, 2^60], where the vector paths'
+/// float32 squares could over- or underflow). The same decision on every path.
+static int begin_group(
+  quantize_state *state, const void *x, int32_t dtype, int64_t first, int64_t count, uint32_t amax_bits,
+  float fixed_amax) {
+  const int nonfinite = amax_bits >= 0x7f800000u;
+  float amax;
+  if (nonfinite) {
+    amax = finite_amax(x, dtype, first, count);
+  } else {
+    memcpy(&amax, &amax_bits, 4);
+  }
+  if (fixed_amax >= 0) amax = fixed_amax;
+  state->scale = (amax * state->clip) / state->codebook->max_value;
+  state->zero_group = !(state->scale > 0) || !(state->scale < INFINITY);
+  const int float_range = amax >= 0x1p-40f && amax <= 0x1p60f;
+  return nonfinite || state->zero_group || !float_range;
+}
+
+/// Adds 8 float lanes' block sums to 8 double lanes and clears them.
+static void flush_lanes(float *block, double *lanes) {
+  for (int j = 0; j < 8; j++) {
+    lanes[j] += (double)block[j];
+    block[j] = 0;
+  }
+}
+
+/// The double lanes' total in the vector paths' order: lanes j and j + 4 first, then (0 + 2) + (1 + 3).
+static double lane_total(const double *lanes) {
+  double v[4];
+  for (int k = 0; k < 4; k++) v[k] = lanes[k] + lanes[k + 4];
+  return (v[0] + v[2]) + (v[1] + v[3]);
+}
+
+/// The portable path for codebooks of at most 16 values: the vector paths' arithmetic in scalar
+/// C, element for element, so every path gives the same sums bit for bit. Element j of each run
+/// of 8 goes to float lane j; a block of up to 32 elements is summed with fmaf in float, then
+/// added to double lanes (see quantize_rows_body).
+static void quantize_rows_portable(
+  quantize_state *state, const void *x, int32_t dtype, int64_t rows, int64_t row_length, int64_t group,
+  float fixed_amax, float *out) {
+  const tk_codebook *codebook = state->codebook;
+  float block_sse[8] = {0}, block_ssx[8] = {0};
+  double sse[8] = {0}, ssx[8] = {0};
+  float max_err = 0;
+  int64_t usage[16] = {0};
+  if (fixed_amax >= 0 && group > TK_FIXED_BLOCK) group = TK_FIXED_BLOCK;
+  int64_t vectorized = 0;
+  for (int64_t row = 0; row < rows; row++) {
+    for (int64_t start = 0; start < row_length; start += group) {
+      const int64_t count = row_length - start < group ? row_length - start : group;
+      const int64_t first = row * row_length + start;
+      float *g_out = out ? out + first : NULL;
+      if (begin_group(state, x, dtype, first, count, amax_bits_scalar(x, dtype, first, count), fixed_amax)) {
+        quantize_scalar(state, x, dtype, first, count, g_out);
+        continue;
+      }
+      const float scale = state->scale;
+      int64_t i = 0;
+      while (i + 8 <= count) {
+        // One block: 4 runs of 8, or the 1 to 3 left at the group's end.
+        for (int run = 0; run < 4 && i + 8 <= count; run++, i += 8) {
+          for (int j = 0; j < 8; j++) {
+            const float value = load1(x, first + i + j, dtype);
+            const int32_t code = code_of(codebook, value / scale);
+            const float rounded = codebook->values[code] * scale;
+            if (g_out) g_out[i + j] = rounded;
+            const float error = value - rounded;
+            block_sse[j] = fmaf(error, error, block_sse[j]);
+            block_ssx[j] = fmaf(value, value, block_ssx[j]);
+            max_err = fabsf(error) > max_err ? fabsf(error) : max_err;
+            usage[code] += 1;
+          }
+        }
+        flush_lanes(block_sse, sse);
+        flush_lanes(block_ssx, ssx);
+      }
+      vectorized += count & ~(int64_t)7;
+      quantize_scalar(state, x, dtype, first + i, count - i, g_out ? g_out + i : NULL);
+    }
+  }
+  for (int32_t k = 0; k < codebook->count && k < 16; k++) state->usage[k] += usage[k];
+  tk_sums *total = state->sums;
+  total->sum_sq_err += lane_total(sse);
+  total->sum_sq_x += lane_total(ssx);
+  if ((double)max_err > total->max_abs_err) total->max_abs_err = max_err;
+  total->finite += vectorized;
 }
 
 #if TK_X86
@@ -251,43 +407,6 @@ __attribute__((target("avx2,fma"))) static uint32_t amax_bits_16(const uint16_t 
   return bits;
 }
 
-/// Elements of a group decoded at a time for the scalar path.
-#define TK_SCALAR_CHUNK 256
-
-/// The scalar path over `count` elements from element `first` of `x` (any dtype), with the
-/// group's scale already in `state`.
-static void quantize_scalar(
-  quantize_state *state, const void *x, int32_t dtype, int64_t first, int64_t count, float *out) {
-  if (dtype == TK_F32) {
-    quantize_span_scalar(state, (const float *)x + first, count, out);
-    return;
-  }
-  float chunk[TK_SCALAR_CHUNK];
-  for (int64_t done = 0; done < count; done += TK_SCALAR_CHUNK) {
-    const int64_t size = count - done < TK_SCALAR_CHUNK ? count - done : TK_SCALAR_CHUNK;
-    tk_decode(x, dtype, first + done, size, chunk);
-    quantize_span_scalar(state, chunk, size, out ? out + done : NULL);
-  }
-}
-
-/// The largest finite |x| of a group that holds a non-finite element (any dtype).
-static float finite_amax(const void *x, int32_t dtype, int64_t first, int64_t count) {
-  float chunk[TK_SCALAR_CHUNK];
-  float amax = 0;
-  int64_t nonfinite = 0;
-  for (int64_t done = 0; done < count; done += TK_SCALAR_CHUNK) {
-    const int64_t size = count - done < TK_SCALAR_CHUNK ? count - done : TK_SCALAR_CHUNK;
-    tk_decode(x, dtype, first + done, size, chunk);
-    const float local = tk_amax_f32(chunk, size, &nonfinite);
-    amax = local > amax ? local : amax;
-  }
-  return amax;
-}
-
-/// With a fixed amax every element shares one scale, so long groups are cut into blocks that
-/// stay in L1 between the finiteness check and the rounding pass.
-#define TK_FIXED_BLOCK 2048
-
 /// Rounds whole groups of rows read in place (F32, or F16/BF16 decoded in registers), keeping
 /// the error sums and code counts in vector lanes across groups: `rows` rows of `row_length`
 /// elements at `x`, groups of `group` (the tail group is shorter). A group holding a non-finite
@@ -303,7 +422,6 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
   vector_sums sums = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_pd(),
                       _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
   if (fixed_amax >= 0 && group > TK_FIXED_BLOCK) group = TK_FIXED_BLOCK;
-  const float max_value = state->codebook->max_value;
   const __m256i none = _mm256_setzero_si256();
   int64_t vectorized = 0;
   for (int64_t row = 0; row < rows; row++) {
@@ -313,18 +431,7 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
       float *g_out = out ? out + first : NULL;
       const uint32_t amax_bits = dtype == TK_F32 ? amax_bits_f32((const float *)x + first, count)
                                                  : amax_bits_16((const uint16_t *)x + first, count, dtype);
-      const int nonfinite = amax_bits >= 0x7f800000u;
-      float amax;
-      if (nonfinite) {
-        amax = finite_amax(x, dtype, first, count);
-      } else {
-        memcpy(&amax, &amax_bits, 4);
-      }
-      if (fixed_amax >= 0) amax = fixed_amax;
-      state->scale = (amax * state->clip) / max_value;
-      state->zero_group = !(state->scale > 0) || !(state->scale < INFINITY);
-      const int float_range = amax >= 0x1p-40f && amax <= 0x1p60f;
-      if (nonfinite || state->zero_group || !float_range) {
+      if (begin_group(state, x, dtype, first, count, amax_bits, fixed_amax)) {
         quantize_scalar(state, x, dtype, first, count, g_out);
         continue;
       }
@@ -382,27 +489,214 @@ __attribute__((target("avx2,fma,f16c"))) static void quantize_rows_avx2(
     default: quantize_rows_body(state, x, TK_F16, rows, row_length, group, fixed_amax, out); break;
   }
 }
+
+// The AVX-512 path (AVX-512F/BW/VL): 16 lanes, and a 16-entry codebook fits one register, so
+// each step of the threshold search and the value lookup is one `vpermps`. It rounds the full
+// 32-element blocks of a group 16 lanes at a time and sums them in the AVX2 path's order (float
+// lane j of a block holds elements j, 8 + j, 16 + j, 24 + j, then 4 + 4 double lanes), so its
+// sums equal the other paths' bit for bit; the last 8 to 24 elements of a group run the AVX2
+// code, the last count % 8 the scalar one.
+#define TK_AVX512 "avx512f,avx512bw,avx512vl,avx2,fma,f16c"
+
+/// Thresholds padded with +inf to 16 and values padded to 16, one register each.
+typedef struct {
+  __m512 thresholds, values, t7;
+} wide_codebook;
+
+/// The codes #{t[j] < y} of 16 floats (steps 8, 4, 2, 1 of a binary search) and their values.
+__attribute__((target(TK_AVX512), always_inline)) static inline __m512i round16(
+  const wide_codebook *table, __m512 y, __m512 *value) {
+  const __m512i one = _mm512_set1_epi32(1);
+  __m512i code = _mm512_maskz_mov_epi32(_mm512_cmp_ps_mask(y, table->t7, _CMP_GT_OQ), _mm512_set1_epi32(8));
+  __m512 threshold = _mm512_permutexvar_ps(_mm512_add_epi32(code, _mm512_set1_epi32(3)), table->thresholds);
+  code = _mm512_mask_add_epi32(code, _mm512_cmp_ps_mask(y, threshold, _CMP_GT_OQ), code, _mm512_set1_epi32(4));
+  threshold = _mm512_permutexvar_ps(_mm512_add_epi32(code, one), table->thresholds);
+  code = _mm512_mask_add_epi32(code, _mm512_cmp_ps_mask(y, threshold, _CMP_GT_OQ), code, _mm512_set1_epi32(2));
+  threshold = _mm512_permutexvar_ps(code, table->thresholds);
+  code = _mm512_mask_add_epi32(code, _mm512_cmp_ps_mask(y, threshold, _CMP_GT_OQ), code, one);
+  *value = _mm512_permutexvar_ps(code, table->values);
+  return code;
+}
+
+/// Element `i` of `x` and the 15 after it, as floats.
+__attribute__((target(TK_AVX512), always_inline)) static inline __m512 load16(const void *x, int64_t i, int32_t dtype) {
+  if (dtype == TK_F32) return _mm512_loadu_ps((const float *)x + i);
+  const __m256i half = _mm256_loadu_si256((const __m256i *)((const uint16_t *)x + i));
+  if (dtype == TK_BF16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(half), 16));
+  return _mm512_cvtph_ps(half);
+}
+
+/// The upper 8 floats of a 16-float register (AVX-512F only: no DQ extract).
+__attribute__((target(TK_AVX512), always_inline)) static inline __m256 upper8(__m512 v) {
+  return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+}
+
+/// Code usage in 64 byte lanes: for each k < 15, the codes above k (as code_counter, 64 at a time).
+typedef struct {
+  __m512i above[15];
+  int64_t totals[15];
+  int32_t pending;
+  __m256i stash;
+  int has_stash;
+} wide_counter;
+
+__attribute__((target(TK_AVX512))) static void flush_wide_counts(wide_counter *counter) {
+  for (int k = 0; k < 15; k++) {
+    counter->totals[k] += _mm512_reduce_add_epi64(_mm512_sad_epu8(counter->above[k], _mm512_setzero_si512()));
+    counter->above[k] = _mm512_setzero_si512();
+  }
+  counter->pending = 0;
+}
+
+/// Counts 64 codes (bytes 0...15; zero bytes, as padding, lie above no k).
+__attribute__((target(TK_AVX512), always_inline)) static inline void count_codes64(
+  wide_counter *counter, __m512i codes) {
+  const __m512i one = _mm512_set1_epi8(1);
+  for (int k = 0; k < 15; k++) {
+    const __mmask64 above = _mm512_cmpgt_epi8_mask(codes, _mm512_set1_epi8((char)k));
+    counter->above[k] = _mm512_mask_add_epi8(counter->above[k], above, counter->above[k], one);
+  }
+  if (++counter->pending == 255) flush_wide_counts(counter);
+}
+
+/// Queues 32 codes (two registers of 16) and counts them 64 at a time.
+__attribute__((target(TK_AVX512), always_inline)) static inline void count_codes32(
+  wide_counter *counter, __m512i c0, __m512i c1) {
+  const __m256i bytes = _mm256_inserti128_si256(
+    _mm256_castsi128_si256(_mm512_cvtepi32_epi8(c0)), _mm512_cvtepi32_epi8(c1), 1);
+  if (!counter->has_stash) {
+    counter->stash = bytes;
+    counter->has_stash = 1;
+    return;
+  }
+  counter->has_stash = 0;
+  count_codes64(counter, _mm512_inserti64x4(_mm512_castsi256_si512(counter->stash), bytes, 1));
+}
+
+/// quantize_rows_body with 16-lane full blocks (see above). Inlined once per dtype.
+__attribute__((target(TK_AVX512), always_inline)) static inline void quantize_rows_body512(
+  quantize_state *state, const void *x, int32_t dtype, int64_t rows, int64_t row_length, int64_t group,
+  float fixed_amax, float *out) {
+  vector_codebook table;
+  prepare_vector_codebook(state->values16, state->thresholds15, &table);
+  wide_codebook wide;
+  {
+    float t[16];
+    for (int j = 0; j < 15; j++) t[j] = state->thresholds15[j];
+    t[15] = INFINITY;
+    wide.thresholds = _mm512_loadu_ps(t);
+    wide.values = _mm512_loadu_ps(state->values16);
+    wide.t7 = _mm512_set1_ps(t[7]);
+  }
+  code_counter counter;
+  memset(&counter, 0, sizeof counter);
+  wide_counter wide_counts;
+  memset(&wide_counts, 0, sizeof wide_counts);
+  vector_sums sums = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_pd(),
+                      _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
+  __m512 wide_max = _mm512_setzero_ps();
+  if (fixed_amax >= 0 && group > TK_FIXED_BLOCK) group = TK_FIXED_BLOCK;
+  const __m256i none = _mm256_setzero_si256();
+  int64_t vectorized = 0;
+  for (int64_t row = 0; row < rows; row++) {
+    for (int64_t start = 0; start < row_length; start += group) {
+      const int64_t count = row_length - start < group ? row_length - start : group;
+      const int64_t first = row * row_length + start;
+      float *g_out = out ? out + first : NULL;
+      const uint32_t amax_bits = dtype == TK_F32 ? amax_bits_f32((const float *)x + first, count)
+                                                 : amax_bits_16((const uint16_t *)x + first, count, dtype);
+      if (begin_group(state, x, dtype, first, count, amax_bits, fixed_amax)) {
+        quantize_scalar(state, x, dtype, first, count, g_out);
+        continue;
+      }
+      const __m512 scale = _mm512_set1_ps(state->scale);
+      int64_t i = 0;
+      for (; i + 32 <= count; i += 32) {
+        const __m512 v0 = load16(x, first + i, dtype), v1 = load16(x, first + i + 16, dtype);
+        __m512 level0, level1;
+        const __m512i c0 = round16(&wide, _mm512_div_ps(v0, scale), &level0);
+        const __m512i c1 = round16(&wide, _mm512_div_ps(v1, scale), &level1);
+        const __m512 r0 = _mm512_mul_ps(level0, scale), r1 = _mm512_mul_ps(level1, scale);
+        if (g_out) {
+          _mm512_storeu_ps(g_out + i, r0);
+          _mm512_storeu_ps(g_out + i + 16, r1);
+        }
+        const __m512 e0 = _mm512_sub_ps(v0, r0), e1 = _mm512_sub_ps(v1, r1);
+        // Float lane j: elements j, 8 + j, 16 + j, 24 + j, in that order (as the AVX2 path).
+        __m256 sse = sums.block_sse, ssx = sums.block_ssx;
+        sse = _mm256_fmadd_ps(_mm512_castps512_ps256(e0), _mm512_castps512_ps256(e0), sse);
+        ssx = _mm256_fmadd_ps(_mm512_castps512_ps256(v0), _mm512_castps512_ps256(v0), ssx);
+        sse = _mm256_fmadd_ps(upper8(e0), upper8(e0), sse);
+        ssx = _mm256_fmadd_ps(upper8(v0), upper8(v0), ssx);
+        sse = _mm256_fmadd_ps(_mm512_castps512_ps256(e1), _mm512_castps512_ps256(e1), sse);
+        ssx = _mm256_fmadd_ps(_mm512_castps512_ps256(v1), _mm512_castps512_ps256(v1), ssx);
+        sse = _mm256_fmadd_ps(upper8(e1), upper8(e1), sse);
+        ssx = _mm256_fmadd_ps(upper8(v1), upper8(v1), ssx);
+        sums.block_sse = sse;
+        sums.block_ssx = ssx;
+        flush_block(&sums);
+        wide_max = _mm512_max_ps(wide_max, _mm512_max_ps(_mm512_abs_ps(e0), _mm512_abs_ps(e1)));
+        count_codes32(&wide_counts, c0, c1);
+      }
+      if (i + 8 <= count) {
+        const __m256 scale8 = _mm256_set1_ps(state->scale);
+        __m256i c[3] = {none, none, none};
+        for (int v = 0; i + 8 <= count; i += 8, v++) {
+          c[v] = round_and_sum8(&table, load8(x, first + i, dtype), scale8, g_out ? g_out + i : NULL, &sums);
+        }
+        count_codes(&counter, c[0], c[1], c[2], none);
+        flush_block(&sums);
+      }
+      vectorized += count & ~(int64_t)7;
+      quantize_scalar(state, x, dtype, first + i, count - i, g_out ? g_out + i : NULL);
+    }
+  }
+  if (wide_counts.has_stash) {
+    count_codes64(&wide_counts, _mm512_inserti64x4(_mm512_setzero_si512(), wide_counts.stash, 0));
+  }
+  flush_wide_counts(&wide_counts);
+  flush_counts(&counter);
+  const int32_t n = state->codebook->count;
+  int64_t previous = vectorized;
+  for (int32_t k = 0; k < n; k++) {
+    int64_t current = k < n - 1 ? counter.totals[k] + wide_counts.totals[k] : 0;
+    state->usage[k] += previous - current;
+    previous = current;
+  }
+  tk_sums *total = state->sums;
+  total->sum_sq_err += hsum_pd(_mm256_add_pd(sums.sse0, sums.sse1));
+  total->sum_sq_x += hsum_pd(_mm256_add_pd(sums.ssx0, sums.ssx1));
+  const float wide_largest = _mm512_reduce_max_ps(wide_max);
+  float lanes[8];
+  _mm256_storeu_ps(lanes, sums.max_err);
+  double largest = wide_largest;
+  for (int lane = 0; lane < 8; lane++) largest = lanes[lane] > largest ? lanes[lane] : largest;
+  if (largest > total->max_abs_err) total->max_abs_err = largest;
+  total->finite += vectorized;
+}
+
+__attribute__((target(TK_AVX512))) static void quantize_rows_avx512(
+  quantize_state *state, const void *x, int32_t dtype, int64_t rows, int64_t row_length, int64_t group,
+  float fixed_amax, float *out) {
+  switch (dtype) {
+    case TK_F32: quantize_rows_body512(state, x, TK_F32, rows, row_length, group, fixed_amax, out); break;
+    case TK_BF16: quantize_rows_body512(state, x, TK_BF16, rows, row_length, group, fixed_amax, out); break;
+    default: quantize_rows_body512(state, x, TK_F16, rows, row_length, group, fixed_amax, out); break;
+  }
+}
 #endif
 
 
 static void quantize_begin(tk_visitor *visitor, float amax, int64_t nonfinite) {
+  (void)nonfinite;
   quantize_state *state = (quantize_state *)visitor;
-  state->amax_for_span = amax;
   state->scale = (amax * state->clip) / state->codebook->max_value;
   state->zero_group = !(state->scale > 0) || !(state->scale < INFINITY);
-  state->has_nonfinite = nonfinite > 0;
 }
 
 static void quantize_span(tk_visitor *visitor, const float *x, int64_t count, int64_t element) {
   quantize_state *state = (quantize_state *)visitor;
-  float *out = state->dequantized ? state->dequantized + element : NULL;
-#if TK_X86
-  if (state->vector_ok && !state->zero_group && !state->has_nonfinite) {
-    quantize_rows_avx2(state, x, TK_F32, 1, count, count, state->amax_for_span, out);
-    return;
-  }
-#endif
-  quantize_span_scalar(state, x, count, out);
+  quantize_span_scalar(state, x, count, state->dequantized ? state->dequantized + element : NULL);
 }
 
 static void prepare_padded(const tk_codebook *codebook, float *values16, float *thresholds15) {
@@ -422,16 +716,32 @@ void tk_quantize_codebook(
   state.usage = usage;
   state.dequantized = dequantized;
   state.zero_code = code_of(codebook, 0.0f);
-  state.vector_ok = tk_have_avx2() && codebook->count <= 16;
-  if (state.vector_ok) {
+  if (codebook->count <= 16) {
+    // Every path: the same groups, the same float32 block sums, the same results.
     prepare_padded(codebook, state.values16, state.thresholds15);
-#if TK_X86
     const int64_t group = layout->group < 1 ? 1 : layout->group;
-    quantize_rows_avx2(
-      &state, layout->source, layout->dtype, layout->rows, layout->row_length, group, layout->fixed_amax, dequantized);
-    return;
+    const int32_t path = tk_active_path();
+#if TK_X86
+    if (path == TK_PATH_AVX512) {
+      quantize_rows_avx512(
+        &state, layout->source, layout->dtype, layout->rows, layout->row_length, group, layout->fixed_amax,
+        dequantized);
+      return;
+    }
+    if (path == TK_PATH_AVX2) {
+      quantize_rows_avx2(
+        &state, layout->source, layout->dtype, layout->rows, layout->row_length, group, layout->fixed_amax,
+        dequantized);
+      return;
+    }
 #endif
+    (void)path;
+    quantize_rows_portable(
+      &state, layout->source, layout->dtype, layout->rows, layout->row_length, group, layout->fixed_amax,
+      dequantized);
+    return;
   }
+  // Larger codebooks (up to 256 values): scalar on every path.
   tk_walk_groups(layout, &state.base);
 }
 
@@ -469,6 +779,22 @@ static double search_span_scalar(const tk_codebook *codebook, const float *x, in
   return sse;
 }
 
+/// The vector search's sums in scalar C: element j of each run of 8 to double lane j (fma), the
+/// lanes added in the vector order, then the last count % 8 elements one by one.
+static double search_span_portable(const tk_codebook *codebook, const float *x, int64_t count, float scale) {
+  double lanes[8] = {0};
+  int64_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    for (int j = 0; j < 8; j++) {
+      const float value = x[i + j];
+      const float rounded = codebook->values[code_of(codebook, value / scale)] * scale;
+      const double error = (double)value - (double)rounded;
+      lanes[j] = fma(error, error, lanes[j]);
+    }
+  }
+  return lane_total(lanes) + search_span_scalar(codebook, x + i, count - i, scale);
+}
+
 #if TK_X86
 __attribute__((target("avx2,fma"))) static double search_span_avx2(
   const search_state *state, const float *x, int64_t count, float scale_value) {
@@ -498,13 +824,18 @@ static void search_span(tk_visitor *visitor, const float *x, int64_t count, int6
   search_state *state = (search_state *)visitor;
   for (int32_t r = 0; r < state->ratio_count; r++) {
     float scale = (state->amax * state->ratios[r]) / state->codebook->max_value;
-#if TK_X86
     int zero_group = !(scale > 0) || !(scale < INFINITY);
     if (state->vector_ok && !zero_group && !state->has_nonfinite) {
-      state->sse[r] += search_span_avx2(state, x, count, scale);
+      // The AVX-512 path searches with the AVX2 loop (the same sums).
+#if TK_X86
+      if (tk_have_avx2()) {
+        state->sse[r] += search_span_avx2(state, x, count, scale);
+        continue;
+      }
+#endif
+      state->sse[r] += search_span_portable(state->codebook, x, count, scale);
       continue;
     }
-#endif
     state->sse[r] += search_span_scalar(state->codebook, x, count, scale);
   }
 }
@@ -519,7 +850,7 @@ void tk_clip_search_codebook(
   state.ratios = ratios;
   state.ratio_count = ratio_count;
   state.sse = sse;
-  state.vector_ok = tk_have_avx2() && codebook->count <= 16;
+  state.vector_ok = codebook->count <= 16;
   if (state.vector_ok) prepare_padded(codebook, state.values16, state.thresholds15);
   tk_walk_groups(layout, &state.base);
 }

@@ -7,6 +7,9 @@
 
 #include "CKernels.h"
 
+// Every path must round alike: no fused multiply-adds the source does not ask for.
+#pragma STDC FP_CONTRACT OFF
+
 /// Elements decoded at a time for F16/BF16 (16 KiB of floats: stays in L1/L2).
 #define TK_TILE 4096
 
@@ -46,7 +49,7 @@ static inline float tk_f16_to_f32(uint16_t bits) {
 /// Decodes `count` elements starting at element `first` of `source` into `out`.
 void tk_decode(const void *source, int32_t dtype, int64_t first, int64_t count, float *out);
 
-/// Whether this CPU runs the AVX2 + FMA + F16C paths (decided once).
+/// Whether the active path may use AVX2 + FMA + F16C (`tk_active_path() >= TK_PATH_AVX2`).
 int tk_have_avx2(void);
 
 /// Visits every group of a layout: `begin` once per group with its amax (or the fixed amax)

@@ -6,14 +6,56 @@
 #define TK_X86 1
 #endif
 
+#include <stdatomic.h>
+#include <stdlib.h>
+
+int32_t tk_path_supported(int32_t path) {
+  if (path == TK_PATH_PORTABLE) return 1;
+#if TK_X86
+  __builtin_cpu_init();
+  const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+  if (path == TK_PATH_AVX2) return avx2;
+  if (path == TK_PATH_AVX512) {
+    return avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl");
+  }
+#endif
+  return 0;
+}
+
+/// -1 until the first call decides.
+static _Atomic int32_t active_path = -1;
+
+int32_t tk_active_path(void) {
+  int32_t path = atomic_load_explicit(&active_path, memory_order_relaxed);
+  if (path >= 0) return path;
+  path = TK_PATH_PORTABLE;
+  const char *forced = getenv("TSCOPE_KERNEL");
+  if (forced && strcmp(forced, "avx512") == 0 && tk_path_supported(TK_PATH_AVX512)) {
+    path = TK_PATH_AVX512;
+  } else if (forced && strcmp(forced, "avx2") == 0 && tk_path_supported(TK_PATH_AVX2)) {
+    path = TK_PATH_AVX2;
+  } else if (forced && strcmp(forced, "portable") == 0) {
+    path = TK_PATH_PORTABLE;
+  } else if (tk_path_supported(TK_PATH_AVX512)) {
+    path = TK_PATH_AVX512;
+  } else if (tk_path_supported(TK_PATH_AVX2)) {
+    path = TK_PATH_AVX2;
+  }
+  // Two first callers decide alike; either store is the same value.
+  atomic_store_explicit(&active_path, path, memory_order_relaxed);
+  return path;
+}
+
+int32_t tk_set_path(int32_t path) {
+  if (!tk_path_supported(path)) return -1;
+  atomic_store_explicit(&active_path, path, memory_order_relaxed);
+  return 0;
+}
+
 int tk_have_avx2(void) {
 #if TK_X86
-  static int cached = -1;
-  if (cached < 0) {
-    __builtin_cpu_init();
-    cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-  }
-  return cached;
+  return tk_active_path() >= TK_PATH_AVX2;
 #else
   return 0;
 #endif
@@ -161,4 +203,49 @@ void tk_histogram(
       counts[bin] += 1;
     }
   }
+}
+
+#if TK_X86
+__attribute__((target("avx2"))) static uint64_t sum_words_avx2(const uint64_t *words, int64_t count) {
+  __m256i a = _mm256_setzero_si256(), b = a, c = a, d = a;
+  int64_t i = 0;
+  for (; i + 16 <= count; i += 16) {
+    a = _mm256_add_epi64(a, _mm256_loadu_si256((const __m256i *)(words + i)));
+    b = _mm256_add_epi64(b, _mm256_loadu_si256((const __m256i *)(words + i + 4)));
+    c = _mm256_add_epi64(c, _mm256_loadu_si256((const __m256i *)(words + i + 8)));
+    d = _mm256_add_epi64(d, _mm256_loadu_si256((const __m256i *)(words + i + 12)));
+  }
+  uint64_t lanes[4];
+  _mm256_storeu_si256((__m256i *)lanes, _mm256_add_epi64(_mm256_add_epi64(a, b), _mm256_add_epi64(c, d)));
+  uint64_t total = lanes[0] + lanes[1] + lanes[2] + lanes[3];
+  for (; i < count; i++) total += words[i];
+  return total;
+}
+#endif
+
+uint64_t tk_sum_bytes(const void *source, int64_t bytes) {
+  const int64_t count = bytes / 8;
+  uint64_t total = 0;
+  const uint8_t *tail = (const uint8_t *)source + count * 8;
+  for (int64_t i = 0; i < bytes - count * 8; i++) total += tail[i];
+#if TK_X86
+  if (tk_have_avx2()) return total + sum_words_avx2((const uint64_t *)source, count);
+#endif
+  uint64_t a = 0, b = 0, c = 0, d = 0;
+  const uint64_t *words = (const uint64_t *)source;
+  int64_t i = 0;
+  for (; i + 4 <= count; i += 4) {
+    uint64_t w[4];
+    memcpy(w, words + i, 32);
+    a += w[0];
+    b += w[1];
+    c += w[2];
+    d += w[3];
+  }
+  for (; i < count; i++) {
+    uint64_t w;
+    memcpy(&w, words + i, 8);
+    a += w;
+  }
+  return total + a + b + c + d;
 }

@@ -98,26 +98,47 @@ struct KernelPlan: Sendable {
   func run(
     clip: Float, output: UnsafeMutableBufferPointer<Float>?, isCancelled: @Sendable () -> Bool
   ) throws(Cancelled) -> KernelTotals {
-    let codeCount = format.values.count
-    let blockKind = blockKind
     let destination = output?.baseAddress.map(PieceOutput.init)
     let parts = try source.map(isCancelled: isCancelled) { layout, firstElement in
       configure(&layout)
-      var sums = tk_sums()
-      var usage = [Int64](repeating: 0, count: codeCount)
       // In bounds: the piece's elements are firstElement..<firstElement + rows * row_length,
       // inside the tensor, and `output` holds one Float per tensor element.
-      let target = destination.map { $0.start + firstElement }
-      if let codebook {
-        codebook.withCodebook { prepared in
-          tk_quantize_codebook(&layout, prepared, clip, &sums, &usage, target)
-        }
-      } else {
-        tk_quantize_block(&layout, blockKind, clip, fixedAmax, &sums, &usage, target)
-      }
-      return KernelTotals(sums: sums, usage: usage)
+      return totals(layout: &layout, clip: clip, output: destination.map { $0.start + firstElement })
     }
     return KernelTotals(merging: parts, clip: clip)
+  }
+
+  /// Runs several plans over the rows of one source in a single pass: each piece is read by every
+  /// plan in turn while it is in cache. Each plan's totals equal its own `run(clip:output:isCancelled:)`
+  /// bit for bit (the same kernel call per piece, merged in the same piece order).
+  static func runTogether(
+    _ plans: [KernelPlan], clips: [Float], isCancelled: @Sendable () -> Bool
+  ) throws(Cancelled) -> [KernelTotals] {
+    guard let source = plans.first?.source else { return [] }
+    let parts = try source.map(isCancelled: isCancelled) { layout, _ in
+      zip(plans, clips).map { plan, clip in
+        var planLayout = layout
+        plan.configure(&planLayout)
+        return plan.totals(layout: &planLayout, clip: clip, output: nil)
+      }
+    }
+    return plans.indices.map { index in
+      KernelTotals(merging: parts.map { $0[index] }, clip: clips[index])
+    }
+  }
+
+  /// One piece's sums and code counts (x̂ to `output`, indexed from the piece's first element).
+  private func totals(layout: inout tk_layout, clip: Float, output: UnsafeMutablePointer<Float>?) -> KernelTotals {
+    var sums = tk_sums()
+    var usage = [Int64](repeating: 0, count: format.values.count)
+    if let codebook {
+      codebook.withCodebook { prepared in
+        tk_quantize_codebook(&layout, prepared, clip, &sums, &usage, output)
+      }
+    } else {
+      tk_quantize_block(&layout, blockKind, clip, fixedAmax, &sums, &usage, output)
+    }
+    return KernelTotals(sums: sums, usage: usage)
   }
 
   /// Rounds piece by piece and hands `body` each piece's inputs (decoded to Float32) and x̂,

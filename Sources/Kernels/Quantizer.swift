@@ -22,6 +22,26 @@ public enum Quantizer {
     return totals.metrics(plan: plan)
   }
 
+  /// Metrics for several formats on `tensor`, each equal to `measure(_:format:settings:isCancelled:)`
+  /// bit for bit, from one pass over the data: every piece (~256K elements) is rounded to every
+  /// format while it is in cache, so N formats cost about one read of the tensor, not N. Formats
+  /// with `--scale mse` first search their clip ratio in a pass of their own.
+  public static func measure(
+    _ tensor: Tensor, formats: [QuantFormat], settings: QuantizationSettings = QuantizationSettings(),
+    isCancelled: @Sendable () -> Bool = { false }
+  ) throws(Cancelled) -> [QuantizationMetrics] {
+    let source = RowSource(tensor: tensor, rows: settings.rows, threads: settings.threads)
+    var plans: [KernelPlan] = []
+    var clips: [Float] = []
+    for format in formats {
+      let plan = try KernelPlan(source: source, format: format, settings: settings, isCancelled: isCancelled)
+      plans.append(plan)
+      clips.append(try plan.bestClip(isCancelled: isCancelled))
+    }
+    let totals = try KernelPlan.runTogether(plans, clips: clips, isCancelled: isCancelled)
+    return zip(totals, plans).map { $0.metrics(plan: $1) }
+  }
+
   /// Metrics for a format spec: resolves `sf4@fit` with `fittedNu` and searches `ID+auto`'s
   /// value on this tensor (`SupernormalSearch`). Throws `FormatError.needsFittedNu` for
   /// `sf4@fit` without a ν.

@@ -38,8 +38,11 @@ public struct TensorRows: Sendable {
       fitsEveryTensor || needsNu
       ? BackgroundResult { try exactFits ? TensorFits.fit(tensor) : TensorFits.sampledFit(tensor) } : nil
     var metrics: [QuantizationMetrics?] = Array(repeating: nil, count: formats.count)
-    for (position, spec) in formats.enumerated() where !spec.needsFittedNu {
-      metrics[position] = try Quantizer.measure(tensor, spec: spec, settings: settings)
+    // Every format that needs no fitted ν in one pass over the tensor (`ID+auto` searched first).
+    let direct = formats.indices.filter { !formats[$0].needsFittedNu }
+    let resolved = try direct.map { try Quantizer.resolve(formats[$0], for: tensor, settings: settings) }
+    for (position, result) in zip(direct, try Quantizer.measure(tensor, formats: resolved, settings: settings)) {
+      metrics[position] = result
     }
     let fit = try pendingFit?.value()
     var reasons: [String?] = Array(repeating: nil, count: formats.count)

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Kernels
 import TensorIO
 
 #if canImport(Glibc)
@@ -12,6 +14,12 @@ import TensorIO
 @main
 enum TscopeMain {
   static func main() async {
+    do {
+      // A forced kernel path (TSCOPE_KERNEL) the CPU lacks is refused before any work.
+      try KernelPath.selectFromEnvironment(ProcessInfo.processInfo.environment)
+    } catch {
+      fail("\(KernelPath.environmentVariable): \(error)", status: 2)
+    }
     do {
       var command = try Tscope.parseAsRoot()
       if var asyncCommand = command as? AsyncParsableCommand {

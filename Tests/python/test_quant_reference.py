@@ -7,8 +7,12 @@ nearest value with the paper's thresholds — midpoints of the values as written
 rounded to float32, y <= threshold going to the lower value (`quantize_4bit` in
 cornell-zhang/llm-datatypes compares its float32 tensor with Python-float midpoints; see
 test_paper_rtn.py for the full port) — INT formats rounding half to even (np.rint) and clamping.
+
+Every test here runs once per kernel path this CPU has (TSCOPE_KERNEL=avx512|avx2|portable; the
+paths must agree bit for bit, so each must match the reference on its own).
 """
 import json
+import platform
 
 import numpy as np
 import pytest
@@ -21,6 +25,51 @@ NF4 = [-1, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28
        -0.18477343022823334, -0.09105003625154495, 0, 0.07958029955625534, 0.16093020141124725,
        0.24611230194568634, 0.33791524171829224, 0.44070982933044434, 0.5626170039176941,
        0.7229568362236023, 1]
+
+
+def cpu_flags():
+    """The CPU's feature flags (empty where /proc/cpuinfo is missing)."""
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def kernel_paths():
+    """The kernel paths this machine can run (the same CPU features tscope checks)."""
+    flags = cpu_flags()
+    paths = ["portable"]
+    if platform.machine() in ("x86_64", "AMD64") and {"avx2", "fma", "f16c"} <= flags:
+        paths.append("avx2")
+        if {"avx512f", "avx512bw", "avx512vl"} <= flags:
+            paths.append("avx512")
+    return paths
+
+
+@pytest.fixture(autouse=True, params=kernel_paths())
+def kernel_path(request, monkeypatch):
+    """Runs the test with tscope forced onto one kernel path."""
+    monkeypatch.setenv("TSCOPE_KERNEL", request.param)
+    return request.param
+
+
+def test_forcing_a_kernel_path_the_cpu_lacks_exits_2(sample_model):
+    missing = [path for path in ("avx512", "avx2") if path not in kernel_paths()]
+    for path in missing + ["sse9"]:
+        result = run_tscope("quant", sample_model, "--format", "nf4", check=False, env={"TSCOPE_KERNEL": path})
+        assert result.returncode == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "TSCOPE_KERNEL" in lines[0] and path in lines[0], lines
+
+
+def test_bench_kernel_reports_the_forced_path(sample_model, kernel_path):
+    (row,) = run_json("bench", "kernel", sample_model, "--layer", "controls.laplace.weight", "--runs", "1",
+                      "--kernel", kernel_path)
+    assert row["path"] == kernel_path
 
 
 def sign_magnitude(magnitudes, extra=None):

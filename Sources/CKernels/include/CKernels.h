@@ -6,6 +6,21 @@
 /// Version of the C kernel shim; lets Swift check it linked the expected one.
 int tscope_ckernels_version(void);
 
+/// The kernel's code paths. Every path gives the same results bit for bit (same float32
+/// division, thresholds and summation order); they differ only in speed.
+typedef enum { TK_PATH_PORTABLE = 0, TK_PATH_AVX2 = 1, TK_PATH_AVX512 = 2 } tk_path;
+
+/// Whether this build and CPU can run `path` (AVX2: AVX2+FMA+F16C; AVX-512: F, BW and VL too).
+int32_t tk_path_supported(int32_t path);
+
+/// The path kernels run with: the one set by `tk_set_path`, else the one named by the environment
+/// variable TSCOPE_KERNEL (avx512, avx2 or portable) when this CPU has it, else the fastest one.
+int32_t tk_active_path(void);
+
+/// Makes every later kernel call run `path`; returns 0, or -1 (and changes nothing) when the CPU
+/// lacks it.
+int32_t tk_set_path(int32_t path);
+
 /// Element types the kernel reads directly (others are decoded to F32 by TensorIO first).
 typedef enum { TK_F32 = 0, TK_F16 = 1, TK_BF16 = 2 } tk_dtype;
 
@@ -75,5 +90,9 @@ void tk_min_max(const void *source, int32_t dtype, int64_t count, float *minimum
 /// values outside the range are clamped into the first or last bin.
 void tk_histogram(
   const void *source, int32_t dtype, int64_t count, double low, double high, int32_t bins, int64_t *counts);
+
+/// The sum of `bytes` bytes read as 64-bit words (the tail bytes one by one): a plain read of
+/// memory at full speed, the ceiling `bench read` measures the kernel against.
+uint64_t tk_sum_bytes(const void *source, int64_t bytes);
 
 #endif

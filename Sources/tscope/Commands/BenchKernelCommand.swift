@@ -13,7 +13,8 @@ struct BenchKernelCommand: AsyncParsableCommand {
     discussion: """
       Runs the kernel once to warm up, then --runs times, and reports the median wall time and the median CPU \
       time (user + system, all threads). Without MODEL the tensor is a synthetic 4096×11008 Student's t \
-      (ν=5, scale 0.02) tensor in --dtype (f32 or bf16).
+      (ν=5, scale 0.02) tensor in --dtype (f32 or bf16). The same run times a plain read of the same bytes \
+      (`bench read`) and reports the kernel's rate as a fraction of it.
       """)
 
   @OptionGroup var tensorOptions: BenchTensorOptions
@@ -29,11 +30,23 @@ struct BenchKernelCommand: AsyncParsableCommand {
   @Option(help: "Worker threads (default: all cores; 1 times a single core).")
   var threads: Int?
 
+  @Option(
+    help: ArgumentHelp(
+      "The kernel path (default: the fastest this CPU has, or TSCOPE_KERNEL).", valueName: "avx512|avx2|portable"))
+  var kernel: KernelPath?
+
   func validate() throws {
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
   }
 
   func run() async throws {
+    if let kernel {
+      do {
+        try KernelPath.select(kernel)
+      } catch {
+        throw UsageError("--kernel \(kernel.rawValue): \(error)")
+      }
+    }
     guard let spec = try quantization.specs([format]).first else { return }
     var settings = quantization.settings
     settings.threads = threads
@@ -52,23 +65,33 @@ struct BenchKernelCommand: AsyncParsableCommand {
     let what =
       "kernel \(resolved.id) group \(settings.group) \(settings.scale.rawValue) on \(tensor.info.name) \(shape) \(tensor.info.dtype)"
     let rate = Double(tensor.count) / median
+    // The ceiling in the same run: a plain read of the same bytes with the same threads.
+    let read = try BenchRead.measure(tensor, runs: tensorOptions.runs, threads: threads)
+    let ofRead = rate / read.elementsPerSecond
     let cpuRate = Double(tensor.count) / cpuMedian
-    let threadText = threads.map { "\($0) thread(s)" } ?? "all cores"
+    let threadText = (threads.map { "\($0) thread(s)" } ?? "all cores") + ", \(KernelPath.active.rawValue) path"
     if tensorOptions.json {
       let object = JSONText.object([
         ("what", JSONText.string(what)),
+        ("path", JSONText.string(KernelPath.active.rawValue)),
         ("threads", threads.map(String.init) ?? "null"),
         ("elements", String(tensor.count)),
         ("seconds", JSONText.number(median)),
         ("elements_per_s", JSONText.number(rate)),
         ("cpu_seconds", JSONText.number(cpuMedian)),
         ("elements_per_cpu_s", JSONText.number(cpuRate)),
+        ("read_seconds", JSONText.number(read.seconds)),
+        ("read_elements_per_s", JSONText.number(read.elementsPerSecond)),
+        ("fraction_of_read", JSONText.number(ofRead)),
       ])
       Console.writeOutput(JSONText.array([object]) + "\n")
     } else {
       Console.writeOutput(
         "\(what), \(threadText): \(tensor.count) elements, median \(median) s wall (\(rate / 1e9) G elements/s), "
-          + "\(cpuMedian) s CPU (\(cpuRate / 1e9) G elements per CPU-second)\n")
+          + "\(cpuMedian) s CPU (\(cpuRate / 1e9) G elements per CPU-second); plain read "
+          + "\(read.elementsPerSecond / 1e9) G elements/s: the kernel runs at \(ofRead) of it\n")
     }
   }
 }
+
+extension KernelPath: ExpressibleByArgument {}
