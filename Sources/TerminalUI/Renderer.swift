@@ -125,6 +125,8 @@ struct Painter {
     var parts: [String] = []
     if state.isEditingFilter {
       parts.append("filter: /\(state.filter)_  (enter keeps, esc clears)")
+    } else if let problem = state.fileProblem {
+      parts.append(problem)
     } else if let notice = state.notice {
       parts.append(notice)
     } else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TensorIO
+import TerminalUI
 
 #if canImport(Glibc)
   import Glibc
@@ -12,6 +13,7 @@ import TensorIO
 @main
 enum TscopeMain {
   static func main() async {
+    TerminalFaultGuard.installMappedReadHandler()
     do {
       var command = try Tscope.parseAsRoot()
       if var asyncCommand = command as? AsyncParsableCommand {
