@@ -51,7 +51,8 @@ def test_report_on_a_model_truncated_while_it_runs(minilm, tmp_path):
     ), line
 
 
-LIES = ["st-header-length-huge.safetensors", "gguf-kv-count-huge.gguf", "gguf-tensor-count-huge.gguf",
+LIES = ["st-header-length-4gb.safetensors", "gguf-kv-count-2e40.gguf", "gguf-tensor-count-1e9.gguf",
+        "st-header-length-huge.safetensors", "gguf-kv-count-huge.gguf", "gguf-tensor-count-huge.gguf",
         "gguf-shape-overflow.gguf", "st-shape-overflow.safetensors", "gguf-array-count-huge.gguf",
         "npy-shape-overflow.npy"]
 
