@@ -202,7 +202,7 @@ public final class Scheduler: Sendable {
 final class Inbox: Sendable {
   /// Posts `.fileChanged` when `error` says a model file changed on disk since it was opened.
   func postIfFileChanged(_ error: any Error) {
-    if let error = error as? TensorFileError { post(.fileChanged("\(error); restart tscope to reopen it")) }
+    if let error = error as? TensorFileError { post(.fileChanged("\(error)")) }
   }
 
   private struct Contents {

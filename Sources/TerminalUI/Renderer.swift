@@ -126,7 +126,7 @@ struct Painter {
     if state.isEditingFilter {
       parts.append("filter: /\(state.filter)_  (enter keeps, esc clears)")
     } else if let problem = state.fileProblem {
-      parts.append(problem)
+      parts.append("\(problem); restart tscope to reopen it")
     } else if let notice = state.notice {
       parts.append(notice)
     } else {
