@@ -15,6 +15,9 @@ public enum Action: Sendable {
   /// The survey measured one tensor (ν, and the SQNR of `key` when it measures error).
   case surveyed(generation: Int, tensor: String, nu: Double?, key: QuantKey?, sqnr: Double?)
   case surveyFinished(generation: Int)
+  /// A model file changed on disk since it was opened (one line naming it): its tensors can no
+  /// longer be read safely, so the status line keeps saying so.
+  case fileChanged(String)
 }
 
 /// Work `update` asks for; the scheduler runs it off the UI thread and answers with actions.

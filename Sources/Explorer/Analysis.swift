@@ -17,6 +17,7 @@ enum Analysis {
   static func load(_ tensor: Tensor, entry: TensorEntry, isCancelled: @Sendable () -> Bool) throws
     -> LoadedTensor
   {
+    try tensor.checkFileUnchanged()
     let range = try ValueRange.scan(tensor, isCancelled: isCancelled)
     // A hair wider than amax so the largest value falls inside the last bin.
     let edge = range.amax > 0 ? range.amax * (1 + 1e-6) : 1
@@ -33,7 +34,8 @@ enum Analysis {
   /// Fits t, normal and Laplace to the tensor by maximum likelihood (Fits' `TensorFits`:
   /// exact on small tensors, subsample then full-data Newton polish on large ones).
   static func fit(_ tensor: Tensor, isCancelled: @Sendable () -> Bool) throws -> FitSummary {
-    try FitSummary(TensorFits.fit(tensor, isCancelled: isCancelled))
+    try tensor.checkFileUnchanged()
+    return try FitSummary(TensorFits.fit(tensor, isCancelled: isCancelled))
   }
 
   /// The format a key runs: `sf4@fit` at the fitted ν, or at the default ν when there is none
@@ -77,6 +79,7 @@ enum Analysis {
       shown = try self.estimate(tensor, key: key, fittedNu: fittedNu, isCancelled: isCancelled)
     }
     let format = try format(key, fittedNu: fittedNu)
+    try tensor.tensor.checkFileUnchanged()
     let measured = try measure(tensor.tensor, format: format, settings: key.settings, isCancelled: isCancelled)
     let display = Display(
       displayScale: shown.displayScale, errorHistogram: shown.errorHistogram,
@@ -127,7 +130,8 @@ enum Analysis {
   static func survey(
     _ tensor: Tensor, format: FormatSpec?, settings: QuantizationSettings, sampleLimit: Int,
     isCancelled: @Sendable () -> Bool
-  ) -> (nu: Double?, sqnr: Double?) {
+  ) throws(TensorFileError) -> (nu: Double?, sqnr: Double?) {
+    try tensor.checkFileUnchanged()
     let sample = RowSample.tensor(of: tensor, maxElements: sampleLimit)
     // A tensor without a fit (no finite values, all equal) has no meaningful ranking: it sorts last.
     guard let fitted = try? Self.fit(sample, isCancelled: isCancelled) else { return (nil, nil) }

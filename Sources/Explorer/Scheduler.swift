@@ -50,6 +50,7 @@ public final class Scheduler: Sendable {
   public func onResult(_ wake: (@Sendable () -> Void)?) { inbox.onPost(wake) }
 
   private func start(_ effect: Effect) {
+    let inbox = self.inbox
     switch effect {
     case .load(let generation, let index):
       let model = self.model
@@ -61,6 +62,7 @@ public final class Scheduler: Sendable {
         } catch is Cancelled {
           return nil
         } catch {
+          inbox.postIfFileChanged(error)
           let reason = (error as? AnalysisUnavailable)?.reason ?? "\(error)"
           return .loadFailed(generation: generation, tensor: entry.name, reason: reason)
         }
@@ -74,6 +76,7 @@ public final class Scheduler: Sendable {
         } catch is Cancelled {
           return nil
         } catch {
+          inbox.postIfFileChanged(error)
           let reason = (error as? AnalysisUnavailable)?.reason ?? "\(error)"
           return .fitFailed(generation: generation, tensor: tensor.entry.name, reason: reason)
         }
@@ -123,9 +126,18 @@ public final class Scheduler: Sendable {
         }
         let index = request.tensors[position]
         let entry = TensorEntry(index: index, info: model.tensors[index])
-        let measured = Analysis.survey(
-          model.tensor(at: index), format: request.format, settings: request.settings, sampleLimit: Self.surveySample
-        ) { flag.isCancelled }
+        let measured: (nu: Double?, sqnr: Double?)
+        do {
+          measured = try Analysis.survey(
+            model.tensor(at: index), format: request.format, settings: request.settings,
+            sampleLimit: Self.surveySample
+          ) { flag.isCancelled }
+        } catch {
+          // The file changed: the survey stops (every later tensor would fail the same way).
+          inbox.postIfFileChanged(error)
+          inbox.post(.surveyFinished(generation: request.generation))
+          return
+        }
         let key = request.format.map { QuantKey(tensor: entry.name, format: $0, settings: request.settings) }
         if flag.isCancelled { return }
         inbox.post(
@@ -164,6 +176,7 @@ public final class Scheduler: Sendable {
       } catch is Cancelled {
         return
       } catch {
+        inbox.postIfFileChanged(error)
         let reason = (error as? AnalysisUnavailable)?.reason ?? "\(error)"
         inbox.post(.quantizeFailed(generation: generation, key, reason: reason))
       }
@@ -187,6 +200,11 @@ public final class Scheduler: Sendable {
 /// Results waiting for the UI thread, and the number of pieces of work still running. Waiters
 /// block on its condition; `wake` tells a loop that waits on other events too.
 final class Inbox: Sendable {
+  /// Posts `.fileChanged` when `error` says a model file changed on disk since it was opened.
+  func postIfFileChanged(_ error: any Error) {
+    if let error = error as? TensorFileError { post(.fileChanged("\(error)")) }
+  }
+
   private struct Contents {
     var actions: [Action] = []
     var running = 0

@@ -71,6 +71,9 @@ public struct State: Sendable {
   public var showsTimings = true
   /// A one-shot note for the status line (e.g. "NVFP4 has no supernormal variant").
   public var notice: String?
+  /// Set once a model file changed on disk since it was opened: the status line keeps showing it
+  /// (the explorer cannot reopen the file; restarting tscope does).
+  public var fileProblem: String?
 
   public init(modelName: String, tensors: [TensorEntry], themeNames: [String] = ["default"], themeIndex: Int = 0) {
     self.modelName = modelName

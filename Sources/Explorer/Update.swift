@@ -61,6 +61,8 @@ public func update(_ state: State, _ action: Action) -> (State, [Effect]) {
     anchorCursor(&next)
   case .surveyFinished(let generation):
     if generation == next.survey?.generation { next.survey = nil }
+  case .fileChanged(let line):
+    next.fileProblem = line
   }
   effects += reconcile(&next)
   effects += reconcileSurvey(&next)

@@ -43,6 +43,7 @@ public struct ReportRunner: Sendable {
     var bytesDone = 0
     for position in positions {
       let tensor = model.tensor(at: position)
+      try tensor.checkFileUnchanged()
       let tensorRows = try rowsFor(tensor)
       tensor.releaseResidentPages()
       rows += tensorRows

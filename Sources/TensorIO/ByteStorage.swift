@@ -11,18 +11,56 @@ public final class ByteStorage: @unchecked Sendable {
   public let bytes: UnsafeRawBufferPointer
   /// Whether `bytes` is a memory map of a file (whose pages the OS can drop and read again).
   public let isMemoryMapped: Bool
+  /// The mapped file as it was when opened (nil for owned bytes): `checkUnchanged` compares it.
+  private let origin: Origin?
   private let release: @Sendable (UnsafeRawBufferPointer) -> Void
 
-  init(
-    bytes: UnsafeRawBufferPointer, isMemoryMapped: Bool = false,
+  /// A mapped file's open descriptor (kept so fstat sees the very file that is mapped, even
+  /// after a rename replaced its path) with its size and modification time at opening.
+  private struct Origin {
+    let descriptor: Int32
+    let displayName: String
+    let size: Int
+    let modified: timespec
+  }
+
+  private init(
+    bytes: UnsafeRawBufferPointer, isMemoryMapped: Bool = false, origin: Origin? = nil,
     release: @escaping @Sendable (UnsafeRawBufferPointer) -> Void
   ) {
     self.bytes = bytes
     self.isMemoryMapped = isMemoryMapped
+    self.origin = origin
     self.release = release
   }
 
-  deinit { release(bytes) }
+  deinit {
+    release(bytes)
+    if let origin { close(origin.descriptor) }
+  }
+
+  /// Throws when the mapped file no longer has the size or modification time it had when opened
+  /// (truncated, rewritten or appended to): reading a mapped page past a truncated end would
+  /// raise SIGBUS, and rewritten bytes are not the ones the header described. One fstat(2):
+  /// call it once per tensor access, before the tensor's bytes are read.
+  public func checkUnchanged() throws(TensorFileError) {
+    guard let origin else { return }
+    var info = stat()
+    guard fstat(origin.descriptor, &info) == 0 else {
+      throw TensorFileError(file: origin.displayName, problem: "cannot stat: \(String(cString: strerror(errno)))")
+    }
+    let size = Int(info.st_size)
+    if size != origin.size {
+      throw TensorFileError(
+        file: origin.displayName,
+        problem:
+          "changed on disk (size \(Self.grouped(origin.size)) → \(Self.grouped(size)) bytes) since it was opened")
+    }
+    let modified = Self.modificationTime(info)
+    if modified.tv_sec != origin.modified.tv_sec || modified.tv_nsec != origin.modified.tv_nsec {
+      throw TensorFileError(file: origin.displayName, problem: "changed on disk (rewritten) since it was opened")
+    }
+  }
 
   /// Maps `path` read-only (PROT_READ, MAP_PRIVATE). The file is never written.
   /// `displayName` is the name used in error messages.
@@ -32,7 +70,9 @@ public final class ByteStorage: @unchecked Sendable {
     guard fd >= 0 else {
       throw TensorFileError(file: displayName, problem: "cannot open: \(String(cString: strerror(errno)))")
     }
-    defer { close(fd) }
+    // The descriptor stays open while the map lives: `checkUnchanged` fstats it.
+    var keepsDescriptor = false
+    defer { if !keepsDescriptor { close(fd) } }
     var info = stat()
     guard fstat(fd, &info) == 0 else {
       throw TensorFileError(file: displayName, problem: "cannot stat: \(String(cString: strerror(errno)))")
@@ -47,8 +87,10 @@ public final class ByteStorage: @unchecked Sendable {
     guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
       throw TensorFileError(file: displayName, problem: "cannot map: \(String(cString: strerror(errno)))")
     }
+    keepsDescriptor = true
+    let origin = Origin(descriptor: fd, displayName: displayName, size: size, modified: Self.modificationTime(info))
     return ByteStorage(
-      bytes: UnsafeRawBufferPointer(start: base, count: size), isMemoryMapped: true,
+      bytes: UnsafeRawBufferPointer(start: base, count: size), isMemoryMapped: true, origin: origin,
       release: { bytes in
         if let start = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: start), bytes.count) }
       })
@@ -65,5 +107,24 @@ public final class ByteStorage: @unchecked Sendable {
     return ByteStorage(
       bytes: UnsafeRawBufferPointer(start: buffer.baseAddress, count: data.count),
       release: { bytes in UnsafeMutableRawPointer(mutating: bytes.baseAddress)?.deallocate() })
+  }
+
+  private static func modificationTime(_ info: stat) -> timespec {
+    #if canImport(Darwin)
+      info.st_mtimespec
+    #else
+      info.st_mtim
+    #endif
+  }
+
+  /// `90112000` as `90,112,000`.
+  private static func grouped(_ value: Int) -> String {
+    var digits = Array(String(value.magnitude))
+    var index = digits.count - 3
+    while index > 0 {
+      digits.insert(",", at: index)
+      index -= 3
+    }
+    return (value < 0 ? "-" : "") + String(digits)
   }
 }

@@ -15,4 +15,8 @@ public struct Tensor: @unchecked Sendable {
   }
 
   public var count: Int { info.count }
+
+  /// Throws when the file holding the tensor changed on disk since it was opened (see
+  /// `ByteStorage.checkUnchanged`). Call it before the tensor's bytes are read.
+  public func checkFileUnchanged() throws(TensorFileError) { try storage.checkUnchanged() }
 }

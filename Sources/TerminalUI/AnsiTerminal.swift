@@ -6,7 +6,8 @@
 
 /// A terminal driven with plain ANSI escapes, for playing a demo to an audience: the alternate
 /// screen with the cursor hidden, whole frames drawn by the ANSI row renderer that snapshots and
-/// casts use, and the terminal restored on `close` and on SIGINT, SIGTERM and SIGHUP.
+/// casts use, and the terminal restored on `close` and on SIGINT, SIGTERM, SIGHUP, SIGQUIT and
+/// SIGPIPE (and on SIGBUS, through `TerminalFaultGuard`).
 public final class AnsiTerminal {
   public let mode: ColorMode
   private var isOpen = true
@@ -15,7 +16,8 @@ public final class AnsiTerminal {
   public init(mode: ColorMode) {
     self.mode = mode
     Self.emit("\u{1B}[?1049h\u{1B}[?25l")
-    for number in [SIGINT, SIGTERM, SIGHUP] {
+    TerminalFaultGuard.terminalTaken(restore: "\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l", modes: nil)
+    for number in Self.restoringSignals {
       signal(number) { received in
         // Only async-signal-safe work: a static string (no allocation) through write(2), then _exit(2).
         let restore: StaticString = "\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l"
@@ -37,8 +39,12 @@ public final class AnsiTerminal {
     guard isOpen else { return }
     isOpen = false
     Self.emit("\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l")
-    for number in [SIGINT, SIGTERM, SIGHUP] { signal(number, SIG_DFL) }
+    for number in Self.restoringSignals { signal(number, SIG_DFL) }
+    TerminalFaultGuard.terminalReleased()
   }
+
+  /// The signals whose handler restores the terminal and exits with 128 + the signal's number.
+  private static let restoringSignals = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE]
 
   /// The size of the terminal on standard output, or 80×24 when it is not a terminal.
   public static func size() -> TerminalSize {

@@ -32,8 +32,14 @@ final class NcursesTerminal {
     // Take the size from the terminal, never from LINES/COLUMNS: a stale exported value would
     // otherwise pin the screen to it and resizes would be ignored.
     use_env(false)
+    var modes = termios()
+    let hasModes = tcgetattr(STDIN_FILENO, &modes) == 0
     guard let window = initscr() else { return nil }
     self.window = window
+    // What a SIGBUS handler writes to give the terminal back (endwin is not async-signal-safe):
+    // attributes off, cursor shown, keypad mode off, the main screen again.
+    TerminalFaultGuard.terminalTaken(
+      restore: "\u{1B}[0m\u{1B}[?25h\u{1B}[?1l\u{1B}>\u{1B}[?1049l", modes: hasModes ? modes : nil)
     raw()  // Ctrl-C arrives as a key, so the loop can quit cleanly.
     noecho()
     nonl()
@@ -66,6 +72,7 @@ final class NcursesTerminal {
     isOpen = false
     curs_set(1)
     endwin()
+    TerminalFaultGuard.terminalReleased()
   }
 
   deinit { close() }

@@ -132,6 +132,8 @@ extension StatusLine {
   init(_ state: State) {
     if state.isEditingFilter {
       self.init(content: .filter(state.filter))
+    } else if let problem = state.fileProblem {
+      self.init(content: .notice("\(problem); restart tscope to reopen it"))
     } else if let notice = state.notice {
       self.init(content: .notice(notice))
     } else {

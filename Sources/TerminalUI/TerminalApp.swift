@@ -17,7 +17,12 @@ public enum TerminalApp {
   /// at once through SIGWINCH; this only catches one whose signal was lost.
   public static let sizeCheckMilliseconds: Int32 = 250
 
-  /// Runs until `q`, Ctrl-C, SIGTERM, SIGINT or SIGHUP; the terminal is restored on every path.
+  /// The signals that end the loop (forwarded through the wake pipe, so the terminal is
+  /// restored by the normal way out).
+  static let quittingSignals = [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE]
+
+  /// Runs until `q`, Ctrl-C, SIGTERM, SIGINT, SIGHUP, SIGQUIT or SIGPIPE; the terminal is restored
+  /// on every path (on SIGBUS by `TerminalFaultGuard`'s handler).
   /// Blocks the calling thread (call it from a thread of its own, not from a Swift task).
   public static func run(
     session: Session, themes: ThemeLibrary, firstTheme: Theme, colorFlag: ColorMode?,
@@ -32,7 +37,7 @@ public enum TerminalApp {
     }
     defer { terminal.close() }
     // Installed after ncurses started, so this SIGWINCH handler replaces the one ncurses installs.
-    let signals = SignalForwarding(signals: [SIGTERM, SIGINT, SIGHUP, SIGWINCH], to: wake)
+    let signals = SignalForwarding(signals: quittingSignals + [SIGWINCH], to: wake)
     defer { signals.restore() }
     session.scheduler.onResult { wake.post(WakePipe.resultByte) }
     // Work may still post after the loop ends: it must not write to the closed pipe.
@@ -54,7 +59,7 @@ public enum TerminalApp {
       }
       let hasInput = terminal.waitForInput(alsoWatching: wake.readEnd, timeoutMilliseconds: sizeCheckMilliseconds)
       let woken = wake.drain()
-      if woken.contains(where: { [SIGTERM, SIGINT, SIGHUP].contains(Int32($0)) }) { return }
+      if woken.contains(where: { quittingSignals.contains(Int32($0)) }) { return }
       if terminal.checkSize() != nil { dirty = true }
       if hasInput {
         // Every key ncurses has read: none may stay in its buffer, where `poll` cannot see it.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Kernels
 import TensorIO
+import TerminalUI
 
 #if canImport(Glibc)
   import Glibc
@@ -14,6 +15,7 @@ import TensorIO
 @main
 enum TscopeMain {
   static func main() async {
+    TerminalFaultGuard.installMappedReadHandler()
     do {
       // A forced kernel path (TSCOPE_KERNEL) the CPU lacks is refused before any work.
       try KernelPath.selectFromEnvironment(ProcessInfo.processInfo.environment)

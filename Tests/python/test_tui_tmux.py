@@ -53,6 +53,9 @@ class Tmux:
     def wait_text(self, text, timeout=TIMEOUT):
         return self.wait_for(lambda screen: text in screen, repr(text), timeout)
 
+    def cursor_visible(self):
+        return self.tmux("display-message", "-p", "-t", "t", "#{cursor_flag}").strip() == "1"
+
     def alternate_screen_on(self):
         return self.tmux("display-message", "-p", "-t", "t", "#{alternate_on}").strip() == "1"
 
@@ -162,6 +165,53 @@ def test_sigterm_restores_the_terminal(explorer):
     os.kill(explorer.tscope_pid(), signal.SIGTERM)
     explorer.wait_text("tscope exited")
     assert not explorer.alternate_screen_on()
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGPIPE])
+def test_every_signal_restores_the_terminal(explorer, number):
+    explorer.wait_for(settled, "the first screen")
+    assert explorer.alternate_screen_on() and not explorer.cursor_visible()
+    os.kill(explorer.tscope_pid(), number)
+    screen = explorer.wait_text("tscope exited")
+    # Forwarded to the loop: it ends the normal way, so no shell "Quit"/"Broken pipe" death.
+    assert "tscope exited 0" in screen, screen
+    assert not explorer.alternate_screen_on()
+    assert explorer.cursor_visible()
+
+
+def test_sigbus_restores_the_terminal_with_one_line(explorer):
+    explorer.wait_for(settled, "the first screen")
+    os.kill(explorer.tscope_pid(), signal.SIGBUS)
+    screen = explorer.wait_text("tscope exited")
+    assert "tscope exited 2" in screen, screen
+    assert "tscope: a model file changed on disk while being read (SIGBUS)" in screen
+    assert "Bus error" not in screen and "core dumped" not in screen
+    assert not explorer.alternate_screen_on()
+    assert explorer.cursor_visible()
+
+
+def test_truncated_model_is_named_not_a_crash(minilm, tmp_path):
+    copy = tmp_path / "model.safetensors"
+    shutil.copyfile(minilm, copy)
+    env = "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8"
+    # Named relative to its folder, so the status line has room for the whole message.
+    session = Tmux(f"cd {tmp_path} && {env} {tscope_binary()} model.safetensors", width=160, height=40)
+    try:
+        session.wait_for(settled, "the first screen")
+        size = copy.stat().st_size
+        os.truncate(copy, 20_000_000)
+        # To the last tensor, whose bytes now lie past the file's end.
+        session.keys("/", "pooler.dense.weight", "Enter")
+        line = f"model.safetensors: changed on disk (size {size:,} → 20,000,000 bytes) since it was opened"
+        screen = session.wait_text(f"{line}; restart tscope to reopen it")
+        assert f"not analysed: {line}" in screen, screen
+        session.keys("q")
+        screen = session.wait_text("tscope exited")
+        assert "tscope exited 0" in screen, screen
+        assert not session.alternate_screen_on()
+        assert session.cursor_visible()
+    finally:
+        session.close()
 
 
 def test_ascii_fallback_without_utf8(sample_model):

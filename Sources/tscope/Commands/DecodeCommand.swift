@@ -31,6 +31,7 @@ struct DecodeCommand: AsyncParsableCommand {
     guard found.info.dtype.isAnalysable else {
       throw UsageError("\(model): \(tensor) is \(found.info.dtype), which tscope lists but does not decode")
     }
+    try found.checkFileUnchanged()
     if bench {
       Console.writeOutput(benchmark(found) + "\n")
       return

@@ -49,6 +49,8 @@ struct DemoCommand: ParsableCommand {
       var terminal = AnsiTerminal(mode: explorer.mode)
       defer { terminal.close() }
       play(&terminal, requested ?? AnsiTerminal.size())
+      terminal.close()
+      try explorer.checkFiles()
       return
     }
     let size = requested ?? TerminalSize(width: 80, height: 24)
@@ -56,6 +58,7 @@ struct DemoCommand: ParsableCommand {
       size: size, title: "tscope demo: \((script as NSString).lastPathComponent)",
       timestamp: Int(Date().timeIntervalSince1970), mode: explorer.mode)
     play(&recorder, size)
+    try explorer.checkFiles()
     do {
       try recorder.text.write(toFile: cast, atomically: true, encoding: .utf8)
     } catch {

@@ -51,7 +51,10 @@ struct FitCommand: AsyncParsableCommand {
       func launch() {
         let index = next
         let tensor = tensors[index]
-        group.addTask { (index, try TensorFits.fit(tensor)) }
+        group.addTask {
+          try tensor.checkFileUnchanged()
+          return (index, try TensorFits.fit(tensor))
+        }
         next += 1
       }
       while next < min(width, tensors.count) { launch() }

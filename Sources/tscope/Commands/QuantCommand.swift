@@ -51,6 +51,7 @@ struct QuantCommand: AsyncParsableCommand {
     var skipped: [TensorInfo] = []
     for position in matching {
       let tensor = opened.tensor(at: position)
+      try tensor.checkFileUnchanged()
       if !tensor.info.dtype.isAnalysable { skipped.append(tensor.info) }
       rows += try maker.rows(for: tensor)
     }

@@ -40,6 +40,7 @@ struct SnapshotCommand: ParsableCommand {
     }
     let explorer = try HeadlessExplorer(model: model, view: view, showsTimings: false)
     for key in pressed where !explorer.press(key) { break }
+    try explorer.checkFiles()
     let screen = explorer.screen(size: screenSize)
     Console.writeOutput(ansi ? screen.ansiText(mode: explorer.mode) : screen.plainText + "\n")
   }

@@ -30,6 +30,12 @@ struct HeadlessExplorer {
     return !session.state.shouldQuit
   }
 
+  /// Throws the one line naming a model file that changed on disk while the session ran: a
+  /// snapshot or demo of a changed file is not what the user asked for (exit status 2).
+  func checkFiles() throws {
+    if let problem = session.state.fileProblem { throw UsageError(problem) }
+  }
+
   /// The current screen at `size`.
   func screen(size: TerminalSize) -> Screen {
     // `t` may have moved on to another theme; a broken one there falls back to the default.

@@ -1,0 +1,122 @@
+"""Files that change, lie or must stay untouched, through the real binary.
+
+- A model truncated while `report` reads it: exit 2 with one line, never a crash signal or a
+  stack trace.
+- Headers that lie about their sizes: exit 2 within 1 s with peak memory under 100 MB
+  (measured per child with os.wait4's rusage).
+- Every command and a scripted explorer session leave a copy of the model byte for byte and
+  mtime for mtime as it was, and open it read-only (strace's openat flags).
+"""
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from conftest import ROOT, run_tscope, tscope_binary
+
+CORPUS = ROOT / "Tests" / "Corpus"
+
+
+def one_line(stderr):
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def test_report_on_a_model_truncated_while_it_runs(minilm, tmp_path):
+    copy = tmp_path / "model.safetensors"
+    shutil.copyfile(minilm, copy)
+    size = copy.stat().st_size
+    formats = [argument for name in ["int4", "nf4", "e2m1", "sf4@fit", "mxfp4", "nvfp4"]
+               for argument in ("--format", name)]
+    process = subprocess.Popen(
+        [tscope_binary(), "report", copy, *formats], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Truncated while it runs: after it opened the file, long before it is done.
+    time.sleep(0.5)
+    assert process.poll() is None, "the report finished before the file changed; make it slower"
+    os.truncate(copy, 20_000_000)
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 2, stderr
+    line = one_line(stderr)
+    # The check before each tensor names the file; a truncation between that check and a read
+    # is caught by the SIGBUS handler's line.
+    assert line in (
+        f"tscope: {copy}: changed on disk (size {size:,} → 20,000,000 bytes) since it was opened",
+        "tscope: a model file changed on disk while being read (SIGBUS)",
+    ), line
+
+
+LIES = ["st-header-length-4gb.safetensors", "gguf-kv-count-2e40.gguf", "gguf-tensor-count-1e9.gguf",
+        "st-header-length-huge.safetensors", "gguf-kv-count-huge.gguf", "gguf-tensor-count-huge.gguf",
+        "gguf-shape-overflow.gguf", "st-shape-overflow.safetensors", "gguf-array-count-huge.gguf",
+        "npy-shape-overflow.npy"]
+
+
+@pytest.mark.parametrize("name", LIES)
+def test_lying_header_is_refused_fast_in_little_memory(name):
+    path = CORPUS / name
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [tscope_binary(), "layers", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.monotonic() - started
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    assert os.waitstatus_to_exitcode(status) == 2, stderr
+    one_line(stderr)
+    assert elapsed < 1.0, elapsed
+    peak_mb = usage.ru_maxrss / 1024  # Linux: KiB
+    assert peak_mb < 100, peak_mb
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
+
+
+def opened_flags(trace, name):
+    """The flags of every successful openat of a file called `name` in an strace -f log."""
+    flags = []
+    for line in trace.splitlines():
+        match = re.search(r'openat\(AT_FDCWD, "([^"]*)", ([A-Z_|]+)', line)
+        if match and os.path.basename(match.group(1)) == name and not re.search(r"= -1 ", line):
+            flags.append(match.group(2))
+    return flags
+
+
+def test_every_command_leaves_the_model_untouched_and_opens_it_read_only(sample_model, tmp_path):
+    if shutil.which("strace") is None:
+        pytest.fail("strace is not installed (scripts/setup installs it)")
+    copy = tmp_path / "model.safetensors"
+    shutil.copyfile(sample_model, copy)
+    os.utime(copy, ns=(1_000_000_000, 1_000_000_000))
+    before = digest(copy)
+    layers = json.loads(run_tscope("layers", copy, "--json").stdout)
+    tensor = next(layer["name"] for layer in layers if layer["dtype"] in ("F32", "F16", "BF16"))
+    script = tmp_path / "walk.keys"
+    script.write_text("keys jj\nkey enter\ntype 2\nkey s\n")
+    commands = [
+        ["layers", copy],
+        ["fit", copy],
+        ["quant", copy, "--layer", ".", "--format", "nf4", "--format", "sf4@fit"],
+        ["report", copy, "--format", "int4", "--format", "e2m1", "--out", tmp_path / "report.csv"],
+        ["snapshot", copy, "--keys", "jj<enter>2s", "--size", "100x30"],
+        ["demo", copy, "--script", script, "--cast", tmp_path / "walk.cast", "--size", "90x28"],
+        ["decode", copy, "--tensor", tensor],
+    ]
+    for command in commands:
+        trace = tmp_path / "trace.txt"
+        result = subprocess.run(
+            ["strace", "-f", "-qq", "-e", "trace=openat,open,creat,truncate", "-o", trace,
+             tscope_binary(), *map(str, command)],
+            capture_output=True, timeout=120)
+        assert result.returncode == 0, (command, result.stderr[-2000:])
+        flags = opened_flags(trace.read_text(), copy.name)
+        assert flags, (command, "the model was never opened")
+        for flag in flags:
+            assert flag.split("|")[0] == "O_RDONLY" and "O_TRUNC" not in flag and "O_CREAT" not in flag, (command, flag)
+        assert digest(copy) == before, command
