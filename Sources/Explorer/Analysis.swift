@@ -107,7 +107,7 @@ enum Analysis {
     let group = format.blockSize.map { GroupSize.elements($0) } ?? key.settings.group
     let typicalAmax = group == .tensor ? tensor.range.amax : GroupScale.medianAmax(of: tensor.sample, group: group)
     return Display(
-      displayScale: format.hasFixedValuePositions ? typicalAmax / format.largestMagnitude : nil,
+      displayScale: format.hasFixedValuePositions ? typicalAmax / format.fullScale : nil,
       errorHistogram: histograms.error, dequantizedHistogram: histograms.dequantized)
   }
 

@@ -136,11 +136,13 @@ extension FormatSpec {
 }
 
 extension QuantFormat {
-  /// The largest |value| a group's amax maps onto (15 for INT4-asym's codes).
-  public var largestMagnitude: Double {
+  /// The value a group's amax maps onto: a codebook's `fullScale` (7 for INT4, whose scale is
+  /// amax/7 although −8 is a code), 15 for INT4-asym's codes, 6 for the E2M1 block formats.
+  public var fullScale: Double {
     switch self {
+    case .codebook(let codebook): codebook.fullScale
     case .int4Asymmetric: 15
-    default: values.map(abs).max() ?? 1
+    case .mxfp4, .nvfp4: 6
     }
   }
 
