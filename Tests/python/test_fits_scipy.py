@@ -121,7 +121,8 @@ def test_edge_cases_give_reasons_and_never_nan(tmp_path):
     result = run_tscope("fit", path, "--json")
     assert "NaN" not in result.stdout and "Infinity" not in result.stdout
     reports = {r["name"]: r for r in json.loads(result.stdout)}
-    assert "ids" not in reports  # I64 is not analysed
+    # I64 is not analysed: its object says why, with nothing fitted (nothing is dropped silently).
+    assert reports["ids"]["reason"] and reports["ids"]["t"] is None and reports["ids"]["finite_count"] is None
     for name in ("constant", "all_nan", "one"):
         assert reports[name]["t"] is None and reports[name]["best"] is None and reports[name]["reason"]
     assert reports["two"]["t"] is None and reports["two"]["normal"]["scale"] == 1.0 and reports["two"]["reason"]

@@ -58,6 +58,17 @@ def test_text_listing_names_unknown_ggml_type_ids(fixtures):
         assert any(name in line for line in result.stdout.splitlines()), name
 
 
+def test_fit_json_lists_the_unknown_type_with_its_reason(fixtures):
+    """`fit --json` fits every decodable tensor of the file and lists the type-99 one with a reason."""
+    out, manifest = fixtures
+    reports = {r["name"]: r for r in json.loads(run_tscope("fit", out / "every_type.gguf", "--json").stdout)}
+    names = {entry["name"] for entry in manifest if entry["file"] == "every_type.gguf"}
+    assert set(reports) >= names
+    future = next(r for name, r in reports.items() if name.startswith("future"))
+    assert "unknown GGML type id 99" in future["reason"] and future["t"] is None and future["normal"] is None
+    assert all(r["normal"] is not None for name, r in reports.items() if not name.startswith("future"))
+
+
 def test_unknown_ggml_type_is_named_when_selected(fixtures):
     out, _ = fixtures
     result = run_tscope("quant", out / "every_type.gguf", "--layer", "^future", "--format", "nf4", check=False)

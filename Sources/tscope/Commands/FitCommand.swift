@@ -13,7 +13,8 @@ struct FitCommand: AsyncParsableCommand {
       All three are maximum-likelihood fits: normal (mean, std), Laplace (median, mean absolute deviation) and \
       Student's t over ν, location and scale. loglik is the mean log-likelihood per finite element (natural log) \
       over all finite elements; ks is the Kolmogorov–Smirnov distance; best is the family with the highest loglik. \
-      Tensors of I64, U8 and BOOL are listed as not analysed. --json prints one array: \
+      Tensors tscope does not analyse (I64, U8, BOOL, unknown types) are listed as such: in --json as an \
+      object with null families and a "reason". --json prints one array: \
       {"name","count","finite_count","mean","std","t":{"nu","loc","scale","loglik","ks"},"normal":{"loc","scale",\
       "loglik","ks"},"laplace":{…},"best","fit_elements","ks_elements"}, a family that cannot be fitted being null \
       with a "reason".
@@ -34,7 +35,15 @@ struct FitCommand: AsyncParsableCommand {
     let analysable = selected.filter { opened.tensor(at: $0).info.dtype.isAnalysable }
     let reports = try await Self.fitAll(analysable.map { opened.tensor(at: $0) })
     if json {
-      Console.writeOutput(JSONText.array(reports.map(FitJSON.object)) + "\n")
+      // Every selected tensor has an object, in the model's order: one tscope cannot analyse says
+      // why (its families null), so a script can tell a skipped tensor from a missing one.
+      var fitted = reports.makeIterator()
+      let objects = selected.map { position -> String in
+        let info = opened.tensors[position]
+        guard let reason = info.dtype.unanalysableReason else { return FitJSON.object(fitted.next()!) }
+        return FitJSON.unanalysed(info, reason: reason)
+      }
+      Console.writeOutput(JSONText.array(objects) + "\n")
     } else {
       let skipped = selected.filter { !opened.tensor(at: $0).info.dtype.isAnalysable }.map { opened.tensors[$0] }
       Console.writeOutput(FitTable.render(reports, skipped: skipped))

@@ -1,5 +1,6 @@
 import Fits
 import Reporting
+import TensorIO
 
 /// The JSON object for one `FitReport` (SPEC §2 field names, snake_case, in that order).
 enum FitJSON {
@@ -19,6 +20,24 @@ enum FitJSON {
     ]
     if let reason = report.reason { members.append(("reason", JSONText.string(reason))) }
     return JSONText.object(members)
+  }
+
+  /// The object for a tensor tscope does not analyse: the same fields, nothing fitted, and why.
+  static func unanalysed(_ info: TensorInfo, reason: String) -> String {
+    JSONText.object([
+      ("name", JSONText.string(info.name)),
+      ("count", String(info.count)),
+      ("finite_count", "null"),
+      ("mean", "null"),
+      ("std", "null"),
+      ("t", "null"),
+      ("normal", "null"),
+      ("laplace", "null"),
+      ("best", "null"),
+      ("fit_elements", "0"),
+      ("ks_elements", "0"),
+      ("reason", JSONText.string(reason)),
+    ])
   }
 
   static func family(_ fit: FamilyFit?, withNu: Bool) -> String {
