@@ -57,9 +57,9 @@ public struct ReportRunner: Sendable {
       shard: shard?.shard, rows: rows)
   }
 
-  /// One row per format for `tensor` (none when its dtype is not analysed), by the rule `quant` shares.
+  /// One row per format for `tensor`, by the rule `quant` shares (a dtype tscope does not analyse
+  /// gets rows without numbers that say why: nothing is dropped silently).
   func rowsFor(_ tensor: Tensor) throws -> [ReportRow] {
-    guard tensor.info.dtype.isAnalysable else { return [] }
     let maker = TensorRows(formats: formats, settings: settings, exactFits: exactFits, fitsEveryTensor: true)
     return try maker.rows(for: tensor).map(\.reportFields)
   }

@@ -26,8 +26,7 @@ public struct TensorRows: Sendable {
 
   /// One row per format. A tensor whose dtype is not analysed gets rows without numbers.
   public func rows(for tensor: Tensor) throws -> [ReportRow] {
-    guard tensor.info.dtype.isAnalysable else {
-      let reason = "dtype \(tensor.info.dtype) is not analysed"
+    if let reason = tensor.info.dtype.unanalysableReason {
       return formats.map { row(tensor, spec: $0, metrics: nil, fit: nil, reason: reason) }
     }
     let needsNu = formats.contains(where: \.needsFittedNu)

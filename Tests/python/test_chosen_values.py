@@ -77,7 +77,8 @@ def test_absmax_rows_have_ratio_one_and_sf_rows_their_nu(sample_model, tmp_path)
     # report writes the same choices (JSON and CSV).
     out = tmp_path / "r.json"
     run_tscope("report", sample_model, "--format", "sf4@2.7", "--format", "e2m1+2.5", "--scale", "mse", "--out", out)
-    report_rows = json.loads(out.read_text())["rows"]
+    # (Rows of a tensor tscope does not analyse, the sample's I64 ids, have no ratio: they say why.)
+    report_rows = [r for r in json.loads(out.read_text())["rows"] if r["reason"] is None or r["mse"] is not None]
     assert report_rows and all(0.805 <= r["clip_ratio"] <= 1 for r in report_rows)
     assert {r["format"]: (r["supernormal_value"], r["format_nu"]) for r in report_rows} == {
         "sf4@2.7": (None, 2.7), "e2m1+2.5": (2.5, None)}
