@@ -8,12 +8,6 @@ public struct ValueRange: Sendable, Hashable {
   public let minimum: Double
   public let maximum: Double
 
-  public init(finiteCount: Int, minimum: Double, maximum: Double) {
-    self.finiteCount = finiteCount
-    self.minimum = minimum
-    self.maximum = maximum
-  }
-
   /// max |x| over the finite elements.
   public var amax: Double { max(abs(minimum), abs(maximum)) }
 
