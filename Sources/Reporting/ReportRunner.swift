@@ -64,11 +64,3 @@ public struct ReportRunner: Sendable {
     return try maker.rows(for: tensor).map(\.reportFields)
   }
 }
-
-extension TensorInfo {
-  /// Bytes of stored data (GGML blocks included); 0 for a dtype of unknown size.
-  var byteCount: Int {
-    guard let blockBytes = dtype.blockBytes else { return 0 }
-    return (count / max(dtype.blockElements, 1)) * blockBytes
-  }
-}

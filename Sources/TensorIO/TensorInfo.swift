@@ -27,4 +27,10 @@ public struct TensorInfo: Hashable, Sendable {
 
   /// Length of a row: the last dimension (a 1-D tensor is one row; a scalar is one element).
   public var rowLength: Int { shape.last ?? 1 }
+
+  /// Bytes of stored data (GGML blocks included); 0 for a dtype of unknown size.
+  public var byteCount: Int {
+    guard let blockBytes = dtype.blockBytes else { return 0 }
+    return (count / max(dtype.blockElements, 1)) * blockBytes
+  }
 }

@@ -70,11 +70,3 @@ enum BenchRead {
     return Timing(seconds: median, cpuSeconds: cpuMedian, elementsPerSecond: Double(tensor.count) / median)
   }
 }
-
-extension TensorInfo {
-  /// Bytes of the tensor's data (0 for a dtype of unknown size).
-  var byteCount: Int {
-    guard let blockBytes = dtype.blockBytes else { return 0 }
-    return (count / max(dtype.blockElements, 1)) * blockBytes
-  }
-}
