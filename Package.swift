@@ -92,7 +92,7 @@ let package = Package(
     .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Formats", "TensorIO", "Parallel"]),
     .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Parallel"]),
     .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Explorer"], exclude: ["Golden"]),
-    .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+    .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Formats", "Kernels", "TensorIO"]),
     .testTarget(name: "ArchitectureTests"),
   ]
 )

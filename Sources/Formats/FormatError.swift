@@ -16,6 +16,8 @@ public enum FormatError: Error, Sendable, Equatable, CustomStringConvertible {
   case needsTensorSearch(id: String)
   /// A TOML codebook file that is unreadable or breaks a rule.
   case codebookFile(file: String, problem: String)
+  /// A TOML hardware-costs file (`--costs`) that is unreadable or breaks a rule.
+  case costsFile(file: String, problem: String)
 
   public var description: String {
     switch self {
@@ -33,7 +35,7 @@ public enum FormatError: Error, Sendable, Equatable, CustomStringConvertible {
       "format '\(id)' needs the tensor's fitted ν"
     case .needsTensorSearch(let id):
       "format '\(id)' is resolved per tensor by the kernel"
-    case .codebookFile(let file, let problem):
+    case .codebookFile(let file, let problem), .costsFile(let file, let problem):
       "\(file): \(problem)"
     }
   }

@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// The settings a report was made with; parts made with different settings cannot be merged.
@@ -39,6 +40,9 @@ public struct ReportDocument: Codable, Equatable, Sendable {
   public var shard: ShardInfo?
   public var rows: [ReportRow]
   public var summary: [FormatSummary]
+  public var byLayerType: [LayerTypeSummary]
+  /// The quality-against-cost frontier (`--pareto`), or nil.
+  public var pareto: ParetoFrontier?
 
   public init(
     model: String, modelFingerprint: String, modelTensors: Int, settings: ReportSettings, shard: ShardInfo?,
@@ -51,12 +55,19 @@ public struct ReportDocument: Codable, Equatable, Sendable {
     self.shard = shard
     self.rows = rows
     self.summary = FormatSummary.summarize(rows)
+    self.byLayerType = LayerTypeSummary.summarize(rows)
+  }
+
+  /// Adds the frontier of this document's summary.
+  public mutating func addPareto(costs: HardwareCostTable, x: ParetoFrontier.Cost, y: ParetoFrontier.Quality) {
+    pareto = ParetoFrontier(summary: summary, costs: costs, x: x, y: y)
   }
 
   enum CodingKeys: String, CodingKey {
-    case model, settings, shard, rows, summary
+    case model, settings, shard, rows, summary, pareto
     case modelFingerprint = "model_fingerprint"
     case modelTensors = "model_tensors"
+    case byLayerType = "by_layer_type"
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -68,6 +79,8 @@ public struct ReportDocument: Codable, Equatable, Sendable {
     try container.encode(shard, forKey: .shard)
     try container.encode(rows, forKey: .rows)
     try container.encode(summary, forKey: .summary)
+    try container.encode(byLayerType, forKey: .byLayerType)
+    try container.encodeIfPresent(pareto, forKey: .pareto)
   }
 
   /// The document as pretty-printed JSON with sorted keys (stable for diffs).

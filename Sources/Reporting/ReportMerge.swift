@@ -1,3 +1,5 @@
+import Formats
+
 /// Why shard parts cannot be merged.
 public struct MergeError: Error, CustomStringConvertible, Sendable {
   public let file: String
@@ -46,8 +48,19 @@ public enum ReportMerge {
         problem: "shards missing: " + missing.map { "\($0)/\(count)" }.joined(separator: ", "))
     }
     let rows = (1...count).flatMap { byIndex[$0]!.document.rows }
-    return ReportDocument(
+    var merged = ReportDocument(
       model: first.document.model, modelFingerprint: first.document.modelFingerprint,
       modelTensors: first.document.modelTensors, settings: first.document.settings, shard: nil, rows: rows)
+    if let pareto = first.document.pareto {
+      // Every part ran with the same costs: each format's cost is any part's x for it.
+      var costs: [String: HardwareCost] = [:]
+      for part in parts {
+        for point in part.document.pareto?.points ?? [] {
+          costs[point.format] = HardwareCost(area: point.x, power: point.x, source: part.file)
+        }
+      }
+      merged.addPareto(costs: HardwareCostTable(costs: costs), x: pareto.x, y: pareto.y)
+    }
+    return merged
   }
 }

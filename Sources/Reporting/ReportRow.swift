@@ -1,3 +1,5 @@
+import TensorIO
+
 /// One row of `quant` and `report`: one tensor × one format (SPEC §2, §8), made by `TensorRows`.
 ///
 /// `group` and `scaleMode` are what the format ran with: the block size and `absmax` for MXFP4 and
@@ -36,13 +38,18 @@ public struct ReportRow: Codable, Equatable, Sendable {
   public var supernormalValue: Double?
   /// The ν of the SF(ν) codebook the row ran; nil for other formats.
   public var formatNu: Double?
+  /// Bits a deployment stores per weight: elements plus scales (Kernels' `BitsPerWeight`).
+  public var bitsPerWeight: Double?
+  /// The tensor's layer type (`attn_q`, `mlp_down`, …; TensorIO's `LayerType` raw value).
+  public var layerType: String
 
   public init(
     name: String, format: String, group: String, scaleMode: String, count: Int,
     nu: Double?, tScale: Double?, normalStd: Double?, bestFit: String?,
     mse: Double?, sqnrDB: Double?, maxAbsError: Double?, relativeL2: Double?, reason: String? = nil,
     codeUsage: [Int]? = nil, formatName: String? = nil, clipRatio: Double? = nil,
-    supernormalValue: Double? = nil, formatNu: Double? = nil
+    supernormalValue: Double? = nil, formatNu: Double? = nil, bitsPerWeight: Double? = nil,
+    layerType: String? = nil
   ) {
     self.name = name
     self.format = format
@@ -63,12 +70,15 @@ public struct ReportRow: Codable, Equatable, Sendable {
     self.clipRatio = clipRatio.finiteOrNil
     self.supernormalValue = supernormalValue.finiteOrNil
     self.formatNu = formatNu.finiteOrNil
+    self.bitsPerWeight = bitsPerWeight.finiteOrNil
+    self.layerType = layerType ?? LayerType(tensorName: name).rawValue
   }
 
   /// The report's CSV columns, in SPEC order; also its JSON field names.
   public static let columns = [
     "name", "format", "group", "scale_mode", "count", "nu", "t_scale", "normal_std", "best_fit",
-    "mse", "sqnr_db", "max_abs_err", "rel_l2", "clip_ratio", "supernormal_value", "format_nu", "reason",
+    "mse", "sqnr_db", "max_abs_err", "rel_l2", "clip_ratio", "supernormal_value", "format_nu", "bpw", "layer_type",
+    "reason",
   ]
 
   enum CodingKeys: String, CodingKey {
@@ -83,6 +93,8 @@ public struct ReportRow: Codable, Equatable, Sendable {
     case clipRatio = "clip_ratio"
     case supernormalValue = "supernormal_value"
     case formatNu = "format_nu"
+    case bitsPerWeight = "bpw"
+    case layerType = "layer_type"
   }
 
   // Encode nil as an explicit null, so every row has every field (stable for pipelines). The
@@ -105,6 +117,8 @@ public struct ReportRow: Codable, Equatable, Sendable {
     try container.encode(clipRatio, forKey: .clipRatio)
     try container.encode(supernormalValue, forKey: .supernormalValue)
     try container.encode(formatNu, forKey: .formatNu)
+    try container.encode(bitsPerWeight, forKey: .bitsPerWeight)
+    try container.encode(layerType, forKey: .layerType)
     try container.encode(reason, forKey: .reason)
   }
 
@@ -113,12 +127,14 @@ public struct ReportRow: Codable, Equatable, Sendable {
     [
       name, format, group, scaleMode, String(count), nu.cellText, tScale.cellText, normalStd.cellText,
       bestFit ?? "", mse.cellText, sqnrDB.cellText, maxAbsError.cellText, relativeL2.cellText,
-      clipRatio.cellText, supernormalValue.cellText, formatNu.cellText, reason ?? "",
+      clipRatio.cellText, supernormalValue.cellText, formatNu.cellText, bitsPerWeight.cellText, layerType,
+      reason ?? "",
     ]
   }
 
   /// `quant --json`'s object: `{"name","format","group","scale_mode","count","nu","mse","sqnr_db",
-  /// "max_abs_err","rel_l2","clip_ratio","supernormal_value","format_nu","code_usage","reason"}` in
+  /// "max_abs_err","rel_l2","clip_ratio","supernormal_value","format_nu","bpw","layer_type","code_usage",
+  /// "reason"}` in
   /// that order.
   public var quantJSON: String {
     JSONText.object([
@@ -135,6 +151,8 @@ public struct ReportRow: Codable, Equatable, Sendable {
       ("clip_ratio", JSONText.number(clipRatio)),
       ("supernormal_value", JSONText.number(supernormalValue)),
       ("format_nu", JSONText.number(formatNu)),
+      ("bpw", JSONText.number(bitsPerWeight)),
+      ("layer_type", JSONText.string(layerType)),
       ("code_usage", codeUsage.map { JSONText.array($0.map(String.init)) } ?? "null"),
       ("reason", JSONText.string(reason)),
     ])

@@ -14,10 +14,14 @@ public struct ReportRunner: Sendable {
   /// Fit large tensors on all elements (`TensorFits.fit`) instead of their deterministic subsample
   /// (`TensorFits.sampledFit`, the default: a report's fit columns need no full pass).
   public let exactFits: Bool
+  /// The width of a codebook format's group scale in `bpw`.
+  public let scaleBits: Int
 
   public init(
-    model: Model, formats: [FormatSpec], settings: QuantizationSettings, shard: ShardPlan?, exactFits: Bool = false
+    model: Model, formats: [FormatSpec], settings: QuantizationSettings, shard: ShardPlan?, exactFits: Bool = false,
+    scaleBits: Int = BitsPerWeight.defaultScaleBits
   ) {
+    self.scaleBits = scaleBits
     self.model = model
     self.formats = formats
     self.settings = settings
@@ -60,7 +64,8 @@ public struct ReportRunner: Sendable {
   /// One row per format for `tensor`, by the rule `quant` shares (a dtype tscope does not analyse
   /// gets rows without numbers that say why: nothing is dropped silently).
   func rowsFor(_ tensor: Tensor) throws -> [ReportRow] {
-    let maker = TensorRows(formats: formats, settings: settings, exactFits: exactFits, fitsEveryTensor: true)
+    let maker = TensorRows(
+      formats: formats, settings: settings, exactFits: exactFits, fitsEveryTensor: true, scaleBits: scaleBits)
     return try maker.rows(for: tensor).map(\.reportFields)
   }
 }

@@ -28,7 +28,18 @@ public enum ReportText {
       "Formats \(document.settings.formats.joined(separator: ", ")) · group \(document.settings.group)"
       + " · scale \(document.settings.scaleMode) · \(Set(document.rows.map(\.name)).count) tensors\n\n"
     out += "## Summary\n\n"
-    out += markdownTable(header: summaryHeader, rows: document.summary.map(summaryCells), rightAligned: [1, 2])
+    out += markdownTable(
+      header: summaryHeader, rows: document.summary.map(summaryCells), rightAligned: [1, 2, 3, 5, 6, 7])
+    out += "\n## By layer type\n\n"
+    out += markdownTable(
+      header: layerTypeHeader, rows: document.byLayerType.map(layerTypeCells), rightAligned: [2, 3, 4, 5, 6])
+    if let pareto = document.pareto {
+      out += "\n## Pareto frontier (x = \(pareto.x.rawValue), y = \(pareto.y.rawValue))\n\n"
+      out += markdownTable(header: paretoHeader, rows: paretoCells(pareto), rightAligned: [1, 2])
+      if !pareto.withoutCost.isEmpty {
+        out += "\nWithout a cost (not placed): \(pareto.withoutCost.joined(separator: ", "))\n"
+      }
+    }
     out += "\n## Tensors\n\n"
     out += markdownTable(header: ReportRow.columns, rows: document.rows.map(displayCells), rightAligned: numericColumns)
     return out
@@ -39,18 +50,56 @@ public enum ReportText {
     alignedTable(header: ReportRow.columns, rows: rows.map(displayCells), rightAligned: numericColumns)
   }
 
-  /// The right-aligned columns of the rows: `count` to `format_nu`, except `best_fit`.
-  static let numericColumns = Set(4...15).subtracting([8])
+  /// The right-aligned columns of the rows: `count` to `bpw`, except `best_fit`.
+  static let numericColumns = Set(4...16).subtracting([8])
 
-  /// The summary as an aligned plain-text table (stdout of `report` and `merge`).
-  public static func summaryTable(_ summary: [FormatSummary]) -> String {
-    alignedTable(header: summaryHeader, rows: summary.map(summaryCells), rightAligned: [1, 2])
+  /// The summaries as aligned plain-text tables (stdout of `report` and `merge`): per format,
+  /// per layer type, and the frontier when there is one.
+  public static func summaryTables(_ document: ReportDocument) -> String {
+    var out = alignedTable(
+      header: summaryHeader, rows: document.summary.map(summaryCells), rightAligned: [1, 2, 3, 5, 6, 7])
+    out +=
+      "\n"
+      + alignedTable(
+        header: layerTypeHeader, rows: document.byLayerType.map(layerTypeCells), rightAligned: [2, 3, 4, 5, 6])
+    if let pareto = document.pareto {
+      out += "\nPareto frontier: x = \(pareto.x.rawValue), y = \(pareto.y.rawValue)\n"
+      out += alignedTable(header: paretoHeader, rows: paretoCells(pareto), rightAligned: [1, 2])
+      if !pareto.withoutCost.isEmpty { out += "without a cost: \(pareto.withoutCost.joined(separator: ", "))\n" }
+    }
+    return out
   }
 
-  static let summaryHeader = ["format", "mean_sqnr_db", "wins", "worst"]
+  static let summaryHeader = [
+    "format", "mean_sqnr_db", "weighted_sqnr_db", "wins", "worst", "tensors", "params", "bpw",
+  ]
 
   static func summaryCells(_ entry: FormatSummary) -> [String] {
-    [entry.format, entry.meanSQNRDB.map { format($0, digits: 2) } ?? "", String(entry.wins), entry.worst ?? ""]
+    [
+      entry.format, entry.meanSQNRDB.map { format($0, digits: 2) } ?? "",
+      entry.weightedSQNRDB.map { format($0, digits: 2) } ?? "", String(entry.wins), entry.worst ?? "",
+      String(entry.tensors), String(entry.params), entry.bitsPerWeight.map { format($0, digits: 4) } ?? "",
+    ]
+  }
+
+  static let layerTypeHeader = [
+    "layer_type", "format", "tensors", "params", "mean_sqnr_db", "weighted_sqnr_db", "wins",
+  ]
+
+  static func layerTypeCells(_ entry: LayerTypeSummary) -> [String] {
+    [
+      entry.layerType, entry.format, String(entry.tensors), String(entry.params),
+      entry.meanSQNRDB.map { format($0, digits: 2) } ?? "", entry.weightedSQNRDB.map { format($0, digits: 2) } ?? "",
+      String(entry.wins),
+    ]
+  }
+
+  static let paretoHeader = ["format", "x", "y", "on_frontier"]
+
+  static func paretoCells(_ pareto: ParetoFrontier) -> [[String]] {
+    pareto.points.map { point in
+      [point.format, NumberText.roundTrip(point.x), format(point.y, digits: 2), point.onFrontier ? "yes" : "no"]
+    }
   }
 
   /// Cells with numbers shortened for people (CSV and JSON keep full precision).
@@ -63,7 +112,7 @@ public enum ReportText {
       row.sqnrDB.map { format($0, digits: 2) } ?? "", row.maxAbsError.map(scientific) ?? "",
       row.relativeL2.map(scientific) ?? "", row.clipRatio.map(FormatCatalog.text) ?? "",
       row.supernormalValue.map(FormatCatalog.text) ?? "", row.formatNu.map { format($0, digits: 3) } ?? "",
-      row.reason ?? "",
+      row.bitsPerWeight.map { format($0, digits: 4) } ?? "", row.layerType, row.reason ?? "",
     ]
   }
 

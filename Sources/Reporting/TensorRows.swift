@@ -16,12 +16,18 @@ public struct TensorRows: Sendable {
   public let exactFits: Bool
   /// Fit every tensor (the report's fit columns), or only when a format needs the fitted ν (`quant`).
   public let fitsEveryTensor: Bool
+  /// The width of a codebook format's group scale in the `bpw` column (`--scale-bits`).
+  public let scaleBits: Int
 
-  public init(formats: [FormatSpec], settings: QuantizationSettings, exactFits: Bool, fitsEveryTensor: Bool) {
+  public init(
+    formats: [FormatSpec], settings: QuantizationSettings, exactFits: Bool, fitsEveryTensor: Bool,
+    scaleBits: Int = BitsPerWeight.defaultScaleBits
+  ) {
     self.formats = formats
     self.settings = settings
     self.exactFits = exactFits
     self.fitsEveryTensor = fitsEveryTensor
+    self.scaleBits = scaleBits
   }
 
   /// One row per format. A tensor whose dtype is not analysed gets rows without numbers.
@@ -106,6 +112,10 @@ public struct TensorRows: Sendable {
     var codebook: Codebook?
     if case .codebook(let run) = metrics?.format { codebook = run }
     if metrics == nil, case .fixed(.codebook(let named)) = spec.kind { codebook = named }
+    let stored = metrics?.format ?? spec.storedFormat
+    let bitsPerWeight = stored.map {
+      BitsPerWeight.of($0, group: effective.group, shape: tensor.info.shape, scaleBits: scaleBits)
+    }
     return ReportRow(
       name: tensor.info.name, format: spec.id, group: effective.group.description,
       scaleMode: effective.scale.rawValue, count: tensor.count, nu: fit?.t?.nu, tScale: fit?.t?.scale,
@@ -113,7 +123,7 @@ public struct TensorRows: Sendable {
       maxAbsError: measured?.maxAbsError, relativeL2: measured?.relativeL2,
       reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "), codeUsage: metrics?.codeUsage,
       formatName: formatName, clipRatio: metrics?.clipRatio, supernormalValue: codebook?.supernormalValue,
-      formatNu: codebook?.nu)
+      formatNu: codebook?.nu, bitsPerWeight: bitsPerWeight, layerType: LayerType(tensorName: tensor.info.name).rawValue)
   }
 
   /// Whether every finite element landed, exactly, on the value 0: an all-zero tensor.
@@ -130,9 +140,14 @@ public struct TensorRows: Sendable {
 }
 
 extension FormatSpec {
-  /// Whether the format is resolved with the tensor's fitted ν (`sf4@fit`, `sf3@fit`).
-  var needsFittedNu: Bool {
-    if case .studentFloatAtFittedNu = kind { return true }
-    return false
+  /// A format with the storage of this spec, before it meets a tensor: the format itself when
+  /// fixed, else a codebook of the same width (SF at any ν, a base with any supernormal value
+  /// stores the same bits and scales).
+  var storedFormat: QuantFormat? {
+    switch kind {
+    case .fixed(let format): format
+    case .studentFloatAtFittedNu(let bits): .codebook(FormatCatalog.studentFloat(bits: bits, nu: nil))
+    case .supernormalAuto(let base): .codebook(base)
+    }
   }
 }

@@ -25,7 +25,12 @@ private func row(_ name: String, _ format: String, sqnr: Double?) -> ReportRow {
 
 @Test func summarySkipsRowsWithoutSQNR() {
   let summary = FormatSummary.summarize([row("zeros", "nf4", sqnr: nil)])
-  #expect(summary == [FormatSummary(format: "nf4", meanSQNRDB: nil, wins: 0, worst: nil)])
+  #expect(
+    summary == [
+      FormatSummary(
+        format: "nf4", meanSQNRDB: nil, wins: 0, worst: nil, tensors: 0, params: 0, weightedSQNRDB: nil,
+        bitsPerWeight: nil)
+    ])
 }
 
 @Test func shardSpecsParseOnlyWhenInRange() {

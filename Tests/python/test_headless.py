@@ -73,8 +73,11 @@ def test_summary_is_recomputed_from_the_rows(whole_report):
         assert entry["worst"] == min(by_tensor, key=lambda n: by_tensor[n][entry["format"]])
     # The summary also goes to stdout, one line per format after the header.
     lines = whole_report["json_stdout"].strip().splitlines()
-    assert lines[0].split() == ["format", "mean_sqnr_db", "wins", "worst"]
-    assert [line.split()[0] for line in lines[1:]] == FORMATS
+    assert lines[0].split() == ["format", "mean_sqnr_db", "weighted_sqnr_db", "wins", "worst", "tensors", "params",
+                                "bpw"]
+    assert [line.split()[0] for line in lines[1:1 + len(FORMATS)]] == FORMATS
+    # Then the same per layer type (issue 12's by_layer_type), after a blank line.
+    assert lines[1 + len(FORMATS)] == "" and lines[2 + len(FORMATS)].split()[:2] == ["layer_type", "format"]
 
 
 def test_csv_and_markdown_hold_the_same_rows(whole_report):
@@ -82,7 +85,7 @@ def test_csv_and_markdown_hold_the_same_rows(whole_report):
     rows = list(csv.DictReader(io.StringIO(whole_report["csv"])))
     assert list(rows[0].keys()) == ["name", "format", "group", "scale_mode", "count", "nu", "t_scale",
                                     "normal_std", "best_fit", "mse", "sqnr_db", "max_abs_err", "rel_l2",
-                                    "clip_ratio", "supernormal_value", "format_nu", "reason"]
+                                    "clip_ratio", "supernormal_value", "format_nu", "bpw", "layer_type", "reason"]
     assert len(rows) == len(report["rows"])
     for text_row, json_row in zip(rows, report["rows"]):
         for key, value in json_row.items():

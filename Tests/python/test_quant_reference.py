@@ -365,7 +365,7 @@ def test_user_codebook_quantizes_like_the_reference(tmp_path, synthetic):
     book = tmp_path / "mine.toml"
     book.write_text("[mine]\nname = \"Mine\"\nvalues = [" + ", ".join(map(str, values)) + "]\n")
     (listed,) = run_json("formats", "--codebook", book, "--format", "file:mine")
-    assert listed == {"id": "file:mine", "name": "Mine", "bits": 3, "values": values}
+    assert listed == {"id": "file:mine", "name": "Mine", "bits": 3, "scale_bits": 16, "cost": None, "values": values}
     (row,) = run_json("quant", path, "--layer", "blocks.0.weight", "--codebook", book, "--format", "file:mine")
     x = tensors["blocks.0.weight"]
     x_hat, codes = reference_codebook(x, values, "128")

@@ -16,7 +16,7 @@ struct FormatsCommand: AsyncParsableCommand {
       scaling; a group's amax maps onto the largest value, or onto the magnitude of a negative supernormal \
       value beyond the range (e2m1+-8: 8, not 6). For INT4-asym \
       they are its codes 0…15, for MXFP4/NVFP4 the E2M1 element values. --json prints \
-      {"id","name","bits","values"} per format, with "supernormal_value" for a supernormal variant, \
+      {"id","name","bits","scale_bits","cost","values"} per format (cost: {"area","power","source"} or null), with "supernormal_value" for a supernormal variant, \
       "scale_onto" where amax maps onto a value other than the largest, and for ID+auto "values" of the \
       base and "auto" {"base","candidates","screening_elements","finalists"}.
       """)
@@ -30,7 +30,18 @@ struct FormatsCommand: AsyncParsableCommand {
   @Flag(help: "Print a JSON array instead of the table.")
   var json = false
 
+  @Option(help: "A TOML file of hardware costs that extends (or with replace = true replaces) the paper's.")
+  var costs: String?
+
+  @Flag(help: "Print the built-in hardware costs (the paper's Table 10) as a costs file to start from, and exit.")
+  var costsTemplate = false
+
   func run() async throws {
+    if costsTemplate {
+      Console.writeOutput(HardwareCostTable.paperTOML + "\n")
+      return
+    }
+    let costTable = try CostsOption.load(costs)
     let listed: [Listed]
     if formats.isEmpty {
       let user = try FormatSelection.userCodebooks(codebook)
@@ -47,7 +58,7 @@ struct FormatsCommand: AsyncParsableCommand {
         }
       }
     }
-    Console.writeOutput(json ? jsonText(listed) + "\n" : table(listed))
+    Console.writeOutput(json ? jsonText(listed, costs: costTable) + "\n" : table(listed, costs: costTable))
   }
 
   /// A format as listed: one that is fixed, or `ID+auto`, whose value each tensor chooses.
@@ -56,7 +67,7 @@ struct FormatsCommand: AsyncParsableCommand {
     case auto(id: String, base: Codebook)
   }
 
-  private func jsonText(_ listed: [Listed]) -> String {
+  private func jsonText(_ listed: [Listed], costs: HardwareCostTable) -> String {
     JSONText.array(
       listed.map { entry in
         switch entry {
@@ -65,6 +76,8 @@ struct FormatsCommand: AsyncParsableCommand {
             ("id", JSONText.string(format.id)),
             ("name", JSONText.string(format.name)),
             ("bits", String(format.bits)),
+            ("scale_bits", String(BitsPerWeight.groupScaleBits(of: format))),
+            ("cost", Self.costJSON(costs.cost(for: format.id))),
             ("values", JSONText.array(format.values.map(JSONText.number))),
           ]
           if case .codebook(let codebook) = format, let value = codebook.supernormalValue {
@@ -77,6 +90,8 @@ struct FormatsCommand: AsyncParsableCommand {
             ("id", JSONText.string(id)),
             ("name", JSONText.string("\(base.name)+auto")),
             ("bits", String(base.bits)),
+            ("scale_bits", String(BitsPerWeight.defaultScaleBits)),
+            ("cost", Self.costJSON(costs.cost(for: id))),
             ("values", JSONText.array(base.values.map(JSONText.number))),
             (
               "auto",
@@ -94,13 +109,29 @@ struct FormatsCommand: AsyncParsableCommand {
 
   /// One line per format; long codebooks (INT8, FP8) show their ends and the count. Notes
   /// below say how `ID+auto` chooses and where amax maps onto a value other than the largest.
-  private func table(_ listed: [Listed]) -> String {
-    var rows = [["id", "name", "bits", "values"]]
+  private static func costJSON(_ cost: HardwareCost?) -> String {
+    guard let cost else { return "null" }
+    return JSONText.object([
+      ("area", JSONText.number(cost.area)), ("power", JSONText.number(cost.power)),
+      ("source", JSONText.string(cost.source)),
+    ])
+  }
+
+  private static func costText(_ cost: HardwareCost?) -> String {
+    guard let cost else { return "—" }
+    return "\(FormatCatalog.text(for: cost.area)) / \(FormatCatalog.text(for: cost.power))"
+  }
+
+  private func table(_ listed: [Listed], costs: HardwareCostTable) -> String {
+    var rows = [["id", "name", "bits", "area / power", "values"]]
     var notes: [String] = []
     for entry in listed {
       switch entry {
       case .fixed(let format):
-        rows.append([format.id, format.name, String(format.bits), Self.valuesText(format.values)])
+        rows.append([
+          format.id, format.name, String(format.bits), Self.costText(costs.cost(for: format.id)),
+          Self.valuesText(format.values),
+        ])
         if let onto = Self.scaleOnto(format) {
           let largest = FormatCatalog.text(for: format.values.last ?? 0)
           notes.append(
@@ -108,7 +139,10 @@ struct FormatsCommand: AsyncParsableCommand {
               + "\(FormatCatalog.text(for: onto)) (the largest magnitude), not onto the largest value \(largest)")
         }
       case .auto(let id, let base):
-        rows.append([id, "\(base.name)+auto", String(base.bits), Self.valuesText(base.values) + " + auto"])
+        rows.append([
+          id, "\(base.name)+auto", String(base.bits), Self.costText(costs.cost(for: id)),
+          Self.valuesText(base.values) + " + auto",
+        ])
         let candidates = SupernormalSearch.candidates(for: base)
         let step = FormatCatalog.text(for: base.fullScale / 48)
         let bound = FormatCatalog.text(for: 2 * base.fullScale)
@@ -122,7 +156,10 @@ struct FormatsCommand: AsyncParsableCommand {
       }
     }
     let table = TextTable.render(rows, rightAligned: [])
-    return notes.isEmpty ? table : table + "\n" + notes.map { $0 + "\n" }.joined()
+    notes.append(
+      "area / power: the MAC unit's (µm², µW at TSMC 28 nm, arXiv 2405.03103 Table 10, unless --costs says "
+        + "otherwise); — where no cost is published")
+    return table + "\n" + notes.map { $0 + "\n" }.joined()
   }
 
   private static func valuesText(_ numbers: [Double]) -> String {

@@ -31,7 +31,7 @@ struct MergeCommand: AsyncParsableCommand {
     let writer = try ReportFileWriter(destination: destination)
     try writer.stream(merged.rows)
     try writer.finish(merged)
-    Console.writeOutput(ReportText.summaryTable(merged.summary))
+    Console.writeOutput(ReportText.summaryTables(merged))
   }
 
   static func readPart(_ path: String) throws -> ReportDocument {

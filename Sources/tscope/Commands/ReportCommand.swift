@@ -12,9 +12,10 @@ struct ReportCommand: AsyncParsableCommand {
     discussion: """
       One row per analysable tensor × format: fit columns (nu, t_scale, normal_std, best_fit), error \
       columns (mse, sqnr_db, max_abs_err, rel_l2), what was chosen (clip_ratio, supernormal_value, format_nu) \
-      and reason (why a number is missing), made as `quant` makes \
-      its rows: group and scale_mode as the format ran (MXFP4/NVFP4: their block, absmax). The per-format summary (mean SQNR, wins, worst tensor) \
-      goes to stdout. --shard I/N (1 ≤ I ≤ N) reports the I-th of N contiguous, size-balanced runs of \
+      and reason (why a number is missing), bpw (bits per weight stored) and layer_type, made as `quant` makes \
+      its rows: group and scale_mode as the format ran (MXFP4/NVFP4: their block, absmax). The per-format summary (mean and parameter-weighted \
+      SQNR, wins, worst tensor, bpw) and the same per layer type (JSON "by_layer_type") go to stdout; --pareto \
+      adds the frontier of quality against cost (JSON "pareto": {"x","y","points","without_cost"}). --shard I/N (1 ≤ I ≤ N) reports the I-th of N contiguous, size-balanced runs of \
       tensors; inside a Slurm array job SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT choose the shard when \
       --shard is absent. Join the parts (written as .json) with `tscope merge`.
       """)
@@ -44,16 +45,37 @@ struct ReportCommand: AsyncParsableCommand {
       """)
   var exactFits = false
 
+  @Flag(
+    help: "Add the quality-against-cost frontier of the formats (JSON \"pareto\", a table in Markdown and on stdout).")
+  var pareto = false
+
+  @Option(
+    name: .customLong("pareto-x"),
+    help: ArgumentHelp(
+      "The frontier's cost axis: area, power (MAC unit, from the costs table) or bpw.", valueName: "area|power|bpw"))
+  var paretoX: ParetoFrontier.Cost = .area
+
+  @Option(
+    name: .customLong("pareto-y"),
+    help: ArgumentHelp("The frontier's quality axis.", valueName: "mean_sqnr_db|weighted_sqnr_db"))
+  var paretoY: ParetoFrontier.Quality = .meanSQNR
+
+  @Option(help: "A TOML file of hardware costs that extends (or with replace = true replaces) the paper's.")
+  var costs: String?
+
   func run() async throws {
+    let costTable = try CostsOption.load(costs)
     let specs = try quantization.specs(formats.isEmpty ? Self.defaultFormats : formats)
     let settings = quantization.settings
     let destination = try out.map(ReportDestination.init(path:))
     let plan = try shardPlan()
     let opened = try Model.open(model)
-    let runner = ReportRunner(model: opened, formats: specs, settings: settings, shard: plan, exactFits: exactFits)
+    let runner = ReportRunner(
+      model: opened, formats: specs, settings: settings, shard: plan, exactFits: exactFits,
+      scaleBits: quantization.scaleBits)
     let progress = ProgressLine(totalBytes: runner.totalBytes, enabled: Console.isTerminal(2))
     let writer = try destination.map { try ReportFileWriter(destination: $0) }
-    let document: ReportDocument
+    var document: ReportDocument
     do {
       document = try runner.run { rows, bytesDone in
         try writer?.stream(rows)
@@ -65,12 +87,13 @@ struct ReportCommand: AsyncParsableCommand {
       throw error
     }
     progress.finish()
+    if pareto { document.addPareto(costs: costTable, x: paretoX, y: paretoY) }
     if let writer {
       try writer.finish(document)
     } else {
       Console.writeOutput(ReportText.rowsTable(document.rows) + "\n")
     }
-    Console.writeOutput(ReportText.summaryTable(document.summary))
+    Console.writeOutput(ReportText.summaryTables(document))
   }
 
   private func shardPlan() throws -> ShardPlan? {

@@ -17,6 +17,15 @@ struct QuantizationOptions: ParsableArguments {
   @Option(help: "A TOML file of user codebooks (ids file:NAME).")
   var codebook: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Bits of a codebook format's group scale in bpw (MXFP4/NVFP4 keep their standard's).", valueName: "bits"))
+  var scaleBits: Int = BitsPerWeight.defaultScaleBits
+
+  func validate() throws {
+    guard (1...64).contains(scaleBits) else { throw ValidationError("--scale-bits must be 1 to 64, not \(scaleBits)") }
+  }
+
   /// The settings every kernel run of the command uses.
   var settings: QuantizationSettings { QuantizationSettings(group: group, scale: scale) }
 

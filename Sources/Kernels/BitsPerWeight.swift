@@ -1,0 +1,53 @@
+import Formats
+
+/// What a deployment stores per weight: the element bits plus each group's scale (and zero point),
+/// spread over the group's elements.
+///
+/// - Codebook formats (INT4, NF4, SF4, E2M1, …): one scale of `scaleBits` per group (16 by
+///   default, as FP16/BF16 scales; `--scale-bits`).
+/// - INT4-asym: the scale plus a zero point of the element's 4 bits per group (packed as GPTQ
+///   and AWQ pack `qzeros`).
+/// - MXFP4: one 8-bit E8M0 scale per block of 32 (4.25), whatever `scaleBits` says.
+/// - NVFP4: one 8-bit E4M3 scale per block of 16 plus one 32-bit tensor scale (4.5 + 32/n).
+///
+/// Groups do not cross rows (SPEC §4): a row of length r holds ⌈r/g⌉ groups, so `channel` costs
+/// 16/r bits per weight and `tensor` 16/n.
+public enum BitsPerWeight {
+  /// The scale width of codebook formats when `--scale-bits` is not given.
+  public static let defaultScaleBits = 16
+
+  /// Bits per weight of `format` on a tensor of `shape` (row-major, the row last) at `group`.
+  public static func of(_ format: QuantFormat, group: GroupSize, shape: [Int], scaleBits: Int = defaultScaleBits)
+    -> Double
+  {
+    let count = shape.reduce(1, *)
+    guard count > 0 else { return Double(format.bits) }
+    let rowLength = max(shape.last ?? 1, 1)
+    let rows = count / rowLength
+    let effectiveGroup = format.blockSize.map(GroupSize.elements) ?? group
+    let groups: Int
+    switch effectiveGroup {
+    case .tensor: groups = 1
+    case .channel: groups = rows
+    case .elements:
+      let perGroup = effectiveGroup.elementsPerGroup(rowLength: rowLength)
+      groups = rows * ((rowLength + perGroup - 1) / perGroup)
+    }
+    let perGroupBits = groupScaleBits(of: format, scaleBits: scaleBits) + (format == .int4Asymmetric ? format.bits : 0)
+    return Double(format.bits) + Double(groups * perGroupBits + tensorScaleBits(of: format)) / Double(count)
+  }
+
+  /// The bits of one group's (block's) scale: `scaleBits` for codebook formats and INT4-asym, 8
+  /// for MXFP4's E8M0 and NVFP4's E4M3 block scales.
+  public static func groupScaleBits(of format: QuantFormat, scaleBits: Int = defaultScaleBits) -> Int {
+    switch format {
+    case .codebook, .int4Asymmetric: scaleBits
+    case .mxfp4, .nvfp4: 8
+    }
+  }
+
+  /// The bits of scales stored once per tensor: NVFP4's F32 tensor scale.
+  public static func tensorScaleBits(of format: QuantFormat) -> Int {
+    format == .nvfp4 ? 32 : 0
+  }
+}
