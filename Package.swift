@@ -90,7 +90,8 @@ let package = Package(
     .testTarget(name: "FitsTests", dependencies: ["Fits", "Distributions", "Parallel", "TensorIO"]),
     .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
     .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Formats", "TensorIO", "Parallel"]),
-    .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Parallel"]),
+    .testTarget(
+      name: "ExplorerTests", dependencies: ["Explorer", "Parallel", "Fits", "Formats", "Kernels", "TensorIO"]),
     .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Explorer"], exclude: ["Golden"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Formats", "Kernels", "TensorIO"]),
     .testTarget(name: "ArchitectureTests"),

@@ -15,6 +15,9 @@ public enum Action: Sendable {
   /// The survey measured one tensor (ν, and the SQNR of `key` when it measures error).
   case surveyed(generation: Int, tensor: String, nu: Double?, key: QuantKey?, sqnr: Double?)
   case surveyFinished(generation: Int)
+  /// The overview measured one tensor: its cells, estimates or exact.
+  case overviewMeasured(generation: Int, cells: [QuantKey: OverviewCell])
+  case overviewFinished(generation: Int)
   /// A model file changed on disk since it was opened (one line naming it): its tensors can no
   /// longer be read safely, so the status line keeps saying so.
   case fileChanged(String)
@@ -33,6 +36,9 @@ public enum Effect: Hashable, Sendable {
   /// Fit (and measure) every tensor of the request on a small sample, in the background.
   case survey(SurveyRequest)
   case cancelSurvey(generation: Int)
+  /// Measure every tensor × format of the request in the background: estimates, then exact.
+  case overview(OverviewRequest)
+  case cancelOverview(generation: Int)
 }
 
 /// A loaded tensor inside an effect (compared by identity, so effects stay `Hashable`).

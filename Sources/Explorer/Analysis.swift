@@ -139,4 +139,45 @@ enum Analysis {
     let metrics = try? measure(sample, format: resolved, settings: settings, isCancelled: isCancelled)
     return (fitted.nu, metrics?.sqnrDB)
   }
+
+  /// The overview's cells for one tensor: every format in one multi-format pass, on a sample of
+  /// about `sampleLimit` elements (an estimate) or, with nil, on every element. `sf4@fit` takes ν
+  /// from the sample's fit for an estimate and from `TensorFits.sampledFit` (what `report` uses)
+  /// for the exact value.
+  static func overview(
+    _ tensor: Tensor, formats: [FormatSpec], settings: QuantizationSettings, sampleLimit: Int?,
+    isCancelled: @Sendable () -> Bool
+  ) throws -> [FormatSpec: OverviewCell] {
+    try tensor.checkFileUnchanged()
+    let sampled = sampleLimit.map { tensor.count > $0 } ?? false
+    let target = sampled ? RowSample.tensor(of: tensor, maxElements: sampleLimit!) : tensor
+    var nu: Double?
+    var noFit = "no t fit"
+    if formats.contains(where: \.needsFittedNu) {
+      let report = try TensorFits.sampledFit(target, isCancelled: isCancelled)
+      nu = report.t?.nu
+      if let reason = report.reason { noFit += " (\(reason))" }
+    }
+    var cells: [FormatSpec: OverviewCell] = [:]
+    var runnable: [(spec: FormatSpec, format: QuantFormat)] = []
+    for spec in formats {
+      do {
+        let format = try Quantizer.resolve(
+          spec, for: target, fittedNu: nu, settings: settings, isCancelled: isCancelled)
+        runnable.append((spec, format))
+      } catch is Cancelled {
+        throw Cancelled()
+      } catch {
+        cells[spec] = OverviewCell(sqnrDB: nil, isEstimate: false, reason: spec.needsFittedNu ? noFit : "\(error)")
+      }
+    }
+    let metrics = try Quantizer.measure(
+      target, formats: runnable.map(\.format), settings: settings, isCancelled: isCancelled)
+    for (run, measured) in zip(runnable, metrics) {
+      let sqnr = measured.finiteCount > 0 && measured.sqnrDB.isFinite ? measured.sqnrDB : nil
+      let reason = sqnr == nil ? (measured.finiteCount == 0 ? "no finite elements" : "exact: no error") : nil
+      cells[run.spec] = OverviewCell(sqnrDB: sqnr, isEstimate: sampled, reason: reason)
+    }
+    return cells
+  }
 }

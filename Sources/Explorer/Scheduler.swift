@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 import Parallel
 import TensorIO
@@ -18,9 +19,11 @@ public final class Scheduler: Sendable {
     var quantizations: [QuantKey: CancellationFlag] = [:]
     var focused: [(generation: Int, flag: CancellationFlag)] = []
     var survey: (generation: Int, flag: CancellationFlag)?
+    var overview: (generation: Int, flag: CancellationFlag)?
 
     var all: [CancellationFlag] {
       Array(quantizations.values) + focused.map(\.flag) + (survey.map { [$0.flag] } ?? [])
+        + (overview.map { [$0.flag] } ?? [])
     }
   }
 
@@ -92,6 +95,15 @@ public final class Scheduler: Sendable {
           flags.survey = nil
         }
       }
+    case .overview(let request):
+      startOverview(request)
+    case .cancelOverview(let generation):
+      flags.withLock { flags in
+        if let overview = flags.overview, overview.generation <= generation {
+          overview.flag.cancel()
+          flags.overview = nil
+        }
+      }
     case .cancelStale(let generation, let keep):
       flags.withLock { flags in
         for (key, flag) in flags.quantizations where !keep.contains(key) {
@@ -102,6 +114,59 @@ public final class Scheduler: Sendable {
         flags.focused.removeAll { $0.generation < generation }
       }
     }
+  }
+
+  /// Measures the overview one tensor per piece of background work (estimates first, then the
+  /// exact passes), each queueing the next, so work for the focused tensor waits for at most one.
+  private func startOverview(_ request: OverviewRequest) {
+    let model = self.model
+    let inbox = self.inbox
+    let executor = self.executor
+    let flag = CancellationFlag()
+    flags.withLock { $0.overview = (request.generation, flag) }
+    // A tensor no larger than the sample gets its exact cells from the estimate step.
+    let estimated = Set(request.estimates)
+    let exact = request.exact.filter { !estimated.contains($0) || model.tensors[$0].count > Self.surveySample }
+    let steps = request.estimates.map { ($0, true) } + exact.map { ($0, false) }
+    @Sendable func measure(from position: Int) {
+      inbox.begin()
+      executor.submit(.background) {
+        defer { inbox.end() }
+        if flag.isCancelled { return }
+        guard position < steps.count else {
+          inbox.post(.overviewFinished(generation: request.generation))
+          return
+        }
+        let (index, isEstimate) = steps[position]
+        let name = model.tensors[index].name
+        let cells: [FormatSpec: OverviewCell]
+        do {
+          cells = try Analysis.overview(
+            model.tensor(at: index), formats: request.formats, settings: request.settings,
+            sampleLimit: isEstimate ? Self.surveySample : nil
+          ) { flag.isCancelled }
+        } catch is Cancelled {
+          return
+        } catch let error as TensorFileError {
+          // The file changed: the overview stops (every later tensor would fail the same way).
+          inbox.postIfFileChanged(error)
+          inbox.post(.overviewFinished(generation: request.generation))
+          return
+        } catch {
+          let reason = (error as? AnalysisUnavailable)?.reason ?? "\(error)"
+          cells = Dictionary(
+            uniqueKeysWithValues: request.formats.map {
+              ($0, OverviewCell(sqnrDB: nil, isEstimate: false, reason: reason))
+            })
+        }
+        if flag.isCancelled { return }
+        var keyed: [QuantKey: OverviewCell] = [:]
+        for (spec, cell) in cells { keyed[QuantKey(tensor: name, format: spec, settings: request.settings)] = cell }
+        inbox.post(.overviewMeasured(generation: request.generation, cells: keyed))
+        measure(from: position + 1)
+      }
+    }
+    measure(from: 0)
   }
 
   /// Elements per tensor the survey reads: enough for ν and a ranking, small enough for big models.

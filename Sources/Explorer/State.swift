@@ -45,6 +45,17 @@ public struct State: Sendable {
   public var survey: SurveyRequest?
   public var surveyGeneration = 0
 
+  // The model overview and the Pareto view (`v`, `p`).
+  public var page = Page.tensor
+  public var overviewView = OverviewView()
+  /// Overview cells by (tensor, format, group, scaling): estimates, then exact values.
+  public var overview: [QuantKey: OverviewCell] = [:]
+  /// The overview work running in the background, if any, and the last number handed out.
+  public var overviewRequest: OverviewRequest?
+  public var overviewGeneration = 0
+  /// Hardware costs for the Pareto view (the paper's, or `--costs`).
+  public var costs = HardwareCostTable.paper
+
   // The formats.
   public var selectedFormats: [FormatChoice] = FormatChoice.defaultSelection
   /// The format `s` acts on (the highlighted table row).
@@ -108,7 +119,7 @@ public struct State: Sendable {
   /// a table row without its outcome, or the survey. The status line says `ready` only when
   /// this is false.
   public var isComputing: Bool {
-    if survey != nil || !inFlight.isEmpty { return true }
+    if survey != nil || overviewRequest != nil || !inFlight.isEmpty { return true }
     switch tensorStatus {
     case .loading: return true
     case .none, .unanalysable: return false

@@ -14,6 +14,7 @@ func handle(_ key: Key, _ state: inout State) -> [Effect] {
     return []
   }
   if state.pickerCursor != nil, let effects = pick(key, &state) { return effects }
+  if let effects = handlePageKey(key, &state) { return effects }
   switch key {
   case .down, .character("j"): return moveCursor(by: 1, &state)
   case .up, .character("k"): return moveCursor(by: -1, &state)

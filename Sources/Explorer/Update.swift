@@ -61,11 +61,19 @@ public func update(_ state: State, _ action: Action) -> (State, [Effect]) {
     anchorCursor(&next)
   case .surveyFinished(let generation):
     if generation == next.survey?.generation { next.survey = nil }
+  case .overviewMeasured(let generation, let cells):
+    guard generation == next.overviewRequest?.generation else { break }
+    for (key, cell) in cells where cell.isEstimate == false || next.overview[key]?.isEstimate != false {
+      next.overview[key] = cell
+    }
+  case .overviewFinished(let generation):
+    if generation == next.overviewRequest?.generation { next.overviewRequest = nil }
   case .fileChanged(let line):
     next.fileProblem = line
   }
   effects += reconcile(&next)
   effects += reconcileSurvey(&next)
+  effects += reconcileOverview(&next)
   return (next, effects)
 }
 

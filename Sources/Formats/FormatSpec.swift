@@ -125,3 +125,16 @@ public struct FormatSpec: Sendable, Hashable, CustomStringConvertible {
       id: canonical, kind: .fixed(.codebook(FormatCatalog.supernormal(base, value: value, id: canonical, name: name))))
   }
 }
+
+extension FormatSpec {
+  /// A format with the storage of this spec, before it meets a tensor: the format itself when
+  /// fixed, else a codebook of the same width (SF at any ν, a base with any supernormal value
+  /// stores the same bits and scales).
+  public var storedFormat: QuantFormat {
+    switch kind {
+    case .fixed(let format): format
+    case .studentFloatAtFittedNu(let bits): .codebook(FormatCatalog.studentFloat(bits: bits, nu: nil))
+    case .supernormalAuto(let base): .codebook(base)
+    }
+  }
+}

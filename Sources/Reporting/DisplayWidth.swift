@@ -52,6 +52,30 @@ public enum DisplayWidth {
     return prefix(text, width - of(mark)) + mark
   }
 
+  /// `text` cut in the middle to at most `width` columns, so both its start and its end (a
+  /// tensor name's module path and its `…output.dense.weight`) stay readable.
+  public static func fitMiddle(_ text: String, _ width: Int, ellipsis: String = "…") -> String {
+    guard width > 0 else { return "" }
+    guard of(text) > width else { return text }
+    let mark = prefix(ellipsis, width)
+    let room = width - of(mark)
+    let head = prefix(text, room / 2)
+    return head + mark + suffix(text, room - of(head))
+  }
+
+  /// The longest end of `text` that takes at most `width` columns.
+  public static func suffix(_ text: String, _ width: Int) -> String {
+    var result = ""
+    var used = 0
+    for character in text.reversed() {
+      let columns = of(character)
+      if used + columns > width { break }
+      result.insert(character, at: result.startIndex)
+      used += columns
+    }
+    return result
+  }
+
   /// The longest start of `text` that takes at most `width` columns.
   public static func prefix(_ text: String, _ width: Int) -> String {
     var result = ""

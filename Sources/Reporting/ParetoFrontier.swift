@@ -3,27 +3,8 @@ import Formats
 /// The paper's quality-against-cost figure for a model: each format a point (x = a cost, y = a
 /// model quality), and which points no other point beats on both (the Pareto frontier).
 public struct ParetoFrontier: Codable, Equatable, Sendable {
-  /// What x measures.
-  public enum Cost: String, CaseIterable, Codable, Sendable {
-    /// MAC-unit area (the costs table's `area`).
-    case area
-    /// MAC-unit power (the costs table's `power`).
-    case power
-    /// Bits per weight over the model.
-    case bpw
-
-    public var next: Cost { Cost.allCases[(Cost.allCases.firstIndex(of: self)! + 1) % Cost.allCases.count] }
-  }
-
-  /// What y measures.
-  public enum Quality: String, CaseIterable, Codable, Sendable {
-    /// Mean SQNR over tensors.
-    case meanSQNR = "mean_sqnr_db"
-    /// Parameter-weighted mean SQNR.
-    case weightedSQNR = "weighted_sqnr_db"
-
-    public var next: Quality { self == .meanSQNR ? .weightedSQNR : .meanSQNR }
-  }
+  public typealias Cost = ParetoCost
+  public typealias Quality = ParetoQuality
 
   public struct Point: Codable, Equatable, Sendable {
     public var format: String

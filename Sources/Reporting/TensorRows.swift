@@ -112,10 +112,8 @@ public struct TensorRows: Sendable {
     var codebook: Codebook?
     if case .codebook(let run) = metrics?.format { codebook = run }
     if metrics == nil, case .fixed(.codebook(let named)) = spec.kind { codebook = named }
-    let stored = metrics?.format ?? spec.storedFormat
-    let bitsPerWeight = stored.map {
-      BitsPerWeight.of($0, group: effective.group, shape: tensor.info.shape, scaleBits: scaleBits)
-    }
+    let bitsPerWeight = BitsPerWeight.of(
+      metrics?.format ?? spec.storedFormat, group: effective.group, shape: tensor.info.shape, scaleBits: scaleBits)
     return ReportRow(
       name: tensor.info.name, format: spec.id, group: effective.group.description,
       scaleMode: effective.scale.rawValue, count: tensor.count, nu: fit?.t?.nu, tScale: fit?.t?.scale,
@@ -136,18 +134,5 @@ public struct TensorRows: Sendable {
   func settings(for spec: FormatSpec) -> QuantizationSettings {
     if case .fixed(let format) = spec.kind { return settings.effective(for: format) }
     return settings
-  }
-}
-
-extension FormatSpec {
-  /// A format with the storage of this spec, before it meets a tensor: the format itself when
-  /// fixed, else a codebook of the same width (SF at any ν, a base with any supernormal value
-  /// stores the same bits and scales).
-  var storedFormat: QuantFormat? {
-    switch kind {
-    case .fixed(let format): format
-    case .studentFloatAtFittedNu(let bits): .codebook(FormatCatalog.studentFloat(bits: bits, nu: nil))
-    case .supernormalAuto(let base): .codebook(base)
-    }
   }
 }

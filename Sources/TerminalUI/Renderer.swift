@@ -1,5 +1,6 @@
 import Explorer
 import Formats
+import Kernels
 import Reporting
 
 /// A terminal size in cells.
@@ -30,7 +31,8 @@ public func render(_ state: State, size: TerminalSize, theme: Theme, glyphs: Gly
   let bodyTop = 1
   let bodyBottom = height - 3  // exclusive: the separator row above the status line
   // The layer tree's width including its right border (0: hidden on narrow screens or in compare view).
-  let treeWidth = state.isCompareVisible || width < 60 ? 0 : min(max(width * 3 / 10, 22), 36) + 1
+  let treeWidth =
+    state.isCompareVisible || state.page != .tensor || width < 60 ? 0 : min(max(width * 3 / 10, 22), 36) + 1
   draw(Frame(treeWidth: treeWidth, separatorY: bodyBottom), whole)
   draw(
     TitleBar(
@@ -39,8 +41,13 @@ public func render(_ state: State, size: TerminalSize, theme: Theme, glyphs: Gly
   if treeWidth > 0 {
     draw(LayerTreeView(state), Rect(x: 1, y: bodyTop, width: treeWidth - 1, height: bodyBottom - bodyTop))
   }
-  if state.isCompareVisible {
-    let area = Rect(x: 1, y: bodyTop, width: width - 2, height: bodyBottom - bodyTop)
+  let fullBody = Rect(x: 1, y: bodyTop, width: width - 2, height: bodyBottom - bodyTop)
+  if state.page == .overview {
+    draw(OverviewTable(state, glyphs: glyphs), fullBody)
+  } else if state.page == .pareto {
+    draw(ParetoPlot(state), fullBody)
+  } else if state.isCompareVisible {
+    let area = fullBody
     if state.selectedFormats.isEmpty {
       draw(MessageView(text: "no format selected: f opens the picker"), area)
     } else if case .ready = state.tensorStatus, state.loaded != nil {
@@ -187,10 +194,15 @@ extension HistogramView {
 
 extension ErrorTable {
   init(_ state: State, glyphs: Glyphs) {
+    let shape = state.focusedTensor.map { state.tensors[$0].shape } ?? []
     let rows = state.tableRows.map { row in
-      Row(
+      var bits: Double?
+      if case .done(let result)? = row.outcome {
+        bits = BitsPerWeight.of(result.metrics.format, group: result.metrics.group, shape: shape)
+      }
+      return Row(
         name: rowName(state, row.choice, row.outcome, glyphs), outcome: row.outcome,
-        isWaitingForFit: row.key?.format.needsFittedNu == true && state.fit == .pending)
+        isWaitingForFit: row.key?.format.needsFittedNu == true && state.fit == .pending, bitsPerWeight: bits)
     }
     self.init(rows: rows, focused: state.tableRows.firstIndex { $0.choice == state.focusedFormat })
   }

@@ -104,6 +104,34 @@ struct GoldenScreenTests {
     try Self.check("too-small-39x11", tiny)
   }
 
+  @Test func overview80x24And120x40() throws {
+    // Attention q expanded, the cursor on its first tensor.
+    let state = try Self.state(after: "vjjlj")
+    try Self.check("overview-80x24", render(state, size: standard, theme: theme))
+    try Self.check("overview-120x40", render(state, size: large, theme: theme))
+    try Self.check("overview-delta-80x24", render(try Self.state(after: "vd"), size: standard, theme: theme))
+  }
+
+  @Test func pareto80x24And120x40() throws {
+    // The paper's formats with a published cost: INT4, E2M1, E2M1-I, E2M1-B, APoT4 (NF4 and SF4 have none).
+    let state = try Self.state(after: "678p")
+    try Self.check("pareto-80x24", render(state, size: standard, theme: theme))
+    try Self.check("pareto-120x40", render(state, size: large, theme: theme))
+    try Self.check("pareto-bpw-weighted-80x24", render(try Self.state(after: "678pxxw"), size: standard, theme: theme))
+  }
+
+  @Test func overviewAndParetoAtEverySize() throws {
+    for keys in ["vjjl", "678p"] {
+      let state = try Self.state(after: keys)
+      for width in stride(from: 40, through: 130, by: 9) {
+        for height in stride(from: 12, through: 45, by: 3) {
+          let screen = render(state, size: TerminalSize(width: width, height: height), theme: theme)
+          #expect(screen[0, 0].character == "┌" && screen[width - 1, height - 1].character == "┘", "\(width)x\(height)")
+        }
+      }
+    }
+  }
+
   @Test func everySizeFrom40x12Up() throws {
     // Not golden: every size renders a closed frame with the status line (no crash, no gap).
     let state = try Self.state(after: "c")

@@ -1,7 +1,7 @@
 import Explorer
 import Reporting
 
-/// The error table: format, MSE, SQNR dB, Δ to the best, max error, codes used. Columns drop
+/// The error table: format, MSE, SQNR dB, Δ to the best, max error, codes used, bits per weight. Columns drop
 /// from the right when the pane is narrow; the focused row stays visible.
 struct ErrorTable: Widget {
   struct Row: Hashable {
@@ -10,6 +10,8 @@ struct ErrorTable: Widget {
     var outcome: QuantOutcome?
     /// Whether a row without its outcome waits for the fitted ν (else it is computing).
     var isWaitingForFit = false
+    /// Bits per weight stored (elements plus scales), once the format has run.
+    var bitsPerWeight: Double?
   }
 
   var rows: [Row]
@@ -21,7 +23,7 @@ struct ErrorTable: Widget {
   func render(_ area: Rect, into screen: inout Screen, theme: Theme, glyphs: Glyphs) {
     guard area.height > 0 else { return }
     let columns: [(title: String, width: Int)] = [
-      ("MSE", 9), ("SQNR dB", 8), (glyphs.ascii("Δ best"), 7), ("max err", 9), ("codes", 6),
+      ("MSE", 9), ("SQNR dB", 8), (glyphs.ascii("Δ best"), 7), ("max err", 9), ("codes", 6), ("bpw", 6),
     ]
     let nameWidth = Self.nameWidth
     var shown = 0
@@ -70,6 +72,7 @@ struct ErrorTable: Widget {
           Self.deltaText(metrics.sqnrDB, best: bestSQNR, glyphs: glyphs),
           NumberText.shortScientific(metrics.maxAbsError, digits: 1),
           "\(metrics.codesUsed)/\(result.codebook.count)",
+          row.bitsPerWeight.map { NumberText.fixed($0, digits: 3) } ?? "",
         ]
         for (index, text) in cells.prefix(shown).enumerated() {
           var style = base

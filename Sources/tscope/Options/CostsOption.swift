@@ -13,5 +13,5 @@ enum CostsOption {
   }
 }
 
-extension ParetoFrontier.Cost: ExpressibleByArgument {}
-extension ParetoFrontier.Quality: ExpressibleByArgument {}
+extension ParetoCost: ExpressibleByArgument {}
+extension ParetoQuality: ExpressibleByArgument {}
