@@ -142,8 +142,9 @@ enum Analysis {
 
   /// The overview's cells for one tensor: every format in one multi-format pass, on a sample of
   /// about `sampleLimit` elements (an estimate) or, with nil, on every element. `sf4@fit` takes ν
-  /// from the sample's fit for an estimate and from `TensorFits.sampledFit` (what `report` uses)
-  /// for the exact value.
+  /// from a quick t fit of the sample for an estimate (`TensorFits.quickNu`: a full fit with its
+  /// KS distances would take most of the estimate's time) and from `TensorFits.sampledFit` (what
+  /// `report` uses) for the exact value.
   static func overview(
     _ tensor: Tensor, formats: [FormatSpec], settings: QuantizationSettings, sampleLimit: Int?,
     isCancelled: @Sendable () -> Bool
@@ -154,9 +155,13 @@ enum Analysis {
     var nu: Double?
     var noFit = "no t fit"
     if formats.contains(where: \.needsFittedNu) {
-      let report = try TensorFits.sampledFit(target, isCancelled: isCancelled)
-      nu = report.t?.nu
-      if let reason = report.reason { noFit += " (\(reason))" }
+      if sampled {
+        nu = TensorFits.quickNu(target)
+      } else {
+        let report = try TensorFits.sampledFit(target, isCancelled: isCancelled)
+        nu = report.t?.nu
+        if let reason = report.reason { noFit += " (\(reason))" }
+      }
     }
     var cells: [FormatSpec: OverviewCell] = [:]
     var runnable: [(spec: FormatSpec, format: QuantFormat)] = []

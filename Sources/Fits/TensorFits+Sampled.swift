@@ -18,3 +18,13 @@ extension TensorFits {
       DeterministicSubsample.draw(from: tensor, limit: sampleLimit), of: tensor, isCancelled: isCancelled)
   }
 }
+
+extension TensorFits {
+  /// A quick ν for an estimate: the t fit alone on a deterministic subsample of at most `limit`
+  /// finite elements (no normal, Laplace or KS). Nil when no t fit can be made.
+  public static func quickNu(_ tensor: Tensor, limit: Int = 1 << 14) -> Double? {
+    let values = DeterministicSubsample.draw(from: tensor, limit: limit).filter(\.isFinite)
+    guard values.count >= 8 else { return nil }
+    return StudentTFitter.fit(values)?.parameters.nu
+  }
+}
