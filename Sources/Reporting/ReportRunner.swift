@@ -14,6 +14,8 @@ public struct ReportRunner: Sendable {
   /// Fit large tensors on all elements (`TensorFits.fit`) instead of their deterministic subsample
   /// (`TensorFits.sampledFit`, the default: a report's fit columns need no full pass).
   public let exactFits: Bool
+  /// An importance matrix: every row also gets `imatrix_sqnr_db`.
+  public var importance: ImportanceMatrix?
 
   public init(
     model: Model, formats: [FormatSpec], settings: QuantizationSettings, shard: ShardPlan?, exactFits: Bool = false
@@ -60,7 +62,8 @@ public struct ReportRunner: Sendable {
   /// One row per format for `tensor`, by the rule `quant` shares (a dtype tscope does not analyse
   /// gets rows without numbers that say why: nothing is dropped silently).
   func rowsFor(_ tensor: Tensor) throws -> [ReportRow] {
-    let maker = TensorRows(formats: formats, settings: settings, exactFits: exactFits, fitsEveryTensor: true)
+    var maker = TensorRows(formats: formats, settings: settings, exactFits: exactFits, fitsEveryTensor: true)
+    maker.importance = importance
     return try maker.rows(for: tensor).map(\.reportFields)
   }
 }

@@ -5,7 +5,12 @@ import Foundation
 /// The report as CSV, Markdown, and an aligned text table for the terminal.
 public enum ReportText {
   /// The CSV header line (SPEC §2 columns), with a trailing newline.
-  public static var csvHeader: String { ReportRow.columns.joined(separator: ",") + "\n" }
+  public static var csvHeader: String { csvHeader(extras: []) }
+
+  /// The CSV header of a run that measures `extras` (their columns before `reason`).
+  public static func csvHeader(extras: ReportExtras) -> String {
+    ReportRow.columns(extras: extras).joined(separator: ",") + "\n"
+  }
 
   /// One CSV line for `row`, with a trailing newline (RFC 4180 quoting where needed).
   public static func csvLine(_ row: ReportRow) -> String {
@@ -13,7 +18,7 @@ public enum ReportText {
   }
 
   public static func csv(_ rows: [ReportRow]) -> String {
-    csvHeader + rows.map(csvLine).joined()
+    csvHeader(extras: .of(rows)) + rows.map(csvLine).joined()
   }
 
   static func csvField(_ text: String) -> String {
@@ -30,17 +35,25 @@ public enum ReportText {
     out += "## Summary\n\n"
     out += markdownTable(header: summaryHeader, rows: document.summary.map(summaryCells), rightAligned: [1, 2])
     out += "\n## Tensors\n\n"
-    out += markdownTable(header: ReportRow.columns, rows: document.rows.map(displayCells), rightAligned: numericColumns)
+    let extras = ReportExtras.of(document.rows)
+    out += markdownTable(
+      header: ReportRow.columns(extras: extras), rows: document.rows.map { displayCells($0, extras: extras) },
+      rightAligned: numericColumns(extras: extras))
     return out
   }
 
   /// The rows as an aligned plain-text table, numbers shortened for people.
   public static func rowsTable(_ rows: [ReportRow]) -> String {
-    alignedTable(header: ReportRow.columns, rows: rows.map(displayCells), rightAligned: numericColumns)
+    let extras = ReportExtras.of(rows)
+    return alignedTable(
+      header: ReportRow.columns(extras: extras), rows: rows.map { displayCells($0, extras: extras) },
+      rightAligned: numericColumns(extras: extras))
   }
 
-  /// The right-aligned columns of the rows: `count` to `format_nu`, except `best_fit`.
-  static let numericColumns = Set(4...15).subtracting([8])
+  /// The right-aligned columns of the rows: `count` to the last metric, except `best_fit`.
+  static func numericColumns(extras: ReportExtras) -> Set<Int> {
+    Set(4...(15 + extras.columns.count)).subtracting([8])
+  }
 
   /// The summary as an aligned plain-text table (stdout of `report` and `merge`).
   public static func summaryTable(_ summary: [FormatSummary]) -> String {
@@ -54,7 +67,7 @@ public enum ReportText {
   }
 
   /// Cells with numbers shortened for people (CSV and JSON keep full precision).
-  static func displayCells(_ row: ReportRow) -> [String] {
+  static func displayCells(_ row: ReportRow, extras: ReportExtras = []) -> [String] {
     [
       row.name, row.format, row.group, row.scaleMode, String(row.count),
       row.nu.map { NumberText.nu($0, upperBound: StudentTFitter.nuRange.upperBound) { format($0, digits: 2) } } ?? "",
@@ -63,8 +76,10 @@ public enum ReportText {
       row.sqnrDB.map { format($0, digits: 2) } ?? "", row.maxAbsError.map(scientific) ?? "",
       row.relativeL2.map(scientific) ?? "", row.clipRatio.map(FormatCatalog.text) ?? "",
       row.supernormalValue.map(FormatCatalog.text) ?? "", row.formatNu.map { format($0, digits: 3) } ?? "",
-      row.reason ?? "",
     ]
+      + zip(extras.columns, row.extraValues(extras)).map { column, value in
+        value.map { column == "output_rel_err" ? scientific($0) : format($0, digits: 2) } ?? ""
+      } + [row.reason ?? ""]
   }
 
   static func markdownTable(header: [String], rows: [[String]], rightAligned: Set<Int>) -> String {

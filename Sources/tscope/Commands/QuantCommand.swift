@@ -35,6 +35,8 @@ struct QuantCommand: AsyncParsableCommand {
 
   @OptionGroup var quantization: QuantizationOptions
 
+  @OptionGroup var weighting: ErrorWeightingOptions
+
   @Flag(help: "Fit sf4@fit's ν on all elements of tensors over 1M elements, as `report --exact-fits` does.")
   var exactFits = false
 
@@ -42,9 +44,10 @@ struct QuantCommand: AsyncParsableCommand {
   var json = false
 
   func run() async throws {
-    let maker = TensorRows(
+    var maker = TensorRows(
       formats: try quantization.specs(formats), settings: quantization.settings, exactFits: exactFits,
       fitsEveryTensor: false)
+    maker.importance = try weighting.importanceMatrix()
     let opened = try Model.open(model)
     let matching = try TensorSelection.matching(layer, in: opened, model: model)
     var rows: [ReportRow] = []
@@ -60,7 +63,7 @@ struct QuantCommand: AsyncParsableCommand {
     } else {
       // The table lists tensors that are not analysed on one line of stderr instead of as rows.
       let unanalysed = Set(skipped.map(\.name))
-      Console.writeOutput(QuantTable.render(rows.filter { !unanalysed.contains($0.name) }))
+      Console.writeOutput(QuantTable.render(rows.filter { !unanalysed.contains($0.name) }, extras: .of(rows)))
       if !skipped.isEmpty {
         let names = skipped.map { "\($0.name) (\($0.dtype))" }.joined(separator: ", ")
         Console.writeError("not analysed (dtype): \(names)\n")
@@ -72,13 +75,17 @@ struct QuantCommand: AsyncParsableCommand {
 /// The human table of `quant`: aligned columns, one line per tensor × format, then why any row
 /// has no numbers.
 enum QuantTable {
-  static func render(_ rows: [ReportRow]) -> String {
-    let header = ["tensor", "format", "group", "scale", "mse", "sqnr dB", "max err", "rel l2", "codes used"]
+  static func render(_ rows: [ReportRow], extras: ReportExtras = []) -> String {
+    let extraHeader =
+      (extras.contains(.importance) ? ["imat dB"] : []) + (extras.contains(.output) ? ["out rel", "out dB"] : [])
+    let header =
+      ["tensor", "format", "group", "scale", "mse", "sqnr dB", "max err", "rel l2", "codes used"] + extraHeader
     let cells = rows.map { row -> [String] in
       let scale =
         row.scaleMode == ScaleMode.mse.rawValue ? "mse×\(FormatCatalog.text(for: row.clipRatio ?? 1))" : row.scaleMode
       guard let mse = row.mse else {
         return [row.name, row.formatName ?? row.format, row.group, scale, "-", "-", "-", "-", "-"]
+          + extraHeader.map { _ in "-" }
       }
       let usage = row.codeUsage ?? []
       return [
@@ -86,8 +93,11 @@ enum QuantTable {
         row.sqnrDB.map { NumberText.fixed($0, digits: 2) } ?? "inf", row.maxAbsError.map(scientific) ?? "-",
         row.relativeL2.map(scientific) ?? "-", "\(usage.filter { $0 > 0 }.count)/\(usage.count)",
       ]
+        + zip(extras.columns, row.extraValues(extras)).map { column, value in
+          value.map { column == "output_rel_err" ? scientific($0) : NumberText.fixed($0, digits: 2) } ?? "-"
+        }
     }
-    var out = TextTable.render([header] + cells, rightAligned: Set(4...8))
+    var out = TextTable.render([header] + cells, rightAligned: Set(4...(8 + extraHeader.count)))
     let missing = rows.filter { $0.mse == nil }
     if !missing.isEmpty {
       out += "\n" + missing.map { "no numbers for \($0.name) × \($0.format): \($0.reason ?? "")\n" }.joined()

@@ -31,6 +31,8 @@ struct ReportCommand: AsyncParsableCommand {
 
   @OptionGroup var quantization: QuantizationOptions
 
+  @OptionGroup var weighting: ErrorWeightingOptions
+
   @Option(help: "Write the report to FILE.csv, FILE.json or FILE.md (default: a table on stdout).")
   var out: String?
 
@@ -50,9 +52,11 @@ struct ReportCommand: AsyncParsableCommand {
     let destination = try out.map(ReportDestination.init(path:))
     let plan = try shardPlan()
     let opened = try Model.open(model)
-    let runner = ReportRunner(model: opened, formats: specs, settings: settings, shard: plan, exactFits: exactFits)
+    var runner = ReportRunner(model: opened, formats: specs, settings: settings, shard: plan, exactFits: exactFits)
+    runner.importance = try weighting.importanceMatrix()
     let progress = ProgressLine(totalBytes: runner.totalBytes, enabled: Console.isTerminal(2))
-    let writer = try destination.map { try ReportFileWriter(destination: $0) }
+    let extras: ReportExtras = runner.importance == nil ? [] : .importance
+    let writer = try destination.map { try ReportFileWriter(destination: $0, extras: extras) }
     let document: ReportDocument
     do {
       document = try runner.run { rows, bytesDone in
