@@ -16,6 +16,13 @@ public struct ReportRunner: Sendable {
   public let exactFits: Bool
   /// An importance matrix: every row also gets `imatrix_sqnr_db`.
   public var importance: ImportanceMatrix?
+  /// Activation samples: every row also gets `output_rel_err` and `output_sqnr_db`.
+  public var activations: ActivationFile?
+
+  /// The optional metric columns this run writes.
+  public var extras: ReportExtras {
+    (importance == nil ? ReportExtras() : .importance).union(activations == nil ? ReportExtras() : .output)
+  }
 
   public init(
     model: Model, formats: [FormatSpec], settings: QuantizationSettings, shard: ShardPlan?, exactFits: Bool = false
@@ -64,6 +71,7 @@ public struct ReportRunner: Sendable {
   func rowsFor(_ tensor: Tensor) throws -> [ReportRow] {
     var maker = TensorRows(formats: formats, settings: settings, exactFits: exactFits, fitsEveryTensor: true)
     maker.importance = importance
+    maker.activations = activations
     return try maker.rows(for: tensor).map(\.reportFields)
   }
 }

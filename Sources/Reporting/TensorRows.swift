@@ -18,6 +18,8 @@ public struct TensorRows: Sendable {
   public let fitsEveryTensor: Bool
   /// With an importance matrix, every row also gets `imatrix_sqnr_db` (`TensorRows+Extras`).
   public var importance: ImportanceMatrix?
+  /// With activation samples, every row of a 2-D weight also gets its output error (`TensorRows+Extras`).
+  public var activations: ActivationFile?
 
   public init(formats: [FormatSpec], settings: QuantizationSettings, exactFits: Bool, fitsEveryTensor: Bool) {
     self.formats = formats

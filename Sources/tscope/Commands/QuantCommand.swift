@@ -48,6 +48,7 @@ struct QuantCommand: AsyncParsableCommand {
       formats: try quantization.specs(formats), settings: quantization.settings, exactFits: exactFits,
       fitsEveryTensor: false)
     maker.importance = try weighting.importanceMatrix()
+    maker.activations = try weighting.activationFile()
     let opened = try Model.open(model)
     let matching = try TensorSelection.matching(layer, in: opened, model: model)
     var rows: [ReportRow] = []

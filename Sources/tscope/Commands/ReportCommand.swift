@@ -54,9 +54,9 @@ struct ReportCommand: AsyncParsableCommand {
     let opened = try Model.open(model)
     var runner = ReportRunner(model: opened, formats: specs, settings: settings, shard: plan, exactFits: exactFits)
     runner.importance = try weighting.importanceMatrix()
+    runner.activations = try weighting.activationFile()
     let progress = ProgressLine(totalBytes: runner.totalBytes, enabled: Console.isTerminal(2))
-    let extras: ReportExtras = runner.importance == nil ? [] : .importance
-    let writer = try destination.map { try ReportFileWriter(destination: $0, extras: extras) }
+    let writer = try destination.map { try ReportFileWriter(destination: $0, extras: runner.extras) }
     let document: ReportDocument
     do {
       document = try runner.run { rows, bytesDone in
