@@ -213,3 +213,37 @@ def test_a_file_that_is_no_imatrix_is_one_line_and_status_2(models, tmp_path):
                             "--imatrix", bad, check=False)
         assert result.returncode == 2
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_explorer_error_table_shows_the_weighted_sqnr(tmp_path):
+    rng = np.random.default_rng(5)
+    weight = (rng.standard_t(4, (64, 256)) * 0.05).astype(np.float32)
+    writer = gguf.GGUFWriter(str(tmp_path / "m.gguf"), "llama")
+    writer.add_tensor("blk.0.attn_q.weight", weight)
+    finish(writer)
+    importance = rng.lognormal(0, 1.5, (1, 256)).astype(np.float32)
+    writer = gguf.GGUFWriter(str(tmp_path / "imatrix.gguf"), "llama")
+    writer.add_type(gguf.GGUFType.IMATRIX)
+    writer.add_tensor("blk.0.attn_q.weight.in_sum2", (importance * 300).astype(np.float32))
+    writer.add_tensor("blk.0.attn_q.weight.counts", np.array([[300]], dtype=np.float32))
+    finish(writer)
+    screen = run_tscope("snapshot", tmp_path / "m.gguf", "--imatrix", tmp_path / "imatrix.gguf",
+                        "--size", "110x30", "--ascii").stdout
+    lines = screen.splitlines()
+    header = next(line for line in lines if "imat dB" in line)
+    assert header.split("|")[-2].split()[-2:] == ["imat", "dB"]
+    expected = {"INT4": oracle_at(weight, importance, "int4", 128),
+                "NF4": oracle_at(weight, importance, "nf4", 128)}
+    for name, value in expected.items():
+        row = next(line for line in lines if f"{name} " in line and "e-" in line)
+        assert row.split("|")[-2].split()[-1] == f"{value:.2f}", row
+    # Without --imatrix the table keeps its columns.
+    plain = run_tscope("snapshot", tmp_path / "m.gguf", "--size", "110x30", "--ascii").stdout
+    assert "imat" not in plain
+
+
+def oracle_at(weight, importance, format_id, group):
+    x_hat, _ = reference_codebook(weight, FORMATS[format_id], group)
+    error = weight.astype(np.float64) - x_hat.astype(np.float64)
+    a = importance.astype(np.float64)
+    return 10 * np.log10(np.sum(a * weight.astype(np.float64) ** 2) / np.sum(a * error ** 2))
