@@ -124,7 +124,8 @@ public struct ImportanceMatrix: Sendable {
       TensorFileError(
         file: path,
         problem:
-          "\(MessageText.quoted(name)) does not fit \(MessageText.quoted(tensor.name)) (shape \(tensor.shape)): \(detail)"
+          "\(MessageText.quoted(name)) does not fit the model's tensor"
+          + (name == tensor.name ? "" : " \(MessageText.quoted(tensor.name))") + " (shape \(tensor.shape)): \(detail)"
       )
     }
     let values = entry.meanSquares.count

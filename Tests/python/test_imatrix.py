@@ -247,3 +247,14 @@ def oracle_at(weight, importance, format_id, group):
     error = weight.astype(np.float64) - x_hat.astype(np.float64)
     a = importance.astype(np.float64)
     return 10 * np.log10(np.sum(a * weight.astype(np.float64) ** 2) / np.sum(a * error ** 2))
+
+
+def test_merged_shards_keep_the_column(models, tmp_path):
+    model = models["dir"] / "model.gguf"
+    for shard in (1, 2):
+        run_tscope("report", model, "--format", "nf4", "--imatrix", models["dir"] / "imatrix.dat",
+                   "--shard", f"{shard}/2", "--out", tmp_path / f"part{shard}.json")
+    run_tscope("report", model, "--format", "nf4", "--imatrix", models["dir"] / "imatrix.dat",
+               "--out", tmp_path / "whole.csv")
+    run_tscope("merge", tmp_path / "part1.json", tmp_path / "part2.json", "--out", tmp_path / "merged.csv")
+    assert (tmp_path / "merged.csv").read_text() == (tmp_path / "whole.csv").read_text()
