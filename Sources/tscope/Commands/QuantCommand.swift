@@ -21,7 +21,8 @@ struct QuantCommand: AsyncParsableCommand {
       group and scale_mode as the format ran (MXFP4/NVFP4: their block and absmax), nu the fitted ν where a \
       format needs it, clip_ratio the ratio the scale used, supernormal_value the value on the −0 code (the \
       one ID+auto chose), format_nu an SF codebook's ν, null for a missing number and reason saying why (a \
-      dtype not analysed, sf4@fit without a t fit, an SQNR without error).
+      dtype not analysed, sf4@fit without a t fit, an SQNR without error). --imatrix adds imatrix_sqnr_db, \
+      --activations output_rel_err and output_sqnr_db (before reason; null with a reason where they do not apply).
       """)
 
   @Argument(help: "The model: .safetensors, a shard folder or *.index.json, .gguf, .npy or .npz.")
