@@ -51,7 +51,12 @@ let package = Package(
     // The kernel module: group scaling, rounding, error sums, code usage, histograms.
     .target(
       name: "Kernels",
-      dependencies: ["TensorIO", "Parallel", "Formats", "CKernels"]
+      dependencies: ["TensorIO", "Parallel", "Formats", "CKernels", "COpenBLAS"]
+    ),
+    // OpenBLAS, through the system library: the matrix products of the output error.
+    .systemLibrary(
+      name: "COpenBLAS",
+      providers: [.apt(["libopenblas-dev"])]
     ),
     // The application core: State, Action, update, and the effect scheduler.
     .target(

@@ -49,17 +49,35 @@ enum Analysis {
   }
 
   private static func measure(
-    _ tensor: Tensor, format: QuantFormat, settings: QuantizationSettings, isCancelled: @Sendable () -> Bool
+    _ tensor: Tensor, format: QuantFormat, settings: QuantizationSettings, importance: ImportanceWeights? = nil,
+    isCancelled: @Sendable () -> Bool
   ) throws(Cancelled) -> QuantizationMetrics {
-    try Quantizer.measure(tensor, format: format, settings: settings, isCancelled: isCancelled)
+    if let importance {
+      return try Quantizer.measure(
+        tensor, formats: [format], settings: settings, importance: importance, isCancelled: isCancelled)[0]
+    }
+    return try Quantizer.measure(tensor, format: format, settings: settings, isCancelled: isCancelled)
+  }
+
+  /// The importance weights for the row sample: the tensor's when the sample is the whole tensor
+  /// or one weight vector serves every row; nil for a sampled expert tensor (its rows' experts are lost).
+  private static func sampleImportance(_ tensor: LoadedTensor, _ importance: ImportanceWeights?) -> ImportanceWeights? {
+    guard let importance else { return nil }
+    if tensor.sampleIsWhole { return importance }
+    guard importance.values.count == importance.rowLength else { return nil }
+    let rows = max(tensor.sample.count / max(importance.rowLength, 1), 1)
+    return ImportanceWeights(values: importance.values, rowLength: importance.rowLength, rowsPerExpert: rows)
   }
 
   /// The sampled estimate for `key`: metrics and display histograms on the row sample.
   static func estimate(
-    _ tensor: LoadedTensor, key: QuantKey, fittedNu: Double?, isCancelled: @Sendable () -> Bool
+    _ tensor: LoadedTensor, key: QuantKey, fittedNu: Double?, importance: ImportanceWeights? = nil,
+    isCancelled: @Sendable () -> Bool
   ) throws -> QuantResult {
     let format = try format(key, fittedNu: fittedNu)
-    let sampled = try measure(tensor.sample, format: format, settings: key.settings, isCancelled: isCancelled)
+    let sampled = try measure(
+      tensor.sample, format: format, settings: key.settings, importance: sampleImportance(tensor, importance),
+      isCancelled: isCancelled)
     return try compose(
       sampled, display: display(tensor, key: key, format: format, sampled: sampled, isCancelled: isCancelled),
       isEstimate: !tensor.sampleIsWhole, fittedNu: fittedNu, key: key)
@@ -69,18 +87,22 @@ enum Analysis {
   /// sample (taken from `estimate` when that was computed already).
   static func full(
     _ tensor: LoadedTensor, key: QuantKey, fittedNu: Double?, reusing estimate: QuantResult?,
-    isCancelled: @Sendable () -> Bool
+    importance: ImportanceWeights? = nil, isCancelled: @Sendable () -> Bool
   ) throws -> QuantResult {
-    if tensor.sampleIsWhole { return try self.estimate(tensor, key: key, fittedNu: fittedNu, isCancelled: isCancelled) }
+    if tensor.sampleIsWhole {
+      return try self.estimate(
+        tensor, key: key, fittedNu: fittedNu, importance: importance, isCancelled: isCancelled)
+    }
     let shown: QuantResult
     if let estimate {
       shown = estimate
     } else {
-      shown = try self.estimate(tensor, key: key, fittedNu: fittedNu, isCancelled: isCancelled)
+      shown = try self.estimate(tensor, key: key, fittedNu: fittedNu, importance: importance, isCancelled: isCancelled)
     }
     let format = try format(key, fittedNu: fittedNu)
     try tensor.tensor.checkFileUnchanged()
-    let measured = try measure(tensor.tensor, format: format, settings: key.settings, isCancelled: isCancelled)
+    let measured = try measure(
+      tensor.tensor, format: format, settings: key.settings, importance: importance, isCancelled: isCancelled)
     let display = Display(
       displayScale: shown.displayScale, errorHistogram: shown.errorHistogram,
       dequantizedHistogram: shown.dequantizedHistogram)

@@ -10,6 +10,8 @@ import TensorIO
 /// through its `isCancelled` closure, stops early.
 public final class Scheduler: Sendable {
   private let model: Model
+  /// With an importance matrix, each quantization also weighs its error (the error table's imatrix column).
+  private let importance: ImportanceMatrix?
   private let inbox = Inbox()
   private let executor = EffectExecutor(threads: max(2, WorkerPool.allCores))
   // Only the UI thread calls `run`; the flags are stored so later effects can cancel the work.
@@ -27,8 +29,9 @@ public final class Scheduler: Sendable {
     }
   }
 
-  public init(model: Model) {
+  public init(model: Model, importance: ImportanceMatrix? = nil) {
     self.model = model
+    self.importance = importance
   }
 
   deinit {
@@ -218,6 +221,8 @@ public final class Scheduler: Sendable {
   private func startQuantization(generation: Int, key: QuantKey, tensor: LoadedTensor, fittedNu: Double?) {
     let inbox = self.inbox
     let flag = CancellationFlag()
+    // A length mismatch was refused before the explorer opened (`ImportanceMatrix.weights`).
+    let weights = (try? importance?.weights(for: tensor.tensor.info)) ?? nil
     flags.withLock { $0.quantizations[key] = flag }
     inbox.begin()
     executor.submit(.focused) {
@@ -232,11 +237,15 @@ public final class Scheduler: Sendable {
       do {
         var estimate: QuantResult?
         if tensor.isLarge {
-          let quick = try Analysis.estimate(tensor, key: key, fittedNu: fittedNu) { flag.isCancelled }
+          let quick = try Analysis.estimate(tensor, key: key, fittedNu: fittedNu, importance: weights) {
+            flag.isCancelled
+          }
           estimate = quick
           inbox.post(.quantized(generation: generation, key, quick.with(milliseconds: elapsed())))
         }
-        let result = try Analysis.full(tensor, key: key, fittedNu: fittedNu, reusing: estimate) { flag.isCancelled }
+        let result = try Analysis.full(
+          tensor, key: key, fittedNu: fittedNu, reusing: estimate, importance: weights
+        ) { flag.isCancelled }
         inbox.post(.quantized(generation: generation, key, result.with(milliseconds: elapsed())))
       } catch is Cancelled {
         return

@@ -10,12 +10,13 @@ public final class Session {
 
   /// `showsTimings: false` keeps run-to-run timings off the screen (for headless, comparable output).
   public init(
-    model: Model, modelName: String, themeNames: [String] = ["default"], themeIndex: Int = 0, showsTimings: Bool = true
+    model: Model, modelName: String, themeNames: [String] = ["default"], themeIndex: Int = 0, showsTimings: Bool = true,
+    importance: ImportanceMatrix? = nil
   ) {
     let entries = model.tensors.enumerated().map { TensorEntry(index: $0.offset, info: $0.element) }
     state = State(modelName: modelName, tensors: entries, themeNames: themeNames, themeIndex: themeIndex)
     state.showsTimings = showsTimings
-    scheduler = Scheduler(model: model)
+    scheduler = Scheduler(model: model, importance: importance)
   }
 
   /// Applies one action now; its effects start in the background.

@@ -128,7 +128,7 @@ struct KernelPlan: Sendable {
   }
 
   /// One piece's sums and code counts (x̂ to `output`, indexed from the piece's first element).
-  private func totals(layout: inout tk_layout, clip: Float, output: UnsafeMutablePointer<Float>?) -> KernelTotals {
+  func totals(layout: inout tk_layout, clip: Float, output: UnsafeMutablePointer<Float>?) -> KernelTotals {
     var sums = tk_sums()
     var usage = [Int64](repeating: 0, count: format.values.count)
     if let codebook {
@@ -182,7 +182,7 @@ struct KernelPlan: Sendable {
     }
   }
 
-  private func configure(_ layout: inout tk_layout) {
+  func configure(_ layout: inout tk_layout) {
     layout.group = Int64(groupLength)
     layout.fixed_amax = format.blockSize == nil ? fixedAmax : -1
     layout.fixed_min = fixedMin

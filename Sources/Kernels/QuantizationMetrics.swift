@@ -25,6 +25,9 @@ public struct QuantizationMetrics: Sendable, Hashable {
   public let codeUsage: [Int]
   /// Whether only sampled rows were read (`RowSelection.sample` on a larger tensor).
   public let isEstimate: Bool
+  /// 10·log10(Σ a_j x² / Σ a_j (x − x̂)²) with a_j the importance of the element's input column
+  /// (an imatrix's E[x_j²]); nil when no importance was given, +∞ when the weighted error is zero.
+  public var importanceSQNRDB: Double?
 
   public init(
     format: QuantFormat, group: GroupSize, scaleMode: ScaleMode, clipRatio: Double, count: Int, finiteCount: Int,

@@ -42,6 +42,15 @@ public struct ReportRow: Codable, Equatable, Sendable {
   public var bitsPerWeight: Double?
   /// The tensor's layer type (`attn_q`, `mlp_down`, …; TensorIO's `LayerType` raw value).
   public var layerType: String
+  /// The importance-weighted SQNR (`--imatrix`): 10·log10(Σ a_j w² / Σ a_j (w − ŵ)²).
+  public var imatrixSQNRDB: Double?
+  /// ‖X·Wᵀ − X·Ŵᵀ‖_F / ‖X·Wᵀ‖_F on activation samples X (`--activations`).
+  public var outputRelativeError: Double?
+  /// 10·log10(‖X·Wᵀ‖² / ‖X·(W − Ŵ)ᵀ‖²) on the same samples.
+  public var outputSQNRDB: Double?
+  /// Which optional metric columns the run measured: their fields are written (null when
+  /// missing) only then, so a run without them keeps the plain columns.
+  public var extras: ReportExtras = []
 
   public init(
     name: String, format: String, group: String, scaleMode: String, count: Int,
@@ -95,6 +104,43 @@ public struct ReportRow: Codable, Equatable, Sendable {
     case formatNu = "format_nu"
     case bitsPerWeight = "bpw"
     case layerType = "layer_type"
+    case imatrixSQNRDB = "imatrix_sqnr_db"
+    case outputRelativeError = "output_rel_err"
+    case outputSQNRDB = "output_sqnr_db"
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(
+      name: try container.decode(String.self, forKey: .name),
+      format: try container.decode(String.self, forKey: .format),
+      group: try container.decode(String.self, forKey: .group),
+      scaleMode: try container.decode(String.self, forKey: .scaleMode),
+      count: try container.decode(Int.self, forKey: .count),
+      nu: try container.decodeIfPresent(Double.self, forKey: .nu),
+      tScale: try container.decodeIfPresent(Double.self, forKey: .tScale),
+      normalStd: try container.decodeIfPresent(Double.self, forKey: .normalStd),
+      bestFit: try container.decodeIfPresent(String.self, forKey: .bestFit),
+      mse: try container.decodeIfPresent(Double.self, forKey: .mse),
+      sqnrDB: try container.decodeIfPresent(Double.self, forKey: .sqnrDB),
+      maxAbsError: try container.decodeIfPresent(Double.self, forKey: .maxAbsError),
+      relativeL2: try container.decodeIfPresent(Double.self, forKey: .relativeL2),
+      reason: try container.decodeIfPresent(String.self, forKey: .reason),
+      clipRatio: try container.decodeIfPresent(Double.self, forKey: .clipRatio),
+      supernormalValue: try container.decodeIfPresent(Double.self, forKey: .supernormalValue),
+      formatNu: try container.decodeIfPresent(Double.self, forKey: .formatNu),
+      bitsPerWeight: try container.decodeIfPresent(Double.self, forKey: .bitsPerWeight),
+      layerType: try container.decodeIfPresent(String.self, forKey: .layerType))
+    // A present key (even null) says the run measured that metric.
+    if container.contains(.imatrixSQNRDB) {
+      extras.insert(.importance)
+      imatrixSQNRDB = try container.decodeIfPresent(Double.self, forKey: .imatrixSQNRDB)
+    }
+    if container.contains(.outputRelativeError) {
+      extras.insert(.output)
+      outputRelativeError = try container.decodeIfPresent(Double.self, forKey: .outputRelativeError)
+      outputSQNRDB = try container.decodeIfPresent(Double.self, forKey: .outputSQNRDB)
+    }
   }
 
   // Encode nil as an explicit null, so every row has every field (stable for pipelines). The
@@ -119,17 +165,32 @@ public struct ReportRow: Codable, Equatable, Sendable {
     try container.encode(formatNu, forKey: .formatNu)
     try container.encode(bitsPerWeight, forKey: .bitsPerWeight)
     try container.encode(layerType, forKey: .layerType)
+    if extras.contains(.importance) { try container.encode(imatrixSQNRDB.finiteOrNil, forKey: .imatrixSQNRDB) }
+    if extras.contains(.output) {
+      try container.encode(outputRelativeError.finiteOrNil, forKey: .outputRelativeError)
+      try container.encode(outputSQNRDB.finiteOrNil, forKey: .outputSQNRDB)
+    }
     try container.encode(reason, forKey: .reason)
   }
 
-  /// The row's cells as text, in `columns` order (empty where nil).
+  /// The columns of a run that measured `extras`: the optional metric columns go before `reason`.
+  public static func columns(extras: ReportExtras) -> [String] {
+    Array(columns.dropLast()) + extras.columns + ["reason"]
+  }
+
+  /// The row's cells as text, in `columns(extras:)` order for its own extras (empty where nil).
   public var cells: [String] {
     [
       name, format, group, scaleMode, String(count), nu.cellText, tScale.cellText, normalStd.cellText,
       bestFit ?? "", mse.cellText, sqnrDB.cellText, maxAbsError.cellText, relativeL2.cellText,
       clipRatio.cellText, supernormalValue.cellText, formatNu.cellText, bitsPerWeight.cellText, layerType,
-      reason ?? "",
-    ]
+    ] + extraValues(extras).map(\.cellText) + [reason ?? ""]
+  }
+
+  /// The optional metrics of `extras`, in column order.
+  public func extraValues(_ extras: ReportExtras) -> [Double?] {
+    (extras.contains(.importance) ? [imatrixSQNRDB.finiteOrNil] : [])
+      + (extras.contains(.output) ? [outputRelativeError.finiteOrNil, outputSQNRDB.finiteOrNil] : [])
   }
 
   /// `quant --json`'s object: `{"name","format","group","scale_mode","count","nu","mse","sqnr_db",
@@ -137,25 +198,27 @@ public struct ReportRow: Codable, Equatable, Sendable {
   /// "reason"}` in
   /// that order.
   public var quantJSON: String {
-    JSONText.object([
-      ("name", JSONText.string(name)),
-      ("format", JSONText.string(format)),
-      ("group", JSONText.string(group)),
-      ("scale_mode", JSONText.string(scaleMode)),
-      ("count", String(count)),
-      ("nu", JSONText.number(nu)),
-      ("mse", JSONText.number(mse)),
-      ("sqnr_db", JSONText.number(sqnrDB)),
-      ("max_abs_err", JSONText.number(maxAbsError)),
-      ("rel_l2", JSONText.number(relativeL2)),
-      ("clip_ratio", JSONText.number(clipRatio)),
-      ("supernormal_value", JSONText.number(supernormalValue)),
-      ("format_nu", JSONText.number(formatNu)),
-      ("bpw", JSONText.number(bitsPerWeight)),
-      ("layer_type", JSONText.string(layerType)),
-      ("code_usage", codeUsage.map { JSONText.array($0.map(String.init)) } ?? "null"),
-      ("reason", JSONText.string(reason)),
-    ])
+    JSONText.object(
+      [
+        ("name", JSONText.string(name)),
+        ("format", JSONText.string(format)),
+        ("group", JSONText.string(group)),
+        ("scale_mode", JSONText.string(scaleMode)),
+        ("count", String(count)),
+        ("nu", JSONText.number(nu)),
+        ("mse", JSONText.number(mse)),
+        ("sqnr_db", JSONText.number(sqnrDB)),
+        ("max_abs_err", JSONText.number(maxAbsError)),
+        ("rel_l2", JSONText.number(relativeL2)),
+        ("clip_ratio", JSONText.number(clipRatio)),
+        ("supernormal_value", JSONText.number(supernormalValue)),
+        ("format_nu", JSONText.number(formatNu)),
+        ("bpw", JSONText.number(bitsPerWeight)),
+        ("layer_type", JSONText.string(layerType)),
+      ] + zip(extras.columns, extraValues(extras)).map { ($0, JSONText.number($1)) } + [
+        ("code_usage", codeUsage.map { JSONText.array($0.map(String.init)) } ?? "null"),
+        ("reason", JSONText.string(reason)),
+      ])
   }
 
   /// The row as a report file holds it: without the table-only fields.

@@ -16,6 +16,15 @@ public struct ReportRunner: Sendable {
   public let exactFits: Bool
   /// The width of a codebook format's group scale in `bpw`.
   public let scaleBits: Int
+  /// An importance matrix: every row also gets `imatrix_sqnr_db`.
+  public var importance: ImportanceMatrix?
+  /// Activation samples: every row also gets `output_rel_err` and `output_sqnr_db`.
+  public var activations: ActivationFile?
+
+  /// The optional metric columns this run writes.
+  public var extras: ReportExtras {
+    (importance == nil ? ReportExtras() : .importance).union(activations == nil ? ReportExtras() : .output)
+  }
 
   public init(
     model: Model, formats: [FormatSpec], settings: QuantizationSettings, shard: ShardPlan?, exactFits: Bool = false,
@@ -64,8 +73,10 @@ public struct ReportRunner: Sendable {
   /// One row per format for `tensor`, by the rule `quant` shares (a dtype tscope does not analyse
   /// gets rows without numbers that say why: nothing is dropped silently).
   func rowsFor(_ tensor: Tensor) throws -> [ReportRow] {
-    let maker = TensorRows(
+    var maker = TensorRows(
       formats: formats, settings: settings, exactFits: exactFits, fitsEveryTensor: true, scaleBits: scaleBits)
+    maker.importance = importance
+    maker.activations = activations
     return try maker.rows(for: tensor).map(\.reportFields)
   }
 }

@@ -5,7 +5,12 @@ import Foundation
 /// The report as CSV, Markdown, and an aligned text table for the terminal.
 public enum ReportText {
   /// The CSV header line (SPEC §2 columns), with a trailing newline.
-  public static var csvHeader: String { ReportRow.columns.joined(separator: ",") + "\n" }
+  public static var csvHeader: String { csvHeader(extras: []) }
+
+  /// The CSV header of a run that measures `extras` (their columns before `reason`).
+  public static func csvHeader(extras: ReportExtras) -> String {
+    ReportRow.columns(extras: extras).joined(separator: ",") + "\n"
+  }
 
   /// One CSV line for `row`, with a trailing newline (RFC 4180 quoting where needed).
   public static func csvLine(_ row: ReportRow) -> String {
@@ -13,7 +18,7 @@ public enum ReportText {
   }
 
   public static func csv(_ rows: [ReportRow]) -> String {
-    csvHeader + rows.map(csvLine).joined()
+    csvHeader(extras: .of(rows)) + rows.map(csvLine).joined()
   }
 
   static func csvField(_ text: String) -> String {
@@ -41,17 +46,25 @@ public enum ReportText {
       }
     }
     out += "\n## Tensors\n\n"
-    out += markdownTable(header: ReportRow.columns, rows: document.rows.map(displayCells), rightAligned: numericColumns)
+    let extras = ReportExtras.of(document.rows)
+    out += markdownTable(
+      header: ReportRow.columns(extras: extras), rows: document.rows.map { displayCells($0, extras: extras) },
+      rightAligned: numericColumns(extras: extras))
     return out
   }
 
   /// The rows as an aligned plain-text table, numbers shortened for people.
   public static func rowsTable(_ rows: [ReportRow]) -> String {
-    alignedTable(header: ReportRow.columns, rows: rows.map(displayCells), rightAligned: numericColumns)
+    let extras = ReportExtras.of(rows)
+    return alignedTable(
+      header: ReportRow.columns(extras: extras), rows: rows.map { displayCells($0, extras: extras) },
+      rightAligned: numericColumns(extras: extras))
   }
 
-  /// The right-aligned columns of the rows: `count` to `bpw`, except `best_fit`.
-  static let numericColumns = Set(4...16).subtracting([8])
+  /// The right-aligned columns of the rows: `count` to `bpw` (except `best_fit`), then the optional metrics.
+  static func numericColumns(extras: ReportExtras) -> Set<Int> {
+    Set(4...16).subtracting([8]).union(18..<(18 + extras.columns.count))
+  }
 
   /// The summaries as aligned plain-text tables (stdout of `report` and `merge`): per format,
   /// per layer type, and the frontier when there is one.
@@ -103,7 +116,7 @@ public enum ReportText {
   }
 
   /// Cells with numbers shortened for people (CSV and JSON keep full precision).
-  static func displayCells(_ row: ReportRow) -> [String] {
+  static func displayCells(_ row: ReportRow, extras: ReportExtras = []) -> [String] {
     [
       row.name, row.format, row.group, row.scaleMode, String(row.count),
       row.nu.map { NumberText.nu($0, upperBound: StudentTFitter.nuRange.upperBound) { format($0, digits: 2) } } ?? "",
@@ -112,8 +125,11 @@ public enum ReportText {
       row.sqnrDB.map { format($0, digits: 2) } ?? "", row.maxAbsError.map(scientific) ?? "",
       row.relativeL2.map(scientific) ?? "", row.clipRatio.map(FormatCatalog.text) ?? "",
       row.supernormalValue.map(FormatCatalog.text) ?? "", row.formatNu.map { format($0, digits: 3) } ?? "",
-      row.bitsPerWeight.map { format($0, digits: 4) } ?? "", row.layerType, row.reason ?? "",
+      row.bitsPerWeight.map { format($0, digits: 4) } ?? "", row.layerType,
     ]
+      + zip(extras.columns, row.extraValues(extras)).map { column, value in
+        value.map { column == "output_rel_err" ? scientific($0) : format($0, digits: 2) } ?? ""
+      } + [row.reason ?? ""]
   }
 
   static func markdownTable(header: [String], rows: [[String]], rightAligned: Set<Int>) -> String {

@@ -18,6 +18,10 @@ public struct TensorRows: Sendable {
   public let fitsEveryTensor: Bool
   /// The width of a codebook format's group scale in the `bpw` column (`--scale-bits`).
   public let scaleBits: Int
+  /// With an importance matrix, every row also gets `imatrix_sqnr_db` (`TensorRows+Extras`).
+  public var importance: ImportanceMatrix?
+  /// With activation samples, every row of a 2-D weight also gets its output error (`TensorRows+Extras`).
+  public var activations: ActivationFile?
 
   public init(
     formats: [FormatSpec], settings: QuantizationSettings, exactFits: Bool, fitsEveryTensor: Bool,
@@ -30,8 +34,9 @@ public struct TensorRows: Sendable {
     self.scaleBits = scaleBits
   }
 
-  /// One row per format. A tensor whose dtype is not analysed gets rows without numbers.
-  public func rows(for tensor: Tensor) throws -> [ReportRow] {
+  /// One row per format, without the optional metrics. A tensor whose dtype is not analysed
+  /// gets rows without numbers. With `weights`, every measurement also weighs its error.
+  func metricRows(for tensor: Tensor, weights: ImportanceWeights?) throws -> [ReportRow] {
     if let reason = tensor.info.dtype.unanalysableReason {
       return formats.map { row(tensor, spec: $0, metrics: nil, fit: nil, reason: reason) }
     }
@@ -46,7 +51,10 @@ public struct TensorRows: Sendable {
     // Every format that needs no fitted ν in one pass over the tensor (`ID+auto` searched first).
     let direct = formats.indices.filter { !formats[$0].needsFittedNu }
     let resolved = try direct.map { try Quantizer.resolve(formats[$0], for: tensor, settings: settings) }
-    for (position, result) in zip(direct, try Quantizer.measure(tensor, formats: resolved, settings: settings)) {
+    let results =
+      try weights.map { try Quantizer.measure(tensor, formats: resolved, settings: settings, importance: $0) }
+      ?? Quantizer.measure(tensor, formats: resolved, settings: settings)
+    for (position, result) in zip(direct, results) {
       metrics[position] = result
     }
     let fit = try pendingFit?.value()
@@ -55,7 +63,11 @@ public struct TensorRows: Sendable {
     for (position, spec) in formats.enumerated() where spec.needsFittedNu {
       let noFit = "no t fit (\(fit?.reason ?? "not fitted"))"
       if let nu = fit?.t?.nu {
-        metrics[position] = try Quantizer.measure(tensor, spec: spec, fittedNu: nu, settings: settings)
+        metrics[position] =
+          try weights.map {
+            try Quantizer.measure(tensor, spec: spec, fittedNu: nu, settings: settings, importance: $0)
+          }
+          ?? Quantizer.measure(tensor, spec: spec, fittedNu: nu, settings: settings)
         // At the fitter's bound the data are normal; the bound itself (`ν=1e+07`) says nothing more.
         let atBound = nu >= StudentTFitter.nuRange.upperBound
         let bound = NumberText.powerOfTen(StudentTFitter.nuRange.upperBound)
@@ -114,7 +126,7 @@ public struct TensorRows: Sendable {
     if metrics == nil, case .fixed(.codebook(let named)) = spec.kind { codebook = named }
     let bitsPerWeight = BitsPerWeight.of(
       metrics?.format ?? spec.storedFormat, group: effective.group, shape: tensor.info.shape, scaleBits: scaleBits)
-    return ReportRow(
+    var result = ReportRow(
       name: tensor.info.name, format: spec.id, group: effective.group.description,
       scaleMode: effective.scale.rawValue, count: tensor.count, nu: fit?.t?.nu, tScale: fit?.t?.scale,
       normalStd: fit?.normal?.scale, bestFit: fit?.best?.rawValue, mse: measured?.mse, sqnrDB: measured?.sqnrDB,
@@ -122,6 +134,8 @@ public struct TensorRows: Sendable {
       reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "), codeUsage: metrics?.codeUsage,
       formatName: formatName, clipRatio: metrics?.clipRatio, supernormalValue: codebook?.supernormalValue,
       formatNu: codebook?.nu, bitsPerWeight: bitsPerWeight, layerType: LayerType(tensorName: tensor.info.name).rawValue)
+    result.imatrixSQNRDB = measured?.importanceSQNRDB.finiteOrNil
+    return result
   }
 
   /// Whether every finite element landed, exactly, on the value 0: an all-zero tensor.

@@ -12,7 +12,7 @@ enum Architecture {
   static let layers: [String: Int] = [
     "TensorIO": 0,
     "Parallel": 1,
-    "Distributions": 2, "Formats": 2, "Fits": 2, "Kernels": 2, "CKernels": 2,
+    "Distributions": 2, "Formats": 2, "Fits": 2, "Kernels": 2, "CKernels": 2, "COpenBLAS": 2,
     "Explorer": 3, "Reporting": 3,
     "TerminalUI": 4, "CNcurses": 4,
     "tscope": 5,
@@ -21,6 +21,7 @@ enum Architecture {
   /// Imports allowed between targets of the same layer.
   static let sameLayerImports: Set<String> = [
     "Formats→Distributions", "Fits→Distributions", "Kernels→Formats", "Kernels→Distributions", "Kernels→CKernels",
+    "Kernels→COpenBLAS",
     "TerminalUI→CNcurses",
   ]
 

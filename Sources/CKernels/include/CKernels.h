@@ -95,4 +95,10 @@ void tk_histogram(
 /// memory at full speed, the ceiling `bench read` measures the kernel against.
 uint64_t tk_sum_bytes(const void *source, int64_t bytes);
 
+/// Adds Σ w_j·x² and Σ w_j·(x − x̂)² over `rows` rows of `row_length` finite elements of x (the
+/// same `weight` vector for every row) to `signal` and `error`: the imatrix-weighted error.
+void tk_weighted_error(
+  const float *x, const float *xhat, const float *weight, int64_t rows, int64_t row_length, double *signal,
+  double *error);
+
 #endif

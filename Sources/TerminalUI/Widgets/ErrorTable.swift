@@ -22,9 +22,14 @@ struct ErrorTable: Widget {
 
   func render(_ area: Rect, into screen: inout Screen, theme: Theme, glyphs: Glyphs) {
     guard area.height > 0 else { return }
-    let columns: [(title: String, width: Int)] = [
-      ("MSE", 9), ("SQNR dB", 8), (glyphs.ascii("Δ best"), 7), ("max err", 9), ("codes", 6), ("bpw", 6),
-    ]
+    // The importance-weighted SQNR's column only when an imatrix gave one (`--imatrix`).
+    let weighted = rows.contains { row in
+      if case .done(let result)? = row.outcome { return result.metrics.importanceSQNRDB != nil }
+      return false
+    }
+    let columns: [(title: String, width: Int)] =
+      [("MSE", 9), ("SQNR dB", 8), (glyphs.ascii("Δ best"), 7), ("max err", 9), ("codes", 6), ("bpw", 6)]
+      + (weighted ? [("imat dB", 8)] : [])
     let nameWidth = Self.nameWidth
     var shown = 0
     var used = 2 + nameWidth
@@ -65,15 +70,17 @@ struct ErrorTable: Widget {
       case .done(let result)?:
         let metrics = result.metrics
         let mark = result.isEstimate ? glyphs.approx : ""
-        let cells = [
-          mark + NumberText.shortScientific(metrics.mse, digits: 1),
-          metrics.sqnrDB.isFinite
-            ? NumberText.fixed(metrics.sqnrDB, digits: 2) : (glyphs.isUnicode ? "∞" : "inf"),
-          Self.deltaText(metrics.sqnrDB, best: bestSQNR, glyphs: glyphs),
-          NumberText.shortScientific(metrics.maxAbsError, digits: 1),
-          "\(metrics.codesUsed)/\(result.codebook.count)",
-          row.bitsPerWeight.map { NumberText.fixed($0, digits: 3) } ?? "",
-        ]
+        let cells =
+          [
+            mark + NumberText.shortScientific(metrics.mse, digits: 1),
+            metrics.sqnrDB.isFinite
+              ? NumberText.fixed(metrics.sqnrDB, digits: 2) : (glyphs.isUnicode ? "∞" : "inf"),
+            Self.deltaText(metrics.sqnrDB, best: bestSQNR, glyphs: glyphs),
+            NumberText.shortScientific(metrics.maxAbsError, digits: 1),
+            "\(metrics.codesUsed)/\(result.codebook.count)",
+            row.bitsPerWeight.map { NumberText.fixed($0, digits: 3) } ?? "",
+          ]
+          + (weighted ? [Self.sqnrText(metrics.importanceSQNRDB, glyphs: glyphs)] : [])
         for (index, text) in cells.prefix(shown).enumerated() {
           var style = base
           if index == 1 && rows.count > 1 && !isFocused {
@@ -97,6 +104,12 @@ struct ErrorTable: Widget {
         DisplayWidth.fit("no format selected: f opens the picker", area.width - 2), x: area.x + 2, y: area.y + 1,
         style: theme.mutedStyle)
     }
+  }
+
+  /// An SQNR cell: two decimals, `∞` when there is no error, `-` when there is no number.
+  static func sqnrText(_ sqnr: Double?, glyphs: Glyphs) -> String {
+    guard let sqnr else { return "-" }
+    return sqnr.isFinite ? NumberText.fixed(sqnr, digits: 2) : (glyphs.isUnicode ? "∞" : "inf")
   }
 
   /// Δ to the best SQNR: `exact` for an exact row, `—` for the best row and wherever the

@@ -61,7 +61,9 @@ struct BenchOverviewCommand: ParsableCommand {
     }
     let direct = clock.now - directStarted
 
-    let seconds = { (duration: Duration) in Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18 }
+    let seconds = { (duration: Duration) in
+      Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
     let cells = state.overviewProgress.cells
     if json {
       Console.writeOutput(

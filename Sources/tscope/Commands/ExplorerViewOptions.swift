@@ -15,6 +15,21 @@ struct ExplorerViewOptions: ParsableArguments {
   @Flag(help: "Draw with ASCII only (the default when the locale is not UTF-8).")
   var ascii = false
 
+  @Option(
+    help: ArgumentHelp(
+      "A llama.cpp importance matrix (.gguf or legacy .dat): the error table adds the imatrix-weighted SQNR.",
+      valueName: "file"))
+  var imatrix: String?
+
+  /// The importance matrix, checked against every tensor of `model` before the screen opens:
+  /// a row length it disagrees with is one line and exit 2, as in `quant`.
+  func importanceMatrix(for model: Model) throws -> ImportanceMatrix? {
+    guard let imatrix else { return nil }
+    let matrix = try ImportanceMatrix.read(imatrix)
+    for info in model.tensors where info.dtype.isAnalysable { _ = try matrix.weights(for: info) }
+    return matrix
+  }
+
   /// The theme named by `--theme` (or `default`), with every theme name for `t` to cycle.
   func loadTheme() throws -> (theme: Theme, library: ThemeLibrary, names: [String], index: Int) {
     let library = ThemeLibrary.standard()

@@ -28,7 +28,7 @@ struct MergeCommand: AsyncParsableCommand {
     } catch {
       throw UsageError(error.description)
     }
-    let writer = try ReportFileWriter(destination: destination)
+    let writer = try ReportFileWriter(destination: destination, extras: .of(merged.rows))
     try writer.stream(merged.rows)
     try writer.finish(merged)
     Console.writeOutput(ReportText.summaryTables(merged))

@@ -20,9 +20,11 @@ struct QuantCommand: AsyncParsableCommand {
       "supernormal_value","format_nu","bpw","layer_type","code_usage","reason"} per tensor × format, as `report` makes its rows: \
       group and scale_mode as the format ran (MXFP4/NVFP4: their block and absmax), nu the fitted ν where a \
       format needs it, clip_ratio the ratio the scale used, supernormal_value the value on the −0 code (the \
-      one ID+auto chose), format_nu an SF codebook's ν, bpw the bits per weight stored (elements plus scales: --scale-bits), \
-      layer_type the tensor's group in the model overview, null for a missing number and reason saying why (a \
-      dtype not analysed, sf4@fit without a t fit, an SQNR without error).
+      one ID+auto chose), format_nu an SF codebook's ν, bpw the bits per weight stored (elements plus scales: \
+      --scale-bits), layer_type the tensor's group in the model overview, null for a missing number and reason \
+      saying why (a dtype not analysed, sf4@fit without a t fit, an SQNR without error). --imatrix adds \
+      imatrix_sqnr_db, --activations output_rel_err and output_sqnr_db (before reason; null with a reason where \
+      they do not apply).
       """)
 
   @Argument(help: "The model: .safetensors, a shard folder or *.index.json, .gguf, .npy or .npz.")
@@ -36,6 +38,8 @@ struct QuantCommand: AsyncParsableCommand {
 
   @OptionGroup var quantization: QuantizationOptions
 
+  @OptionGroup var weighting: ErrorWeightingOptions
+
   @Flag(help: "Fit sf4@fit's ν on all elements of tensors over 1M elements, as `report --exact-fits` does.")
   var exactFits = false
 
@@ -43,9 +47,11 @@ struct QuantCommand: AsyncParsableCommand {
   var json = false
 
   func run() async throws {
-    let maker = TensorRows(
+    var maker = TensorRows(
       formats: try quantization.specs(formats), settings: quantization.settings, exactFits: exactFits,
       fitsEveryTensor: false, scaleBits: quantization.scaleBits)
+    maker.importance = try weighting.importanceMatrix()
+    maker.activations = try weighting.activationFile()
     let opened = try Model.open(model)
     let matching = try TensorSelection.matching(layer, in: opened, model: model)
     var rows: [ReportRow] = []
@@ -61,7 +67,7 @@ struct QuantCommand: AsyncParsableCommand {
     } else {
       // The table lists tensors that are not analysed on one line of stderr instead of as rows.
       let unanalysed = Set(skipped.map(\.name))
-      Console.writeOutput(QuantTable.render(rows.filter { !unanalysed.contains($0.name) }))
+      Console.writeOutput(QuantTable.render(rows.filter { !unanalysed.contains($0.name) }, extras: .of(rows)))
       if !skipped.isEmpty {
         let names = skipped.map { "\($0.name) (\($0.dtype))" }.joined(separator: ", ")
         Console.writeError("not analysed (dtype): \(names)\n")
@@ -73,13 +79,17 @@ struct QuantCommand: AsyncParsableCommand {
 /// The human table of `quant`: aligned columns, one line per tensor × format, then why any row
 /// has no numbers.
 enum QuantTable {
-  static func render(_ rows: [ReportRow]) -> String {
-    let header = ["tensor", "format", "group", "scale", "mse", "sqnr dB", "max err", "rel l2", "codes used"]
+  static func render(_ rows: [ReportRow], extras: ReportExtras = []) -> String {
+    let extraHeader =
+      (extras.contains(.importance) ? ["imat dB"] : []) + (extras.contains(.output) ? ["out rel", "out dB"] : [])
+    let header =
+      ["tensor", "format", "group", "scale", "mse", "sqnr dB", "max err", "rel l2", "codes used"] + extraHeader
     let cells = rows.map { row -> [String] in
       let scale =
         row.scaleMode == ScaleMode.mse.rawValue ? "mse×\(FormatCatalog.text(for: row.clipRatio ?? 1))" : row.scaleMode
       guard let mse = row.mse else {
         return [row.name, row.formatName ?? row.format, row.group, scale, "-", "-", "-", "-", "-"]
+          + extraHeader.map { _ in "-" }
       }
       let usage = row.codeUsage ?? []
       return [
@@ -87,8 +97,11 @@ enum QuantTable {
         row.sqnrDB.map { NumberText.fixed($0, digits: 2) } ?? "inf", row.maxAbsError.map(scientific) ?? "-",
         row.relativeL2.map(scientific) ?? "-", "\(usage.filter { $0 > 0 }.count)/\(usage.count)",
       ]
+        + zip(extras.columns, row.extraValues(extras)).map { column, value in
+          value.map { column == "output_rel_err" ? scientific($0) : NumberText.fixed($0, digits: 2) } ?? "-"
+        }
     }
-    var out = TextTable.render([header] + cells, rightAligned: Set(4...8))
+    var out = TextTable.render([header] + cells, rightAligned: Set(4...(8 + extraHeader.count)))
     let missing = rows.filter { $0.mse == nil }
     if !missing.isEmpty {
       out += "\n" + missing.map { "no numbers for \($0.name) × \($0.format): \($0.reason ?? "")\n" }.joined()

@@ -32,6 +32,8 @@ struct ReportCommand: AsyncParsableCommand {
 
   @OptionGroup var quantization: QuantizationOptions
 
+  @OptionGroup var weighting: ErrorWeightingOptions
+
   @Option(help: "Write the report to FILE.csv, FILE.json or FILE.md (default: a table on stdout).")
   var out: String?
 
@@ -70,11 +72,13 @@ struct ReportCommand: AsyncParsableCommand {
     let destination = try out.map(ReportDestination.init(path:))
     let plan = try shardPlan()
     let opened = try Model.open(model)
-    let runner = ReportRunner(
+    var runner = ReportRunner(
       model: opened, formats: specs, settings: settings, shard: plan, exactFits: exactFits,
       scaleBits: quantization.scaleBits)
+    runner.importance = try weighting.importanceMatrix()
+    runner.activations = try weighting.activationFile()
     let progress = ProgressLine(totalBytes: runner.totalBytes, enabled: Console.isTerminal(2))
-    let writer = try destination.map { try ReportFileWriter(destination: $0) }
+    let writer = try destination.map { try ReportFileWriter(destination: $0, extras: runner.extras) }
     var document: ReportDocument
     do {
       document = try runner.run { rows, bytesDone in

@@ -15,7 +15,8 @@ struct HeadlessExplorer {
     let (opened, name) = try ModelLocator.open(model)
     themes = try view.loadTheme()
     session = Session(
-      model: opened, modelName: name, themeNames: themes.names, themeIndex: themes.index, showsTimings: showsTimings)
+      model: opened, modelName: name, themeNames: themes.names, themeIndex: themes.index, showsTimings: showsTimings,
+      importance: try view.importanceMatrix(for: opened))
     mode = view.colors ?? (themes.theme.isMonochrome ? .mono : .truecolor)
     glyphs = view.ascii ? .ascii : .unicode
     session.send(.start)

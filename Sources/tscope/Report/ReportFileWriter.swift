@@ -9,7 +9,7 @@ final class ReportFileWriter {
   private let temporaryPath: String
   private let handle: FileHandle
 
-  init(destination: ReportDestination) throws {
+  init(destination: ReportDestination, extras: ReportExtras = []) throws {
     self.destination = destination
     let url = URL(fileURLWithPath: destination.path)
     temporaryPath =
@@ -21,7 +21,7 @@ final class ReportFileWriter {
       throw UsageError("\(destination.path): cannot write here")
     }
     self.handle = handle
-    if destination.kind == .csv { try write(ReportText.csvHeader) }
+    if destination.kind == .csv { try write(ReportText.csvHeader(extras: extras)) }
   }
 
   func stream(_ rows: [ReportRow]) throws {
