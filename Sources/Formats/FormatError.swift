@@ -16,6 +16,8 @@ public enum FormatError: Error, Sendable, Equatable, CustomStringConvertible {
   case needsTensorSearch(id: String)
   /// A TOML codebook file that is unreadable or breaks a rule.
   case codebookFile(file: String, problem: String)
+  /// `MXID:RULE` with a rule that is not floor, rceil or even.
+  case unknownScaleRule(id: String, rule: String)
 
   public var description: String {
     switch self {
@@ -35,6 +37,8 @@ public enum FormatError: Error, Sendable, Equatable, CustomStringConvertible {
       "format '\(id)' is resolved per tensor by the kernel"
     case .codebookFile(let file, let problem):
       "\(file): \(problem)"
+    case .unknownScaleRule(let id, let rule):
+      "format '\(id)': the scale rule must be floor, rceil or even, not '\(rule)'"
     }
   }
 }
