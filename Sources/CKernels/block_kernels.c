@@ -333,6 +333,7 @@ static void nv_encode(
       continue;
     }
     float scaled = scale != 0 ? value * inverse : 0.0f;
+    if (scaled != scaled) scaled = 0.0f;  // 0 * inf when decode * scale underflows: keeps codes in range
     float q;
     int index;
     if (is_int) {
@@ -364,7 +365,8 @@ void tk_quantize_nv_variant(
   const float constant =
     variant == TK_NV_FOUR_OVER_SIX ? 6.0f * 256.0f : (variant == TK_NV_INT4 ? 7.0f * 448.0f : 6.0f * 448.0f);
   const float element_max = variant == TK_NV_INT4 ? 7.0f : 6.0f;
-  const int valid = tensor_amax > 0 && tensor_amax < INFINITY;
+  // A tensor amax so small that constant / amax overflows scales nothing: all zeros, as amax 0.
+  const int valid = tensor_amax > 0 && tensor_amax < INFINITY && constant / tensor_amax < INFINITY;
   const float encode = valid ? constant / tensor_amax : 0.0f;
   const float decode = valid ? 1.0f / encode : 0.0f;
   const int center = variant == TK_NV_INT_FLOAT ? 13 : 7;

@@ -21,8 +21,9 @@ public enum FormatCatalog {
       .codebook(e1m2), .codebook(e3m0), .codebook(apot4),
       .codebook(supernormal(apot4, value: 0.5, id: "apot4-sp", name: "APoT4-SP")),
       .mxfp4, .nvfp4,
-    ] + MXElement.allCases.filter { $0 != .fp4E2M1 }.map { .mx(MXFormat(element: $0)) }
-      + NVFP4Variant.allCases.map(QuantFormat.nvfp4Variant) + [
+      .mx(MXFormat(element: .fp8E4M3)), .mx(MXFormat(element: .fp8E5M2)), .mx(MXFormat(element: .fp6E2M3)),
+      .mx(MXFormat(element: .fp6E3M2)), .mx(MXFormat(element: .int8)),
+      .nvfp4Variant(.fourOverSix), .nvfp4Variant(.int4), .nvfp4Variant(.intFloat),
       .codebook(int8), .codebook(fp8E4M3), .codebook(fp8E5M2),
       .codebook(nf3), .codebook(studentFloat(bits: 3, nu: nil)),
     ]
