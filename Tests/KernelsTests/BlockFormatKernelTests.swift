@@ -81,4 +81,19 @@ struct BlockFormatKernelTests {
     let b = try Quantizer.measure(tensor, format: .mxfp4)
     #expect(a.codeUsage == b.codeUsage && a.mse.bitPattern == b.mse.bitPattern)
   }
+
+  @Test func nonFiniteElementsAreKeptAndLeftOutOfScalesAndCounts() throws {
+    let input = block([7, .infinity, .nan, 1.25, -0.3])
+    #expect(
+      Array(try rounded(input, "mxfp4:rceil").enumerated().filter { $0.offset != 2 }.map(\.element)) == [
+        8, .infinity, 1, 0,
+      ] + [Float](repeating: 0, count: 27))
+    for id in ["mxfp8-e4m3:even", "mxint8", "nvfp4-46", "nvint4", "if4"] {
+      let format = try FormatSpec.parse(id).resolved()
+      let output = try Quantizer.dequantize(TensorFixtures.f32(input), format: format)
+      #expect(output[1] == .infinity && output[2].isNaN && output[0] == 7, "\(id)")
+      let metrics = try Quantizer.measure(TensorFixtures.f32(input), format: format)
+      #expect(metrics.nonFiniteCount == 2 && metrics.codeUsage.reduce(0, +) == 30, "\(id)")
+    }
+  }
 }
