@@ -200,6 +200,12 @@ void tk_min_max(const void *source, int32_t dtype, int64_t count, float *minimum
 }
 
 // ---- The OCP MX family and the NVFP4 variants of Four Over Six ----
+// MX: OCP Microscaling v1.0 §6.3 (floor), cuBLAS/torchao `_to_mx_rceil` (rceil) and torchao
+// `to_mx` ScaleCalculationMode.EVEN (torchao/prototype/mx_formats/mx_tensor.py, commit
+// b88afaf4156aeddde1971c000a0cf11a52ce03d5); microsoft/microxcaling mx/mx_ops.py (commit
+// 7bc41952de394f5cc5e782baf132e7c7542eb4e4) for floor. NVFP4 variants: ported from
+// mit-han-lab/fouroversix src/fouroversix/quantize/pytorch/reference.py (commit
+// dadfad6901d473a734fe71e0b082e70ee993e23a), its float32 arithmetic step by step.
 
 static int floor_log2(float positive) {
   int exponent;
