@@ -1,4 +1,5 @@
-// Formats with their own scaling rules (SPEC §3): INT4 with a zero point, OCP MXFP4, NVIDIA NVFP4.
+// Formats with their own scaling rules (SPEC §3): INT4 with a zero point, OCP MXFP4, NVIDIA NVFP4;
+// at the end the rest of the OCP MX family and the NVFP4 variants of Four Over Six.
 // Not the hot path: plain scalar C, one group (or block) at a time, decoded tile by tile.
 #include "tk_internal.h"
 
@@ -196,4 +197,220 @@ void tk_min_max(const void *source, int32_t dtype, int64_t count, float *minimum
   }
   *minimum = range.minimum;
   *maximum = range.maximum;
+}
+
+// ---- The OCP MX family and the NVFP4 variants of Four Over Six ----
+// MX: OCP Microscaling v1.0 §6.3 (floor), cuBLAS/torchao `_to_mx_rceil` (rceil) and torchao
+// `to_mx` ScaleCalculationMode.EVEN (torchao/prototype/mx_formats/mx_tensor.py, commit
+// b88afaf4156aeddde1971c000a0cf11a52ce03d5); microsoft/microxcaling mx/mx_ops.py (commit
+// 7bc41952de394f5cc5e782baf132e7c7542eb4e4) for floor. NVFP4 variants: ported from
+// mit-han-lab/fouroversix src/fouroversix/quantize/pytorch/reference.py (commit
+// dadfad6901d473a734fe71e0b082e70ee993e23a), its float32 arithmetic step by step.
+
+static int floor_log2(float positive) {
+  int exponent;
+  frexpf(positive, &exponent);  // positive = m * 2^exponent, m in [0.5, 1)
+  return exponent - 1;
+}
+
+/// The E8M0 exponent of a block with amax `amax` (finite, >= 0), clamped to -127...127.
+static int mx_shared_exponent(const tk_mx_element *element, int32_t rule, float amax) {
+  if (!(amax > 0)) return -127;
+  int exponent;
+  if (rule == TK_MX_RCEIL) {
+    float descale = amax / element->max_normal;
+    if (!(descale > 0)) return -127;
+    int binary;
+    float mantissa = frexpf(descale, &binary);
+    // Exact ceil(log2 descale) from the bits, as cuBLAS's cvt.rp does (a float log2 can round
+    // a value just above a power of two down onto it).
+    exponent = mantissa == 0.5f ? binary - 1 : binary;
+  } else if (rule == TK_MX_EVEN) {
+    // torchao's EVEN: amax's F32 mantissa rounded to the element's bits (ties up, a carry
+    // bumps the exponent), then its exponent; a subnormal amax reads as exponent -127.
+    uint32_t bits;
+    memcpy(&bits, &amax, 4);
+    bits = (bits + (1u << (22 - element->mantissa_bits))) & 0x7f800000u;
+    exponent = (int)(bits >> 23) - 127 - element->emax;
+  } else {
+    exponent = floor_log2(amax) - element->emax;
+  }
+  return exponent < -127 ? -127 : (exponent > 127 ? 127 : exponent);
+}
+
+/// a >= 0 rounded to the element's grid, ties to even, saturating at its max; `index` gets the
+/// place of the result among the element's non-negative values (its bit pattern, sign dropped).
+static float mx_round_magnitude(const tk_mx_element *element, float a, int *index) {
+  const int m = element->mantissa_bits;
+  if (!(a < element->max_normal)) {
+    *index = element->magnitude_count - 1;
+    return element->max_normal;
+  }
+  if (element->exponent_bits == 0) {  // MXINT8: k / 2^m
+    float q = rintf(ldexpf(a, m));
+    *index = (int)q;
+    return ldexpf(q, -m);
+  }
+  const int minimum = 2 - (1 << (element->exponent_bits - 1));
+  int exponent = a < ldexpf(1.0f, minimum) ? minimum : floor_log2(a);
+  float q = rintf(ldexpf(a, m - exponent));  // a / quantum, exactly
+  float rounded = ldexpf(q, exponent - m);
+  if (rounded > element->max_normal) {
+    *index = element->magnitude_count - 1;
+    return element->max_normal;
+  }
+  // (exponent - minimum) binades of 2^m codes below, then q (2^m...2^(m+1), or < 2^m subnormal).
+  *index = (exponent - minimum) * (1 << m) + (int)q;
+  return rounded;
+}
+
+/// The `count` (<= 32) elements of a block as floats: the source itself for F32, else decoded.
+static const float *block_elements(const tk_layout *layout, int64_t element, int64_t count, float *buffer) {
+  if (layout->dtype == TK_F32) return (const float *)layout->source + element;
+  tk_decode(layout->source, layout->dtype, element, count, buffer);
+  return buffer;
+}
+
+static float finite_amax(const float *x, int64_t count) {
+  float amax = 0;
+  for (int64_t i = 0; i < count; i++) {
+    float magnitude = fabsf(x[i]);
+    if (magnitude < INFINITY && magnitude > amax) amax = magnitude;
+  }
+  return amax;
+}
+
+void tk_quantize_mx(
+  const tk_layout *layout, const tk_mx_element *element, int32_t rule, tk_sums *sums, int64_t *usage,
+  float *dequantized) {
+  enum { block = 32 };
+  float buffer[block];
+  const int64_t length = layout->row_length;
+  const int center = element->magnitude_count - 1;
+  for (int64_t row = 0; row < layout->rows; row++) {
+    for (int64_t start = 0; start < length; start += block) {
+      const int64_t count = length - start < block ? length - start : block;
+      const int64_t first = row * length + start;
+      const float *x = block_elements(layout, first, count, buffer);
+      const float scale = ldexpf(1.0f, mx_shared_exponent(element, rule, finite_amax(x, count)));
+      for (int64_t i = 0; i < count; i++) {
+        float value = x[i];
+        float rounded = value;
+        if (!(fabsf(value) < INFINITY)) {
+          sums->nonfinite += 1;
+        } else {
+          int index;
+          float magnitude = mx_round_magnitude(element, fabsf(value / scale), &index);
+          int negative = signbit(value) && magnitude > 0;
+          usage[negative ? center - index : center + index] += 1;
+          rounded = (negative ? -magnitude : magnitude) * scale;
+          add_error(sums, value, rounded);
+        }
+        if (dequantized) dequantized[first + i] = rounded;
+      }
+    }
+  }
+}
+
+/// IF4's value index (0...13 among its non-negative values) of E2M1 magnitude index 0...7 and of
+/// INT4 magnitude 0...7 (the INT4 grid is k * 6/7 in E2M1 units).
+static const int if4_float_place[8] = {0, 1, 3, 4, 6, 8, 10, 13};
+static const int if4_int_place[8] = {0, 2, 5, 7, 9, 11, 12, 13};
+
+/// One candidate encoding of a block: x̂ and the usage slot of each element, and its squared error.
+typedef struct {
+  float rounded[16];
+  int slot[16];
+  double error;
+} nv_candidate;
+
+/// The reference's block-scaled values x * (1 / (decode * s)) rounded to E2M1 (is_int 0) or INT4
+/// (is_int 1, after the ×7/6 expansion), x̂ = q * s * amax / constant (× 6/7 for INT4).
+static void nv_encode(
+  const float *x, int64_t count, float scale, float decode, float tensor_amax, float constant, int is_int,
+  int if4_places, nv_candidate *out) {
+  const float inverse = scale != 0 ? 1.0f / (decode * scale) : 0.0f;
+  out->error = 0;
+  for (int64_t i = 0; i < count; i++) {
+    float value = x[i];
+    if (!(fabsf(value) < INFINITY)) {
+      out->rounded[i] = value;
+      out->slot[i] = 0;
+      continue;
+    }
+    float scaled = scale != 0 ? value * inverse : 0.0f;
+    if (scaled != scaled) scaled = 0.0f;  // 0 * inf when decode * scale underflows: keeps codes in range
+    float q;
+    int index;
+    if (is_int) {
+      if (if4_places) scaled = scaled * 1.16666666f;
+      q = rintf(scaled < -7.0f ? -7.0f : (scaled > 7.0f ? 7.0f : scaled));
+      index = (int)fabsf(q);
+      float rounded = q * scale * tensor_amax;
+      if (if4_places) rounded = rounded * 0.8571428571f;
+      out->rounded[i] = rounded / constant;
+      index = if4_places ? if4_int_place[index] : index;
+      out->slot[i] = q < 0 ? -index : index;
+    } else {
+      float magnitude = e2m1_magnitude(fabsf(scaled));
+      index = e2m1_index(magnitude);
+      q = signbit(scaled) ? -magnitude : magnitude;
+      out->rounded[i] = q * scale * tensor_amax / constant;
+      index = if4_places ? if4_float_place[index] : index;
+      out->slot[i] = signbit(scaled) && magnitude > 0 ? -index : index;
+    }
+    double error = (double)value - (double)out->rounded[i];
+    out->error += error * error;
+  }
+}
+
+void tk_quantize_nv_variant(
+  const tk_layout *layout, int32_t variant, float tensor_amax, tk_sums *sums, int64_t *usage, float *dequantized) {
+  enum { block = 16 };
+  float buffer[block];
+  const float constant =
+    variant == TK_NV_FOUR_OVER_SIX ? 6.0f * 256.0f : (variant == TK_NV_INT4 ? 7.0f * 448.0f : 6.0f * 448.0f);
+  const float element_max = variant == TK_NV_INT4 ? 7.0f : 6.0f;
+  // A tensor amax so small that constant / amax overflows scales nothing: all zeros, as amax 0.
+  const int valid = tensor_amax > 0 && tensor_amax < INFINITY && constant / tensor_amax < INFINITY;
+  const float encode = valid ? constant / tensor_amax : 0.0f;
+  const float decode = valid ? 1.0f / encode : 0.0f;
+  const int center = variant == TK_NV_INT_FLOAT ? 13 : 7;
+  const int64_t length = layout->row_length;
+  nv_candidate first_choice, second_choice;
+  for (int64_t row = 0; row < layout->rows; row++) {
+    for (int64_t start = 0; start < length; start += block) {
+      const int64_t count = length - start < block ? length - start : block;
+      const int64_t first = row * length + start;
+      const float *x = block_elements(layout, first, count, buffer);
+      const float high_precision = valid ? (finite_amax(x, count) / element_max) * encode : 0.0f;
+      const float scale = e4m3_round(high_precision);
+      const nv_candidate *chosen = &first_choice;
+      switch (variant) {
+        case TK_NV_FOUR_OVER_SIX:
+          // Block amax onto 6 (scale s) and onto 4 (scale e4m3(1.5 s)); the 4 wins only when strictly better.
+          nv_encode(x, count, scale, decode, tensor_amax, constant, 0, 0, &first_choice);
+          nv_encode(x, count, e4m3_round(high_precision * 1.5f), decode, tensor_amax, constant, 0, 0, &second_choice);
+          if (second_choice.error < first_choice.error) chosen = &second_choice;
+          break;
+        case TK_NV_INT4:
+          nv_encode(x, count, scale, decode, tensor_amax, constant, 1, 0, &first_choice);
+          break;
+        default:  // IF4: E2M1 unless INT4 is strictly better
+          nv_encode(x, count, scale, decode, tensor_amax, constant, 0, 1, &first_choice);
+          nv_encode(x, count, scale, decode, tensor_amax, constant, 1, 1, &second_choice);
+          if (second_choice.error < first_choice.error) chosen = &second_choice;
+          break;
+      }
+      for (int64_t i = 0; i < count; i++) {
+        if (!(fabsf(x[i]) < INFINITY)) {
+          sums->nonfinite += 1;
+        } else {
+          usage[center + chosen->slot[i]] += 1;
+          add_error(sums, x[i], chosen->rounded[i]);
+        }
+        if (dequantized) dequantized[first + i] = chosen->rounded[i];
+      }
+    }
+  }
 }

@@ -20,7 +20,11 @@ public enum FormatCatalog {
       .codebook(supernormal(e2m1, value: 5, id: "e2m1-sp", name: "E2M1-SP")),
       .codebook(e1m2), .codebook(e3m0), .codebook(apot4),
       .codebook(supernormal(apot4, value: 0.5, id: "apot4-sp", name: "APoT4-SP")),
-      .mxfp4, .nvfp4, .codebook(int8), .codebook(fp8E4M3), .codebook(fp8E5M2),
+      .mxfp4, .nvfp4,
+      .mx(MXFormat(element: .fp8E4M3)), .mx(MXFormat(element: .fp8E5M2)), .mx(MXFormat(element: .fp6E2M3)),
+      .mx(MXFormat(element: .fp6E3M2)), .mx(MXFormat(element: .int8)),
+      .nvfp4Variant(.fourOverSix), .nvfp4Variant(.int4), .nvfp4Variant(.intFloat),
+      .codebook(int8), .codebook(fp8E4M3), .codebook(fp8E5M2),
       .codebook(nf3), .codebook(studentFloat(bits: 3, nu: nil)),
     ]
   }

@@ -118,6 +118,14 @@ public struct FormatChoice: Hashable, Sendable, CustomStringConvertible {
     FormatChoice(id: "int4-asym", name: "INT4-asym", hasSupernormal: false),
     FormatChoice(id: "mxfp4", name: "MXFP4", hasSupernormal: false),
     FormatChoice(id: "nvfp4", name: "NVFP4", hasSupernormal: false),
+    FormatChoice(id: "mxfp8-e4m3", name: "MXFP8 E4M3", hasSupernormal: false),
+    FormatChoice(id: "mxfp8-e5m2", name: "MXFP8 E5M2", hasSupernormal: false),
+    FormatChoice(id: "mxfp6-e2m3", name: "MXFP6 E2M3", hasSupernormal: false),
+    FormatChoice(id: "mxfp6-e3m2", name: "MXFP6 E3M2", hasSupernormal: false),
+    FormatChoice(id: "mxint8", name: "MXINT8", hasSupernormal: false),
+    FormatChoice(id: "nvfp4-46", name: "NVFP4 4/6", hasSupernormal: false),
+    FormatChoice(id: "nvint4", name: "NVINT4", hasSupernormal: false),
+    FormatChoice(id: "if4", name: "IF4", hasSupernormal: false),
   ]
 
   /// The catalogue entry with base id `id`.
@@ -143,6 +151,8 @@ extension QuantFormat {
     case .codebook(let codebook): codebook.fullScale
     case .int4Asymmetric: 15
     case .mxfp4, .nvfp4: 6
+    case .mx(let format): format.element.maxNormal
+    case .nvfp4Variant(let variant): variant.fullScale
     }
   }
 

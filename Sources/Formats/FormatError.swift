@@ -18,6 +18,8 @@ public enum FormatError: Error, Sendable, Equatable, CustomStringConvertible {
   case codebookFile(file: String, problem: String)
   /// A TOML hardware-costs file (`--costs`) that is unreadable or breaks a rule.
   case costsFile(file: String, problem: String)
+  /// `MXID:RULE` with a rule that is not floor, rceil or even.
+  case unknownScaleRule(id: String, rule: String)
 
   public var description: String {
     switch self {
@@ -37,6 +39,8 @@ public enum FormatError: Error, Sendable, Equatable, CustomStringConvertible {
       "format '\(id)' is resolved per tensor by the kernel"
     case .codebookFile(let file, let problem), .costsFile(let file, let problem):
       "\(file): \(problem)"
+    case .unknownScaleRule(let id, let rule):
+      "format '\(id)': the scale rule must be floor, rceil or even, not '\(rule)'"
     }
   }
 }

@@ -9,6 +9,17 @@ public enum QuantFormat: Sendable, Hashable {
   case mxfp4
   /// NVIDIA NVFP4: E2M1 elements, blocks of 16, E4M3 block scales under an F32 tensor scale.
   case nvfp4
+  /// The rest of the OCP MX family (MXFP8, MXFP6, MXINT8, and MXFP4 under a rule other than
+  /// floor): blocks of 32, E8M0 scales. MXFP4 with the floor rule is always `.mxfp4`
+  /// (`microscaling(_:)` builds it so).
+  case mx(MXFormat)
+  /// An NVFP4 variant of the Four Over Six reference: blocks of 16, E4M3 block scales.
+  case nvfp4Variant(NVFP4Variant)
+
+  /// The MX format `format`: `.mxfp4` for E2M1 under floor, `.mx` otherwise.
+  public static func microscaling(_ format: MXFormat) -> QuantFormat {
+    format == MXFormat(element: .fp4E2M1, rule: .floor) ? .mxfp4 : .mx(format)
+  }
 
   public var id: String {
     switch self {
@@ -16,6 +27,8 @@ public enum QuantFormat: Sendable, Hashable {
     case .int4Asymmetric: "int4-asym"
     case .mxfp4: "mxfp4"
     case .nvfp4: "nvfp4"
+    case .mx(let format): format.id
+    case .nvfp4Variant(let variant): variant.id
     }
   }
 
@@ -25,31 +38,37 @@ public enum QuantFormat: Sendable, Hashable {
     case .int4Asymmetric: "INT4 (asym)"
     case .mxfp4: "MXFP4"
     case .nvfp4: "NVFP4"
+    case .mx(let format): format.name
+    case .nvfp4Variant(let variant): variant.name
     }
   }
 
   public var bits: Int {
     switch self {
     case .codebook(let codebook): codebook.bits
-    case .int4Asymmetric, .mxfp4, .nvfp4: 4
+    case .int4Asymmetric, .mxfp4, .nvfp4, .nvfp4Variant: 4
+    case .mx(let format): format.element.bits
     }
   }
 
   /// The values whose use `code_usage` counts, ascending: the codebook's values; for INT4-asym
-  /// the codes 0…15; for the E2M1 block formats the E2M1 values −6…6 (before scaling).
+  /// the codes 0…15; for the E2M1 block formats the E2M1 values −6…6 (before scaling); for
+  /// the MX family its element's values; for the NVFP4 variants `NVFP4Variant.values`.
   public var values: [Double] {
     switch self {
     case .codebook(let codebook): codebook.values
     case .int4Asymmetric: (0...15).map(Double.init)
     case .mxfp4, .nvfp4: E2M1.signedValues
+    case .mx(let format): format.element.signedValues
+    case .nvfp4Variant(let variant): variant.values
     }
   }
 
   /// The fixed block size of a block-scaled format (it ignores `--group`), or nil.
   public var blockSize: Int? {
     switch self {
-    case .mxfp4: 32
-    case .nvfp4: 16
+    case .mxfp4, .mx: MXFormat.blockSize
+    case .nvfp4, .nvfp4Variant: NVFP4Variant.blockSize
     case .codebook, .int4Asymmetric: nil
     }
   }

@@ -7,8 +7,11 @@ import Formats
 ///   default, as FP16/BF16 scales; `--scale-bits`).
 /// - INT4-asym: the scale plus a zero point of the element's 4 bits per group (packed as GPTQ
 ///   and AWQ pack `qzeros`).
-/// - MXFP4: one 8-bit E8M0 scale per block of 32 (4.25), whatever `scaleBits` says.
-/// - NVFP4: one 8-bit E4M3 scale per block of 16 plus one 32-bit tensor scale (4.5 + 32/n).
+/// - The MX family: one 8-bit E8M0 scale per block of 32 (MXFP4 4.25, MXFP8 8.25), whatever
+///   `scaleBits` says.
+/// - NVFP4 and its variants (NVFP4-46, NVINT4, IF4): one 8-bit E4M3 scale per block of 16 plus
+///   one 32-bit tensor scale (4.5 + 32/n); IF4's per-block choice of INT4 or FP4 is counted
+///   within the scale's 8 bits (an E4M3 scale of a positive amax leaves its sign bit free).
 ///
 /// Groups do not cross rows (SPEC §4): a row of length r holds ⌈r/g⌉ groups, so `channel` costs
 /// 16/r bits per weight and `tensor` 16/n.
@@ -42,12 +45,15 @@ public enum BitsPerWeight {
   public static func groupScaleBits(of format: QuantFormat, scaleBits: Int = defaultScaleBits) -> Int {
     switch format {
     case .codebook, .int4Asymmetric: scaleBits
-    case .mxfp4, .nvfp4: 8
+    case .mxfp4, .nvfp4, .mx, .nvfp4Variant: 8
     }
   }
 
-  /// The bits of scales stored once per tensor: NVFP4's F32 tensor scale.
+  /// The bits of scales stored once per tensor: the F32 tensor scale of NVFP4 and its variants.
   public static func tensorScaleBits(of format: QuantFormat) -> Int {
-    format == .nvfp4 ? 32 : 0
+    switch format {
+    case .nvfp4, .nvfp4Variant: 32
+    case .codebook, .int4Asymmetric, .mxfp4, .mx: 0
+    }
   }
 }

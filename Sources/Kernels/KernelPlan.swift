@@ -29,7 +29,7 @@ struct KernelPlan: Sendable {
       self.codebook = nil
     }
     groupLength = format.blockSize ?? settings.group.elementsPerGroup(rowLength: source.rowLength)
-    let needsTensorRange = settings.group == .tensor && format.blockSize == nil || format == .nvfp4
+    let needsTensorRange = settings.group == .tensor && format.blockSize == nil || format.usesTensorAmax
     if needsTensorRange {
       // The range depends only on the rows read, not on the format: computed once per tensor.
       let (minimum, maximum) = try source.tensor.memoized("min-max \(settings.rows)") {
@@ -136,7 +136,7 @@ struct KernelPlan: Sendable {
         tk_quantize_codebook(&layout, prepared, clip, &sums, &usage, output)
       }
     } else {
-      tk_quantize_block(&layout, blockKind, clip, fixedAmax, &sums, &usage, output)
+      quantizeBlocks(&layout, clip: clip, sums: &sums, usage: &usage, output: output)
     }
     return KernelTotals(sums: sums, usage: usage)
   }
@@ -167,18 +167,34 @@ struct KernelPlan: Sendable {
           tk_quantize_codebook(&layout, prepared, clip, &sums, &usage, rounded.baseAddress)
         }
       } else {
-        tk_quantize_block(&layout, blockKind, clip, fixedAmax, &sums, &usage, rounded.baseAddress)
+        quantizeBlocks(&layout, clip: clip, sums: &sums, usage: &usage, output: rounded.baseAddress)
       }
       return body(UnsafeBufferPointer(original), UnsafeBufferPointer(rounded))
     }
   }
 
-  /// The C id of a non-codebook format.
+  /// Runs a non-codebook format's own C kernel on one piece.
+  private func quantizeBlocks(
+    _ layout: inout tk_layout, clip: Float, sums: inout tk_sums, usage: inout [Int64],
+    output: UnsafeMutablePointer<Float>?
+  ) {
+    switch format {
+    case .mx(let mx):
+      var element = mx.element.kernelElement
+      tk_quantize_mx(&layout, &element, mx.rule.kernelRule, &sums, &usage, output)
+    case .nvfp4Variant(let variant):
+      tk_quantize_nv_variant(&layout, variant.kernelVariant, fixedAmax, &sums, &usage, output)
+    case .codebook, .int4Asymmetric, .mxfp4, .nvfp4:
+      tk_quantize_block(&layout, blockKind, clip, fixedAmax, &sums, &usage, output)
+    }
+  }
+
+  /// The C id of a format `tk_quantize_block` runs.
   private var blockKind: Int32 {
     switch format {
-    case .codebook, .int4Asymmetric: Int32(TK_INT4_ASYM.rawValue)
     case .mxfp4: Int32(TK_MXFP4.rawValue)
     case .nvfp4: Int32(TK_NVFP4.rawValue)
+    default: Int32(TK_INT4_ASYM.rawValue)
     }
   }
 
@@ -187,6 +203,16 @@ struct KernelPlan: Sendable {
     layout.fixed_amax = format.blockSize == nil ? fixedAmax : -1
     layout.fixed_min = fixedMin
     layout.fixed_max = fixedMax
+  }
+}
+
+extension QuantFormat {
+  /// Whether the format's recipe reads the tensor-wide amax (NVFP4 and its variants).
+  fileprivate var usesTensorAmax: Bool {
+    switch self {
+    case .nvfp4, .nvfp4Variant: true
+    default: false
+    }
   }
 }
 

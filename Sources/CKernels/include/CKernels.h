@@ -83,6 +83,35 @@ void tk_quantize_block(
   const tk_layout *layout, int32_t format, float clip, float tensor_amax, tk_sums *sums, int64_t *usage,
   float *dequantized);
 
+/// An OCP MX element type: `exponent_bits` (0 for MXINT8), `mantissa_bits` (fraction bits; 6
+/// for MXINT8), `emax` (exponent of its largest power of two), `max_normal` (it saturates there)
+/// and `magnitude_count` (its non-negative values, zero included).
+typedef struct {
+  int32_t exponent_bits;
+  int32_t mantissa_bits;
+  int32_t emax;
+  float max_normal;
+  int32_t magnitude_count;
+} tk_mx_element;
+
+/// The shared-exponent rules: the OCP spec's floor(log2 amax) - emax, cuBLAS/torchao's
+/// ceil(log2(amax / max_normal)), torchao's EVEN (amax rounded to the element's mantissa first).
+typedef enum { TK_MX_FLOOR = 0, TK_MX_RCEIL = 1, TK_MX_EVEN = 2 } tk_mx_rule;
+
+/// Rounds every element in blocks of 32 along the row under an E8M0 scale from `rule`, ties to
+/// even, saturating. `usage` has 2 * magnitude_count - 1 entries, the element values ascending.
+void tk_quantize_mx(
+  const tk_layout *layout, const tk_mx_element *element, int32_t rule, tk_sums *sums, int64_t *usage,
+  float *dequantized);
+
+/// The NVFP4 variants of mit-han-lab/fouroversix's reference (blocks of 16, E4M3 block scales).
+typedef enum { TK_NV_FOUR_OVER_SIX = 0, TK_NV_INT4 = 1, TK_NV_INT_FLOAT = 2 } tk_nv_variant;
+
+/// Rounds every element by `variant`; `tensor_amax` is the tensor-wide amax. `usage` has 15
+/// entries (E2M1 values, or INT4 -7...7) or, for IF4, 27 (E2M1 and INT4 * 6/7 merged).
+void tk_quantize_nv_variant(
+  const tk_layout *layout, int32_t variant, float tensor_amax, tk_sums *sums, int64_t *usage, float *dequantized);
+
 /// Smallest and largest finite element of `count` elements (both 0 when none).
 void tk_min_max(const void *source, int32_t dtype, int64_t count, float *minimum, float *maximum);
 

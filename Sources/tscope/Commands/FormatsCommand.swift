@@ -10,12 +10,16 @@ struct FormatsCommand: AsyncParsableCommand {
     abstract: "List number formats: id, display name, bits, values.",
     discussion: """
       Without --format, every built-in format. Ids: int4 int4-asym nf4 sf4 sf4@NU e2m1 e2m1-i e2m1-b e2m1-sr \
-      e2m1-sp e1m2 e3m0 apot4 apot4-sp mxfp4 nvfp4 int8 fp8-e4m3 fp8-e5m2 nf3 sf3; ID+VALUE adds a supernormal \
+      e2m1-sp e1m2 e3m0 apot4 apot4-sp mxfp4 nvfp4 mxfp8-e4m3 mxfp8-e5m2 mxfp6-e2m3 mxfp6-e3m2 mxint8 \
+      nvfp4-46 nvint4 if4 int8 fp8-e4m3 fp8-e5m2 nf3 sf3. The MX formats (blocks of 32, E8M0 scales) take a \
+      scale rule as a suffix: ID:floor (the OCP spec, the default), ID:rceil (cuBLAS, torchao) or ID:even \
+      (torchao), e.g. mxfp4:rceil. ID+VALUE adds a supernormal \
       value to a symmetric single-zero format (e2m1+2.5); ID+auto lets quant, report and the explorer choose \
       it per tensor (listed with its candidates); file:NAME names a --codebook table. Values are before \
       scaling; a group's amax maps onto the largest value, or onto the magnitude of a negative supernormal \
       value beyond the range (e2m1+-8: 8, not 6). For INT4-asym \
-      they are its codes 0…15, for MXFP4/NVFP4 the E2M1 element values. --json prints \
+      they are its codes 0…15, for the MX and NVFP4 formats their element values (IF4: E2M1 and INT4·6/7 \
+      merged). --json prints \
       {"id","name","bits","scale_bits","cost","values"} per format (cost: {"area","power","source"} or null), with "supernormal_value" for a supernormal variant, \
       "scale_onto" where amax maps onto a value other than the largest, and for ID+auto "values" of the \
       base and "auto" {"base","candidates","screening_elements","finalists"}.

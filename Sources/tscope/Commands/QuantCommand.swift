@@ -18,7 +18,7 @@ struct QuantCommand: AsyncParsableCommand {
       sqnr_db, max_abs_err, rel_l2, code_usage (elements per codebook value). --json prints \
       {"name","format","group","scale_mode","count","nu","mse","sqnr_db","max_abs_err","rel_l2","clip_ratio",\
       "supernormal_value","format_nu","bpw","layer_type","code_usage","reason"} per tensor × format, as `report` makes its rows: \
-      group and scale_mode as the format ran (MXFP4/NVFP4: their block and absmax), nu the fitted ν where a \
+      group and scale_mode as the format ran (MX and NVFP4 formats: their block and absmax), nu the fitted ν where a \
       format needs it, clip_ratio the ratio the scale used, supernormal_value the value on the −0 code (the \
       one ID+auto chose), format_nu an SF codebook's ν, bpw the bits per weight stored (elements plus scales: \
       --scale-bits), layer_type the tensor's group in the model overview, null for a missing number and reason \

@@ -13,7 +13,7 @@ struct ReportCommand: AsyncParsableCommand {
       One row per analysable tensor × format: fit columns (nu, t_scale, normal_std, best_fit), error \
       columns (mse, sqnr_db, max_abs_err, rel_l2), what was chosen (clip_ratio, supernormal_value, format_nu) \
       and reason (why a number is missing), bpw (bits per weight stored) and layer_type, made as `quant` makes \
-      its rows: group and scale_mode as the format ran (MXFP4/NVFP4: their block, absmax). The per-format summary (mean and parameter-weighted \
+      its rows: group and scale_mode as the format ran (MX and NVFP4 formats: their block, absmax). The per-format summary (mean and parameter-weighted \
       SQNR, wins, worst tensor, bpw) and the same per layer type (JSON "by_layer_type") go to stdout; --pareto \
       adds the frontier of quality against cost (JSON "pareto": {"x","y","points","without_cost"}). --shard I/N (1 ≤ I ≤ N) reports the I-th of N contiguous, size-balanced runs of \
       tensors; inside a Slurm array job SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT choose the shard when \

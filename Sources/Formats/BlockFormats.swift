@@ -1,0 +1,198 @@
+import Foundation
+
+/// The element types of the OCP Microscaling (MX) v1.0 family: each block of 32 elements shares
+/// one E8M0 (power-of-two) scale.
+public enum MXElement: String, Sendable, Hashable, CaseIterable {
+  case fp8E4M3 = "mxfp8-e4m3"
+  case fp8E5M2 = "mxfp8-e5m2"
+  case fp6E2M3 = "mxfp6-e2m3"
+  case fp6E3M2 = "mxfp6-e3m2"
+  case fp4E2M1 = "mxfp4"
+  case int8 = "mxint8"
+
+  /// The format id (`mxfp8-e4m3`, …, `mxint8`).
+  public var id: String { rawValue }
+
+  public var name: String {
+    switch self {
+    case .fp8E4M3: "MXFP8 E4M3"
+    case .fp8E5M2: "MXFP8 E5M2"
+    case .fp6E2M3: "MXFP6 E2M3"
+    case .fp6E3M2: "MXFP6 E3M2"
+    case .fp4E2M1: "MXFP4"
+    case .int8: "MXINT8"
+    }
+  }
+
+  public var bits: Int {
+    switch self {
+    case .fp8E4M3, .fp8E5M2, .int8: 8
+    case .fp6E2M3, .fp6E3M2: 6
+    case .fp4E2M1: 4
+    }
+  }
+
+  /// Exponent bits (0 for MXINT8, a fixed-point element).
+  public var exponentBits: Int {
+    switch self {
+    case .fp8E4M3: 4
+    case .fp8E5M2: 5
+    case .fp6E2M3, .fp4E2M1: 2
+    case .fp6E3M2: 3
+    case .int8: 0
+    }
+  }
+
+  /// Fraction bits: the stored mantissa bits of a float; 6 for MXINT8 (1.xxxxxx, scale 2^-6).
+  public var mantissaBits: Int {
+    switch self {
+    case .fp8E4M3, .fp6E2M3: 3
+    case .fp8E5M2, .fp6E3M2: 2
+    case .fp4E2M1: 1
+    case .int8: 6
+    }
+  }
+
+  /// The exponent of the largest power of two the element holds (the spec's emax_elem).
+  public var emax: Int {
+    switch self {
+    case .fp8E4M3: 8
+    case .fp8E5M2: 15
+    case .fp6E2M3, .fp4E2M1: 2
+    case .fp6E3M2: 4
+    case .int8: 0
+    }
+  }
+
+  /// The largest finite magnitude: elements saturate there.
+  public var maxNormal: Double {
+    switch self {
+    case .fp8E4M3: 448
+    case .fp8E5M2: 57344
+    case .fp6E2M3: 7.5
+    case .fp6E3M2: 28
+    case .fp4E2M1: 6
+    case .int8: 127.0 / 64
+    }
+  }
+
+  /// The smallest normal exponent, 1 − bias (unused for MXINT8).
+  public var minExponent: Int { 2 - (1 << (exponentBits - 1)) }
+
+  /// The non-negative finite values, ascending, one zero: for a float every bit pattern of
+  /// exponent and mantissa up to `maxNormal` (E4M3's all-ones pattern is NaN, E5M2's top
+  /// exponent Inf/NaN); for MXINT8 k/64, k = 0…127 (−128 is not used: the grid is symmetric).
+  public var magnitudes: [Double] {
+    if exponentBits == 0 { return (0...127).map { Double($0) / 64 } }
+    var values: [Double] = []
+    let steps = 1 << mantissaBits
+    for exponentField in 0..<(1 << exponentBits) {
+      for mantissa in 0..<steps {
+        let fraction = Double(mantissa) / Double(steps)
+        let value =
+          exponentField == 0
+          ? fraction * pow2(minExponent)
+          : (1 + fraction) * pow2(exponentField - 1 + minExponent)
+        if value <= maxNormal { values.append(value) }
+      }
+    }
+    return values
+  }
+
+  /// −max…max with one zero.
+  public var signedValues: [Double] {
+    let magnitudes = magnitudes
+    return magnitudes.dropFirst().reversed().map { -$0 } + magnitudes
+  }
+}
+
+/// How an MX block's shared exponent follows from its amax.
+public enum MXScaleRule: String, Sendable, Hashable, CaseIterable {
+  /// OCP MX v1.0 §6.3: floor(log2 amax) − emax_elem; a block may saturate at the element max.
+  case floor
+  /// cuBLAS and torchao `ScaleCalculationMode.RCEIL`: ceil(log2(amax / max_elem)); nothing saturates.
+  case rceil
+  /// torchao `ScaleCalculationMode.EVEN`: amax first rounded to the element's mantissa bits
+  /// (ties up), then floor(log2) − emax_elem.
+  case even
+}
+
+/// One MX format: an element type under a scale rule (`mxfp8-e4m3`, `mxfp4:rceil`).
+public struct MXFormat: Sendable, Hashable {
+  public let element: MXElement
+  public let rule: MXScaleRule
+
+  public init(element: MXElement, rule: MXScaleRule = .floor) {
+    self.element = element
+    self.rule = rule
+  }
+
+  /// `mxfp8-e4m3` for the default rule, `mxfp8-e4m3:rceil` otherwise.
+  public var id: String { rule == .floor ? element.id : "\(element.id):\(rule.rawValue)" }
+
+  public var name: String { rule == .floor ? element.name : "\(element.name) \(rule.rawValue)" }
+
+  /// The elements of one block.
+  public static let blockSize = 32
+
+  /// Parses `ID` or `ID:RULE` for an MX element id; nil when `text` names no MX format.
+  /// Throws for a known element with an unknown rule.
+  static func parse(_ text: String) throws(FormatError) -> MXFormat? {
+    let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+    guard let element = MXElement(rawValue: String(parts[0])) else { return nil }
+    guard parts.count == 2 else { return MXFormat(element: element) }
+    guard let rule = MXScaleRule(rawValue: String(parts[1])) else {
+      throw .unknownScaleRule(id: text, rule: String(parts[1]))
+    }
+    return MXFormat(element: element, rule: rule)
+  }
+}
+
+/// The NVFP4 variants of mit-han-lab/fouroversix (reference: src/fouroversix/quantize/pytorch/
+/// reference.py at commit dadfad6901d473a734fe71e0b082e70ee993e23a). All keep NVFP4's blocks of
+/// 16 with E4M3 block scales under an F32 tensor scale.
+public enum NVFP4Variant: String, Sendable, Hashable, CaseIterable {
+  /// "Four Over Six": each block is scaled onto 6 and onto 4 and keeps the one with the smaller
+  /// squared error; the tensor scale is amax/(6·256), leaving E4M3 room for the ×1.5 of the 4.
+  case fourOverSix = "nvfp4-46"
+  /// INT4 elements −7…7: tensor scale amax/(7·448), block amax onto 7.
+  case int4 = "nvint4"
+  /// IF4: per block E2M1 or INT4 (×6/7), whichever has the smaller squared error (the
+  /// reference's `select_intfloat`); tensor scale amax/(6·448).
+  case intFloat = "if4"
+
+  public var id: String { rawValue }
+
+  public var name: String {
+    switch self {
+    case .fourOverSix: "NVFP4 4/6"
+    case .int4: "NVINT4"
+    case .intFloat: "IF4"
+    }
+  }
+
+  /// The values `code_usage` counts: E2M1 for 4/6, −7…7 for NVINT4, and for IF4 the union of
+  /// E2M1 and INT4·6/7 (the INT4 grid in E2M1 units: ±6 and 0 are shared).
+  public var values: [Double] {
+    switch self {
+    case .fourOverSix: E2M1.signedValues
+    case .int4: (-7...7).map(Double.init)
+    case .intFloat: Self.intFloatMagnitudes.dropFirst().reversed().map { -$0 } + Self.intFloatMagnitudes
+    }
+  }
+
+  /// The value a block's amax maps onto (before the variant's choice).
+  public var fullScale: Double { self == .int4 ? 7 : 6 }
+
+  /// IF4's non-negative values: E2M1's and k·6/7, k = 0…7, merged (14 values).
+  public static let intFloatMagnitudes: [Double] = {
+    var merged = E2M1.magnitudes
+    for k in 1...7 where k != 7 { merged.append(Double(k) * 6 / 7) }
+    return merged.sorted()
+  }()
+
+  /// The elements of one block.
+  public static let blockSize = 16
+}
+
+private func pow2(_ exponent: Int) -> Double { Double(sign: .plus, exponent: exponent, significand: 1) }

@@ -1,0 +1,31 @@
+import CKernels
+import Formats
+
+extension MXElement {
+  /// The element as the C kernel takes it.
+  var kernelElement: tk_mx_element {
+    tk_mx_element(
+      exponent_bits: Int32(exponentBits), mantissa_bits: Int32(mantissaBits), emax: Int32(emax),
+      max_normal: Float(maxNormal), magnitude_count: Int32(magnitudes.count))
+  }
+}
+
+extension MXScaleRule {
+  var kernelRule: Int32 {
+    switch self {
+    case .floor: Int32(TK_MX_FLOOR.rawValue)
+    case .rceil: Int32(TK_MX_RCEIL.rawValue)
+    case .even: Int32(TK_MX_EVEN.rawValue)
+    }
+  }
+}
+
+extension NVFP4Variant {
+  var kernelVariant: Int32 {
+    switch self {
+    case .fourOverSix: Int32(TK_NV_FOUR_OVER_SIX.rawValue)
+    case .int4: Int32(TK_NV_INT4.rawValue)
+    case .intFloat: Int32(TK_NV_INT_FLOAT.rawValue)
+    }
+  }
+}
