@@ -73,7 +73,9 @@ enum ScalarDecoder {
   /// Decodes elements `range` of an `F4` tensor: two E2M1 values a byte, the first in the low
   /// nibble (PyTorch's `float4_e2m1fn_x2`, which safetensors writes as `F4`). The reader checked
   /// `bytes.count * 2 == count`, so byte `range.upperBound - 1 >> 1` is in bounds.
-  static func decodeE2M1(bytes: UnsafeRawBufferPointer, range: Range<Int>, into output: UnsafeMutableBufferPointer<Float>) {
+  static func decodeE2M1(
+    bytes: UnsafeRawBufferPointer, range: Range<Int>, into output: UnsafeMutableBufferPointer<Float>
+  ) {
     precondition(output.count == range.count && (range.upperBound + 1) / 2 <= bytes.count)
     for (offset, element) in range.enumerated() {
       let byte = bytes[element >> 1]

@@ -178,7 +178,8 @@ final class ShippedParts: Sendable {
   static func float(_ tensor: Tensor, _ index: Int) -> Float {
     let bytes = tensor.bytes
     switch tensor.info.dtype {
-    case .f32: return Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
+    case .f32:
+      return Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
     case .f16:
       let half = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self))
       return Float(bitPattern: FloatBits.float32Bits(fromHalf: half))

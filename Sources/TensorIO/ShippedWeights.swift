@@ -105,7 +105,9 @@ private struct Builder {
   }
 
   /// Lists the weight with the reason tscope does not decode it; its parts disappear.
-  mutating func recordUnreadable(name: String, shape: [Int], format: String, reason: String, values: Tensor, parts: [Tensor?]) {
+  mutating func recordUnreadable(
+    name: String, shape: [Int], format: String, reason: String, values: Tensor, parts: [Tensor?]
+  ) {
     let info = TensorInfo(
       name: name, dtype: .shipped(ShippedFormat(name: format, unreadableReason: reason)), shape: shape,
       file: values.info.file)
@@ -133,7 +135,8 @@ private struct Builder {
 
   func requireScaleDType(_ scale: Tensor, _ allowed: [DType]) throws(TensorFileError) {
     guard allowed.contains(scale.info.dtype) else {
-      throw fail(scale, "is \(scale.info.dtype); a scale here is \(allowed.map(\.description).joined(separator: " or "))")
+      throw fail(
+        scale, "is \(scale.info.dtype); a scale here is \(allowed.map(\.description).joined(separator: " or "))")
     }
   }
 
@@ -191,11 +194,15 @@ private struct Builder {
       if let declaredShape, declaredShape != [rows, columns] {
         throw fail(
           packed,
-          "holds \(packed.bytes.count) bytes, \(rows)×\(columns) E2M1 codes, but \(prefix).weight_shape says \(declaredShape)")
+          "holds \(packed.bytes.count) bytes, \(rows)×\(columns) E2M1 codes, but \(prefix).weight_shape says \(declaredShape)"
+        )
       }
       let block = isNV ? 16 : 32
       guard columns % block == 0, scale.info.shape == [rows, columns / block] else {
-        throw fail(scale, "has shape \(scale.info.shape); \(format!) of a \(rows)×\(columns) weight needs [\(rows), \(columns / block)]")
+        throw fail(
+          scale,
+          "has shape \(scale.info.shape); \(format!) of a \(rows)×\(columns) weight needs [\(rows), \(columns / block)]"
+        )
       }
       var rule = ShippedParts.ScaleRule.value
       if isNV {
@@ -219,7 +226,8 @@ private struct Builder {
         values: packed, scales: scale, others: [globalScale, shapeTensor].compactMap { $0 }, elements: .e2m1,
         columns: columns, blockHeight: 1, blockWidth: block, scaleColumns: columns / block, rule: rule,
         rounding: .bfloat16)
-      record(name: name, shape: [rows, columns], format: isNV ? "CT-NVFP4" : "CT-MXFP4", parts: parts, others: allParts)
+      record(
+        name: name, shape: [rows, columns], format: isNV ? "CT-NVFP4" : "CT-MXFP4", parts: parts, others: allParts)
     case "pack-quantized":
       try compressedTensorsIntegers(
         prefix: prefix, packed: packed, scale: scale, zeroPoint: zeroPoint, shapeTensor: shapeTensor,
@@ -266,7 +274,8 @@ private struct Builder {
     guard words == denseWords || words == paddedWords else {
       throw fail(
         packed,
-        "holds \(packed.bytes.count) bytes, \(words) words a row, but \(bits)-bit values of \(shape) need \(denseWords) a row")
+        "holds \(packed.bytes.count) bytes, \(words) words a row, but \(bits)-bit values of weight_shape \(shape) need \(denseWords) a row"
+      )
     }
     let dense = words == denseWords
     let symmetric = zeroPoint == nil
@@ -284,14 +293,16 @@ private struct Builder {
       (scaleColumns, blockWidth, blockHeight) = (groups, columns / groups, 1)
       strategy = groups == 1 ? "CH" : "G\(columns / groups)"
     } else {
-      throw fail(scale, "has shape \(scale.info.shape), which is no tensor, channel or group scale of a \(shape) weight")
+      throw fail(
+        scale, "has shape \(scale.info.shape), which is no tensor, channel or group scale of a \(shape) weight")
     }
     try requireScaleDType(scale, [.bf16, .f16, .f32])
     let format = "CT-INT\(bits)-\(strategy)" + (symmetric ? "" : "-ASYM")
     if !dense && bits != 1 && bits != 2 && bits != 4 && bits != 8 && words == denseWords {
       recordUnreadable(
         name: name, shape: shape, format: format,
-        reason: "\(bits)-bit rows of \(columns) take \(words) words in both compressed-tensors packings (before and after PR #715), so which one is meant is not known",
+        reason:
+          "\(bits)-bit rows of \(columns) take \(words) words in both compressed-tensors packings (before and after PR #715), so which one is meant is not known",
         values: packed, parts: allParts)
       return
     }
@@ -299,7 +310,8 @@ private struct Builder {
       let zeroRows = dense ? (rows * bits + 31) / 32 : (rows + 32 / bits - 1) / (32 / bits)
       guard shape.count == 2, zeroPoint.info.dtype == .i32, zeroPoint.info.shape == [zeroRows, scaleColumns] else {
         throw fail(
-          zeroPoint, "has shape \(zeroPoint.info.shape); packed zero points of this weight are I32 [\(zeroRows), \(scaleColumns)]")
+          zeroPoint,
+          "has shape \(zeroPoint.info.shape); packed zero points of this weight are I32 [\(zeroRows), \(scaleColumns)]")
       }
     }
     let parts = ShippedParts(
@@ -340,9 +352,13 @@ private struct Builder {
     } else if case .array(let block)? = weights?["block_structure"], block.count == 2,
       let blockRows = block[0].integer, let blockColumns = block[1].integer, blockRows > 0, blockColumns > 0
     {
-      guard shape.count == 2, scaleShape == [(rows + blockRows - 1) / blockRows, (columns + blockColumns - 1) / blockColumns]
+      guard shape.count == 2,
+        scaleShape == [(rows + blockRows - 1) / blockRows, (columns + blockColumns - 1) / blockColumns]
       else {
-        throw fail(scale, "has shape \(scaleShape); \(blockRows)×\(blockColumns) blocks of a \(shape) weight need [\((rows + blockRows - 1) / blockRows), \((columns + blockColumns - 1) / blockColumns)]")
+        throw fail(
+          scale,
+          "has shape \(scaleShape); \(blockRows)×\(blockColumns) blocks of a \(shape) weight need [\((rows + blockRows - 1) / blockRows), \((columns + blockColumns - 1) / blockColumns)]"
+        )
       }
       (height, width, strategy) = (blockRows, blockColumns, "B\(blockRows)x\(blockColumns)")
     } else if scaleShape.count == shape.count, Array(scaleShape.dropLast()) == Array(shape.dropLast()),
@@ -350,7 +366,8 @@ private struct Builder {
     {
       (height, width, strategy) = (1, columns / groups, groups == 1 ? "CH" : "G\(columns / groups)")
     } else {
-      throw fail(scale, "has shape \(scaleShape), which is no tensor, channel, group or block scale of a \(shape) weight")
+      throw fail(
+        scale, "has shape \(scaleShape), which is no tensor, channel, group or block scale of a \(shape) weight")
     }
     let formatName = isMX ? "CT-MXFP8" : "CT-FP8-\(strategy)"
     guard zeroPoint == nil else {
@@ -359,7 +376,11 @@ private struct Builder {
         values: weight, parts: [scale, zeroPoint])
       return
     }
-    if isMX { try requireScaleDType(scale, [.u8, .f8E8M0]) } else { try requireScaleDType(scale, [.bf16, .f16, .f32]) }
+    if isMX {
+      try requireScaleDType(scale, [.u8, .f8E8M0])
+    } else {
+      try requireScaleDType(scale, [.bf16, .f16, .f32])
+    }
     let parts = ShippedParts(
       values: weight, scales: scale, elements: .float8(weight.info.dtype), columns: columns, blockHeight: height,
       blockWidth: width, scaleColumns: scaleShape.last ?? 1, rule: isMX && scale.info.dtype == .u8 ? .exponent : .value,
@@ -377,10 +398,13 @@ private struct Builder {
     else { return }
     let prefix = Array(blocks.info.shape.dropLast(2))
     let groups = blocks.info.shape[blocks.info.shape.count - 2]
-    guard scales.info.dtype == .u8 || scales.info.dtype == .f8E8M0, scales.info.shape == Array(blocks.info.shape.dropLast())
+    guard scales.info.dtype == .u8 || scales.info.dtype == .f8E8M0,
+      scales.info.shape == Array(blocks.info.shape.dropLast())
     else {
       throw fail(
-        scales, "is \(scales.info.dtype) \(scales.info.shape); the E8M0 scales of \(blocksName) are U8 \(Array(blocks.info.shape.dropLast()))")
+        scales,
+        "is \(scales.info.dtype) \(scales.info.shape); the E8M0 scales of \(blocksName) are U8 \(Array(blocks.info.shape.dropLast()))"
+      )
     }
     let columns = groups * 32
     let parts = ShippedParts(
@@ -406,7 +430,10 @@ private struct Builder {
     let (rows, columns) = (weight.info.shape[0], weight.info.shape[1])
     let expected = [(rows + blockRows - 1) / blockRows, (columns + blockColumns - 1) / blockColumns]
     guard scale.info.shape == expected else {
-      throw fail(scale, "has shape \(scale.info.shape); \(blockRows)×\(blockColumns) blocks of a \(rows)×\(columns) weight need \(expected)")
+      throw fail(
+        scale,
+        "has shape \(scale.info.shape); \(blockRows)×\(blockColumns) blocks of a \(rows)×\(columns) weight need \(expected)"
+      )
     }
     try requireScaleDType(scale, [.f32, .bf16])
     let parts = ShippedParts(
@@ -429,7 +456,8 @@ private struct Builder {
     guard qweight.info.dtype == .i32, qweight.info.shape.count == 2, qzeros.info.dtype == .i32,
       qzeros.info.shape.count == 2
     else {
-      throw fail(qweight, "is \(qweight.info.dtype) \(qweight.info.shape); GPTQ packs I32 [in·bits/32, out] with I32 qzeros")
+      throw fail(
+        qweight, "is \(qweight.info.dtype) \(qweight.info.shape); GPTQ packs I32 [in·bits/32, out] with I32 qzeros")
     }
     let outputs = qweight.info.shape[1]
     let method = config?.method
@@ -461,12 +489,17 @@ private struct Builder {
     try requireScaleDType(scales, [.f16, .bf16, .f32])
     guard outputs % perWord == 0, qzeros.info.shape == [groups, outputs / perWord] else {
       throw fail(
-        qzeros, "holds \(qzeros.bytes.count) bytes, shape \(qzeros.info.shape), but \(bits)-bit zeros of \(groups) groups × \(outputs) outputs are [\(groups), \(outputs / max(perWord, 1))]")
+        qzeros,
+        "holds \(qzeros.bytes.count) bytes, shape \(qzeros.info.shape), but \(bits)-bit zeros of \(groups) groups × \(outputs) outputs are [\(groups), \(outputs / max(perWord, 1))]"
+      )
     }
     let configured = config?["group_size"]?.integer
     let groupSize = configured.map { $0 <= 0 ? inputs : $0 } ?? (inputs + groups - 1) / groups
     guard (inputs + groupSize - 1) / groupSize == groups else {
-      throw fail(scales, "has \(groups) groups, but \(inputs) inputs in groups of \(groupSize) make \((inputs + groupSize - 1) / groupSize)")
+      throw fail(
+        scales,
+        "has \(groups) groups, but \(inputs) inputs in groups of \(groupSize) make \((inputs + groupSize - 1) / groupSize)"
+      )
     }
     if let groupIndex {
       guard groupIndex.info.dtype == .i32, groupIndex.count == inputs else {
@@ -483,6 +516,8 @@ private struct Builder {
       columns: inputs, blockHeight: 1, blockWidth: groupSize, scaleColumns: outputs, rule: .value,
       rounding: Self.rounding(of: scales))
     let groupText = groupSize == inputs ? "CH" : "G\(groupSize)"
-    record(name: prefix + ".weight", shape: [outputs, inputs], format: "\(label)-\(groupText)", parts: parts, others: allParts)
+    record(
+      name: prefix + ".weight", shape: [outputs, inputs], format: "\(label)-\(groupText)", parts: parts,
+      others: allParts)
   }
 }
