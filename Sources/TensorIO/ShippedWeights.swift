@@ -332,6 +332,8 @@ private struct Builder {
     let name = prefix + ".weight"
     let zeroPoint = part(prefix + ".weight_zero_point")
     let shape = weight.info.shape
+    // A float weight beside a scale (a `dense` module kept unquantized) is read as it is.
+    if [.f32, .f16, .bf16].contains(weight.info.dtype) { return }
     guard shape.count >= 2, weight.info.dtype == .f8E4M3 || weight.info.dtype == .f8E5M2 else {
       // An I8 weight (int-quantized, naive-quantized) or another layout: listed, not guessed.
       recordUnreadable(
