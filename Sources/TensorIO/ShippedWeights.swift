@@ -306,9 +306,16 @@ private struct Builder {
         values: packed, parts: allParts)
       return
     }
+    if zeroPoint != nil && shape.count != 2 {
+      recordUnreadable(
+        name: name, shape: shape, format: format,
+        reason: "asymmetric pack-quantized weights of more than 2 dimensions are not read", values: packed,
+        parts: allParts)
+      return
+    }
     if let zeroPoint {
       let zeroRows = dense ? (rows * bits + 31) / 32 : (rows + 32 / bits - 1) / (32 / bits)
-      guard shape.count == 2, zeroPoint.info.dtype == .i32, zeroPoint.info.shape == [zeroRows, scaleColumns] else {
+      guard zeroPoint.info.dtype == .i32, zeroPoint.info.shape == [zeroRows, scaleColumns] else {
         throw fail(
           zeroPoint,
           "has shape \(zeroPoint.info.shape); packed zero points of this weight are I32 [\(zeroRows), \(scaleColumns)]")

@@ -200,7 +200,8 @@ def write_block_fp8(folder: pathlib.Path, rng, rows=200, columns=300, block=128)
 
 # GPTQ (AutoGPTQ auto_gptq/nn_modules/qlinear/qlinear_cuda_old.py pack() and forward's dequantization)
 
-def write_gptq(folder: pathlib.Path, rng, bits=4, group=32, inputs=128, outputs=64, act_order=True):
+def write_gptq(folder: pathlib.Path, rng, bits=4, group=32, inputs=128, outputs=64, act_order=True, autoround=False):
+    """AutoGPTQ's packing; with `autoround`, the config AutoRound writes for its `auto_gptq` packing."""
     per_word = 32 // bits
     groups = inputs // group
     scales = (rng.uniform(0.5, 2.0, size=(groups, outputs)) * 1e-3).astype(np.float16)
@@ -220,8 +221,12 @@ def write_gptq(folder: pathlib.Path, rng, bits=4, group=32, inputs=128, outputs=
     save(folder / "model.safetensors", {prefix + ".qweight": qweight.view(np.int32), prefix + ".qzeros": qzeros.view(np.int32),
                                         prefix + ".scales": scales, prefix + ".g_idx": g_idx,
                                         prefix + ".bias": np.zeros(outputs, dtype=np.float16)})
-    write_config(folder, {"bits": bits, "group_size": group, "desc_act": act_order, "sym": False,
-                          "checkpoint_format": "gptq"}, name="quantize_config.json")
+    if autoround:
+        write_config(folder, {"quant_method": "auto-round", "bits": bits, "group_size": group, "sym": False,
+                              "packing_format": "auto_round:auto_gptq"})
+    else:
+        write_config(folder, {"bits": bits, "group_size": group, "desc_act": act_order, "sym": False,
+                              "checkpoint_format": "gptq"}, name="quantize_config.json")
     # forward: zeros = (stored + 1) & mask; weight = scales[g_idx] * (weight − zeros[g_idx]) in float16.
     unpacked_zeros = ((stored_zeros.astype(np.int64) + 1) & ((1 << bits) - 1))
     weight = scales[g_idx] * (q - unpacked_zeros[g_idx]).astype(np.float16)

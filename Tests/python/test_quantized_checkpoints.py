@@ -44,6 +44,8 @@ CASES = {
     "gpt-oss-mxfp4": (writers.write_gpt_oss, "GPTOSS-MXFP4"),
     "deepseek-fp8": (writers.write_block_fp8, "FP8-B128x128"),
     "gptq-int4-act-order": (writers.write_gptq, "GPTQ-INT4-G32"),
+    "autoround-int4": (lambda folder, rng: writers.write_gptq(folder, rng, act_order=False, autoround=True),
+                       "AUTOROUND-INT4-G32"),
     "gptq-int8": (lambda folder, rng: writers.write_gptq(folder, rng, bits=8, group=64, act_order=False),
                   "GPTQ-INT8-G64"),
 }
