@@ -4,12 +4,19 @@
 /// and GGML's type names (`Q4_K`, `Q8_0`, …).
 public enum DType: Hashable, Sendable, CustomStringConvertible {
   case f64, f32, f16, bf16, f8E4M3, f8E5M2
+  /// OCP E8M0 (safetensors `F8_E8M0`): a power of two 2^(byte − 127), 0xFF is NaN; MX block scales.
+  case f8E8M0
+  /// OCP E2M1 (safetensors `F4`): two elements a byte, the first in the low nibble; the shape counts elements.
+  case f4E2M1
   case i8, i16, i32, i64, u8, bool
   /// A GGML block-quantized type, decoded to Float32 block by block.
   case ggml(GGMLBlockType)
   /// A GGUF tensor type id ggml does not define (a future or retired type): listed by number,
   /// never analysed, since neither its block size nor its values are known.
   case unknownGGML(UInt32)
+  /// A weight a checkpoint ships quantized in several tensors (packed values, scales, …),
+  /// read as the one logical tensor they hold; the format names how it was shipped.
+  case shipped(ShippedFormat)
   /// A type the file names but tscope cannot decode (listed, never analysed).
   case other(String)
 
@@ -22,6 +29,8 @@ public enum DType: Hashable, Sendable, CustomStringConvertible {
     case .bf16: "BF16"
     case .f8E4M3: "F8_E4M3"
     case .f8E5M2: "F8_E5M2"
+    case .f8E8M0: "F8_E8M0"
+    case .f4E2M1: "F4"
     case .i8: "I8"
     case .i16: "I16"
     case .i32: "I32"
@@ -30,6 +39,7 @@ public enum DType: Hashable, Sendable, CustomStringConvertible {
     case .bool: "BOOL"
     case .ggml(let type): type.name
     case .unknownGGML(let id): "type \(id)"
+    case .shipped(let format): format.name
     case .other(let name): name
     }
   }
@@ -43,6 +53,8 @@ public enum DType: Hashable, Sendable, CustomStringConvertible {
     case "BF16": self = .bf16
     case "F8_E4M3": self = .f8E4M3
     case "F8_E5M2": self = .f8E5M2
+    case "F8_E8M0": self = .f8E8M0
+    case "F4": self = .f4E2M1
     case "I8": self = .i8
     case "I16": self = .i16
     case "I32": self = .i32
@@ -63,15 +75,22 @@ public enum DType: Hashable, Sendable, CustomStringConvertible {
     case .i64, .u8: "\(self) is integer data, not real-valued weights"
     case .bool: "BOOL is a mask, not real-valued weights"
     case .unknownGGML(let id): "unknown GGML type id \(id): its block size and values are not known"
+    case .shipped(let format): format.unreadableReason
+    case .other(let name) where name.hasPrefix("F6_"):
+      "safetensors gives \(name) 6 bits an element but neither its spec nor its library says how 4 elements "
+        + "pack into 3 bytes, so tscope does not guess"
     case .other(let name): "tscope cannot decode dtype \(name)"
     default: nil
     }
   }
 
-  /// Elements per storage block: 1 for scalar types, 32 to 256 for GGML block types.
+  /// Elements per storage block: 1 for scalar types, 2 for `F4` (two a byte), 32 to 256 for GGML block types.
   public var blockElements: Int {
-    if case .ggml(let type) = self { return type.blockElements }
-    return 1
+    switch self {
+    case .ggml(let type): type.blockElements
+    case .f4E2M1: 2
+    default: 1
+    }
   }
 
   /// Bytes per storage block (for scalar types, bytes per element); nil when unknown.
@@ -80,9 +99,9 @@ public enum DType: Hashable, Sendable, CustomStringConvertible {
     case .f64, .i64: 8
     case .f32, .i32: 4
     case .f16, .bf16, .i16: 2
-    case .f8E4M3, .f8E5M2, .i8, .u8, .bool: 1
+    case .f8E4M3, .f8E5M2, .f8E8M0, .f4E2M1, .i8, .u8, .bool: 1
     case .ggml(let type): type.blockBytes
-    case .unknownGGML, .other: nil
+    case .unknownGGML, .shipped, .other: nil
     }
   }
 }

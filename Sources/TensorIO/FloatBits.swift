@@ -39,4 +39,16 @@ enum FloatBits {
 
   /// OCP FP8 E5M2 (bias 15, IEEE-like with Inf and NaN): exactly the top byte of a binary16.
   static func float32Bits(fromE5M2 byte: UInt8) -> UInt32 { float32Bits(fromHalf: UInt16(byte) << 8) }
+
+  /// OCP E8M0 (an exponent alone, bias 127): 2^(byte − 127); 0xFF is NaN. 2^-127 is a Float32 subnormal.
+  static func float32Bits(fromE8M0 byte: UInt8) -> UInt32 {
+    switch byte {
+    case 0xFF: 0x7FC0_0000
+    case 0: 0x0040_0000
+    default: UInt32(byte) << 23
+    }
+  }
+
+  /// The 16 OCP E2M1 values by code (sign in bit 3): ±{0, 0.5, 1, 1.5, 2, 3, 4, 6}.
+  static let e2m1Values: [Float] = [0, 0.5, 1, 1.5, 2, 3, 4, 6, -0.0, -0.5, -1, -1.5, -2, -3, -4, -6]
 }

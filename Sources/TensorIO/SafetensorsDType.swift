@@ -1,6 +1,6 @@
 /// A dtype name as safetensors' format spec knows it, with its storage width in bits.
 ///
-/// tscope decodes the twelve dtypes `DType` names; the others safetensors defines
+/// tscope decodes the fourteen dtypes `DType` names; the others safetensors defines
 /// (unsigned integers, complex, sub-byte and exotic 8-bit floats) are listed but not analysed,
 /// as `DType.other`, and are still validated against their byte range.
 struct SafetensorsDType {
@@ -11,7 +11,7 @@ struct SafetensorsDType {
   init?(name: String) {
     if let known = DType(safetensorsName: name), let bytes = known.blockBytes {
       self.dtype = known
-      self.bits = bytes * 8
+      self.bits = bytes * 8 / known.blockElements
       return
     }
     let width: Int
@@ -19,9 +19,8 @@ struct SafetensorsDType {
     case "U16": width = 16
     case "U32": width = 32
     case "U64", "C64": width = 64
-    case "F8_E8M0", "F8_E4M3FNUZ", "F8_E5M2FNUZ": width = 8
+    case "F8_E4M3FNUZ", "F8_E5M2FNUZ": width = 8
     case "F6_E2M3", "F6_E3M2": width = 6
-    case "F4": width = 4
     default: return nil
     }
     self.dtype = .other(name)

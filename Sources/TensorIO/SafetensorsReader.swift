@@ -8,7 +8,8 @@ enum SafetensorsReader {
   /// Opens one `.safetensors` file.
   static func openFile(_ path: String) throws(TensorFileError) -> Model {
     let shard = try readShard(path: path, fileLabel: fileName(of: path))
-    return Model(path: path, tensors: shard.tensors, metadata: shard.metadata)
+    let tensors = try ShippedWeights.assemble(shard.tensors, folder: directory(of: path))
+    return Model(path: path, tensors: tensors, metadata: shard.metadata)
   }
 
   /// Opens a sharded model through its `*.index.json` (`{"metadata": {...}, "weight_map": {name: shard}}`).
@@ -64,7 +65,7 @@ enum SafetensorsReader {
       metadata.merge(shard.metadata) { existing, _ in existing }
     }
     try checkUniqueNames(tensors, model: path)
-    return Model(path: path, tensors: tensors, metadata: metadata)
+    return Model(path: path, tensors: try ShippedWeights.assemble(tensors, folder: folder), metadata: metadata)
   }
 
   /// Opens a folder: its `*.index.json` when it has one (`*.safetensors.index.json` first; a
@@ -102,7 +103,7 @@ enum SafetensorsReader {
       metadata.merge(shard.metadata) { existing, _ in existing }
     }
     try checkUniqueNames(tensors, model: path)
-    return Model(path: path, tensors: tensors, metadata: metadata)
+    return Model(path: path, tensors: try ShippedWeights.assemble(tensors, folder: folder), metadata: metadata)
   }
 
   /// Maps one file and validates its header; `fileLabel` is what `TensorInfo.file` records.

@@ -26,6 +26,7 @@ enum ScalarDecoder {
     case .f64: convert(source, count, target, as: UInt64.self) { Float(Double(bitPattern: $0)) }
     case .f8E4M3: lookUp(source, count, target, in: e4m3Table)
     case .f8E5M2: lookUp(source, count, target, in: e5m2Table)
+    case .f8E8M0: lookUp(source, count, target, in: e8m0Table)
     case .i8: convert(source, count, target, as: Int8.self) { Float($0) }
     case .u8: convert(source, count, target, as: UInt8.self) { Float($0) }
     case .bool: convert(source, count, target, as: UInt8.self) { $0 == 0 ? 0 : 1 }
@@ -64,5 +65,21 @@ enum ScalarDecoder {
   }
   private static let e5m2Table: [Float] = (0..<256).map {
     Float(bitPattern: FloatBits.float32Bits(fromE5M2: UInt8($0)))
+  }
+  private static let e8m0Table: [Float] = (0..<256).map {
+    Float(bitPattern: FloatBits.float32Bits(fromE8M0: UInt8($0)))
+  }
+
+  /// Decodes elements `range` of an `F4` tensor: two E2M1 values a byte, the first in the low
+  /// nibble (PyTorch's `float4_e2m1fn_x2`, which safetensors writes as `F4`). The reader checked
+  /// `bytes.count * 2 == count`, so byte `range.upperBound - 1 >> 1` is in bounds.
+  static func decodeE2M1(
+    bytes: UnsafeRawBufferPointer, range: Range<Int>, into output: UnsafeMutableBufferPointer<Float>
+  ) {
+    precondition(output.count == range.count && (range.upperBound + 1) / 2 <= bytes.count)
+    for (offset, element) in range.enumerated() {
+      let byte = bytes[element >> 1]
+      output[offset] = FloatBits.e2m1Values[Int(element & 1 == 0 ? byte & 0x0F : byte >> 4)]
+    }
   }
 }

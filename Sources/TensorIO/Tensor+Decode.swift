@@ -7,6 +7,11 @@ extension Tensor {
     switch info.dtype {
     case .ggml(let type):
       GGMLBlockDecoder.decode(type, bytes: bytes, range: range, into: output)
+    case .f4E2M1:
+      ScalarDecoder.decodeE2M1(bytes: bytes, range: range, into: output)
+    case .shipped:
+      // A shipped tensor always has its parts: only `ShippedWeights` makes the dtype.
+      shippedParts!.decode(range, into: output)
     default:
       ScalarDecoder.decode(info.dtype, bytes: bytes, range: range, into: output)
     }

@@ -11,7 +11,7 @@ struct LayerTable {
   func render(_ model: Model, displayName: String) -> String {
     let rows = model.tensors.indices.map { position in
       let tensor = model.tensor(at: position)
-      return Row(info: tensor.info, bytes: tensor.bytes.count, group: LayerGrouping.group(of: tensor.info.name))
+      return Row(info: tensor.info, bytes: tensor.storedByteCount, group: LayerGrouping.group(of: tensor.info.name))
     }
     .sorted { LayerGrouping.naturallyOrdered($0.info.name, $1.info.name) }
     let files = Set(rows.map(\.info.file))

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+@testable import TensorIO
+
+/// Checkpoints that ship quantized, built byte by byte; the numpy cross-checks of every convention
+/// are in Tests/python/test_quantized_checkpoints.py.
+@Suite struct ShippedWeightsTests {
+  let fixture: SafetensorsFixture
+  init() throws { fixture = try SafetensorsFixture() }
+
+  /// E2M1 by its definition (OCP MX v1.0 §5.3.3): bias 1, one mantissa bit, exponent 0 subnormal.
+  static func e2m1(_ code: UInt8) -> Float {
+    let sign: Float = code & 8 == 0 ? 1 : -1
+    let exponent = Int((code >> 1) & 3)
+    let mantissa = Float(code & 1)
+    return sign
+      * (exponent == 0 ? mantissa / 2 : (1 + mantissa / 2) * Float(sign: .plus, exponent: exponent - 1, significand: 1))
+  }
+
+  @Test func f4AndE8M0DecodeToTheirDefinitions() throws {
+    let header = """
+      {"f4":{"dtype":"F4","shape":[2,16],"data_offsets":[0,16]},"e":{"dtype":"F8_E8M0","shape":[256],"data_offsets":[16,272]}}
+      """
+    let codes = (0..<16).map { UInt8($0) } + (0..<16).map { UInt8(15 - $0) }
+    let packed = stride(from: 0, to: 32, by: 2).map { codes[$0] | codes[$0 + 1] << 4 }
+    let path = try fixture.write("sub.safetensors", header: header, data: packed + (0...255).map { UInt8($0) })
+    let model = try Model.open(path)
+    #expect(model.tensor(named: "f4")!.decodedValues().map(\.bitPattern) == codes.map { Self.e2m1($0).bitPattern })
+    let powers = model.tensor(named: "e")!.decodedValues()
+    for byte in 0..<255 { #expect(powers[byte] == Float(sign: .plus, exponent: byte - 127, significand: 1)) }
+    #expect(powers[255].isNaN)
+  }
+
+  @Test func gptOSSBlocksAndScalesReadAsOneWeight() throws {
+    // One row of one block: codes 0…15 twice, exponent 2^-3.
+    let codes = (0..<32).map { UInt8($0 % 16) }
+    let packed = stride(from: 0, to: 32, by: 2).map { codes[$0] | codes[$0 + 1] << 4 }
+    let header = """
+      {"w_blocks":{"dtype":"U8","shape":[1,1,16],"data_offsets":[0,16]},"w_scales":{"dtype":"U8","shape":[1,1],"data_offsets":[16,17]}}
+      """
+    let path = try fixture.write("gptoss.safetensors", header: header, data: packed + [124])
+    let model = try Model.open(path)
+    #expect(model.tensors.map(\.name) == ["w"])
+    #expect(model.tensors[0].shape == [1, 32])
+    #expect(model.tensors[0].dtype.description == "GPTOSS-MXFP4")
+    #expect(model.tensor(named: "w")!.storedByteCount == 17)
+    #expect(model.tensor(named: "w")!.decodedValues() == codes.map { Self.e2m1($0) / 8 })
+  }
+
+  @Test func aScaleOfTheWrongShapeNamesTheFileAndTheTensor() throws {
+    let header = """
+      {"w_blocks":{"dtype":"U8","shape":[2,1,16],"data_offsets":[0,32]},"w_scales":{"dtype":"U8","shape":[1,2],"data_offsets":[32,34]}}
+      """
+    let path = try fixture.write("bad.safetensors", header: header, data: Array(repeating: 0, count: 34))
+    let error = try #require(SafetensorsFixture.openingError(path))
+    #expect(error.file == "bad.safetensors")
+    #expect(error.problem.contains("\"w_scales\""))
+  }
+
+  @Test func bfloat16RoundsToNearestEven() {
+    // 1 + 2^-8 lies halfway between 1 and 1 + 2^-7: ties go to the even 1.
+    #expect(ShippedParts.bfloat16(1 + 0x1p-8) == 1)
+    #expect(ShippedParts.bfloat16(1 + 0x1p-8 + 0x1p-20) == 1 + 0x1p-7)
+    #expect(ShippedParts.bfloat16(1 + 3 * 0x1p-8) == 1 + 0x1p-6)
+  }
+}
