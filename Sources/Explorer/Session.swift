@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 import TensorIO
 
@@ -11,11 +12,12 @@ public final class Session {
   /// `showsTimings: false` keeps run-to-run timings off the screen (for headless, comparable output).
   public init(
     model: Model, modelName: String, themeNames: [String] = ["default"], themeIndex: Int = 0, showsTimings: Bool = true,
-    importance: ImportanceMatrix? = nil
+    importance: ImportanceMatrix? = nil, costs: HardwareCostTable = .paper
   ) {
     let entries = model.tensors.enumerated().map { TensorEntry(index: $0.offset, info: $0.element) }
     state = State(modelName: modelName, tensors: entries, themeNames: themeNames, themeIndex: themeIndex)
     state.showsTimings = showsTimings
+    state.costs = costs
     scheduler = Scheduler(model: model, importance: importance)
   }
 

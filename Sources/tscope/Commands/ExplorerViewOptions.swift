@@ -1,5 +1,6 @@
 import ArgumentParser
 import Explorer
+import Formats
 import Foundation
 import TensorIO
 import TerminalUI
@@ -20,6 +21,12 @@ struct ExplorerViewOptions: ParsableArguments {
       "A llama.cpp importance matrix (.gguf or legacy .dat): the error table adds the imatrix-weighted SQNR.",
       valueName: "file"))
   var imatrix: String?
+
+  @Option(help: "A TOML file of hardware costs for the Pareto view (extends, or with replace = true replaces, the paper's).")
+  var costs: String?
+
+  /// The hardware costs the Pareto view places formats by.
+  func costTable() throws -> HardwareCostTable { try CostsOption.load(costs) }
 
   /// The importance matrix, checked against every tensor of `model` before the screen opens:
   /// a row length it disagrees with is one line and exit 2, as in `quant`.

@@ -16,7 +16,7 @@ struct HeadlessExplorer {
     themes = try view.loadTheme()
     session = Session(
       model: opened, modelName: name, themeNames: themes.names, themeIndex: themes.index, showsTimings: showsTimings,
-      importance: try view.importanceMatrix(for: opened))
+      importance: try view.importanceMatrix(for: opened), costs: try view.costTable())
     mode = view.colors ?? (themes.theme.isMonochrome ? .mono : .truecolor)
     glyphs = view.ascii ? .ascii : .unicode
     session.send(.start)
