@@ -51,7 +51,7 @@ let package = Package(
     // The kernel module: group scaling, rounding, error sums, code usage, histograms.
     .target(
       name: "Kernels",
-      dependencies: ["TensorIO", "Parallel", "Formats", "CKernels"]
+      dependencies: ["TensorIO", "Parallel", "Formats", "Distributions", "CKernels"]
     ),
     // The application core: State, Action, update, and the effect scheduler.
     .target(
@@ -89,7 +89,7 @@ let package = Package(
     .testTarget(name: "DistributionsTests", dependencies: ["Distributions"]),
     .testTarget(name: "FitsTests", dependencies: ["Fits", "Distributions", "Parallel", "TensorIO"]),
     .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
-    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Formats", "TensorIO", "Parallel"]),
+    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Formats", "TensorIO", "Parallel", "Distributions"]),
     .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Parallel"]),
     .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Explorer"], exclude: ["Golden"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),

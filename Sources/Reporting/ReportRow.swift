@@ -36,13 +36,16 @@ public struct ReportRow: Codable, Equatable, Sendable {
   public var supernormalValue: Double?
   /// The ν of the SF(ν) codebook the row ran; nil for other formats.
   public var formatNu: Double?
+  /// `lloyd`'s SQNR minus this row's (dB): how far the format is from the best 16-value
+  /// codebook under the same scaling. Nil unless `lloyd` is among the formats.
+  public var optGapDB: Double?
 
   public init(
     name: String, format: String, group: String, scaleMode: String, count: Int,
     nu: Double?, tScale: Double?, normalStd: Double?, bestFit: String?,
     mse: Double?, sqnrDB: Double?, maxAbsError: Double?, relativeL2: Double?, reason: String? = nil,
     codeUsage: [Int]? = nil, formatName: String? = nil, clipRatio: Double? = nil,
-    supernormalValue: Double? = nil, formatNu: Double? = nil
+    supernormalValue: Double? = nil, formatNu: Double? = nil, optGapDB: Double? = nil
   ) {
     self.name = name
     self.format = format
@@ -63,12 +66,14 @@ public struct ReportRow: Codable, Equatable, Sendable {
     self.clipRatio = clipRatio.finiteOrNil
     self.supernormalValue = supernormalValue.finiteOrNil
     self.formatNu = formatNu.finiteOrNil
+    self.optGapDB = optGapDB.finiteOrNil
   }
 
   /// The report's CSV columns, in SPEC order; also its JSON field names.
   public static let columns = [
     "name", "format", "group", "scale_mode", "count", "nu", "t_scale", "normal_std", "best_fit",
-    "mse", "sqnr_db", "max_abs_err", "rel_l2", "clip_ratio", "supernormal_value", "format_nu", "reason",
+    "mse", "sqnr_db", "max_abs_err", "rel_l2", "clip_ratio", "supernormal_value", "format_nu", "opt_gap_db",
+    "reason",
   ]
 
   enum CodingKeys: String, CodingKey {
@@ -83,6 +88,7 @@ public struct ReportRow: Codable, Equatable, Sendable {
     case clipRatio = "clip_ratio"
     case supernormalValue = "supernormal_value"
     case formatNu = "format_nu"
+    case optGapDB = "opt_gap_db"
   }
 
   // Encode nil as an explicit null, so every row has every field (stable for pipelines). The
@@ -105,6 +111,7 @@ public struct ReportRow: Codable, Equatable, Sendable {
     try container.encode(clipRatio, forKey: .clipRatio)
     try container.encode(supernormalValue, forKey: .supernormalValue)
     try container.encode(formatNu, forKey: .formatNu)
+    try container.encode(optGapDB, forKey: .optGapDB)
     try container.encode(reason, forKey: .reason)
   }
 
@@ -113,12 +120,12 @@ public struct ReportRow: Codable, Equatable, Sendable {
     [
       name, format, group, scaleMode, String(count), nu.cellText, tScale.cellText, normalStd.cellText,
       bestFit ?? "", mse.cellText, sqnrDB.cellText, maxAbsError.cellText, relativeL2.cellText,
-      clipRatio.cellText, supernormalValue.cellText, formatNu.cellText, reason ?? "",
+      clipRatio.cellText, supernormalValue.cellText, formatNu.cellText, optGapDB.cellText, reason ?? "",
     ]
   }
 
   /// `quant --json`'s object: `{"name","format","group","scale_mode","count","nu","mse","sqnr_db",
-  /// "max_abs_err","rel_l2","clip_ratio","supernormal_value","format_nu","code_usage","reason"}` in
+  /// "max_abs_err","rel_l2","clip_ratio","supernormal_value","format_nu","opt_gap_db","code_usage","reason"}` in
   /// that order.
   public var quantJSON: String {
     JSONText.object([
@@ -135,6 +142,7 @@ public struct ReportRow: Codable, Equatable, Sendable {
       ("clip_ratio", JSONText.number(clipRatio)),
       ("supernormal_value", JSONText.number(supernormalValue)),
       ("format_nu", JSONText.number(formatNu)),
+      ("opt_gap_db", JSONText.number(optGapDB)),
       ("code_usage", codeUsage.map { JSONText.array($0.map(String.init)) } ?? "null"),
       ("reason", JSONText.string(reason)),
     ])

@@ -39,8 +39,8 @@ public enum ReportText {
     alignedTable(header: ReportRow.columns, rows: rows.map(displayCells), rightAligned: numericColumns)
   }
 
-  /// The right-aligned columns of the rows: `count` to `format_nu`, except `best_fit`.
-  static let numericColumns = Set(4...15).subtracting([8])
+  /// The right-aligned columns of the rows: `count` to `opt_gap_db`, except `best_fit`.
+  static let numericColumns = Set(4...16).subtracting([8])
 
   /// The summary as an aligned plain-text table (stdout of `report` and `merge`).
   public static func summaryTable(_ summary: [FormatSummary]) -> String {
@@ -63,7 +63,7 @@ public enum ReportText {
       row.sqnrDB.map { format($0, digits: 2) } ?? "", row.maxAbsError.map(scientific) ?? "",
       row.relativeL2.map(scientific) ?? "", row.clipRatio.map(FormatCatalog.text) ?? "",
       row.supernormalValue.map(FormatCatalog.text) ?? "", row.formatNu.map { format($0, digits: 3) } ?? "",
-      row.reason ?? "",
+      row.optGapDB.map { format($0, digits: 2) } ?? "", row.reason ?? "",
     ]
   }
 

@@ -17,10 +17,11 @@ struct QuantCommand: AsyncParsableCommand {
       one at its float32 midpoints; INT/FP8 half to even). Metrics over finite elements, in Float64: mse, \
       sqnr_db, max_abs_err, rel_l2, code_usage (elements per codebook value). --json prints \
       {"name","format","group","scale_mode","count","nu","mse","sqnr_db","max_abs_err","rel_l2","clip_ratio",\
-      "supernormal_value","format_nu","code_usage","reason"} per tensor × format, as `report` makes its rows: \
+      "supernormal_value","format_nu","opt_gap_db","code_usage","reason"} per tensor × format, as `report` makes its rows: \
       group and scale_mode as the format ran (MXFP4/NVFP4: their block and absmax), nu the fitted ν where a \
       format needs it, clip_ratio the ratio the scale used, supernormal_value the value on the −0 code (the \
-      one ID+auto chose), format_nu an SF codebook's ν, null for a missing number and reason saying why (a \
+      one ID+auto chose), format_nu an SF codebook's ν (sf4@auto: the ν it chose), opt_gap_db lloyd's \
+      SQNR minus the row's when lloyd is among the formats, null for a missing number and reason saying why (a \
       dtype not analysed, sf4@fit without a t fit, an SQNR without error).
       """)
 
@@ -87,7 +88,14 @@ enum QuantTable {
         row.relativeL2.map(scientific) ?? "-", "\(usage.filter { $0 > 0 }.count)/\(usage.count)",
       ]
     }
-    var out = TextTable.render([header] + cells, rightAligned: Set(4...8))
+    // `Δ opt dB` (lloyd's SQNR minus the row's) only when lloyd is among the formats.
+    let showsGap = rows.contains { $0.optGapDB != nil }
+    let table =
+      showsGap
+      ? zip([header + ["Δ opt dB"]] + cells.map { $0 }, [nil] + rows).map { line, row in
+        row.map { line + [$0.optGapDB.map { NumberText.fixed($0, digits: 2) } ?? "-"] } ?? line
+      } : [header] + cells
+    var out = TextTable.render(table, rightAligned: Set(4...(showsGap ? 9 : 8)))
     let missing = rows.filter { $0.mse == nil }
     if !missing.isEmpty {
       out += "\n" + missing.map { "no numbers for \($0.name) × \($0.format): \($0.reason ?? "")\n" }.joined()

@@ -11,8 +11,8 @@ struct ReportCommand: AsyncParsableCommand {
     abstract: "Fit and quantize every tensor of a model; write CSV, JSON or Markdown and print a summary.",
     discussion: """
       One row per analysable tensor × format: fit columns (nu, t_scale, normal_std, best_fit), error \
-      columns (mse, sqnr_db, max_abs_err, rel_l2), what was chosen (clip_ratio, supernormal_value, format_nu) \
-      and reason (why a number is missing), made as `quant` makes \
+      columns (mse, sqnr_db, max_abs_err, rel_l2), what was chosen (clip_ratio, supernormal_value, format_nu), \
+      opt_gap_db (lloyd's SQNR minus the row's, when lloyd is among the formats) and reason (why a number is missing), made as `quant` makes \
       its rows: group and scale_mode as the format ran (MXFP4/NVFP4: their block, absmax). The per-format summary (mean SQNR, wins, worst tensor) \
       goes to stdout. --shard I/N (1 ≤ I ≤ N) reports the I-th of N contiguous, size-balanced runs of \
       tensors; inside a Slurm array job SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT choose the shard when \
