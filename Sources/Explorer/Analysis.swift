@@ -14,10 +14,16 @@ public struct AnalysisUnavailable: Error, Sendable, Equatable {
 /// does, start to end.
 enum Analysis {
   /// A tensor's range, its fine histogram and its row sample (all computed by Kernels).
-  static func load(_ tensor: Tensor, entry: TensorEntry, isCancelled: @Sendable () -> Bool) throws
-    -> LoadedTensor
-  {
-    try tensor.checkFileUnchanged()
+  static func load(
+    _ original: Tensor, entry: TensorEntry, rotation: Rotation = .none, isCancelled: @Sendable () -> Bool
+  ) throws -> LoadedTensor {
+    try original.checkFileUnchanged()
+    let tensor: Tensor
+    do {
+      tensor = try rotation.apply(to: original)
+    } catch {
+      throw AnalysisUnavailable(error.description)
+    }
     let range = try ValueRange.scan(tensor, isCancelled: isCancelled)
     // A hair wider than amax so the largest value falls inside the last bin.
     let edge = range.amax > 0 ? range.amax * (1 + 1e-6) : 1
@@ -26,9 +32,15 @@ enum Analysis {
       ? try Histogram.values(
         of: tensor, range: -edge...edge, bins: LoadedTensor.histogramBins, isCancelled: isCancelled)
       : Histogram.empty(lower: -edge, upper: edge, bins: LoadedTensor.histogramBins)
+    let sample = RowSample.tensor(of: tensor, maxElements: LoadedTensor.sampleLimit)
+    guard rotation != .none else {
+      return LoadedTensor(entry: entry, tensor: tensor, range: range, histogram: histogram, sample: sample)
+    }
+    let unrotatedSample = RowSample.tensor(of: original, maxElements: LoadedTensor.sampleLimit)
     return LoadedTensor(
-      entry: entry, tensor: tensor, range: range, histogram: histogram,
-      sample: RowSample.tensor(of: tensor, maxElements: LoadedTensor.sampleLimit))
+      entry: entry, tensor: tensor, range: range, histogram: histogram, sample: sample, rotation: rotation,
+      unrotated: original, kurtosis: Kurtosis.excess(of: sample),
+      unrotatedKurtosis: Kurtosis.excess(of: unrotatedSample))
   }
 
   /// Fits t, normal and Laplace to the tensor by maximum likelihood (Fits' `TensorFits`:
@@ -36,6 +48,16 @@ enum Analysis {
   static func fit(_ tensor: Tensor, isCancelled: @Sendable () -> Bool) throws -> FitSummary {
     try tensor.checkFileUnchanged()
     return try FitSummary(TensorFits.fit(tensor, isCancelled: isCancelled))
+  }
+
+  /// The fit of a loaded tensor; a rotated one also fits the weights before the rotation, for
+  /// the header's ν before → after.
+  static func fit(_ loaded: LoadedTensor, isCancelled: @Sendable () -> Bool) throws -> FitSummary {
+    var summary = try fit(loaded.tensor, isCancelled: isCancelled)
+    if let unrotated = loaded.unrotated {
+      summary.unrotatedNu = try? fit(unrotated, isCancelled: isCancelled).nu
+    }
+    return summary
   }
 
   /// The format a key runs: `sf4@fit` at the fitted ν, or at the default ν when there is none

@@ -43,6 +43,6 @@ public enum StudentFloatSearch {
     }
     let nu = best().nu
     let codebook = FormatCatalog.studentFloat(bits: bits, nu: nu)
-    return .codebook(codebook.renamed(id: id, name: "SF\(bits) (ν=\(String(format: "%.3g", nu)), auto)"))
+    return .codebook(codebook.renamed(id: id, name: "SF\(bits) (ν=\(String(format: "%.4g", nu)), auto)"))
   }
 }

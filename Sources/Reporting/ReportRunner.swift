@@ -14,10 +14,14 @@ public struct ReportRunner: Sendable {
   /// Fit large tensors on all elements (`TensorFits.fit`) instead of their deterministic subsample
   /// (`TensorFits.sampledFit`, the default: a report's fit columns need no full pass).
   public let exactFits: Bool
+  /// Applied to every tensor before its fit and formats (`--rotate`).
+  public let rotation: Rotation
 
   public init(
-    model: Model, formats: [FormatSpec], settings: QuantizationSettings, shard: ShardPlan?, exactFits: Bool = false
+    model: Model, formats: [FormatSpec], settings: QuantizationSettings, shard: ShardPlan?, exactFits: Bool = false,
+    rotation: Rotation = .none
   ) {
+    self.rotation = rotation
     self.model = model
     self.formats = formats
     self.settings = settings
@@ -44,7 +48,7 @@ public struct ReportRunner: Sendable {
     for position in positions {
       let tensor = model.tensor(at: position)
       try tensor.checkFileUnchanged()
-      let tensorRows = try rowsFor(tensor)
+      let tensorRows = try rowsFor(rotation.apply(to: tensor))
       tensor.releaseResidentPages()
       rows += tensorRows
       bytesDone += tensor.info.byteCount

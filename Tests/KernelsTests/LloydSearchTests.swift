@@ -79,3 +79,59 @@ struct StudentFloatSearchTests {
     }
   }
 }
+
+/// The rotation lab's transform against the Hadamard matrix written out by Sylvester's rule.
+struct RotationTests {
+  static func sylvester(_ order: Int) -> [[Double]] {
+    var matrix: [[Double]] = [[1]]
+    while matrix.count < order {
+      matrix = matrix.map { $0 + $0 } + matrix.map { $0 + $0.map { -$0 } }
+    }
+    return matrix
+  }
+
+  @Test func fastTransformEqualsTheMatrix() {
+    var generator = SplitMix64(seed: 3)
+    for order in [1, 2, 8, 64] {
+      let input = (0..<order).map { _ in generator.normal() }
+      var fast = input
+      Rotation.transform(&fast)
+      let matrix = Self.sylvester(order)
+      for row in 0..<order {
+        let expected = zip(matrix[row], input).reduce(0) { $0 + $1.0 * $1.1 }
+        #expect(abs(fast[row] - expected) < 1e-12)
+      }
+    }
+  }
+
+  @Test func rotatedTensorKeepsItsNormAndRoundTrips() throws {
+    var generator = SplitMix64(seed: 5)
+    let values = (0..<(4 * 256)).map { _ in Float(generator.studentT(nu: 3)) }
+    let tensor = TensorFixtures.f32(values, shape: [4, 256])
+    for rotation in [Rotation.hadamard(block: 64, randomSigns: false), .hadamard(block: nil, randomSigns: true)] {
+      let rotated = try rotation.apply(to: tensor).decodedValues()
+      let before = values.reduce(0.0) { $0 + Double($1) * Double($1) }
+      let after = rotated.reduce(0.0) { $0 + Double($1) * Double($1) }
+      #expect(abs(after - before) < 1e-5 * before)
+      // Hadamard without signs is its own inverse (H/√B · H/√B = I).
+      if case .hadamard(let block?, false) = rotation {
+        let back = try rotation.apply(to: TensorFixtures.f32(rotated, shape: [4, 256])).decodedValues()
+        for (original, restored) in zip(values, back) {
+          #expect(abs(original - restored) < 1e-5 * max(1, abs(original)))
+        }
+        #expect(block == 64)
+      }
+    }
+    #expect(throws: RotationError.self) { try Rotation.hadamard(block: 512, randomSigns: false).apply(to: tensor) }
+    #expect(Rotation(parsing: "hadamard:96") == nil && Rotation(parsing: "rht:row") != nil)
+  }
+
+  @Test func rotationSpreadsAnOutlier() throws {
+    var values = [Float](repeating: 0.01, count: 128)
+    values[5] = 10
+    let tensor = TensorFixtures.f32(values, shape: [1, 128])
+    let before = try #require(Kurtosis.excess(of: tensor))
+    let after = try #require(Kurtosis.excess(of: Rotation.hadamard(block: 128, randomSigns: false).apply(to: tensor)))
+    #expect(before > 100 && after < before)
+  }
+}

@@ -7,8 +7,9 @@ struct HelpOverlay: Widget {
     ("/", "filter by name (esc clears)"), ("o", "sort: name, size, ν, error"),
     ("f", "format picker (space toggles)"), ("1-9", "toggle the n-th format"), ("tab", "focus next format"),
     ("s", "supernormal: none → SR → SP"), ("g", "group: tensor, channel, 32…256"), ("m", "scaling absmax / mse"),
+    ("r", "rotate: none, hadamard, rht"),
     ("c", "compare selected formats"), ("e", "histogram of values / error"), ("y", "log / linear y"),
-    ("z Z", "zoom x in / out"), ("n", "normal curve on / off"), ("t", "next theme"), ("?", "help"), ("q", "quit"),
+    ("z Z", "zoom x in / out"), ("n", "normal curve on / off"), ("t", "next theme"), ("? q", "help / quit"),
   ]
 
   func render(_ area: Rect, into screen: inout Screen, theme: Theme, glyphs: Glyphs) {

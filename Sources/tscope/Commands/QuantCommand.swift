@@ -36,6 +36,8 @@ struct QuantCommand: AsyncParsableCommand {
 
   @OptionGroup var quantization: QuantizationOptions
 
+  @OptionGroup var rotate: RotationOption
+
   @Flag(help: "Fit sf4@fit's ν on all elements of tensors over 1M elements, as `report --exact-fits` does.")
   var exactFits = false
 
@@ -54,7 +56,7 @@ struct QuantCommand: AsyncParsableCommand {
       let tensor = opened.tensor(at: position)
       try tensor.checkFileUnchanged()
       if !tensor.info.dtype.isAnalysable { skipped.append(tensor.info) }
-      rows += try maker.rows(for: tensor)
+      rows += try maker.rows(for: rotate.apply(to: tensor))
     }
     if json {
       Console.writeOutput(JSONText.array(rows.map(\.quantJSON)) + "\n")

@@ -31,6 +31,8 @@ struct ReportCommand: AsyncParsableCommand {
 
   @OptionGroup var quantization: QuantizationOptions
 
+  @OptionGroup var rotate: RotationOption
+
   @Option(help: "Write the report to FILE.csv, FILE.json or FILE.md (default: a table on stdout).")
   var out: String?
 
@@ -50,7 +52,8 @@ struct ReportCommand: AsyncParsableCommand {
     let destination = try out.map(ReportDestination.init(path:))
     let plan = try shardPlan()
     let opened = try Model.open(model)
-    let runner = ReportRunner(model: opened, formats: specs, settings: settings, shard: plan, exactFits: exactFits)
+    let runner = ReportRunner(
+      model: opened, formats: specs, settings: settings, shard: plan, exactFits: exactFits, rotation: rotate.rotation)
     let progress = ProgressLine(totalBytes: runner.totalBytes, enabled: Console.isTerminal(2))
     let writer = try destination.map { try ReportFileWriter(destination: $0) }
     let document: ReportDocument
@@ -59,6 +62,10 @@ struct ReportCommand: AsyncParsableCommand {
         try writer?.stream(rows)
         progress.update(bytesDone: bytesDone, current: rows.first?.name)
       }
+    } catch let error as RotationError {
+      progress.finish()
+      writer?.abandon()
+      throw UsageError(error.description)
     } catch {
       progress.finish()
       writer?.abandon()
