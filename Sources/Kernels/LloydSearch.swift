@@ -27,12 +27,9 @@ public enum LloydSearch {
     let (values, weights) = try scaledValues(tensor, settings: settings, isCancelled: isCancelled)
     if isCancelled() { throw Cancelled() }
     var found = levelsOf(values: values, weights: weights, count: levels)
-    if found.count < 2 || (found.last ?? 0) <= 0 {
-      // No data to learn from: fill in evenly spaced levels on [−1, 1].
-      found = Array(Set(found + (0..<levels).map { -1 + 2 * Double($0) / Double(levels - 1) })).sorted()
-      found = Array(found.prefix(max(levels, 2)))
-      if (found.last ?? 0) <= 0 { found.append(1) }
-    }
+    // Too few distinct values to learn from (a codebook needs two values, the largest positive).
+    if (found.last ?? 0) <= 0 { found.append(1) }
+    if found.count < 2 { found.insert(-1, at: 0) }
     let name = levels == 16 ? "Lloyd" : "Lloyd\(levels)"
     return .codebook(
       Codebook(
@@ -88,15 +85,50 @@ public enum LloydSearch {
     return (pairs.map(\.y), pairs.map(\.weight))
   }
 
-  /// Weighted Lloyd-Max (1-D k-means) of sorted `values`: the distinct converged levels.
+  /// Iterations at most from each start (README "Optimal codebook").
+  public static let iterationLimit = 2000
+
+  /// The starts of the search, in the order they are tried: the weighted quantiles at
+  /// (k + ½)/K, K evenly spaced levels on [−1, 1], then every built-in 4-bit codebook that has
+  /// at most K values, under the same scaling (its values over its full scale), padded to K
+  /// levels by splitting its widest gap (the first of equal ones). Lloyd's iterations never raise the MSE, so the result is
+  /// never worse on the data it learns from than any of these codebooks.
+  static func starts(count: Int) -> [[Double]] {
+    var starts: [[Double]] = [(0..<count).map { -1 + 2 * Double($0) / Double(max(count - 1, 1)) }]
+    let builtIns = FormatCatalog.all.compactMap { format -> Codebook? in
+      guard case .codebook(let codebook) = format, codebook.bits == 4, codebook.values.count <= count else {
+        return nil
+      }
+      return codebook
+    }
+    for codebook in builtIns + [FormatCatalog.lloydNormal] {
+      var levels = codebook.values.map { $0 / codebook.fullScale }
+      while levels.count < count {
+        var widest = 0
+        for gap in 1..<(levels.count - 1) where levels[gap + 1] - levels[gap] > levels[widest + 1] - levels[widest] {
+          widest = gap
+        }
+        levels.insert((levels[widest] + levels[widest + 1]) / 2, at: widest + 1)
+      }
+      starts.append(levels)
+    }
+    return starts
+  }
+
+  /// Weighted Lloyd-Max (1-D k-means) of sorted `values` from every start (`starts(count:)`,
+  /// after the weighted quantiles): the distinct levels of the result with the least weighted
+  /// squared error (the earlier start on a tie).
   static func levelsOf(values: [Float], weights: [Double], count: Int) -> [Double] {
     guard !values.isEmpty else { return [] }
-    // Prefix sums: weight and weighted value of the first i elements.
+    // Prefix sums: weight, weighted value and weighted square of the first i elements.
     var mass = [Double](repeating: 0, count: values.count + 1)
     var moment = mass
+    var square = mass
     for index in values.indices {
+      let y = Double(values[index])
       mass[index + 1] = mass[index] + weights[index]
-      moment[index + 1] = moment[index] + weights[index] * Double(values[index])
+      moment[index + 1] = moment[index] + weights[index] * y
+      square[index + 1] = square[index] + weights[index] * y * y
     }
     let total = mass[values.count]
     guard total > 0 else { return [] }
@@ -120,23 +152,50 @@ public enum LloydSearch {
       }
       return low
     }
-    var levels = (0..<count).map { Double(values[index(reaching: total * (Double($0) + 0.5) / Double(count))]) }
-    let span = max(Double(abs(values[0])), Double(abs(values[values.count - 1])), 1e-300)
-    for _ in 0..<LloydMax.iterationLimit {
-      var next = levels
+    // Cell boundaries (element index ranges) of sorted levels.
+    func cells(_ levels: [Double]) -> [Range<Int>] {
       var lower = 0
-      for cell in 0..<count {
-        let upper = cell + 1 < count ? end(atMost: (levels[cell] + levels[cell + 1]) / 2) : values.count
-        let weight = mass[upper] - mass[lower]
-        if upper > lower, weight > 0 { next[cell] = (moment[upper] - moment[lower]) / weight }
-        lower = max(lower, upper)
+      return (0..<levels.count).map { cell in
+        var upper = values.count
+        if cell + 1 < levels.count { upper = max(lower, end(atMost: (levels[cell] + levels[cell + 1]) / 2)) }
+        defer { lower = upper }
+        return lower..<upper
       }
-      let moved = zip(levels, next).map { abs($0 - $1) }.max() ?? 0
-      levels = next
-      if moved <= LloydMax.tolerance * span { break }
+    }
+    let span = max(Double(abs(values[0])), Double(abs(values[values.count - 1])), 1e-300)
+    func refine(_ start: [Double]) -> (levels: [Double], error: Double) {
+      var levels = start.sorted()
+      for _ in 0..<iterationLimit {
+        var next = levels
+        for (cell, range) in cells(levels).enumerated() {
+          let weight = mass[range.upperBound] - mass[range.lowerBound]
+          if !range.isEmpty, weight > 0 {
+            next[cell] = (moment[range.upperBound] - moment[range.lowerBound]) / weight
+          }
+        }
+        let moved = zip(levels, next).map { abs($0 - $1) }.max() ?? 0
+        levels = next.sorted()
+        if moved <= LloydMax.tolerance * span { break }
+      }
+      var error = 0.0
+      for (cell, range) in cells(levels).enumerated() {
+        let (a, b) = (range.lowerBound, range.upperBound)
+        let level = levels[cell]
+        let cellSquare: Double = square[b] - square[a]
+        let cellMoment: Double = moment[b] - moment[a]
+        let cellMass: Double = mass[b] - mass[a]
+        error += cellSquare - 2 * level * cellMoment + level * level * cellMass
+      }
+      return (levels, error)
+    }
+    let quantiles = (0..<count).map { Double(values[index(reaching: total * (Double($0) + 0.5) / Double(count))]) }
+    var best = refine(quantiles)
+    for start in starts(count: count) {
+      let candidate = refine(start)
+      if candidate.error < best.error { best = candidate }
     }
     var distinct: [Double] = []
-    for level in levels.sorted() where level != distinct.last { distinct.append(level) }
+    for level in best.levels where level != distinct.last { distinct.append(level) }
     return distinct
   }
 }

@@ -48,27 +48,65 @@ def group_scaled(weight, group):
     return np.concatenate(ys), np.concatenate(ws)
 
 
-def lloyd_levels(y, w, count=16, tolerance=1e-13, limit=100_000):
+def lloyd_starts(count=16):
+    """Kernels LloydSearch.starts: evenly spaced levels, then every built-in 4-bit codebook with at
+    most `count` values over its full scale (padded by splitting the first widest gap), then
+    lloyd@normal; the weighted quantiles come first, in `lloyd_levels`."""
+    starts = [np.array([-1 + 2 * k / (count - 1) for k in range(count)])]
+    listed = run_json("formats") + run_json("formats", "--format", "lloyd@normal")
+    for entry in listed:
+        if entry["bits"] != 4 or len(entry["values"]) > count or entry["id"] in ("int4-asym", "mxfp4", "nvfp4"):
+            continue
+        if entry["id"] == "lloyd@normal" and entry is not listed[-1]:
+            continue
+        full = entry.get("scale_onto", max(entry["values"]))
+        levels = [v / full for v in entry["values"]]
+        while len(levels) < count:
+            gaps = [levels[g + 1] - levels[g] for g in range(len(levels) - 1)]
+            widest = gaps.index(max(gaps))
+            levels.insert(widest + 1, (levels[widest] + levels[widest + 1]) / 2)
+        starts.append(np.array(levels))
+    return starts
+
+
+def lloyd_levels(y, w, starts, count=16, tolerance=1e-13, limit=2000):
     order = np.argsort(y, kind="stable")
     y, w = y[order].astype(np.float64), w[order]
     mass = np.concatenate([[0.0], np.cumsum(w)])
     moment = np.concatenate([[0.0], np.cumsum(w * y)])
-    total = mass[-1]
-    targets = total * (np.arange(count) + 0.5) / count
-    levels = y[np.minimum(np.searchsorted(mass[1:], targets, side="left"), len(y) - 1)]
+    square = np.concatenate([[0.0], np.cumsum(w * y * y)])
     span = max(abs(y[0]), abs(y[-1]))
-    for _ in range(limit):
-        ends = np.concatenate([np.searchsorted(y, (levels[:-1] + levels[1:]) / 2, side="right"), [len(y)]])
-        starts = np.concatenate([[0], ends[:-1]])
-        starts = np.maximum.accumulate(starts)
-        cell_mass = mass[ends] - mass[starts]
-        new = np.where((ends > starts) & (cell_mass > 0),
-                       (moment[ends] - moment[starts]) / np.where(cell_mass > 0, cell_mass, 1), levels)
-        moved = np.max(np.abs(new - levels))
-        levels = new
-        if moved <= tolerance * span:
-            break
-    return np.unique(levels)
+
+    def cells(levels):
+        ends = np.maximum.accumulate(
+            np.concatenate([np.searchsorted(y, (levels[:-1] + levels[1:]) / 2, side="right"), [len(y)]]))
+        return np.concatenate([[0], ends[:-1]]), ends
+
+    def refine(levels):
+        levels = np.sort(levels)
+        for _ in range(limit):
+            lo, hi = cells(levels)
+            cell_mass = mass[hi] - mass[lo]
+            ok = (hi > lo) & (cell_mass > 0)
+            new = np.where(ok, (moment[hi] - moment[lo]) / np.where(ok, cell_mass, 1), levels)
+            moved = np.max(np.abs(new - levels))
+            levels = np.sort(new)
+            if moved <= tolerance * span:
+                break
+        lo, hi = cells(levels)
+        error = np.sum(square[hi] - square[lo] - 2 * levels * (moment[hi] - moment[lo])
+                       + levels * levels * (mass[hi] - mass[lo]))
+        return levels, error
+
+    total = mass[-1]
+    quantiles = y[np.minimum(np.searchsorted(mass[1:], total * (np.arange(count) + 0.5) / count, side="left"),
+                             len(y) - 1)]
+    best = refine(quantiles)
+    for start in starts:
+        candidate = refine(start)
+        if candidate[1] < best[1]:
+            best = candidate
+    return np.unique(best[0])
 
 
 def codebook_mse(weight, levels, group):
@@ -104,10 +142,12 @@ def matrices(minilm):
 
 def test_lloyd_matches_the_numpy_oracle_and_beats_every_4bit_format(minilm_rows, matrices):
     values = {entry["id"]: entry["values"] for entry in run_json("formats") if entry["id"] in PAPER_IDS}
+    starts = lloyd_starts()
+    assert len(starts) == 14
     for name, weight in matrices.items():
         rows = sampled_rows(weight.shape[0], weight.shape[1], SAMPLE_ELEMENTS)
         y, w = group_scaled(weight if rows is None else weight[rows], 128)
-        expected = codebook_mse(weight, lloyd_levels(y, w), 128)
+        expected = codebook_mse(weight, lloyd_levels(y, w, starts), 128)
         lloyd = minilm_rows[(name, "lloyd")]
         assert lloyd["mse"] == pytest.approx(expected, rel=1e-6), name
         assert lloyd["opt_gap_db"] == 0
