@@ -135,3 +135,15 @@ struct RotationTests {
     #expect(before > 100 && after < before)
   }
 }
+
+/// Excess kurtosis against hand-computed moments.
+struct KurtosisTests {
+  @Test func matchesTheMomentFormula() throws {
+    // Mean 0, m₂ = ½, m₄ = ½: m₄/m₂² − 3 = −1.
+    #expect(try #require(Kurtosis.excess(of: TensorFixtures.f32([-1, 0, 0, 1]))) == -1)
+    // {0, 0, 0, 4}: mean 1, m₂ = 3, m₄ = (3·1 + 81)/4 = 21: 21/9 − 3.
+    let value = try #require(Kurtosis.excess(of: TensorFixtures.f32([0, 0, 0, 4, .nan])))
+    #expect(abs(value - (21.0 / 9 - 3)) < 1e-12)
+    #expect(Kurtosis.excess(of: TensorFixtures.f32([2, 2, 2])) == nil)
+  }
+}

@@ -12,7 +12,9 @@ struct FormatsCommand: AsyncParsableCommand {
       Without --format, every built-in format. Ids: int4 int4-asym nf4 sf4 sf4@NU e2m1 e2m1-i e2m1-b e2m1-sr \
       e2m1-sp e1m2 e3m0 apot4 apot4-sp mxfp4 nvfp4 int8 fp8-e4m3 fp8-e5m2 nf3 sf3; ID+VALUE adds a supernormal \
       value to a symmetric single-zero format (e2m1+2.5); ID+auto lets quant, report and the explorer choose \
-      it per tensor (listed with its candidates); file:NAME names a --codebook table. Values are before \
+      it per tensor (listed with its candidates); lloyd, lloyd@K (the least-MSE K-value codebook of a tensor), \
+      lloyd@t and sf4@auto (the ν with the least MSE) are resolved per tensor by quant and report; lloyd@normal \
+      is Max's 16-level quantizer of N(0,1); file:NAME names a --codebook table. Values are before \
       scaling; a group's amax maps onto the largest value, or onto the magnitude of a negative supernormal \
       value beyond the range (e2m1+-8: 8, not 6). For INT4-asym \
       they are its codes 0…15, for MXFP4/NVFP4 the E2M1 element values. --json prints \
