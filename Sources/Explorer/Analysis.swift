@@ -60,12 +60,17 @@ enum Analysis {
     return summary
   }
 
-  /// The format a key runs: `sf4@fit` at the fitted ν, or at the default ν when there is none
-  /// (the caller keeps that result only when it is exact, so ν cannot matter).
-  private static func format(_ key: QuantKey, fittedNu: Double?) throws(AnalysisUnavailable) -> QuantFormat {
+  /// The format a key runs on `tensor`: `sf4@fit` at the fitted ν, or at the default ν when there
+  /// is none (the caller keeps that result only when it is exact, so ν cannot matter); `ID+auto`,
+  /// `sf4@auto` and `lloyd` searched on `tensor` by the kernel.
+  private static func format(
+    _ key: QuantKey, fittedNu: Double?, on tensor: Tensor, isCancelled: @Sendable () -> Bool
+  ) throws -> QuantFormat {
+    let nu = key.format.needsFittedNu ? fittedNu ?? FormatCatalog.defaultNu : nil
     do {
-      return try key.format.resolved(fittedNu: key.format.needsFittedNu ? fittedNu ?? FormatCatalog.defaultNu : nil)
-    } catch {
+      return try Quantizer.resolve(
+        key.format, for: tensor, fittedNu: nu, settings: key.settings, isCancelled: isCancelled)
+    } catch let error as FormatError {
       throw AnalysisUnavailable(error.description)
     }
   }
@@ -80,7 +85,7 @@ enum Analysis {
   static func estimate(
     _ tensor: LoadedTensor, key: QuantKey, fittedNu: Double?, isCancelled: @Sendable () -> Bool
   ) throws -> QuantResult {
-    let format = try format(key, fittedNu: fittedNu)
+    let format = try format(key, fittedNu: fittedNu, on: tensor.sample, isCancelled: isCancelled)
     let sampled = try measure(tensor.sample, format: format, settings: key.settings, isCancelled: isCancelled)
     return try compose(
       sampled, display: display(tensor, key: key, format: format, sampled: sampled, isCancelled: isCancelled),
@@ -100,7 +105,7 @@ enum Analysis {
     } else {
       shown = try self.estimate(tensor, key: key, fittedNu: fittedNu, isCancelled: isCancelled)
     }
-    let format = try format(key, fittedNu: fittedNu)
+    let format = try format(key, fittedNu: fittedNu, on: tensor.tensor, isCancelled: isCancelled)
     try tensor.tensor.checkFileUnchanged()
     let measured = try measure(tensor.tensor, format: format, settings: key.settings, isCancelled: isCancelled)
     let display = Display(
@@ -157,7 +162,10 @@ enum Analysis {
     let sample = RowSample.tensor(of: tensor, maxElements: sampleLimit)
     // A tensor without a fit (no finite values, all equal) has no meaningful ranking: it sorts last.
     guard let fitted = try? Self.fit(sample, isCancelled: isCancelled) else { return (nil, nil) }
-    guard let format, let resolved = try? format.resolved(fittedNu: fitted.nu) else { return (fitted.nu, nil) }
+    guard let format,
+      let resolved = try? Quantizer.resolve(
+        format, for: sample, fittedNu: fitted.nu, settings: settings, isCancelled: isCancelled)
+    else { return (fitted.nu, nil) }
     let metrics = try? measure(sample, format: resolved, settings: settings, isCancelled: isCancelled)
     return (fitted.nu, metrics?.sqnrDB)
   }

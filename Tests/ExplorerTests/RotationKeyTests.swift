@@ -48,3 +48,23 @@ struct RotationKeyTests {
     }
   }
 }
+
+/// Formats the kernel resolves per tensor run in the explorer's analysis too: `sf4@auto` names
+/// the ν it chose and `lloyd` builds its codebook on the tensor.
+struct PerTensorFormatTests {
+  @Test func sf4AutoAndLloydRunOnALoadedTensor() throws {
+    let model = TestModels.small()
+    let entry = TensorEntry(index: 0, info: model.tensors[0])
+    let loaded = try Analysis.load(model.tensor(at: 0), entry: entry) { false }
+    for id in ["sf4@auto", "lloyd"] {
+      let key = QuantKey(tensor: entry.name, format: try FormatSpec.parse(id), settings: QuantizationSettings())
+      let result = try Analysis.full(loaded, key: key, fittedNu: nil, reusing: nil) { false }
+      guard case .codebook(let codebook) = result.metrics.format else {
+        Issue.record("\(id) runs a codebook")
+        continue
+      }
+      #expect(codebook.id == id)
+      if id == "sf4@auto" { #expect(codebook.nu != nil) } else { #expect(codebook.fullScale == 1) }
+    }
+  }
+}
