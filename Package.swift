@@ -51,7 +51,7 @@ let package = Package(
     // The kernel module: group scaling, rounding, error sums, code usage, histograms.
     .target(
       name: "Kernels",
-      dependencies: ["TensorIO", "Parallel", "Formats", "CKernels", "COpenBLAS"]
+      dependencies: ["TensorIO", "Parallel", "Formats", "Distributions", "CKernels", "COpenBLAS"]
     ),
     // OpenBLAS, through the system library: the matrix products of the output error.
     .systemLibrary(
@@ -94,7 +94,7 @@ let package = Package(
     .testTarget(name: "DistributionsTests", dependencies: ["Distributions"]),
     .testTarget(name: "FitsTests", dependencies: ["Fits", "Distributions", "Parallel", "TensorIO"]),
     .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
-    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Formats", "TensorIO", "Parallel"]),
+    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Formats", "TensorIO", "Parallel", "Distributions"]),
     .testTarget(
       name: "ExplorerTests", dependencies: ["Explorer", "Parallel", "Fits", "Formats", "Kernels", "TensorIO"]),
     .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Explorer"], exclude: ["Golden"]),

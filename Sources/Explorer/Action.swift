@@ -1,3 +1,5 @@
+import Kernels
+
 /// Everything that changes the state: keys, terminal events, and results coming back from effects.
 public enum Action: Sendable {
   case key(Key)
@@ -26,7 +28,7 @@ public enum Action: Sendable {
 /// Work `update` asks for; the scheduler runs it off the UI thread and answers with actions.
 public enum Effect: Hashable, Sendable {
   /// Decode tensor `index` of the model and build its histogram and sample.
-  case load(generation: Int, index: Int)
+  case load(generation: Int, index: Int, rotation: Rotation = .none)
   /// Fit t and normal to the loaded tensor.
   case fit(generation: Int, tensor: LoadedTensorReference)
   /// Run the kernel for `key`; a sampled estimate first when the tensor is large.

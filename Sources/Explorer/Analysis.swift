@@ -14,10 +14,16 @@ public struct AnalysisUnavailable: Error, Sendable, Equatable {
 /// does, start to end.
 enum Analysis {
   /// A tensor's range, its fine histogram and its row sample (all computed by Kernels).
-  static func load(_ tensor: Tensor, entry: TensorEntry, isCancelled: @Sendable () -> Bool) throws
-    -> LoadedTensor
-  {
-    try tensor.checkFileUnchanged()
+  static func load(
+    _ original: Tensor, entry: TensorEntry, rotation: Rotation = .none, isCancelled: @Sendable () -> Bool
+  ) throws -> LoadedTensor {
+    try original.checkFileUnchanged()
+    let tensor: Tensor
+    do {
+      tensor = try rotation.apply(to: original)
+    } catch {
+      throw AnalysisUnavailable(error.description)
+    }
     let range = try ValueRange.scan(tensor, isCancelled: isCancelled)
     // A hair wider than amax so the largest value falls inside the last bin.
     let edge = range.amax > 0 ? range.amax * (1 + 1e-6) : 1
@@ -26,9 +32,15 @@ enum Analysis {
       ? try Histogram.values(
         of: tensor, range: -edge...edge, bins: LoadedTensor.histogramBins, isCancelled: isCancelled)
       : Histogram.empty(lower: -edge, upper: edge, bins: LoadedTensor.histogramBins)
+    let sample = RowSample.tensor(of: tensor, maxElements: LoadedTensor.sampleLimit)
+    guard rotation != .none else {
+      return LoadedTensor(entry: entry, tensor: tensor, range: range, histogram: histogram, sample: sample)
+    }
+    let unrotatedSample = RowSample.tensor(of: original, maxElements: LoadedTensor.sampleLimit)
     return LoadedTensor(
-      entry: entry, tensor: tensor, range: range, histogram: histogram,
-      sample: RowSample.tensor(of: tensor, maxElements: LoadedTensor.sampleLimit))
+      entry: entry, tensor: tensor, range: range, histogram: histogram, sample: sample, rotation: rotation,
+      unrotated: original, kurtosis: Kurtosis.excess(of: sample),
+      unrotatedKurtosis: Kurtosis.excess(of: unrotatedSample))
   }
 
   /// Fits t, normal and Laplace to the tensor by maximum likelihood (Fits' `TensorFits`:
@@ -38,12 +50,27 @@ enum Analysis {
     return try FitSummary(TensorFits.fit(tensor, isCancelled: isCancelled))
   }
 
-  /// The format a key runs: `sf4@fit` at the fitted ν, or at the default ν when there is none
-  /// (the caller keeps that result only when it is exact, so ν cannot matter).
-  private static func format(_ key: QuantKey, fittedNu: Double?) throws(AnalysisUnavailable) -> QuantFormat {
+  /// The fit of a loaded tensor; a rotated one also fits the weights before the rotation, for
+  /// the header's ν before → after.
+  static func fit(_ loaded: LoadedTensor, isCancelled: @Sendable () -> Bool) throws -> FitSummary {
+    var summary = try fit(loaded.tensor, isCancelled: isCancelled)
+    if let unrotated = loaded.unrotated {
+      summary.unrotatedNu = try? fit(unrotated, isCancelled: isCancelled).nu
+    }
+    return summary
+  }
+
+  /// The format a key runs on `tensor`: `sf4@fit` at the fitted ν, or at the default ν when there
+  /// is none (the caller keeps that result only when it is exact, so ν cannot matter); `ID+auto`,
+  /// `sf4@auto` and `lloyd` searched on `tensor` by the kernel.
+  private static func format(
+    _ key: QuantKey, fittedNu: Double?, on tensor: Tensor, isCancelled: @Sendable () -> Bool
+  ) throws -> QuantFormat {
+    let nu = key.format.needsFittedNu ? fittedNu ?? FormatCatalog.defaultNu : nil
     do {
-      return try key.format.resolved(fittedNu: key.format.needsFittedNu ? fittedNu ?? FormatCatalog.defaultNu : nil)
-    } catch {
+      return try Quantizer.resolve(
+        key.format, for: tensor, fittedNu: nu, settings: key.settings, isCancelled: isCancelled)
+    } catch let error as FormatError {
       throw AnalysisUnavailable(error.description)
     }
   }
@@ -74,7 +101,7 @@ enum Analysis {
     _ tensor: LoadedTensor, key: QuantKey, fittedNu: Double?, importance: ImportanceWeights? = nil,
     isCancelled: @Sendable () -> Bool
   ) throws -> QuantResult {
-    let format = try format(key, fittedNu: fittedNu)
+    let format = try format(key, fittedNu: fittedNu, on: tensor.sample, isCancelled: isCancelled)
     let sampled = try measure(
       tensor.sample, format: format, settings: key.settings, importance: sampleImportance(tensor, importance),
       isCancelled: isCancelled)
@@ -99,7 +126,7 @@ enum Analysis {
     } else {
       shown = try self.estimate(tensor, key: key, fittedNu: fittedNu, importance: importance, isCancelled: isCancelled)
     }
-    let format = try format(key, fittedNu: fittedNu)
+    let format = try format(key, fittedNu: fittedNu, on: tensor.tensor, isCancelled: isCancelled)
     try tensor.tensor.checkFileUnchanged()
     let measured = try measure(
       tensor.tensor, format: format, settings: key.settings, importance: importance, isCancelled: isCancelled)
@@ -157,7 +184,10 @@ enum Analysis {
     let sample = RowSample.tensor(of: tensor, maxElements: sampleLimit)
     // A tensor without a fit (no finite values, all equal) has no meaningful ranking: it sorts last.
     guard let fitted = try? Self.fit(sample, isCancelled: isCancelled) else { return (nil, nil) }
-    guard let format, let resolved = try? format.resolved(fittedNu: fitted.nu) else { return (fitted.nu, nil) }
+    guard let format,
+      let resolved = try? Quantizer.resolve(
+        format, for: sample, fittedNu: fitted.nu, settings: settings, isCancelled: isCancelled)
+    else { return (fitted.nu, nil) }
     let metrics = try? measure(sample, format: resolved, settings: settings, isCancelled: isCancelled)
     return (fitted.nu, metrics?.sqnrDB)
   }

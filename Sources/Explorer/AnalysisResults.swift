@@ -12,6 +12,8 @@ public struct FitSummary: Hashable, Sendable {
   public let normalStd: Double
   /// `t`, `normal` or `laplace`: the best mean log-likelihood.
   public let best: String
+  /// ν of the weights before the rotation, for a rotated tensor (nil otherwise).
+  public var unrotatedNu: Double?
 
   public init(nu: Double, tLoc: Double, tScale: Double, normalLoc: Double, normalStd: Double, best: String) {
     self.nu = nu
@@ -33,7 +35,10 @@ public struct FitSummary: Hashable, Sendable {
   }
 
   /// Whether ν sits at the fitter's upper bound, where the t is the normal.
-  public var isNuAtUpperBound: Bool { nu >= StudentTFitter.nuRange.upperBound }
+  public var isNuAtUpperBound: Bool { Self.isAtUpperBound(nu) }
+
+  /// Whether `nu` sits at the fitter's upper bound.
+  public static func isAtUpperBound(_ nu: Double) -> Bool { nu >= StudentTFitter.nuRange.upperBound }
 
   /// Whether the t is the normal for every practical purpose (ν ≥ 10⁴: excess kurtosis
   /// 6/(ν − 4) below 0.001), so ν's exact value carries no information.
@@ -73,11 +78,14 @@ public struct QuantKey: Hashable, Sendable {
   /// The format as run (a supernormal variant applied: `e2m1-sr`, `sf4@fit`, …).
   public let format: FormatSpec
   public let settings: QuantizationSettings
+  /// The rotation the tensor was loaded with.
+  public let rotation: Rotation
 
-  public init(tensor: String, format: FormatSpec, settings: QuantizationSettings) {
+  public init(tensor: String, format: FormatSpec, settings: QuantizationSettings, rotation: Rotation = .none) {
     self.tensor = tensor
     self.format = format
     self.settings = settings
+    self.rotation = rotation
   }
 }
 

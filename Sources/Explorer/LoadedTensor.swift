@@ -16,11 +16,26 @@ public final class LoadedTensor: Sendable {
   /// Whole rows taken at an even stride, at most `sampleLimit` elements (all rows when small),
   /// as an F32 tensor with the original row length (`RowSample`).
   public let sample: Tensor
+  /// The rotation the tensor was loaded with (`r`): `tensor`, the histogram and the sample are
+  /// the rotated weights.
+  public let rotation: Rotation
+  /// The model's tensor before the rotation (nil when not rotated): the fit of it gives ν before.
+  public let unrotated: Tensor?
+  /// Excess kurtosis of the sample, and of the unrotated sample when rotated.
+  public let kurtosis: Double?
+  public let unrotatedKurtosis: Double?
 
   public static let sampleLimit = 1 << 20
   public static let histogramBins = 2048
 
-  init(entry: TensorEntry, tensor: Tensor, range: ValueRange, histogram: Histogram, sample: Tensor) {
+  init(
+    entry: TensorEntry, tensor: Tensor, range: ValueRange, histogram: Histogram, sample: Tensor,
+    rotation: Rotation = .none, unrotated: Tensor? = nil, kurtosis: Double? = nil, unrotatedKurtosis: Double? = nil
+  ) {
+    self.rotation = rotation
+    self.unrotated = unrotated
+    self.kurtosis = kurtosis
+    self.unrotatedKurtosis = unrotatedKurtosis
     self.entry = entry
     self.tensor = tensor
     self.range = range
@@ -30,6 +45,9 @@ public final class LoadedTensor: Sendable {
 
   /// Whether the live path shows a sampled estimate before the full result.
   public var isLarge: Bool { entry.count > 4 * Self.sampleLimit }
+
+  /// The key of its fit in `State.fits`: the name, with the rotation when rotated.
+  public var fitName: String { State.fitName(entry.name, rotation: rotation) }
 
   /// Whether the sample is the whole tensor.
   public var sampleIsWhole: Bool { sample.count == entry.count }

@@ -58,12 +58,14 @@ public final class Scheduler: Sendable {
   private func start(_ effect: Effect) {
     let inbox = self.inbox
     switch effect {
-    case .load(let generation, let index):
+    case .load(let generation, let index, let rotation):
       let model = self.model
       let entry = TensorEntry(index: index, info: model.tensors[index])
       track(generation: generation) { flag in
         do {
-          let loaded = try Analysis.load(model.tensor(at: index), entry: entry) { flag.isCancelled }
+          let loaded = try Analysis.load(model.tensor(at: index), entry: entry, rotation: rotation) {
+            flag.isCancelled
+          }
           return .loaded(generation: generation, loaded)
         } catch is Cancelled {
           return nil
@@ -77,14 +79,14 @@ public final class Scheduler: Sendable {
       let tensor = reference.tensor
       track(generation: generation) { flag in
         do {
-          let fit = try Analysis.fit(tensor.tensor) { flag.isCancelled }
-          return .fitted(generation: generation, tensor: tensor.entry.name, fit)
+          let fit = try Analysis.fit(tensor) { flag.isCancelled }
+          return .fitted(generation: generation, tensor: tensor.fitName, fit)
         } catch is Cancelled {
           return nil
         } catch {
           inbox.postIfFileChanged(error)
           let reason = (error as? AnalysisUnavailable)?.reason ?? "\(error)"
-          return .fitFailed(generation: generation, tensor: tensor.entry.name, reason: reason)
+          return .fitFailed(generation: generation, tensor: tensor.fitName, reason: reason)
         }
       }
     case .quantize(let generation, let key, let reference, let fittedNu):

@@ -34,6 +34,8 @@ public struct State: Sendable {
   /// Fits already tried, by tensor name (revisiting a tensor shows its fit, or why it has
   /// none, at once).
   public var fits: [String: FitOutcome] = [:]
+  /// The rotation the focused tensor is loaded with (`r` cycles `Rotation.cycle`).
+  public var rotation: Rotation = .none
   /// ν per tensor name, from full fits or the background survey (for sorting by ν).
   public var surveyedNu: [String: Double] = [:]
   /// Sampled SQNR per key from the background survey (for sorting by error).
@@ -104,7 +106,7 @@ public struct State: Sendable {
   /// The cache key for a selected choice on the focused tensor with the current settings.
   public func key(_ choice: FormatChoice) -> QuantKey? {
     guard let focused = focusedTensor else { return nil }
-    return QuantKey(tensor: tensors[focused].name, format: spec(choice), settings: settings)
+    return QuantKey(tensor: tensors[focused].name, format: spec(choice), settings: settings, rotation: rotation)
   }
 
   /// The table rows: each selected format (catalogue order) with its outcome, when known.
@@ -168,6 +170,12 @@ extension State {
     let key = QuantKey(tensor: name, format: spec(focusedFormat), settings: settings)
     if case .done(let result)? = results[key] { return result.metrics.sqnrDB }
     return surveyedSQNR[key]
+  }
+
+  /// The key of a tensor's fit in `fits`: its name, with the rotation when rotated (sorting by ν
+  /// reads the unrotated fits).
+  public static func fitName(_ name: String, rotation: Rotation) -> String {
+    rotation == .none ? name : "\(name) @\(rotation)"
   }
 
   /// ν for sorting: the full fit when known, else the survey's.

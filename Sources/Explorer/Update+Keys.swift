@@ -53,6 +53,9 @@ func handle(_ key: Key, _ state: inout State) -> [Effect] {
   case .character("o"):
     state.sortKey = state.sortKey.next
     anchorCursor(&state)
+  case .character("r"):
+    state.rotation = state.rotation.next
+    if let focused = state.focusedTensor { return focus(&state, on: focused, reload: true) }
   case .character("?"): state.isHelpVisible = true
   case .character("q"): state.shouldQuit = true
   default: break

@@ -23,7 +23,7 @@ public func update(_ state: State, _ action: Action) -> (State, [Effect]) {
       break
     }
     next.tensorStatus = .ready
-    if let fit = next.fits[tensor.entry.name] {
+    if let fit = next.fits[tensor.fitName] {
       next.fit = fit
     } else {
       next.fit = .pending
@@ -111,19 +111,20 @@ func reconcile(_ state: inout State) -> [Effect] {
 }
 
 /// Makes tensor `index` the focused one: a new generation, its load started, older work cancelled.
-func focus(_ state: inout State, on index: Int) -> [Effect] {
-  guard state.focusedTensor != index else { return [] }
+/// `reload` loads it again although it is focused (the rotation changed).
+func focus(_ state: inout State, on index: Int, reload: Bool = false) -> [Effect] {
+  guard state.focusedTensor != index || reload else { return [] }
   state.focusedTensor = index
   state.generation += 1
   state.loaded = nil
-  state.fit = state.fits[state.tensors[index].name] ?? .pending
+  state.fit = state.fits[State.fitName(state.tensors[index].name, rotation: state.rotation)] ?? .pending
   state.inFlight = []
   var effects: [Effect] = [.cancelStale(generation: state.generation, keep: [])]
   if let reason = state.tensors[index].unanalysableReason {
     state.tensorStatus = .unanalysable(reason)
   } else {
     state.tensorStatus = .loading
-    effects.append(.load(generation: state.generation, index: index))
+    effects.append(.load(generation: state.generation, index: index, rotation: state.rotation))
   }
   return effects
 }

@@ -21,12 +21,16 @@ public struct Codebook: Sendable, Hashable {
   /// The degrees of freedom of an SF(ν) codebook (and of a supernormal variant of one); nil
   /// for every other codebook.
   public let nu: Double?
+  /// What a group's amax maps onto when it is not the largest value: a tensor's Lloyd codebook
+  /// (`lloyd`) is optimal for the scaling amax → 1, and its largest level lies below 1. Nil
+  /// for every other codebook.
+  public let scaleOnto: Double?
 
   /// `values` must be strictly ascending and finite with a positive maximum (the catalog and
   /// the TOML loader check this before building one).
   public init(
     id: String, name: String, bits: Int, values: [Double], evenCodes: [Bool]? = nil,
-    supernormalValue: Double? = nil, nu: Double? = nil
+    supernormalValue: Double? = nil, nu: Double? = nil, scaleOnto: Double? = nil
   ) {
     precondition(values.count >= 2 && zip(values, values.dropFirst()).allSatisfy { $0 < $1 })
     precondition(evenCodes == nil || evenCodes?.count == values.count)
@@ -37,12 +41,14 @@ public struct Codebook: Sendable, Hashable {
     self.evenCodes = evenCodes
     self.supernormalValue = supernormalValue
     self.nu = nu
+    self.scaleOnto = scaleOnto
   }
 
   /// The magnitude a group's amax maps onto: the largest value (SPEC §4; INT4's 7, as the
   /// paper's amax/7), or the magnitude of a supernormal value beyond the negative end, which
   /// could otherwise never be reached (`e2m1+-8` maps amax onto 8, not 6).
   public var fullScale: Double {
+    if let scaleOnto { return scaleOnto }
     let largest = values[values.count - 1]
     guard let extra = supernormalValue, -extra > largest else { return largest }
     return -extra
@@ -63,6 +69,6 @@ public struct Codebook: Sendable, Hashable {
   public func renamed(id: String, name: String) -> Codebook {
     Codebook(
       id: id, name: name, bits: bits, values: values, evenCodes: evenCodes, supernormalValue: supernormalValue,
-      nu: nu)
+      nu: nu, scaleOnto: scaleOnto)
   }
 }

@@ -1,3 +1,5 @@
+import Distributions
+
 /// The built-in formats of SPEC §3, as data.
 public enum FormatCatalog {
   /// NF4 as bitsandbytes publishes it (float32 values printed as doubles).
@@ -63,6 +65,12 @@ public enum FormatCatalog {
     id: "fp8-e4m3", name: "FP8 E4M3", exponentBits: 4, mantissaBits: 3, bias: 7, hasInfinity: false)
   static let fp8E5M2 = fp8(
     id: "fp8-e5m2", name: "FP8 E5M2", exponentBits: 5, mantissaBits: 2, bias: 15, hasInfinity: true)
+
+  /// `lloyd@normal`: the 16-level Lloyd-Max quantizer of N(0, 1) (Max 1960), normalized by its
+  /// largest level.
+  public static let lloydNormal = Codebook(
+    id: "lloyd@normal", name: "Lloyd N(0,1)", bits: 4,
+    values: LloydMax.normalizedValues(count: 16, distribution: Normal()))
 
   /// SF`bits`(ν); nil ν is the default (id `sf4`, name `SF4`).
   public static func studentFloat(bits: Int, nu: Double?) -> Codebook {

@@ -138,8 +138,10 @@ public struct FormatChoice: Hashable, Sendable, CustomStringConvertible {
 extension FormatSpec {
   /// Whether the format is resolved with the tensor's fitted ν (`sf4@fit`, `sf3@fit`).
   public var needsFittedNu: Bool {
-    if case .studentFloatAtFittedNu = kind { return true }
-    return false
+    switch kind {
+    case .studentFloatAtFittedNu, .lloydAtFittedNu: true
+    default: false
+    }
   }
 }
 

@@ -10,6 +10,8 @@ public enum FormatError: Error, Sendable, Equatable, CustomStringConvertible {
   case invalidSupernormalValue(id: String, text: String)
   /// `ID+VALUE` where VALUE is already representable.
   case valueAlreadyInCodebook(id: String, value: String)
+  /// `lloyd@K` with K not an integer from 2 to 256 (nor `normal`, `t`).
+  case invalidLevels(id: String, text: String)
   /// `sf4@fit` without a fitted ν.
   case needsFittedNu(id: String)
   /// `ID+auto` asked for outside the kernel, which searches for the value.
@@ -33,6 +35,8 @@ public enum FormatError: Error, Sendable, Equatable, CustomStringConvertible {
       "format '\(id)': the supernormal value must be a finite non-zero number or 'auto', not '\(text)'"
     case .valueAlreadyInCodebook(let id, let value):
       "format '\(id)': \(value) is already in the codebook"
+    case .invalidLevels(let id, let text):
+      "format '\(id)': the level count must be an integer from 2 to 256, 'normal' or 't', not '\(text)'"
     case .needsFittedNu(let id):
       "format '\(id)' needs the tensor's fitted ν"
     case .needsTensorSearch(let id):

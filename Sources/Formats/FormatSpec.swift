@@ -1,3 +1,4 @@
+import Distributions
 import Foundation
 
 /// A format as named on the command line, before it meets a tensor.
@@ -12,6 +13,13 @@ public struct FormatSpec: Sendable, Hashable, CustomStringConvertible {
     case studentFloatAtFittedNu(bits: Int)
     /// `base` plus the supernormal value the kernel finds best for the tensor.
     case supernormalAuto(base: Codebook)
+    /// `lloyd@K`: the K-level codebook with the least MSE on the tensor under its group scaling
+    /// (Lloyd-Max on the tensor's scaled values, built by the kernel).
+    case lloyd(levels: Int)
+    /// `lloyd@t`: the Lloyd-Max quantizer of the t density at the tensor's fitted ν.
+    case lloydAtFittedNu(levels: Int)
+    /// `sf4@auto`: SF`bits` at the ν with the least MSE on the tensor (searched by the kernel).
+    case studentFloatAuto(bits: Int)
   }
 
   /// The id as written (lower-cased).
@@ -46,10 +54,12 @@ public struct FormatSpec: Sendable, Hashable, CustomStringConvertible {
     }
     if let mx = try MXFormat.parse(id) { return FormatSpec(id: id, kind: .fixed(.microscaling(mx))) }
     if let variant = NVFP4Variant(rawValue: id) { return FormatSpec(id: id, kind: .fixed(.nvfp4Variant(variant))) }
+    if let lloyd = try lloydSpec(id) { return lloyd }
     if id.hasPrefix("sf4@") || id.hasPrefix("sf3@") {
       let bits = id.hasPrefix("sf4@") ? 4 : 3
       let nuText = String(id.dropFirst(4))
       if nuText == "fit" { return FormatSpec(id: id, kind: .studentFloatAtFittedNu(bits: bits)) }
+      if nuText == "auto" { return FormatSpec(id: id, kind: .studentFloatAuto(bits: bits)) }
       guard let nu = Double(nuText), nu.isFinite, nu > 0 else { throw .invalidNu(id: id, text: nuText) }
       return FormatSpec(id: id, kind: .fixed(.codebook(FormatCatalog.studentFloat(bits: bits, nu: nu))))
     }
@@ -69,9 +79,37 @@ public struct FormatSpec: Sendable, Hashable, CustomStringConvertible {
       guard let nu = fittedNu, nu.isFinite, nu > 0 else { throw .needsFittedNu(id: id) }
       let codebook = FormatCatalog.studentFloat(bits: bits, nu: nu)
       return .codebook(codebook.renamed(id: id, name: "SF\(bits) (ν=\(String(format: "%.3g", nu)), fit)"))
-    case .supernormalAuto:
+    case .lloydAtFittedNu(let levels):
+      guard let nu = fittedNu, nu.isFinite, nu > 0 else { throw .needsFittedNu(id: id) }
+      let values = LloydMax.normalizedValues(count: levels, distribution: StudentT(nu: nu))
+      return .codebook(
+        Codebook(
+          id: id, name: "Lloyd t(ν=\(String(format: "%.3g", nu)), fit)", bits: Self.bits(forLevels: levels),
+          values: values, nu: nu))
+    case .supernormalAuto, .lloyd, .studentFloatAuto:
       throw .needsTensorSearch(id: id)
     }
+  }
+
+  /// `lloyd`, `lloyd@K` (2 ≤ K ≤ 256), `lloyd@normal`, `lloyd@t`; nil for other ids.
+  private static func lloydSpec(_ id: String) throws(FormatError) -> FormatSpec? {
+    guard id == "lloyd" || id.hasPrefix("lloyd@") else { return nil }
+    let suffix = id == "lloyd" ? "" : String(id.dropFirst(6))
+    switch suffix {
+    case "": return FormatSpec(id: id, kind: .lloyd(levels: 16))
+    case "normal": return FormatSpec(id: id, kind: .fixed(.codebook(FormatCatalog.lloydNormal)))
+    case "t": return FormatSpec(id: id, kind: .lloydAtFittedNu(levels: 16))
+    default:
+      guard let levels = Int(suffix), (2...256).contains(levels) else { throw .invalidLevels(id: id, text: suffix) }
+      return FormatSpec(id: id, kind: .lloyd(levels: levels))
+    }
+  }
+
+  /// Bits per code for `levels` values.
+  public static func bits(forLevels levels: Int) -> Int {
+    var bits = 1
+    while 1 << bits < levels { bits += 1 }
+    return bits
   }
 
   /// The format with `value` as `base`'s supernormal value (what `ID+auto` resolves to).
@@ -138,6 +176,10 @@ extension FormatSpec {
     case .fixed(let format): format
     case .studentFloatAtFittedNu(let bits): .codebook(FormatCatalog.studentFloat(bits: bits, nu: nil))
     case .supernormalAuto(let base): .codebook(base)
+    case .studentFloatAuto(let bits): .codebook(FormatCatalog.studentFloat(bits: bits, nu: nil))
+    // Whatever values Lloyd-Max finds, a K-level codebook stores ⌈log2 K⌉ bits and one scale.
+    case .lloyd(let levels), .lloydAtFittedNu(let levels):
+      .codebook(Codebook(id: id, name: id, bits: Self.bits(forLevels: levels), values: [-1, 0, 1]))
     }
   }
 }

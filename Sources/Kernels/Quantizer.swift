@@ -60,11 +60,19 @@ public enum Quantizer {
     _ spec: FormatSpec, for tensor: Tensor, fittedNu: Double? = nil, settings: QuantizationSettings,
     isCancelled: @Sendable () -> Bool = { false }
   ) throws -> QuantFormat {
-    if case .supernormalAuto(let base) = spec.kind {
+    switch spec.kind {
+    case .supernormalAuto(let base):
       return try SupernormalSearch.bestFormat(
         base: base, id: spec.id, tensor: tensor, settings: settings, isCancelled: isCancelled)
+    case .lloyd(let levels):
+      return try LloydSearch.bestFormat(
+        levels: levels, id: spec.id, tensor: tensor, settings: settings, isCancelled: isCancelled)
+    case .studentFloatAuto(let bits):
+      return try StudentFloatSearch.bestFormat(
+        bits: bits, id: spec.id, tensor: tensor, settings: settings, isCancelled: isCancelled)
+    default:
+      return try spec.resolved(fittedNu: fittedNu)
     }
-    return try spec.resolved(fittedNu: fittedNu)
   }
 
   /// The dequantized tensor x̂ (row-major, one Float per element; non-finite inputs are kept

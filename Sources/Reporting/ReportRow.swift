@@ -51,6 +51,9 @@ public struct ReportRow: Codable, Equatable, Sendable {
   /// Which optional metric columns the run measured: their fields are written (null when
   /// missing) only then, so a run without them keeps the plain columns.
   public var extras: ReportExtras = []
+  /// `lloyd`'s SQNR minus this row's (dB): how far the format is from the best 16-value
+  /// codebook under the same scaling. Nil unless `lloyd` is among the formats.
+  public var optGapDB: Double?
 
   public init(
     name: String, format: String, group: String, scaleMode: String, count: Int,
@@ -58,7 +61,7 @@ public struct ReportRow: Codable, Equatable, Sendable {
     mse: Double?, sqnrDB: Double?, maxAbsError: Double?, relativeL2: Double?, reason: String? = nil,
     codeUsage: [Int]? = nil, formatName: String? = nil, clipRatio: Double? = nil,
     supernormalValue: Double? = nil, formatNu: Double? = nil, bitsPerWeight: Double? = nil,
-    layerType: String? = nil
+    layerType: String? = nil, optGapDB: Double? = nil
   ) {
     self.name = name
     self.format = format
@@ -81,12 +84,14 @@ public struct ReportRow: Codable, Equatable, Sendable {
     self.formatNu = formatNu.finiteOrNil
     self.bitsPerWeight = bitsPerWeight.finiteOrNil
     self.layerType = layerType ?? LayerType(tensorName: name).rawValue
+    self.optGapDB = optGapDB.finiteOrNil
   }
 
   /// The report's CSV columns, in SPEC order; also its JSON field names.
   public static let columns = [
     "name", "format", "group", "scale_mode", "count", "nu", "t_scale", "normal_std", "best_fit",
     "mse", "sqnr_db", "max_abs_err", "rel_l2", "clip_ratio", "supernormal_value", "format_nu", "bpw", "layer_type",
+    "opt_gap_db",
     "reason",
   ]
 
@@ -104,6 +109,7 @@ public struct ReportRow: Codable, Equatable, Sendable {
     case formatNu = "format_nu"
     case bitsPerWeight = "bpw"
     case layerType = "layer_type"
+    case optGapDB = "opt_gap_db"
     case imatrixSQNRDB = "imatrix_sqnr_db"
     case outputRelativeError = "output_rel_err"
     case outputSQNRDB = "output_sqnr_db"
@@ -130,7 +136,8 @@ public struct ReportRow: Codable, Equatable, Sendable {
       supernormalValue: try container.decodeIfPresent(Double.self, forKey: .supernormalValue),
       formatNu: try container.decodeIfPresent(Double.self, forKey: .formatNu),
       bitsPerWeight: try container.decodeIfPresent(Double.self, forKey: .bitsPerWeight),
-      layerType: try container.decodeIfPresent(String.self, forKey: .layerType))
+      layerType: try container.decodeIfPresent(String.self, forKey: .layerType),
+      optGapDB: try container.decodeIfPresent(Double.self, forKey: .optGapDB))
     // A present key (even null) says the run measured that metric.
     if container.contains(.imatrixSQNRDB) {
       extras.insert(.importance)
@@ -165,6 +172,7 @@ public struct ReportRow: Codable, Equatable, Sendable {
     try container.encode(formatNu, forKey: .formatNu)
     try container.encode(bitsPerWeight, forKey: .bitsPerWeight)
     try container.encode(layerType, forKey: .layerType)
+    try container.encode(optGapDB, forKey: .optGapDB)
     if extras.contains(.importance) { try container.encode(imatrixSQNRDB.finiteOrNil, forKey: .imatrixSQNRDB) }
     if extras.contains(.output) {
       try container.encode(outputRelativeError.finiteOrNil, forKey: .outputRelativeError)
@@ -184,6 +192,7 @@ public struct ReportRow: Codable, Equatable, Sendable {
       name, format, group, scaleMode, String(count), nu.cellText, tScale.cellText, normalStd.cellText,
       bestFit ?? "", mse.cellText, sqnrDB.cellText, maxAbsError.cellText, relativeL2.cellText,
       clipRatio.cellText, supernormalValue.cellText, formatNu.cellText, bitsPerWeight.cellText, layerType,
+      optGapDB.cellText,
     ] + extraValues(extras).map(\.cellText) + [reason ?? ""]
   }
 
@@ -194,8 +203,8 @@ public struct ReportRow: Codable, Equatable, Sendable {
   }
 
   /// `quant --json`'s object: `{"name","format","group","scale_mode","count","nu","mse","sqnr_db",
-  /// "max_abs_err","rel_l2","clip_ratio","supernormal_value","format_nu","bpw","layer_type","code_usage",
-  /// "reason"}` in
+  /// "max_abs_err","rel_l2","clip_ratio","supernormal_value","format_nu","bpw","layer_type","opt_gap_db",
+  /// "code_usage","reason"}` in
   /// that order.
   public var quantJSON: String {
     JSONText.object(
@@ -215,6 +224,7 @@ public struct ReportRow: Codable, Equatable, Sendable {
         ("format_nu", JSONText.number(formatNu)),
         ("bpw", JSONText.number(bitsPerWeight)),
         ("layer_type", JSONText.string(layerType)),
+        ("opt_gap_db", JSONText.number(optGapDB)),
       ] + zip(extras.columns, extraValues(extras)).map { ($0, JSONText.number($1)) } + [
         ("code_usage", codeUsage.map { JSONText.array($0.map(String.init)) } ?? "null"),
         ("reason", JSONText.string(reason)),

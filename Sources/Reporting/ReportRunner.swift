@@ -16,6 +16,8 @@ public struct ReportRunner: Sendable {
   public let exactFits: Bool
   /// The width of a codebook format's group scale in `bpw`.
   public let scaleBits: Int
+  /// Applied to every tensor before its fit and formats (`--rotate`).
+  public let rotation: Rotation
   /// An importance matrix: every row also gets `imatrix_sqnr_db`.
   public var importance: ImportanceMatrix?
   /// Activation samples: every row also gets `output_rel_err` and `output_sqnr_db`.
@@ -28,9 +30,10 @@ public struct ReportRunner: Sendable {
 
   public init(
     model: Model, formats: [FormatSpec], settings: QuantizationSettings, shard: ShardPlan?, exactFits: Bool = false,
-    scaleBits: Int = BitsPerWeight.defaultScaleBits
+    scaleBits: Int = BitsPerWeight.defaultScaleBits, rotation: Rotation = .none
   ) {
     self.scaleBits = scaleBits
+    self.rotation = rotation
     self.model = model
     self.formats = formats
     self.settings = settings
@@ -57,7 +60,7 @@ public struct ReportRunner: Sendable {
     for position in positions {
       let tensor = model.tensor(at: position)
       try tensor.checkFileUnchanged()
-      let tensorRows = try rowsFor(tensor)
+      let tensorRows = try rowsFor(rotation.apply(to: tensor))
       tensor.releaseResidentPages()
       rows += tensorRows
       bytesDone += tensor.info.byteCount

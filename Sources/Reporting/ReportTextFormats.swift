@@ -61,9 +61,10 @@ public enum ReportText {
       rightAligned: numericColumns(extras: extras))
   }
 
-  /// The right-aligned columns of the rows: `count` to `bpw` (except `best_fit`), then the optional metrics.
+  /// The right-aligned columns of the rows: `count` to `opt_gap_db` (except `best_fit` and
+  /// `layer_type`), then the optional metrics.
   static func numericColumns(extras: ReportExtras) -> Set<Int> {
-    Set(4...16).subtracting([8]).union(18..<(18 + extras.columns.count))
+    Set(4...18).subtracting([8, 17]).union(19..<(19 + extras.columns.count))
   }
 
   /// The summaries as aligned plain-text tables (stdout of `report` and `merge`): per format,
@@ -126,6 +127,7 @@ public enum ReportText {
       row.relativeL2.map(scientific) ?? "", row.clipRatio.map(FormatCatalog.text) ?? "",
       row.supernormalValue.map(FormatCatalog.text) ?? "", row.formatNu.map { format($0, digits: 3) } ?? "",
       row.bitsPerWeight.map { format($0, digits: 4) } ?? "", row.layerType,
+      row.optGapDB.map { format($0, digits: 2) } ?? "",
     ]
       + zip(extras.columns, row.extraValues(extras)).map { column, value in
         value.map { column == "output_rel_err" ? scientific($0) : format($0, digits: 2) } ?? ""

@@ -80,10 +80,24 @@ public struct TensorRows: Sendable {
         reasons[position] = "\(noFit): the result depends on ν"
       }
     }
-    return formats.indices.map { position in
+    let rows = formats.indices.map { position in
       row(
         tensor, spec: formats[position], metrics: metrics[position], fit: fit, reason: reasons[position],
         formatName: names[position])
+    }
+    return Self.withOptimalityGaps(rows, formats: formats)
+  }
+
+  /// Sets every row's `opt_gap_db` (`lloyd`'s SQNR minus the row's) when `lloyd` is among the
+  /// formats and has an SQNR.
+  static func withOptimalityGaps(_ rows: [ReportRow], formats: [FormatSpec]) -> [ReportRow] {
+    guard let reference = formats.firstIndex(where: { $0.kind == .lloyd(levels: 16) }),
+      let optimal = rows[reference].sqnrDB
+    else { return rows }
+    return rows.map { row in
+      var row = row
+      row.optGapDB = row.sqnrDB.map { optimal - $0 }
+      return row
     }
   }
 

@@ -84,7 +84,9 @@ private func renderDetail(_ state: State, in area: Rect, into screen: inout Scre
   var fit: FitOutcome?
   if case .ready = state.tensorStatus { fit = state.fit }
   draw(
-    TensorHeader(name: entry.name, shape: entry.shapeText, dtype: entry.dtype, fit: fit),
+    TensorHeader(
+      name: entry.name, shape: entry.shapeText, dtype: entry.dtype, fit: fit,
+      rotation: TensorHeader.RotationLine(state.loaded)),
     Rect(x: area.x, y: area.y, width: area.width, height: 2))
   let body = Rect(x: area.x, y: area.y + 2, width: area.width, height: area.height - 2)
   switch state.tensorStatus {

@@ -33,6 +33,8 @@ enum TscopeMain {
       fail(error.description, status: 2)
     } catch let error as UsageError {
       fail(error.description, status: 2)
+    } catch let error as RotationError {
+      fail(error.description, status: 2)
     } catch let error as WorkFailure {
       fail(error.description, status: 1)
     } catch {

@@ -85,7 +85,8 @@ def test_csv_and_markdown_hold_the_same_rows(whole_report):
     rows = list(csv.DictReader(io.StringIO(whole_report["csv"])))
     assert list(rows[0].keys()) == ["name", "format", "group", "scale_mode", "count", "nu", "t_scale",
                                     "normal_std", "best_fit", "mse", "sqnr_db", "max_abs_err", "rel_l2",
-                                    "clip_ratio", "supernormal_value", "format_nu", "bpw", "layer_type", "reason"]
+                                    "clip_ratio", "supernormal_value", "format_nu", "bpw", "layer_type", "opt_gap_db",
+                                    "reason"]
     assert len(rows) == len(report["rows"])
     for text_row, json_row in zip(rows, report["rows"]):
         for key, value in json_row.items():

@@ -7,8 +7,9 @@ struct HelpOverlay: Widget {
     ("/", "filter by name (esc clears)"), ("o", "sort: name, size, ν, error"),
     ("f", "format picker (space toggles)"), ("1-9", "toggle the n-th format"), ("tab", "focus next format"),
     ("s", "supernormal: none → SR → SP"), ("g", "group: tensor, channel, 32…256"), ("m", "scaling absmax / mse"),
-    ("c", "compare selected formats"), ("e", "histogram of values / error"), ("y", "log / linear y"),
-    ("z Z", "zoom x in / out"), ("n", "normal curve on / off"), ("t", "next theme"),
+    ("r", "rotate: none, hadamard, rht"),
+    ("c", "compare selected formats"), ("e", "histogram of values / error"), ("y n", "log y · normal curve"),
+    ("z Z", "zoom x in / out"), ("t", "next theme"),
     ("v p", "model overview / Pareto (esc back)"), ("d x w", "overview Δ · Pareto x / y axis"), ("? q", "help · quit"),
   ]
 

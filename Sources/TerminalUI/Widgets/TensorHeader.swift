@@ -1,4 +1,5 @@
 import Explorer
+import Kernels
 import Reporting
 
 /// The focused tensor's two header rows: name, shape and dtype; then its fit
@@ -9,6 +10,22 @@ struct TensorHeader: Widget {
   var dtype: String
   /// The fit, once the tensor is loaded (nil: no fit line yet).
   var fit: FitOutcome?
+  /// What the rotation changed, for a rotated tensor (nil otherwise).
+  var rotation: RotationLine? = nil
+
+  /// The rotation and the excess kurtosis before → after it.
+  struct RotationLine {
+    var rotation: String
+    var kurtosisBefore: Double?
+    var kurtosisAfter: Double?
+
+    init?(_ loaded: LoadedTensor?) {
+      guard let loaded, loaded.rotation != .none else { return nil }
+      rotation = loaded.rotation.description
+      kurtosisBefore = loaded.unrotatedKurtosis
+      kurtosisAfter = loaded.kurtosis
+    }
+  }
 
   func render(_ area: Rect, into screen: inout Screen, theme: Theme, glyphs: Glyphs) {
     let headerRight = " \(glyphs.ascii(shape)) \(dtype)"
@@ -34,10 +51,25 @@ struct TensorHeader: Widget {
     case .failed(let reason)?:
       return glyphs.ascii("no fit: \(reason)")
     case .fitted(let fit)?:
+      if let rotation {
+        // Rotated: ν and the excess kurtosis before → after, then the rotated fit's scales.
+        let before = fit.unrotatedNu.map { Self.nuNumber($0) + "→" } ?? ""
+        let kurtosis = [rotation.kurtosisBefore, rotation.kurtosisAfter].map { $0.map(NumberText.compact) ?? "-" }
+        return glyphs.ascii(
+          "\(rotation.rotation)  ν \(before)\(Self.nuNumber(fit.nu))  kurt \(kurtosis[0])→\(kurtosis[1])"
+            + "  t: σ=\(NumberText.compact(fit.tScale))  best: \(fit.best)")
+      }
       return glyphs.ascii(
         "t: \(Self.nuText(fit)) σ=\(NumberText.compact(fit.tScale))  normal: σ=\(NumberText.compact(fit.normalStd))"
           + "  best: \(fit.best)")
     }
+  }
+
+  /// ν as a number: `8.93`, `412`, `≥1e7` at the fitter's bound.
+  static func nuNumber(_ nu: Double) -> String {
+    if FitSummary.isAtUpperBound(nu) { return "≥1e7" }
+    if nu >= 1e4 { return NumberText.shortScientific(nu, digits: 1) }
+    return NumberText.fixed(nu, digits: nu >= 100 ? 0 : 2)
   }
 
   /// `ν=8.93`, `ν=412`; where the t is the normal, `ν=2.3e5 (normal)`, and at the fitter's

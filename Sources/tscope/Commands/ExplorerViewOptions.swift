@@ -22,7 +22,8 @@ struct ExplorerViewOptions: ParsableArguments {
       valueName: "file"))
   var imatrix: String?
 
-  @Option(help: "A TOML file of hardware costs for the Pareto view (extends, or with replace = true replaces, the paper's).")
+  @Option(
+    help: "A TOML file of hardware costs for the Pareto view (extends, or with replace = true replaces, the paper's).")
   var costs: String?
 
   /// The hardware costs the Pareto view places formats by.

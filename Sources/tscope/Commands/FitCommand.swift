@@ -29,11 +29,14 @@ struct FitCommand: AsyncParsableCommand {
   @Flag(help: "Print a JSON array instead of the table.")
   var json = false
 
+  @OptionGroup var rotate: RotationOption
+
   func run() async throws {
     let opened = try Model.open(model)
     let selected = try TensorSelection.matching(layer, in: opened, model: model)
     let analysable = selected.filter { opened.tensor(at: $0).info.dtype.isAnalysable }
-    let reports = try await Self.fitAll(analysable.map { opened.tensor(at: $0) })
+    // Rotated tensors are owned Float32 copies, all held while the fits run.
+    let reports = try await Self.fitAll(analysable.map { try rotate.apply(to: opened.tensor(at: $0)) })
     if json {
       // Every selected tensor has an object, in the model's order: one tscope cannot analyse says
       // why (its families null), so a script can tell a skipped tensor from a missing one.

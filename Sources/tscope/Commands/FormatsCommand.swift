@@ -15,7 +15,9 @@ struct FormatsCommand: AsyncParsableCommand {
       scale rule as a suffix: ID:floor (the OCP spec, the default), ID:rceil (cuBLAS, torchao) or ID:even \
       (torchao), e.g. mxfp4:rceil. ID+VALUE adds a supernormal \
       value to a symmetric single-zero format (e2m1+2.5); ID+auto lets quant, report and the explorer choose \
-      it per tensor (listed with its candidates); file:NAME names a --codebook table. Values are before \
+      it per tensor (listed with its candidates); lloyd, lloyd@K (the least-MSE K-value codebook of a tensor), \
+      lloyd@t and sf4@auto (the ν with the least MSE) are resolved per tensor by quant and report; lloyd@normal \
+      is Max's 16-level quantizer of N(0,1); file:NAME names a --codebook table. Values are before \
       scaling; a group's amax maps onto the largest value, or onto the magnitude of a negative supernormal \
       value beyond the range (e2m1+-8: 8, not 6). For INT4-asym \
       they are its codes 0…15, for the MX and NVFP4 formats their element values (IF4: E2M1 and INT4·6/7 \

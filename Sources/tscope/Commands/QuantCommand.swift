@@ -17,11 +17,12 @@ struct QuantCommand: AsyncParsableCommand {
       one at its float32 midpoints; INT/FP8 half to even). Metrics over finite elements, in Float64: mse, \
       sqnr_db, max_abs_err, rel_l2, code_usage (elements per codebook value). --json prints \
       {"name","format","group","scale_mode","count","nu","mse","sqnr_db","max_abs_err","rel_l2","clip_ratio",\
-      "supernormal_value","format_nu","bpw","layer_type","code_usage","reason"} per tensor × format, as `report` makes its rows: \
+      "supernormal_value","format_nu","bpw","layer_type","opt_gap_db","code_usage","reason"} per tensor × format, as `report` makes its rows: \
       group and scale_mode as the format ran (MX and NVFP4 formats: their block and absmax), nu the fitted ν where a \
       format needs it, clip_ratio the ratio the scale used, supernormal_value the value on the −0 code (the \
-      one ID+auto chose), format_nu an SF codebook's ν, bpw the bits per weight stored (elements plus scales: \
-      --scale-bits), layer_type the tensor's group in the model overview, null for a missing number and reason \
+      one ID+auto chose), format_nu an SF codebook's ν (sf4@auto: the ν it chose), bpw the bits per weight stored \
+      (elements plus scales: --scale-bits), layer_type the tensor's group in the model overview, opt_gap_db lloyd's \
+      SQNR minus the row's when lloyd is among the formats, null for a missing number and reason \
       saying why (a dtype not analysed, sf4@fit without a t fit, an SQNR without error). --imatrix adds \
       imatrix_sqnr_db, --activations output_rel_err and output_sqnr_db (before reason; null with a reason where \
       they do not apply).
@@ -39,6 +40,7 @@ struct QuantCommand: AsyncParsableCommand {
   @OptionGroup var quantization: QuantizationOptions
 
   @OptionGroup var weighting: ErrorWeightingOptions
+  @OptionGroup var rotate: RotationOption
 
   @Flag(help: "Fit sf4@fit's ν on all elements of tensors over 1M elements, as `report --exact-fits` does.")
   var exactFits = false
@@ -60,7 +62,7 @@ struct QuantCommand: AsyncParsableCommand {
       let tensor = opened.tensor(at: position)
       try tensor.checkFileUnchanged()
       if !tensor.info.dtype.isAnalysable { skipped.append(tensor.info) }
-      rows += try maker.rows(for: tensor)
+      rows += try maker.rows(for: rotate.apply(to: tensor))
     }
     if json {
       Console.writeOutput(JSONText.array(rows.map(\.quantJSON)) + "\n")
@@ -101,7 +103,14 @@ enum QuantTable {
           value.map { column == "output_rel_err" ? scientific($0) : NumberText.fixed($0, digits: 2) } ?? "-"
         }
     }
-    var out = TextTable.render([header] + cells, rightAligned: Set(4...(8 + extraHeader.count)))
+    // `Δ opt dB` (lloyd's SQNR minus the row's) only when lloyd is among the formats.
+    let showsGap = rows.contains { $0.optGapDB != nil }
+    let table =
+      showsGap
+      ? zip([header + ["Δ opt dB"]] + cells.map { $0 }, [nil] + rows).map { line, row in
+        row.map { line + [$0.optGapDB.map { NumberText.fixed($0, digits: 2) } ?? "-"] } ?? line
+      } : [header] + cells
+    var out = TextTable.render(table, rightAligned: Set(4...(8 + extraHeader.count + (showsGap ? 1 : 0))))
     let missing = rows.filter { $0.mse == nil }
     if !missing.isEmpty {
       out += "\n" + missing.map { "no numbers for \($0.name) × \($0.format): \($0.reason ?? "")\n" }.joined()

@@ -11,8 +11,9 @@ struct ReportCommand: AsyncParsableCommand {
     abstract: "Fit and quantize every tensor of a model; write CSV, JSON or Markdown and print a summary.",
     discussion: """
       One row per analysable tensor × format: fit columns (nu, t_scale, normal_std, best_fit), error \
-      columns (mse, sqnr_db, max_abs_err, rel_l2), what was chosen (clip_ratio, supernormal_value, format_nu) \
-      and reason (why a number is missing), bpw (bits per weight stored) and layer_type, made as `quant` makes \
+      columns (mse, sqnr_db, max_abs_err, rel_l2), what was chosen (clip_ratio, supernormal_value, format_nu), \
+      bpw (bits per weight stored), layer_type, opt_gap_db (lloyd's SQNR minus the row's, when lloyd is among the \
+      formats) and reason (why a number is missing), made as `quant` makes \
       its rows: group and scale_mode as the format ran (MX and NVFP4 formats: their block, absmax). The per-format summary (mean and parameter-weighted \
       SQNR, wins, worst tensor, bpw) and the same per layer type (JSON "by_layer_type") go to stdout; --pareto \
       adds the frontier of quality against cost (JSON "pareto": {"x","y","points","without_cost"}). --shard I/N (1 ≤ I ≤ N) reports the I-th of N contiguous, size-balanced runs of \
@@ -33,6 +34,7 @@ struct ReportCommand: AsyncParsableCommand {
   @OptionGroup var quantization: QuantizationOptions
 
   @OptionGroup var weighting: ErrorWeightingOptions
+  @OptionGroup var rotate: RotationOption
 
   @Option(help: "Write the report to FILE.csv, FILE.json or FILE.md (default: a table on stdout).")
   var out: String?
@@ -74,7 +76,7 @@ struct ReportCommand: AsyncParsableCommand {
     let opened = try Model.open(model)
     var runner = ReportRunner(
       model: opened, formats: specs, settings: settings, shard: plan, exactFits: exactFits,
-      scaleBits: quantization.scaleBits)
+      scaleBits: quantization.scaleBits, rotation: rotate.rotation)
     runner.importance = try weighting.importanceMatrix()
     runner.activations = try weighting.activationFile()
     let progress = ProgressLine(totalBytes: runner.totalBytes, enabled: Console.isTerminal(2))
@@ -85,6 +87,10 @@ struct ReportCommand: AsyncParsableCommand {
         try writer?.stream(rows)
         progress.update(bytesDone: bytesDone, current: rows.first?.name)
       }
+    } catch let error as RotationError {
+      progress.finish()
+      writer?.abandon()
+      throw UsageError(error.description)
     } catch {
       progress.finish()
       writer?.abandon()
