@@ -3,6 +3,7 @@
 Every wait polls `capture-pane` until the screen shows what is expected (or a timeout fails the
 test with the last screen), so the test does not depend on how fast the machine is.
 """
+import json
 import os
 import re
 import shutil
@@ -222,5 +223,40 @@ def test_ascii_fallback_without_utf8(sample_model):
         assert all(ord(ch) < 128 for ch in screen), screen
         session.keys("q")
         session.wait_text("tscope exited 0")
+    finally:
+        session.close()
+
+
+def test_model_overview_on_minilm(minilm, tmp_path):
+    """Issue 12: open MiniLM, switch to the overview, wait until no estimate is left, open a
+    tensor from it with Enter, and come back; the exact model line equals `report`'s summary."""
+    env = "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8"
+    session = Tmux(f"{env} {tscope_binary()} {minilm}", width=120, height=40)
+    try:
+        session.wait_for(settled, "the first tensor")
+        session.keys("v")
+        screen = session.wait_for(lambda s: re.search(r"model overview .*· exact\s+│", s), "every exact value",
+                                  timeout=240)
+        assert "≈" not in screen
+        model_line = next(line for line in screen.splitlines() if "model: mean SQNR" in line)
+        shown = [float(x) for x in re.findall(r"\d+\.\d\d", model_line)]
+        report = subprocess.run(
+            [tscope_binary(), "report", str(minilm), "--format", "int4", "--format", "nf4", "--format", "sf4@fit",
+             "--format", "e2m1", "--out", str(tmp_path / "r.json")], capture_output=True, text=True, check=True)
+        summary = {line["format"]: line["mean_sqnr_db"] for line in json.loads((tmp_path / "r.json").read_text())["summary"]}
+        assert shown == [round(summary[f], 2) for f in ("int4", "nf4", "sf4@fit", "e2m1")]
+        # Down to the first layer type, expand it, down to its first tensor, open it.
+        session.keys("j")
+        session.keys("Enter")
+        session.keys("j")
+        row = session.wait_for(lambda s: "▶     " in s, "a tensor row (indented under its layer type)")
+        name = row.split("▶")[1].split()[0]
+        session.keys("Enter")
+        screen = session.wait_for(lambda s: "model overview" not in s and settled(s), "the tensor page")
+        assert header(screen) == name or name.endswith("…")
+        session.keys("v")
+        session.wait_text("model overview")
+        session.keys("Escape")
+        session.wait_for(lambda s: "model overview" not in s and "SQNR dB" in s, "back on the tensor page")
     finally:
         session.close()
