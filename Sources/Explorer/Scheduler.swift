@@ -121,8 +121,10 @@ public final class Scheduler: Sendable {
     }
   }
 
-  /// Measures the overview one tensor per piece of background work (estimates first, then the
-  /// exact passes), each queueing the next, so work for the focused tensor waits for at most one.
+  /// Measures the overview one tensor per piece of background work, each queueing the next, so
+  /// work for the focused tensor waits for at most one step: the estimates first, in one lane per
+  /// core (each is serial work on a small sample), then the exact passes one tensor at a time
+  /// (each already runs on every core).
   private func startOverview(_ request: OverviewRequest) {
     let model = self.model
     let inbox = self.inbox
@@ -132,46 +134,77 @@ public final class Scheduler: Sendable {
     // A tensor no larger than the sample gets its exact cells from the estimate step.
     let estimated = Set(request.estimates)
     let exact = request.exact.filter { !estimated.contains($0) || model.tensors[$0].count > Self.surveySample }
-    let steps = request.estimates.map { ($0, true) } + exact.map { ($0, false) }
-    @Sendable func measure(from position: Int) {
+    let lanes = min(WorkerPool.allCores, request.estimates.count)
+    let lanesRunning = Locked(lanes)
+
+    /// Measures one tensor and posts its cells; false when the overview must stop.
+    @Sendable func measure(_ index: Int, isEstimate: Bool) -> Bool {
+      let name = model.tensors[index].name
+      let cells: [FormatSpec: OverviewCell]
+      do {
+        cells = try Analysis.overview(
+          model.tensor(at: index), formats: request.formats, settings: request.settings,
+          sampleLimit: isEstimate ? Self.surveySample : nil
+        ) { flag.isCancelled }
+      } catch is Cancelled {
+        return false
+      } catch let error as TensorFileError {
+        // The file changed: the overview stops (every later tensor would fail the same way).
+        flag.cancel()
+        inbox.postIfFileChanged(error)
+        inbox.post(.overviewFinished(generation: request.generation))
+        return false
+      } catch {
+        let reason = (error as? AnalysisUnavailable)?.reason ?? "\(error)"
+        cells = Dictionary(
+          uniqueKeysWithValues: request.formats.map {
+            ($0, OverviewCell(sqnrDB: nil, isEstimate: false, reason: reason))
+          })
+      }
+      if flag.isCancelled { return false }
+      var keyed: [QuantKey: OverviewCell] = [:]
+      for (spec, cell) in cells { keyed[QuantKey(tensor: name, format: spec, settings: request.settings)] = cell }
+      inbox.post(.overviewMeasured(generation: request.generation, cells: keyed))
+      return true
+    }
+
+    @Sendable func exactPasses(from position: Int) {
       inbox.begin()
       executor.submit(.background) {
         defer { inbox.end() }
         if flag.isCancelled { return }
-        guard position < steps.count else {
+        guard position < exact.count else {
           inbox.post(.overviewFinished(generation: request.generation))
           return
         }
-        let (index, isEstimate) = steps[position]
-        let name = model.tensors[index].name
-        let cells: [FormatSpec: OverviewCell]
-        do {
-          cells = try Analysis.overview(
-            model.tensor(at: index), formats: request.formats, settings: request.settings,
-            sampleLimit: isEstimate ? Self.surveySample : nil
-          ) { flag.isCancelled }
-        } catch is Cancelled {
-          return
-        } catch let error as TensorFileError {
-          // The file changed: the overview stops (every later tensor would fail the same way).
-          inbox.postIfFileChanged(error)
-          inbox.post(.overviewFinished(generation: request.generation))
-          return
-        } catch {
-          let reason = (error as? AnalysisUnavailable)?.reason ?? "\(error)"
-          cells = Dictionary(
-            uniqueKeysWithValues: request.formats.map {
-              ($0, OverviewCell(sqnrDB: nil, isEstimate: false, reason: reason))
-            })
-        }
-        if flag.isCancelled { return }
-        var keyed: [QuantKey: OverviewCell] = [:]
-        for (spec, cell) in cells { keyed[QuantKey(tensor: name, format: spec, settings: request.settings)] = cell }
-        inbox.post(.overviewMeasured(generation: request.generation, cells: keyed))
-        measure(from: position + 1)
+        if measure(exact[position], isEstimate: false) { exactPasses(from: position + 1) }
       }
     }
-    measure(from: 0)
+
+    @Sendable func estimates(from position: Int) {
+      inbox.begin()
+      executor.submit(.background) {
+        defer { inbox.end() }
+        if flag.isCancelled { return }
+        guard position < request.estimates.count else {
+          // The last lane to finish starts the exact passes.
+          if lanesRunning.withLock({ running in
+            running -= 1
+            return running == 0
+          }) {
+            exactPasses(from: 0)
+          }
+          return
+        }
+        if measure(request.estimates[position], isEstimate: true) { estimates(from: position + lanes) }
+      }
+    }
+
+    if lanes == 0 {
+      exactPasses(from: 0)
+    } else {
+      for lane in 0..<lanes { estimates(from: lane) }
+    }
   }
 
   /// Elements per tensor the survey reads: enough for ν and a ranking, small enough for big models.
