@@ -128,12 +128,28 @@ extension LayerTreeView {
       case .tensor(let index, let label, let depth):
         return .tensor(
           label: label, depth: depth, isUnanalysable: state.tensors[index].unanalysableReason != nil,
-          isFocused: index == state.focusedTensor)
+          isFocused: index == state.focusedTensor, sortValue: sortValue(state, index))
       }
     }
     self.init(
       rows: rows, cursor: state.cursor, filter: state.filter, isEditingFilter: state.isEditingFilter,
       sortLabel: state.sortKey == .name ? nil : state.sortKey.label)
+  }
+}
+
+/// The value a sorted list is ordered by, for its right-hand column: the element count, ν, or the
+/// focused format's SQNR; `…` while the survey has not reached the tensor; nil when sorted by name.
+private func sortValue(_ state: State, _ index: Int) -> String? {
+  let entry = state.tensors[index]
+  switch state.sortKey {
+  case .name: return nil
+  case .size: return NumberText.abbreviated(entry.count)
+  case .nu:
+    guard entry.unanalysableReason == nil else { return "-" }
+    return state.sortingNu(entry.name).map { NumberText.compact($0) } ?? "…"
+  case .error:
+    guard entry.unanalysableReason == nil else { return "-" }
+    return state.sortingSQNR(entry.name).map { NumberText.fixed($0, digits: 2) } ?? "…"
   }
 }
 

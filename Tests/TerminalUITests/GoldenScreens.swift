@@ -96,12 +96,31 @@ struct GoldenScreenTests {
     try Self.check("ascii-mono-80x24", screen)
   }
 
+  @Test func monochromeBrailleDotsTheNormalCurve() throws {
+    // Without colour the normal curve is dotted, the t curve solid (issue 16).
+    let screen = render(try Self.state(after: ""), size: standard, theme: theme.monochrome(), glyphs: .unicode)
+    try Self.check("mono-braille-80x24", screen)
+  }
+
   @Test func smallest40x12AndTooSmall() throws {
     let state = try Self.state(after: "")
     try Self.check("small-40x12", render(state, size: TerminalSize.minimum, theme: theme))
     let tiny = render(state, size: TerminalSize(width: 39, height: 11), theme: theme)
     #expect(tiny.plainText.contains("terminal too small"))
     try Self.check("too-small-39x11", tiny)
+  }
+
+  @Test func sortedListsKeepTheBlockAndTheNameWithTheSortKey() throws {
+    // By size, then by ν: flat lists with the value they are sorted by on the right.
+    try Self.check("sorted-size-80x24", render(try Self.state(after: "o"), size: standard, theme: theme))
+    try Self.check("sorted-nu-120x40", render(try Self.state(after: "oo"), size: large, theme: theme))
+  }
+
+  @Test func shortLabelsOfSortedLists() {
+    #expect(TensorLabel.short("encoder.layer.5.attention.output.LayerNorm.bias") == "5.attn.out.LN.bias")
+    #expect(TensorLabel.short("model.layers.12.self_attn.q_proj.weight") == "12.attn.q_proj.weight")
+    #expect(TensorLabel.short("lm_head.weight") == "lm_head.weight")
+    #expect(TensorLabel.fitted("model.layers.12.mlp.down_proj.weight", 14, ellipsis: "…") == "12.…roj.weight")
   }
 
   @Test func overview80x24And120x40() throws {

@@ -59,8 +59,10 @@ struct WidgetGoldenTests {
     let tree = LayerTreeView(rows: rows, cursor: 1)
     let screen = alone(tree, 21, 6)
     expectRowsFill(screen)
-    // The long CJK name is cut to the pane's width with the ellipsis in the last column.
-    #expect(screen.text(row: 2) == "    模型.层.0.注意力…")
+    // The long CJK name is cut in the middle (its start and its own name stay), never inside a
+    // wide character: the pane's 20 columns hold it exactly.
+    #expect(screen.text(row: 2) == "    模型.层.…询.权重 ")
+    #expect(DisplayWidth.of(screen.text(row: 2)) == 21)
     try GoldenScreenTests.check("widget-layer-tree-wide-21x6", screen)
     let sorted = LayerTreeView(rows: rows, cursor: 0, sortLabel: "size")
     try GoldenScreenTests.check("widget-layer-tree-sorted-ascii-21x6", alone(sorted, 21, 6, glyphs: .ascii))

@@ -44,7 +44,7 @@ struct HistogramView: Widget {
     var canvas = DotCanvas(columns: plotWidth, rows: plotHeight, isBraille: glyphs.isUnicode)
     let histogram: Histogram
     let caption: String
-    var curves: [(density: (Double) -> Double, style: Style, mark: Character)] = []
+    var curves: [(density: (Double) -> Double, style: Style, mark: Character, isDotted: Bool)] = []
     let total: Double
     var fitted: FitSummary?
     switch content {
@@ -55,8 +55,10 @@ struct HistogramView: Widget {
       caption = "values"
       if let fit {
         fitted = fit
-        if showNormal { curves.append((fit.normalDensity, theme.normalCurveStyle, "+")) }
-        curves.append((fit.tDensity, theme.tCurveStyle, "*"))
+        // Without colour (a monochrome theme) the normal curve is dotted so it reads apart from
+        // the solid t curve; ASCII draws them with different marks.
+        if showNormal { curves.append((fit.normalDensity, theme.normalCurveStyle, "+", theme.isMonochrome)) }
+        curves.append((fit.tDensity, theme.tCurveStyle, "*", false))
       }
     case .error(let source, let formatName):
       let half = source.upper / pow2(zoom)
@@ -80,7 +82,8 @@ struct HistogramView: Widget {
         let centre = histogram.lower + (Double(x) + 0.5) * binWidth
         let expected = total * curve.density(centre) * binWidth
         let value = transform(expected) / peak * dots - 0.5
-        return value < -0.5 ? .nan : value
+        // A dotted curve keeps one dot column in three.
+        return value < -0.5 || (curve.isDotted && x % 3 != 0) ? .nan : value
       }
       canvas.curve(heights, style: curve.style, mark: curve.mark)
     }

@@ -5,8 +5,9 @@ import Reporting
 struct LayerTreeView: Widget {
   enum Row: Hashable {
     case group(name: String, childCount: Int, isExpanded: Bool)
-    /// A tensor row: muted when it cannot be analysed, accented when it is the focused tensor.
-    case tensor(label: String, depth: Int, isUnanalysable: Bool, isFocused: Bool)
+    /// A tensor row: muted when it cannot be analysed, accented when it is the focused tensor;
+    /// `sortValue` is the value a sorted list is ordered by (size, ν, SQNR), right-aligned.
+    case tensor(label: String, depth: Int, isUnanalysable: Bool, isFocused: Bool, sortValue: String? = nil)
   }
 
   var rows: [Row]
@@ -40,12 +41,23 @@ struct LayerTreeView: Widget {
       let y = area.y + 1 + offset
       let isCursor = first + offset == cursor
       var style = theme.base
-      let text: String
+      var text: String
+      var value: String?
       switch row {
       case .group(let name, let count, let isExpanded):
-        text = "\(isExpanded ? glyphs.expanded : glyphs.collapsed) \(name) (\(count))"
-      case .tensor(let label, let depth, let isUnanalysable, let isFocused):
-        text = (depth > 0 ? "   " : "  ") + label
+        text = DisplayWidth.fit(
+          "\(isExpanded ? glyphs.expanded : glyphs.collapsed) \(name) (\(count))", area.width - 1,
+          ellipsis: glyphs.ellipsis)
+      case .tensor(let label, let depth, let isUnanalysable, let isFocused, let sortValue):
+        let indent = depth > 0 ? "   " : "  "
+        // Cut in the middle: the block number and the tensor's own name are what tell rows apart.
+        let room = area.width - 1 - DisplayWidth.of(indent) - (sortValue.map { DisplayWidth.of($0) + 1 } ?? 0)
+        text =
+          indent
+          + (sortValue != nil
+            ? TensorLabel.fitted(label, max(room, 1), ellipsis: glyphs.ellipsis)
+            : DisplayWidth.fitMiddle(label, max(room, 1), ellipsis: glyphs.ellipsis))
+        value = sortValue
         if isUnanalysable { style = theme.mutedStyle }
         if isFocused && !isCursor { style = theme.accentStyle }
       }
@@ -53,8 +65,11 @@ struct LayerTreeView: Widget {
         screen.fill(x: area.x, y: y, width: area.width, height: 1, style: theme.selectionStyle)
         style = theme.selectionStyle
       }
-      screen.put(
-        DisplayWidth.fit(text, area.width - 1, ellipsis: glyphs.ellipsis), x: area.x + 1, y: y, style: style)
+      screen.put(text, x: area.x + 1, y: y, style: style)
+      if let value, area.width - 1 > DisplayWidth.of(value) + 4 {
+        screen.put(
+          value, x: area.maxX - DisplayWidth.of(value), y: y, style: isCursor ? style : theme.mutedStyle)
+      }
     }
   }
 }
