@@ -255,39 +255,59 @@ public final class Scheduler: Sendable {
 
   private func startQuantization(generation: Int, key: QuantKey, tensor: LoadedTensor, fittedNu: Double?) {
     let inbox = self.inbox
+    let executor = self.executor
     let flag = CancellationFlag()
     // A length mismatch was refused before the explorer opened (`ImportanceMatrix.weights`).
     let weights = (try? importance?.weights(for: tensor.tensor.info)) ?? nil
     flags.withLock { $0.quantizations[key] = flag }
+    let clock = ContinuousClock()
+    let started = clock.now
+    @Sendable func elapsed() -> Double {
+      let duration = clock.now - started
+      return Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) * 1e-15
+    }
+    @Sendable func fail(_ error: any Error) {
+      inbox.postIfFileChanged(error)
+      let reason = (error as? AnalysisUnavailable)?.reason ?? "\(error)"
+      inbox.post(.quantizeFailed(generation: generation, key, reason: reason))
+    }
+    // The full pass is queued behind the work already waiting, so every selected format's
+    // estimate (queued first) reaches the table before any format's full pass holds a thread.
+    @Sendable func full(reusing estimate: QuantResult?) {
+      inbox.begin()
+      executor.submit(.focused) {
+        defer { inbox.end() }
+        if flag.isCancelled { return }
+        do {
+          let result = try Analysis.full(
+            tensor, key: key, fittedNu: fittedNu, reusing: estimate, importance: weights
+          ) { flag.isCancelled }
+          inbox.post(.quantized(generation: generation, key, result.with(milliseconds: elapsed())))
+        } catch is Cancelled {
+          return
+        } catch {
+          fail(error)
+        }
+      }
+    }
+    guard tensor.isLarge else {
+      full(reusing: nil)
+      return
+    }
     inbox.begin()
     executor.submit(.focused) {
       defer { inbox.end() }
       if flag.isCancelled { return }
-      let clock = ContinuousClock()
-      let started = clock.now
-      func elapsed() -> Double {
-        let duration = clock.now - started
-        return Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) * 1e-15
-      }
       do {
-        var estimate: QuantResult?
-        if tensor.isLarge {
-          let quick = try Analysis.estimate(tensor, key: key, fittedNu: fittedNu, importance: weights) {
-            flag.isCancelled
-          }
-          estimate = quick
-          inbox.post(.quantized(generation: generation, key, quick.with(milliseconds: elapsed())))
+        let quick = try Analysis.estimate(tensor, key: key, fittedNu: fittedNu, importance: weights) {
+          flag.isCancelled
         }
-        let result = try Analysis.full(
-          tensor, key: key, fittedNu: fittedNu, reusing: estimate, importance: weights
-        ) { flag.isCancelled }
-        inbox.post(.quantized(generation: generation, key, result.with(milliseconds: elapsed())))
+        inbox.post(.quantized(generation: generation, key, quick.with(milliseconds: elapsed())))
+        full(reusing: quick)
       } catch is Cancelled {
         return
       } catch {
-        inbox.postIfFileChanged(error)
-        let reason = (error as? AnalysisUnavailable)?.reason ?? "\(error)"
-        inbox.post(.quantizeFailed(generation: generation, key, reason: reason))
+        fail(error)
       }
     }
   }
