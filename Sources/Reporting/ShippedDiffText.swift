@@ -80,7 +80,8 @@ public enum ShippedDiffText {
     let skipped = rows.filter { $0.error == nil }
     if !skipped.isEmpty {
       out += "\n## Not compared\n\n"
-      out += markdownTable([["tensor", "reason"]] + skipped.map { [$0.shippedName ?? $0.originalName ?? "", $0.reason ?? ""] })
+      out += markdownTable(
+        [["tensor", "reason"]] + skipped.map { [$0.shippedName ?? $0.originalName ?? "", $0.reason ?? ""] })
     }
     out += "\n## By shipped type\n\n"
     out += markdownTable(summaryLines(ShippedTypeSummary.summaries(rows)))
@@ -101,7 +102,8 @@ public enum ShippedDiffText {
     [["type", "tensors", "params", "bpw", "mean sqnr dB", "pooled sqnr dB"]]
       + summaries.map {
         [
-          $0.shippedType, String($0.tensors), NumberText.grouped($0.count), NumberText.fixed($0.bitsPerWeight, digits: 2),
+          $0.shippedType, String($0.tensors), NumberText.grouped($0.count),
+          NumberText.fixed($0.bitsPerWeight, digits: 2),
           $0.meanSQNRDB.map(decibels) ?? "-", decibels($0.pooledSQNRDB),
         ]
       }
