@@ -70,6 +70,8 @@ def hf_tensors(rng) -> dict:
     for layer in range(LAYERS):
         for hf, (stem, shape, qtype) in LAYER_TENSORS.items():
             out[f"model.layers.{layer}.{hf}.weight"] = (f"blk.{layer}.{stem}.weight", shape, qtype)
+        # A q bias (Qwen-style, here under LLaMA's converter): its 1-D rows are permuted too.
+        out[f"model.layers.{layer}.self_attn.q_proj.bias"] = (f"blk.{layer}.attn_q.bias", (HIDDEN,), Q.F32)
     out.update(MODEL_TENSORS)
     return {name: (gguf_name, (rng.standard_normal(shape) * 0.02).astype(np.float32), qtype)
             for name, (gguf_name, shape, qtype) in out.items()}
