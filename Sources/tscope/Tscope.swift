@@ -8,7 +8,7 @@ struct Tscope: AsyncParsableCommand {
     version: Tscope.version,
     subcommands: [
       ExploreCommand.self, LayersCommand.self, FormatsCommand.self, FitCommand.self,
-      QuantCommand.self, ReportCommand.self, MergeCommand.self, SnapshotCommand.self,
+      QuantCommand.self, ReportCommand.self, MergeCommand.self, DiffCommand.self, SnapshotCommand.self,
       DemoCommand.self, BenchCommand.self, DecodeCommand.self,
     ],
     defaultSubcommand: ExploreCommand.self

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Reporting
+import TensorIO
+
+/// `tscope diff ORIGINAL SHIPPED`: the error a shipped quantized model really made, tensor by
+/// tensor, against the original it was made from (issues 14 and 15).
+struct DiffCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "diff",
+    abstract: "The error a shipped quantized model made against its original, tensor by tensor.",
+    discussion: """
+      ORIGINAL is the unquantized model (.safetensors, a shard folder or *.index.json, a F16/F32 \
+      .gguf). SHIPPED is the quantized one: a .gguf of any ggml type, or a quantized safetensors \
+      checkpoint (compressed-tensors, GPTQ/AutoRound, FP8 block scales, gpt-oss MXFP4) read as its \
+      logical weights.
+
+      Tensors are matched by name, else by llama.cpp's Hugging Face <-> GGUF name map; for a \
+      LLaMA GGUF the rotary row permutation convert_hf_to_gguf.py applies to q_proj and k_proj is \
+      undone (heads from llama.attention.head_count and head_count_kv). Each pair gives the shipped \
+      type, its stored bits per weight and the error of the shipped values x^ against the original \
+      x: mse, sqnr_db = 10 log10(sum x^2 / sum (x - x^)^2), max_abs_err and rel_l2 (Float64 sums). \
+      Tensors on one side only, of another shape, or of a dtype tscope does not decode are listed \
+      with the reason. The table ends with each shipped type's mean and pooled SQNR.
+
+      --json prints one array: {"name","shipped_name","shipped_type","layer_type","count","bpw", \
+      "mse","sqnr_db","max_abs_err","rel_l2","non_finite","reason"} per tensor (null where not \
+      measured). --out FILE writes the same as .csv, .json or .md.
+      """)
+
+  @Argument(help: "The original (unquantized) model.")
+  var original: String
+
+  @Argument(help: "The shipped (quantized) model.")
+  var shipped: String
+
+  @Flag(help: "Print a JSON array instead of the table.")
+  var json = false
+
+  @Option(help: "Also write the rows to FILE (.csv, .json or .md).")
+  var out: String?
+
+  func run() async throws {
+    let destination = try out.map { try ReportDestination(path: $0) }
+    let originalModel = try Model.open(original)
+    let shippedModel = try Model.open(shipped)
+    let (pairs, unmatched) = ShippedDiff.match(original: originalModel, shipped: shippedModel)
+    guard !pairs.isEmpty else {
+      throw UsageError(
+        "\(shipped): no tensor to compare with \(original) (none matches by name, llama.cpp's name map and shape)")
+    }
+    var measured: [ShippedDiffRow] = []
+    for pair in pairs {
+      try pair.shipped.checkFileUnchanged()
+      try pair.original.checkFileUnchanged()
+      measured.append(ShippedDiff.measure(pair))
+    }
+    // Shipped order: measured and unmatched shipped rows interleaved as the shipped file lists
+    // them, then the original's tensors the shipped model lacks.
+    let position = Dictionary(
+      shippedModel.tensors.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { first, _ in first })
+    let rows = (measured + unmatched).enumerated().sorted { lhs, rhs in
+      let left = lhs.element.shippedName.flatMap { position[$0] } ?? Int.max
+      let right = rhs.element.shippedName.flatMap { position[$0] } ?? Int.max
+      return left != right ? left < right : lhs.offset < rhs.offset
+    }.map(\.element)
+    if let destination { try write(rows, to: destination) }
+    if json {
+      Console.writeOutput(ShippedDiffText.json(rows) + "\n")
+    } else {
+      Console.writeOutput(ShippedDiffText.table(rows, original: original, shipped: shipped))
+    }
+  }
+
+  /// Writes the report file whole, through a temporary file renamed into place.
+  private func write(_ rows: [ShippedDiffRow], to destination: ReportDestination) throws {
+    let text =
+      switch destination.kind {
+      case .csv: ShippedDiffText.csv(rows)
+      case .json: ShippedDiffText.json(rows) + "\n"
+      case .markdown: ShippedDiffText.markdown(rows, original: original, shipped: shipped)
+      }
+    do {
+      try Data(text.utf8).write(to: URL(fileURLWithPath: destination.path), options: .atomic)
+    } catch {
+      throw WorkFailure("\(destination.path): cannot write the report (\(error.localizedDescription))")
+    }
+  }
+}
