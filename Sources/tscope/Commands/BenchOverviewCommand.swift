@@ -13,7 +13,8 @@ struct BenchOverviewCommand: ParsableCommand {
     commandName: "overview",
     abstract: "Time the model overview: every tensor's estimate, then every exact value.",
     discussion: """
-      Opens the model as the explorer does, presses v, and times until every tensor × format of the \
+      Opens the model as the explorer does, lets the first tensor's load, fit and kernel runs finish, \
+      presses v, and times until every tensor × format of the \
       default selection (INT4, NF4, SF4(fit), E2M1) has its sampled estimate, and until every value is \
       exact. References measured in the same run, page cache as the overview left it: a plain read of \
       every analysable tensor (a vectorized sum on all cores) and the direct path, a sampled fit plus one \
@@ -30,7 +31,9 @@ struct BenchOverviewCommand: ParsableCommand {
     let opened = try ModelLocator.open(model).model
     let session = Session(model: opened, modelName: "bench")
     let clock = ContinuousClock()
+    // The explorer open on its first tensor, that tensor's work done: then the user presses v.
     session.send(.start)
+    session.settle()
     let started = clock.now
     session.send(.key(.character("v")))
     var estimates: Duration?
