@@ -32,7 +32,9 @@ struct CompareTable: Widget {
     screen.put(DisplayWidth.fit("format", Self.nameWidth), x: area.x + 2, y: area.y + 1, style: theme.accentStyle)
     for (column, group) in groups.prefix(shown).enumerated() {
       let style = column == currentColumn ? theme.selectionStyle : theme.accentStyle
-      screen.put(Self.right("\(group)", width), x: columnX(column), y: area.y + 1, style: style)
+      // Narrow columns say `tens` and `chan` rather than cutting the name.
+      let label = DisplayWidth.of("\(group)") < width ? "\(group)" : String("\(group)".prefix(4))
+      screen.put(Self.right(label, width), x: columnX(column), y: area.y + 1, style: style)
     }
     // Rows, then the footer as far as the area allows.
     let footer = grid.rows.count > 1 ? 3 : 1
