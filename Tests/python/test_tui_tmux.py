@@ -83,8 +83,12 @@ def table(screen):
 
 def header(screen):
     """The focused tensor's name (first line of the right-hand pane)."""
-    line = screen.splitlines()[1]
-    return line.split("│")[2].split()[0]
+    # A screen captured mid-draw may lack the line or its panes: no name yet.
+    try:
+        line = screen.splitlines()[1]
+        return line.split("│")[2].split()[0]
+    except IndexError:
+        return ""
 
 
 def settled(screen):
