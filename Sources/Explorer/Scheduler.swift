@@ -257,6 +257,9 @@ public final class Scheduler: Sendable {
     survey(from: 0)
   }
 
+  /// Runs the kernel for `key`. On a large tensor the sampled estimate and the exact pass are two
+  /// pieces of work, the exact one queued when the estimate is in: keys requested together (the
+  /// table, the compare view's grid) all show their estimates before any exact pass runs.
   private func startQuantization(generation: Int, key: QuantKey, tensor: LoadedTensor, fittedNu: Double?) {
     let inbox = self.inbox
     let executor = self.executor
@@ -265,8 +268,7 @@ public final class Scheduler: Sendable {
     let weights = (try? importance?.weights(for: tensor.tensor.info)) ?? nil
     flags.withLock { $0.quantizations[key] = flag }
     let clock = ContinuousClock()
-    let started = clock.now
-    @Sendable func elapsed() -> Double {
+    @Sendable func milliseconds(since started: ContinuousClock.Instant) -> Double {
       let duration = clock.now - started
       return Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) * 1e-15
     }
@@ -275,18 +277,18 @@ public final class Scheduler: Sendable {
       let reason = (error as? AnalysisUnavailable)?.reason ?? "\(error)"
       inbox.post(.quantizeFailed(generation: generation, key, reason: reason))
     }
-    // The full pass is queued behind the work already waiting, so every selected format's
-    // estimate (queued first) reaches the table before any format's full pass holds a thread.
-    @Sendable func full(reusing estimate: QuantResult?) {
+    @Sendable func exact(reusing estimate: QuantResult?, estimateMilliseconds: Double) {
       inbox.begin()
       executor.submit(.focused) {
         defer { inbox.end() }
         if flag.isCancelled { return }
+        let started = clock.now
         do {
           let result = try Analysis.full(
             tensor, key: key, fittedNu: fittedNu, reusing: estimate, importance: weights
           ) { flag.isCancelled }
-          inbox.post(.quantized(generation: generation, key, result.with(milliseconds: elapsed())))
+          let elapsed = estimateMilliseconds + milliseconds(since: started)
+          inbox.post(.quantized(generation: generation, key, result.with(milliseconds: elapsed)))
         } catch is Cancelled {
           return
         } catch {
@@ -295,19 +297,21 @@ public final class Scheduler: Sendable {
       }
     }
     guard tensor.isLarge else {
-      full(reusing: nil)
+      exact(reusing: nil, estimateMilliseconds: 0)
       return
     }
     inbox.begin()
     executor.submit(.focused) {
       defer { inbox.end() }
       if flag.isCancelled { return }
+      let started = clock.now
       do {
         let quick = try Analysis.estimate(tensor, key: key, fittedNu: fittedNu, importance: weights) {
           flag.isCancelled
         }
-        inbox.post(.quantized(generation: generation, key, quick.with(milliseconds: elapsed())))
-        full(reusing: quick)
+        let elapsed = milliseconds(since: started)
+        inbox.post(.quantized(generation: generation, key, quick.with(milliseconds: elapsed)))
+        exact(reusing: quick, estimateMilliseconds: elapsed)
       } catch is Cancelled {
         return
       } catch {

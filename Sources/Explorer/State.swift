@@ -76,6 +76,8 @@ public struct State: Sendable {
   public var themeIndex = 0
   public var isHelpVisible = false
   public var isCompareVisible = false
+  /// Inside compare (`e`): the error histograms per format instead of the SQNR × group table.
+  public var compareShowsHistograms = false
   /// The format picker (`f`): open with its cursor, or nil.
   public var pickerCursor: Int?
   public var shouldQuit = false
@@ -127,6 +129,7 @@ public struct State: Sendable {
     case .none, .unanalysable: return false
     case .ready:
       if fit == .pending { return true }
+      if isCompareVisible && compareKeys.contains(where: { results[$0] == nil }) { return true }
       return tableRows.contains { $0.outcome == nil }
     }
   }

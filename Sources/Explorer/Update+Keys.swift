@@ -44,6 +44,7 @@ func handle(_ key: Key, _ state: inout State) -> [Effect] {
   case .character("g"): state.settings.group = state.settings.group.next
   case .character("m"): state.settings.scale = state.settings.scale.toggled
   case .character("c"): state.isCompareVisible.toggle()
+  case .character("e") where state.isCompareVisible: state.compareShowsHistograms.toggle()
   case .character("e"): state.histogramMode = state.histogramMode == .values ? .error : .values
   case .character("y"): state.logY.toggle()
   case .character("z"): state.zoom = min(state.zoom + 1, 6)

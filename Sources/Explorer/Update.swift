@@ -82,9 +82,9 @@ func reconcile(_ state: inout State) -> [Effect] {
   guard case .ready = state.tensorStatus, let loaded = state.loaded else { return [] }
   var effects: [Effect] = []
   var wanted: Set<QuantKey> = []
-  for choice in state.selectedFormats {
-    guard let key = state.key(choice) else { continue }
-    wanted.insert(key)
+  // The table's keys first, then the compare view's grid (the same key at other groups).
+  for key in state.selectedFormats.compactMap(state.key) + state.compareKeys {
+    guard wanted.insert(key).inserted else { continue }
     // A format that needs ν waits for the fit; after a failed one it runs without ν (and the
     // result is kept only where ν cannot matter).
     let needsFit = key.format.needsFittedNu

@@ -51,7 +51,7 @@ public func render(_ state: State, size: TerminalSize, theme: Theme, glyphs: Gly
     if state.selectedFormats.isEmpty {
       draw(MessageView(text: "no format selected: f opens the picker"), area)
     } else if case .ready = state.tensorStatus, state.loaded != nil {
-      draw(CompareView(state, glyphs: glyphs), area)
+      renderCompare(state, in: area, into: &screen, theme: theme, glyphs: glyphs)
     } else {
       draw(MessageView(text: "compare: waiting for the tensor"), area)
     }
@@ -115,6 +115,21 @@ private func renderDetail(_ state: State, in area: Rect, into screen: inout Scre
       ErrorTable(state, glyphs: glyphs),
       Rect(x: body.x, y: separatorY + 1, width: body.width, height: body.maxY - separatorY - 1))
   }
+}
+
+/// The compare view: the SQNR × group table, with the error histograms below where they fit
+/// (`e` gives them the whole area).
+private func renderCompare(_ state: State, in area: Rect, into screen: inout Screen, theme: Theme, glyphs: Glyphs) {
+  func draw(_ widget: some Widget, _ area: Rect) { widget.render(area, into: &screen, theme: theme, glyphs: glyphs) }
+  if state.compareShowsHistograms {
+    draw(CompareView(state, glyphs: glyphs), area)
+    return
+  }
+  // Title, header, rows, best, lead, story, legend; a blank row before the histograms.
+  let tableHeight = min(state.selectedFormats.count + 6, area.height)
+  draw(CompareTable(state, glyphs: glyphs), Rect(x: area.x, y: area.y, width: area.width, height: tableHeight))
+  let rest = Rect(x: area.x, y: area.y + tableHeight + 1, width: area.width, height: area.height - tableHeight - 1)
+  if rest.height >= 12 { draw(CompareView(state, glyphs: glyphs), rest) }
 }
 
 // The widgets built from the state: each takes just what it draws.
@@ -232,9 +247,22 @@ extension CompareView {
       let outcome = state.key(choice).flatMap { state.results[$0] }
       return Panel(name: rowName(state, choice, outcome, glyphs), outcome: outcome)
     }
+    // The x̂ histograms of 4-bit formats look alike; the error's shape is where they differ.
     self.init(
       tensorName: state.focusedTensor.map { state.tensors[$0].name } ?? "", panels: panels,
-      mode: state.histogramMode, zoom: state.zoom, logY: state.logY)
+      mode: .error, zoom: state.zoom, logY: state.logY)
+  }
+}
+
+extension CompareTable {
+  init(_ state: State, glyphs: Glyphs) {
+    let grid = state.compareGrid
+    let names = grid.rows.map { row in
+      rowName(state, row.choice, row.cells[CompareGrid.groups.firstIndex(of: state.settings.group) ?? 0], glyphs)
+    }
+    self.init(
+      tensorName: state.focusedTensor.map { state.tensors[$0].name } ?? "", names: names, grid: grid,
+      currentColumn: CompareGrid.groups.firstIndex(of: state.settings.group))
   }
 }
 

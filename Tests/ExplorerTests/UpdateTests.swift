@@ -193,7 +193,7 @@ struct UpdateTests {
     state = try loaded(state, generation: 1)
     let keys: [(Key, (State) -> Bool)] = [
       (.character("y"), { !$0.logY }), (.character("z"), { $0.zoom == 1 }), (.character("n"), { !$0.showNormal }),
-      (.character("e"), { $0.histogramMode == .error }), (.character("c"), { $0.isCompareVisible }),
+      (.character("e"), { $0.histogramMode == .error }),
       (.character("?"), { $0.isHelpVisible }), (.character("o"), { $0.sortKey == .size }),
     ]
     for (key, check) in keys {
@@ -201,6 +201,15 @@ struct UpdateTests {
       #expect(check(next), "key \(key)")
       #expect(effects.isEmpty, "key \(key)")
     }
+    // `c` opens the SQNR × group table: the runs of the other five groups start (the current
+    // group's are the table's own).
+    let (comparing, runs) = update(state, .key(.character("c")))
+    #expect(comparing.isCompareVisible)
+    let groups = runs.compactMap { effect -> GroupSize? in
+      if case .quantize(_, let key, _, _) = effect { return key.settings.group }
+      return nil
+    }
+    #expect(Set(groups) == Set(CompareGrid.groups).subtracting([state.settings.group]))
   }
 
   @Test func groupAndScalingChangeTheKeysAndStartNewRuns() throws {

@@ -70,6 +70,12 @@ struct GoldenScreenTests {
     try Self.check("compare-120x40", render(try Self.state(after: "c"), size: large, theme: theme))
   }
 
+  @Test func compareTable80x24AndHistograms() throws {
+    // The SQNR × group table with SF4(5) added (key 3), the current group (128) highlighted.
+    try Self.check("compare-80x24", render(try Self.state(after: "3c"), size: standard, theme: theme))
+    try Self.check("compare-histograms-80x24", render(try Self.state(after: "ce"), size: standard, theme: theme))
+  }
+
   @Test func errorHistogramLinearZoomed80x24() throws {
     try Self.check("error-linear-zoom-80x24", render(try Self.state(after: "eyz"), size: standard, theme: theme))
   }

@@ -84,8 +84,12 @@ def table(screen):
 
 def header(screen):
     """The focused tensor's name (first line of the right-hand pane)."""
-    line = screen.splitlines()[1]
-    return line.split("│")[2].split()[0]
+    # A screen captured mid-draw may lack the line or its panes: no name yet.
+    try:
+        line = screen.splitlines()[1]
+        return line.split("│")[2].split()[0]
+    except IndexError:
+        return ""
 
 
 def settled(screen):
@@ -131,10 +135,13 @@ def test_browse_toggle_compare_resize_quit(explorer):
     plain = explorer.wait_for(lambda s: "E2M1-I" in table(s) and settled(s), "back to E2M1-I")
     assert table(plain)["E2M1-I"] == plain_sqnr
 
-    # Compare view, then back.
+    # Compare view: the SQNR × group table fills in (every cell, a winner per column), `e` shows
+    # the error histograms, `c` goes back.
     explorer.keys("c")
-    explorer.wait_text("compare dequantized")
-    explorer.keys("c")
+    explorer.wait_for(lambda s: "compare SQNR dB by group" in s and "winner" in s and settled(s), "the compare table")
+    explorer.keys("e")
+    explorer.wait_text("compare error")
+    explorer.keys("e", "c")
     explorer.wait_text("SQNR dB")
 
     # Resize to 50x15 and back: the frame follows the terminal.

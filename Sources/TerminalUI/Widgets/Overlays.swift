@@ -8,7 +8,7 @@ struct HelpOverlay: Widget {
     ("f", "format picker (space toggles)"), ("1-9", "toggle the n-th format"), ("tab", "focus next format"),
     ("s", "supernormal: none → SR → SP"), ("g", "group: tensor, channel, 32…256"), ("m", "scaling absmax / mse"),
     ("r", "rotate: none, hadamard, rht"),
-    ("c", "compare selected formats"), ("e", "histogram of values / error"), ("y n", "log y · normal curve"),
+    ("c", "compare: SQNR by format × group"), ("e", "histogram of values / error"), ("y n", "log y · normal curve"),
     ("z Z", "zoom x in / out"), ("t", "next theme"),
     ("v p", "model overview / Pareto (esc back)"), ("d x w", "overview Δ · Pareto x / y axis"), ("? q", "help · quit"),
   ]
