@@ -234,3 +234,39 @@ def test_bad_input_is_one_line_and_exit_2(llama, tmp_path):
     save_file({"unrelated": np.zeros(4, dtype=np.float32)}, str(tmp_path / "other.safetensors"))
     apart = run_tscope("diff", folder / "model.safetensors", tmp_path / "other.safetensors", check=False)
     assert apart.returncode == 2 and "other.safetensors" in apart.stderr and apart.stderr.count("\n") == 1
+
+
+CONVENTIONS = {
+    "ct-nvfp4": lambda folder, rng: writers.write_ct_fp4(folder, rng, nv=True),
+    "ct-mxfp4": lambda folder, rng: writers.write_ct_fp4(folder, rng, nv=False),
+    "ct-int4-asym": lambda folder, rng: writers.write_ct_int(folder, rng, 4, 32, False),
+    "ct-int8-channel": lambda folder, rng: writers.write_ct_int(folder, rng, 8, None, True),
+    "ct-fp8": lambda folder, rng: writers.write_ct_fp8(folder, rng, None),
+    "ct-fp8-block": lambda folder, rng: writers.write_ct_fp8(folder, rng, (128, 128)),
+    "gpt-oss-mxfp4": writers.write_gpt_oss,
+    "fp8-128x128": writers.write_block_fp8,
+    "gptq": writers.write_gptq,
+    "autoround": lambda folder, rng: writers.write_gptq(folder, rng, autoround=True),
+}
+
+
+@pytest.mark.parametrize("convention", sorted(CONVENTIONS))
+def test_every_checkpoint_convention_against_an_original(tmp_path, convention):
+    """Issue 15: for each convention, `tscope diff` gives numpy's error between an original and the
+    values the convention's (ported) dequantization gives for the shipped file."""
+    shipped_folder, original_folder = tmp_path / "shipped", tmp_path / "original"
+    shipped_folder.mkdir()
+    original_folder.mkdir()
+    name, dequantized = CONVENTIONS[convention](shipped_folder, np.random.default_rng(11))
+    # Any original of the same shape checks the arithmetic: the shipped values plus a small error.
+    original = (dequantized + np.random.default_rng(12).normal(0, 0.002, dequantized.shape)).astype(np.float32)
+    save_file({name: original}, str(original_folder / "model.safetensors"))
+    rows = [row for row in run_json("diff", original_folder / "model.safetensors", shipped_folder)
+            if row["name"] == name]
+    assert len(rows) == 1 and rows[0]["reason"] is None, rows
+    # Elements that are NaN on either side (an FP8 writer stores E4M3 NaN codes) are counted apart.
+    finite = np.isfinite(original) & np.isfinite(dequantized)
+    assert rows[0]["non_finite"] == int((~finite).sum())
+    truth = error(original[finite], dequantized[finite])
+    for key in ("mse", "sqnr_db", "max_abs_err", "rel_l2"):
+        assert rows[0][key] == pytest.approx(truth[key], rel=1e-9), key
