@@ -126,6 +126,10 @@ public struct FormatChoice: Hashable, Sendable, CustomStringConvertible {
     FormatChoice(id: "nvfp4-46", name: "NVFP4 4/6", hasSupernormal: false),
     FormatChoice(id: "nvint4", name: "NVINT4", hasSupernormal: false),
     FormatChoice(id: "if4", name: "IF4", hasSupernormal: false),
+    // Resolved on each tensor: the optimal 16-value codebook (the reference for `Δ opt`) and SF4
+    // at the ν with the least MSE.
+    FormatChoice(id: "lloyd", name: "Lloyd16", hasSupernormal: false),
+    FormatChoice(id: "sf4@auto", name: "SF4(auto)", hasSupernormal: false),
   ]
 
   /// The catalogue entry with base id `id`.

@@ -235,7 +235,8 @@ extension ErrorTable {
       }
       return Row(
         name: rowName(state, row.choice, row.outcome, glyphs), outcome: row.outcome,
-        isWaitingForFit: row.key?.format.needsFittedNu == true && state.fit == .pending, bitsPerWeight: bits)
+        isWaitingForFit: row.key?.format.needsFittedNu == true && state.fit == .pending, bitsPerWeight: bits,
+        isOptimalCodebook: row.choice.id == "lloyd")
     }
     self.init(rows: rows, focused: state.tableRows.firstIndex { $0.choice == state.focusedFormat })
   }
@@ -271,6 +272,12 @@ extension CompareTable {
 private func rowName(_ state: State, _ choice: FormatChoice, _ outcome: QuantOutcome?, _ glyphs: Glyphs) -> String {
   if case .done(let result)? = outcome, result.isNuIndependent {
     return glyphs.ascii(choice.name.replacingOccurrences(of: "(fit)", with: "(any ν)"))
+  }
+  // SF4(auto) names the ν its search chose.
+  if choice.id == "sf4@auto", case .done(let result)? = outcome, case .codebook(let run) = result.metrics.format,
+    let nu = run.nu
+  {
+    return "SF4(\(NumberText.compact(nu)))"
   }
   return state.displayName(choice)
 }

@@ -49,11 +49,15 @@ struct SettingsTests {
   }
 
   @Test func everyCatalogueFormatAndVariantIsKnownToTheKernel() throws {
+    // lloyd and sf4@auto resolve on a tensor (the kernel searches them), the rest without one.
+    let tensor = TestModels.tensor(
+      "t", TestModels.heavyTailed(rows: 16, columns: 128, seed: 3), shape: [16, 128])
     for choice in FormatChoice.catalogue {
       for variant in choice.hasSupernormal ? Supernormal.allCases : [.none] {
         let spec = choice.spec(variant)
         #expect(spec.needsFittedNu == (choice.id == "sf4@fit"))
-        #expect((try? spec.resolved(fittedNu: 4.5)) != nil, "\(spec.id)")
+        let resolved = try? Quantizer.resolve(spec, for: tensor, fittedNu: 4.5, settings: QuantizationSettings())
+        #expect(resolved != nil, "\(spec.id)")
       }
     }
   }

@@ -12,6 +12,8 @@ struct ErrorTable: Widget {
     var isWaitingForFit = false
     /// Bits per weight stored (elements plus scales), once the format has run.
     var bitsPerWeight: Double?
+    /// Whether this row is the optimal codebook (`lloyd`), the reference of `Δ opt`.
+    var isOptimalCodebook = false
   }
 
   var rows: [Row]
@@ -27,9 +29,14 @@ struct ErrorTable: Widget {
       if case .done(let result)? = row.outcome { return result.metrics.importanceSQNRDB != nil }
       return false
     }
+    // `Δ opt` (the optimal codebook's SQNR minus the row's) only when Lloyd16 has a result.
+    let optimal = rows.first { $0.isOptimalCodebook }.flatMap { row -> Double? in
+      if case .done(let result)? = row.outcome { return result.metrics.sqnrDB }
+      return nil
+    }
     let columns: [(title: String, width: Int)] =
-      [("MSE", 9), ("SQNR dB", 8), (glyphs.ascii("Δ best"), 7), ("max err", 9), ("codes", 6), ("bpw", 6)]
-      + (weighted ? [("imat dB", 8)] : [])
+      [("MSE", 9), ("SQNR dB", 8), (glyphs.ascii("Δ best"), 7)] + (optimal != nil ? [(glyphs.ascii("Δ opt"), 7)] : [])
+      + [("max err", 9), ("codes", 6), ("bpw", 6)] + (weighted ? [("imat dB", 8)] : [])
     let nameWidth = Self.nameWidth
     var shown = 0
     var used = 2 + nameWidth
@@ -76,6 +83,9 @@ struct ErrorTable: Widget {
             metrics.sqnrDB.isFinite
               ? NumberText.fixed(metrics.sqnrDB, digits: 2) : (glyphs.isUnicode ? "∞" : "inf"),
             Self.deltaText(metrics.sqnrDB, best: bestSQNR, glyphs: glyphs),
+          ]
+          + (optimal.map { [Self.deltaText(metrics.sqnrDB, best: $0, glyphs: glyphs)] } ?? [])
+          + [
             NumberText.shortScientific(metrics.maxAbsError, digits: 1),
             "\(metrics.codesUsed)/\(result.codebook.count)",
             row.bitsPerWeight.map { NumberText.fixed($0, digits: 3) } ?? "",
