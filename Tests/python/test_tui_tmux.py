@@ -267,3 +267,32 @@ def test_model_overview_on_minilm(minilm, tmp_path):
         session.wait_for(lambda s: "model overview" not in s and "SQNR dB" in s, "back on the tensor page")
     finally:
         session.close()
+
+
+def test_sorted_lists_and_compare_on_minilm(minilm):
+    """Issue 16 on real weights: sorted lists keep the block number and the tensor's own name and
+    show the sort value; the compare view shows SQNR per format × group size with the winners."""
+    env = "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8"
+    session = Tmux(f"{env} {tscope_binary()} {minilm}", width=100, height=30)
+    try:
+        session.wait_for(settled, "the first tensor")
+        session.keys("o")
+        screen = session.wait_for(lambda s: "Layers by size" in s and settled(s), "the list by size")
+        # Each row ends in its element count, right-aligned, largest first; names keep the block number.
+        def count(text):
+            return float(text[:-1]) * {"k": 1e3, "M": 1e6}[text[-1]] if text[-1] in "kM" else float(text)
+        sizes = [count(v) for v in re.findall(r"\s(\d+(?:\.\d+)?[kM]?)│", screen)]
+        assert len(sizes) >= 5 and sizes == sorted(sizes, reverse=True), screen
+        assert re.search(r"\s5\.…?\S*(weight|bias)\s", screen), screen
+        session.keys("o")
+        screen = session.wait_for(
+            lambda s: "Layers by ν" in s and "…│" not in s and settled(s), "every ν", timeout=120)
+        values = [float(v) for v in re.findall(r"\s(\d+\.\d+)│", screen)]
+        assert len(values) >= 5 and values == sorted(values), screen
+        assert re.search(r"\b\d\.\S*(bias|weight)\s", screen), screen
+        session.keys("c")
+        screen = session.wait_for(lambda s: "compare SQNR dB by group" in s and "lead dB" in s and settled(s), "the compare table",
+                                  timeout=120)
+        assert "tensor" in screen or "tens" in screen
+    finally:
+        session.close()
