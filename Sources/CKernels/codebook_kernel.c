@@ -160,14 +160,6 @@ static int begin_group(
   return nonfinite || state->zero_group || !float_range;
 }
 
-/// Adds 8 float lanes' block sums to 8 double lanes and clears them.
-static void flush_lanes(float *block, double *lanes) {
-  for (int j = 0; j < 8; j++) {
-    lanes[j] += (double)block[j];
-    block[j] = 0;
-  }
-}
-
 /// The double lanes' total in the vector paths' order: lanes j and j + 4 first, then (0 + 2) + (1 + 3).
 static double lane_total(const double *lanes) {
   double v[4];
@@ -177,15 +169,13 @@ static double lane_total(const double *lanes) {
 
 /// The portable path for codebooks of at most 16 values: the vector paths' arithmetic in scalar
 /// C, element for element, so every path gives the same sums bit for bit. Element j of each run
-/// of 8 goes to float lane j; a block of up to 32 elements is summed with fmaf in float, then
-/// added to double lanes (see quantize_rows_body).
+/// of 8 goes to double lane j (see vector_sums).
 static void quantize_rows_portable(
   quantize_state *state, const void *x, int32_t dtype, int64_t rows, int64_t row_length, int64_t group,
   float fixed_amax, float *out) {
   const tk_codebook *codebook = state->codebook;
-  float block_sse[8] = {0}, block_ssx[8] = {0};
   double sse[8] = {0}, ssx[8] = {0};
-  float max_err = 0;
+  double max_err = 0;
   int64_t usage[16] = {0};
   if (fixed_amax >= 0 && group > TK_FIXED_BLOCK) group = TK_FIXED_BLOCK;
   int64_t vectorized = 0;
@@ -208,15 +198,14 @@ static void quantize_rows_portable(
             const int32_t code = code_of(codebook, value / scale);
             const float rounded = codebook->values[code] * scale;
             if (g_out) g_out[i + j] = rounded;
-            const float error = value - rounded;
-            block_sse[j] = fmaf(error, error, block_sse[j]);
-            block_ssx[j] = fmaf(value, value, block_ssx[j]);
-            max_err = fabsf(error) > max_err ? fabsf(error) : max_err;
+            // As add_error_sums8, with fma as the vector paths fuse it.
+            const double error = (double)value - (double)rounded;
+            sse[j] = fma(error, error, sse[j]);
+            ssx[j] = fma((double)value, (double)value, ssx[j]);
+            max_err = fabs(error) > max_err ? fabs(error) : max_err;
             usage[code] += 1;
           }
         }
-        flush_lanes(block_sse, sse);
-        flush_lanes(block_ssx, ssx);
       }
       vectorized += count & ~(int64_t)7;
       quantize_scalar(state, x, dtype, first + i, count - i, g_out ? g_out + i : NULL);
@@ -226,7 +215,7 @@ static void quantize_rows_portable(
   tk_sums *total = state->sums;
   total->sum_sq_err += lane_total(sse);
   total->sum_sq_x += lane_total(ssx);
-  if ((double)max_err > total->max_abs_err) total->max_abs_err = max_err;
+  if (max_err > total->max_abs_err) total->max_abs_err = max_err;
   total->finite += vectorized;
 }
 
@@ -283,40 +272,52 @@ __attribute__((target("avx2,fma"))) static inline __m256i round8(
   return code;
 }
 
-/// Error sums of the vector path. The error x - x̂ and the squares are computed in float lanes
-/// and summed over one block of at most 32 elements (4 per lane), then added to double lanes.
-/// x - x̂ is exact in float whenever x̂ lies within a factor 2 of x (Sterbenz), which holds for
-/// rounding to a codebook with a zero and neighbours within a factor 3 (every paper format);
-/// groups whose amax lies outside [2^-40, 2^60] take the scalar path, so no square over- or
-/// underflows float range.
+/// Error sums of the vector path, in 8 double lanes (lanes 0-3 in `*0`, 4-7 in `*1`; lane j
+/// holds elements j, 8 + j, 16 + j, … of each group, in order). x and x̂ are floats a bounded
+/// factor apart, so x − x̂ is exact in double (as in the scalar path and a float64 reference)
+/// and its square is exact, or rounded once to 2^-53 where x̂ lies beyond a factor 2 of x
+/// (e2m1-i's 0.0625 next to 1): the sums differ from float64 references only in the order
+/// of their additions.
 typedef struct {
-  __m256 block_sse, block_ssx, max_err;
-  __m256d sse0, sse1, ssx0, ssx1;
+  __m256d sse0, sse1, ssx0, ssx1, max_err0, max_err1;
 } vector_sums;
 
-/// Moves the block's float sums into the double lanes.
-__attribute__((target("avx2,fma"))) static inline void flush_block(vector_sums *sums) {
-  sums->sse0 = _mm256_add_pd(sums->sse0, _mm256_cvtps_pd(_mm256_castps256_ps128(sums->block_sse)));
-  sums->sse1 = _mm256_add_pd(sums->sse1, _mm256_cvtps_pd(_mm256_extractf128_ps(sums->block_sse, 1)));
-  sums->ssx0 = _mm256_add_pd(sums->ssx0, _mm256_cvtps_pd(_mm256_castps256_ps128(sums->block_ssx)));
-  sums->ssx1 = _mm256_add_pd(sums->ssx1, _mm256_cvtps_pd(_mm256_extractf128_ps(sums->block_ssx, 1)));
-  sums->block_sse = _mm256_setzero_ps();
-  sums->block_ssx = _mm256_setzero_ps();
+/// Adds 8 elements' squared errors, squares and largest |error| to the double lanes.
+__attribute__((target("avx2,fma"))) static inline void add_error_sums8(
+  __m256 value, __m256 rounded, vector_sums *sums) {
+  const __m256d v0 = _mm256_cvtps_pd(_mm256_castps256_ps128(value));
+  const __m256d v1 = _mm256_cvtps_pd(_mm256_extractf128_ps(value, 1));
+  const __m256d e0 = _mm256_sub_pd(v0, _mm256_cvtps_pd(_mm256_castps256_ps128(rounded)));
+  const __m256d e1 = _mm256_sub_pd(v1, _mm256_cvtps_pd(_mm256_extractf128_ps(rounded, 1)));
+  sums->sse0 = _mm256_fmadd_pd(e0, e0, sums->sse0);
+  sums->sse1 = _mm256_fmadd_pd(e1, e1, sums->sse1);
+  sums->ssx0 = _mm256_fmadd_pd(v0, v0, sums->ssx0);
+  sums->ssx1 = _mm256_fmadd_pd(v1, v1, sums->ssx1);
+  const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
+  sums->max_err0 = _mm256_max_pd(sums->max_err0, _mm256_and_pd(e0, abs_mask));
+  sums->max_err1 = _mm256_max_pd(sums->max_err1, _mm256_and_pd(e1, abs_mask));
 }
 
-/// Rounds 8 finite floats with `scale`, stores x̂ when `out` is given, adds to the block sums
-/// and returns the codes.
+/// Moves the lanes' totals into `total` (the same order on every path: see lane_total).
+__attribute__((target("avx2,fma"))) static void add_vector_sums(const vector_sums *sums, tk_sums *total) {
+  total->sum_sq_err += hsum_pd(_mm256_add_pd(sums->sse0, sums->sse1));
+  total->sum_sq_x += hsum_pd(_mm256_add_pd(sums->ssx0, sums->ssx1));
+  double lanes[4];
+  _mm256_storeu_pd(lanes, _mm256_max_pd(sums->max_err0, sums->max_err1));
+  for (int lane = 0; lane < 4; lane++) {
+    if (lanes[lane] > total->max_abs_err) total->max_abs_err = lanes[lane];
+  }
+}
+
+/// Rounds 8 finite floats with `scale`, stores x̂ when `out` is given, adds to the sums and
+/// returns the codes.
 __attribute__((target("avx2,fma"))) static inline __m256i round_and_sum8(
   const vector_codebook *table, __m256 value, __m256 scale, float *out, vector_sums *sums) {
   __m256 level;
   const __m256i code = round8(table, _mm256_div_ps(value, scale), &level);
   const __m256 rounded = _mm256_mul_ps(level, scale);
   if (out) _mm256_storeu_ps(out, rounded);
-  const __m256 error = _mm256_sub_ps(value, rounded);
-  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-  sums->block_sse = _mm256_fmadd_ps(error, error, sums->block_sse);
-  sums->block_ssx = _mm256_fmadd_ps(value, value, sums->block_ssx);
-  sums->max_err = _mm256_max_ps(sums->max_err, _mm256_and_ps(error, abs_mask));
+  add_error_sums8(value, rounded, sums);
   return code;
 }
 
@@ -419,7 +420,7 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
   prepare_vector_codebook(state->values16, state->thresholds15, &table);
   code_counter counter;
   memset(&counter, 0, sizeof counter);
-  vector_sums sums = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_pd(),
+  vector_sums sums = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(),
                       _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
   if (fixed_amax >= 0 && group > TK_FIXED_BLOCK) group = TK_FIXED_BLOCK;
   const __m256i none = _mm256_setzero_si256();
@@ -445,7 +446,6 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
         __m256i c3 =
           round_and_sum8(&table, load8(x, first + i + 24, dtype), scale, g_out ? g_out + i + 24 : NULL, &sums);
         count_codes(&counter, c0, c1, c2, c3);
-        flush_block(&sums);
       }
       if (i + 8 <= count) {
         __m256i c[3] = {none, none, none};
@@ -453,7 +453,6 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
           c[v] = round_and_sum8(&table, load8(x, first + i, dtype), scale, g_out ? g_out + i : NULL, &sums);
         }
         count_codes(&counter, c[0], c[1], c[2], none);
-        flush_block(&sums);
       }
       vectorized += count & ~(int64_t)7;
       quantize_scalar(state, x, dtype, first + i, count - i, g_out ? g_out + i : NULL);
@@ -468,15 +467,8 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
     state->usage[k] += previous - current;
     previous = current;
   }
-  tk_sums *total = state->sums;
-  total->sum_sq_err += hsum_pd(_mm256_add_pd(sums.sse0, sums.sse1));
-  total->sum_sq_x += hsum_pd(_mm256_add_pd(sums.ssx0, sums.ssx1));
-  float lanes[8];
-  _mm256_storeu_ps(lanes, sums.max_err);
-  double largest = 0;
-  for (int lane = 0; lane < 8; lane++) largest = lanes[lane] > largest ? lanes[lane] : largest;
-  if (largest > total->max_abs_err) total->max_abs_err = largest;
-  total->finite += vectorized;
+  add_vector_sums(&sums, state->sums);
+  state->sums->finite += vectorized;
 }
 
 /// quantize_rows_body with its dtype fixed: `x` holds rows * row_length elements of `dtype`.
@@ -592,9 +584,8 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void quantize_ro
   memset(&counter, 0, sizeof counter);
   wide_counter wide_counts;
   memset(&wide_counts, 0, sizeof wide_counts);
-  vector_sums sums = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_pd(),
+  vector_sums sums = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(),
                       _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
-  __m512 wide_max = _mm512_setzero_ps();
   if (fixed_amax >= 0 && group > TK_FIXED_BLOCK) group = TK_FIXED_BLOCK;
   const __m256i none = _mm256_setzero_si256();
   int64_t vectorized = 0;
@@ -621,21 +612,11 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void quantize_ro
           _mm512_storeu_ps(g_out + i, r0);
           _mm512_storeu_ps(g_out + i + 16, r1);
         }
-        const __m512 e0 = _mm512_sub_ps(v0, r0), e1 = _mm512_sub_ps(v1, r1);
-        // Float lane j: elements j, 8 + j, 16 + j, 24 + j, in that order (as the AVX2 path).
-        __m256 sse = sums.block_sse, ssx = sums.block_ssx;
-        sse = _mm256_fmadd_ps(_mm512_castps512_ps256(e0), _mm512_castps512_ps256(e0), sse);
-        ssx = _mm256_fmadd_ps(_mm512_castps512_ps256(v0), _mm512_castps512_ps256(v0), ssx);
-        sse = _mm256_fmadd_ps(upper8(e0), upper8(e0), sse);
-        ssx = _mm256_fmadd_ps(upper8(v0), upper8(v0), ssx);
-        sse = _mm256_fmadd_ps(_mm512_castps512_ps256(e1), _mm512_castps512_ps256(e1), sse);
-        ssx = _mm256_fmadd_ps(_mm512_castps512_ps256(v1), _mm512_castps512_ps256(v1), ssx);
-        sse = _mm256_fmadd_ps(upper8(e1), upper8(e1), sse);
-        ssx = _mm256_fmadd_ps(upper8(v1), upper8(v1), ssx);
-        sums.block_sse = sse;
-        sums.block_ssx = ssx;
-        flush_block(&sums);
-        wide_max = _mm512_max_ps(wide_max, _mm512_max_ps(_mm512_abs_ps(e0), _mm512_abs_ps(e1)));
+        // In 8-element runs through the AVX2 sums, so the lanes see the AVX2 path's order.
+        add_error_sums8(_mm512_castps512_ps256(v0), _mm512_castps512_ps256(r0), &sums);
+        add_error_sums8(upper8(v0), upper8(r0), &sums);
+        add_error_sums8(_mm512_castps512_ps256(v1), _mm512_castps512_ps256(r1), &sums);
+        add_error_sums8(upper8(v1), upper8(r1), &sums);
         count_codes32(&wide_counts, c0, c1);
       }
       if (i + 8 <= count) {
@@ -645,7 +626,6 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void quantize_ro
           c[v] = round_and_sum8(&table, load8(x, first + i, dtype), scale8, g_out ? g_out + i : NULL, &sums);
         }
         count_codes(&counter, c[0], c[1], c[2], none);
-        flush_block(&sums);
       }
       vectorized += count & ~(int64_t)7;
       quantize_scalar(state, x, dtype, first + i, count - i, g_out ? g_out + i : NULL);
@@ -663,16 +643,8 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void quantize_ro
     state->usage[k] += previous - current;
     previous = current;
   }
-  tk_sums *total = state->sums;
-  total->sum_sq_err += hsum_pd(_mm256_add_pd(sums.sse0, sums.sse1));
-  total->sum_sq_x += hsum_pd(_mm256_add_pd(sums.ssx0, sums.ssx1));
-  const float wide_largest = _mm512_reduce_max_ps(wide_max);
-  float lanes[8];
-  _mm256_storeu_ps(lanes, sums.max_err);
-  double largest = wide_largest;
-  for (int lane = 0; lane < 8; lane++) largest = lanes[lane] > largest ? lanes[lane] : largest;
-  if (largest > total->max_abs_err) total->max_abs_err = largest;
-  total->finite += vectorized;
+  add_vector_sums(&sums, state->sums);
+  state->sums->finite += vectorized;
 }
 
 __attribute__((target(TK_AVX512))) static void quantize_rows_avx512(
