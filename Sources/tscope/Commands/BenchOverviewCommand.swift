@@ -27,6 +27,9 @@ struct BenchOverviewCommand: ParsableCommand {
   @Flag(help: "Print JSON.")
   var json = false
 
+  @Flag(help: "Stop once every estimate shows (no exact values, no direct pass).")
+  var estimatesOnly = false
+
   func run() throws {
     let opened = try ModelLocator.open(model).model
     let session = Session(model: opened, modelName: "bench")
@@ -39,10 +42,25 @@ struct BenchOverviewCommand: ParsableCommand {
     var estimates: Duration?
     while session.state.overviewRequest != nil {
       session.absorbNextResults(until: Date().addingTimeInterval(1))
-      if estimates == nil, session.state.overviewProgress.missing == 0 { estimates = clock.now - started }
+      if estimates == nil, session.state.overviewProgress.missing == 0 {
+        estimates = clock.now - started
+        if estimatesOnly { break }
+      }
     }
     let exact = clock.now - started
     let estimated = estimates ?? exact
+    let seconds = { (duration: Duration) in
+      Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+    if estimatesOnly {
+      // The exact passes are still running: no reference would be measured on quiet cores.
+      let cells = session.state.overviewProgress.cells
+      Console.writeOutput(
+        json
+          ? "{\"cells\": \(cells), \"estimates_s\": \(seconds(estimated))}\n"
+          : "every estimate (\(cells) cells) after \(String(format: "%.2f", seconds(estimated))) s\n")
+      return
+    }
     let state = session.state
     let formats = state.selectedFormats.map(state.spec)
     let analysable = state.tensors.filter { $0.unanalysableReason == nil }.map(\.index)
@@ -64,9 +82,6 @@ struct BenchOverviewCommand: ParsableCommand {
     }
     let direct = clock.now - directStarted
 
-    let seconds = { (duration: Duration) in
-      Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-    }
     let cells = state.overviewProgress.cells
     if json {
       Console.writeOutput(
