@@ -17,8 +17,17 @@ public enum TerminalFaultGuard {
   public static func installMappedReadHandler() {
     // Globals initialise lazily: touch them here so the handler never runs an initialiser.
     _ = (FaultState.restore, FaultState.restoreCount, FaultState.modes, FaultState.hasModes)
-    _ = FaultState.isTerminalTaken
+    _ = (FaultState.isTerminalTaken, FaultState.token)
     MappedRanges.prepare()
+    // The token: one byte in a pipe that only the first faulting thread can read.
+    var ends: [Int32] = [-1, -1]
+    if pipe(&ends) == 0 {
+      _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+      _ = fcntl(ends[0], F_SETFL, O_NONBLOCK)
+      var byte: UInt8 = 1
+      if write(ends[1], &byte, 1) == 1 { FaultState.token = ends[0] } else { close(ends[0]) }
+      close(ends[1])
+    }
     var action = sigaction()
     #if canImport(Darwin)
       action.__sigaction_u.__sa_sigaction = { _, info, _ in mappedReadFaulted(info) }
@@ -60,6 +69,10 @@ private enum FaultState {
   nonisolated(unsafe) static let modes = UnsafeMutablePointer<termios>.allocate(capacity: 1)
   nonisolated(unsafe) static var hasModes = false
   nonisolated(unsafe) static var isTerminalTaken = false
+  /// The read end of a pipe holding one byte (-1: none): several worker threads can fault at
+  /// once, and the one whose `read(2)` gets the byte writes the line while the others wait for
+  /// its `_exit` (a lock a signal handler may take: `read` is async-signal-safe and atomic).
+  nonisolated(unsafe) static var token: Int32 = -1
 }
 
 /// The handler: only async-signal-safe calls (tcsetattr, write, _exit) and plain reads of
@@ -69,6 +82,13 @@ private enum FaultState {
 /// - the signal was sent by a process (`kill`), or the address is in no model file at all (a
 ///   fault tscope caused itself): a line that says so.
 private func mappedReadFaulted(_ info: UnsafeMutablePointer<siginfo_t>?) {
+  if FaultState.token >= 0 {
+    var byte: UInt8 = 0
+    // Another thread got here first: it writes the one line and ends the process.
+    if read(FaultState.token, &byte, 1) != 1 {
+      while true { pause() }
+    }
+  }
   if FaultState.isTerminalTaken {
     if FaultState.hasModes { _ = tcsetattr(STDIN_FILENO, TCSANOW, FaultState.modes) }
     _ = write(STDOUT_FILENO, FaultState.restore, FaultState.restoreCount)
