@@ -23,6 +23,9 @@ public enum Action: Sendable {
   /// A model file changed on disk since it was opened (one line naming it): its tensors can no
   /// longer be read safely, so the status line keeps saying so.
   case fileChanged(String)
+  /// The model was opened again from its path (`R`): the new model, or why it could not be.
+  case reopened(ModelReference)
+  case reopenFailed(String)
 }
 
 /// Work `update` asks for; the scheduler runs it off the UI thread and answers with actions.
@@ -41,6 +44,11 @@ public enum Effect: Hashable, Sendable {
   /// Measure every tensor × format of the request in the background: estimates, then exact.
   case overview(OverviewRequest)
   case cancelOverview(generation: Int)
+  /// Open the model again from its path; answered by `reopened` or `reopenFailed`.
+  case reopen
+  /// Read every later effect from this model (the reopened one): the old model's work is
+  /// cancelled and its results are dropped.
+  case useModel(ModelReference)
 }
 
 /// A loaded tensor inside an effect (compared by identity, so effects stay `Hashable`).

@@ -9,10 +9,12 @@ import TensorIO
 /// the flags of work whose results are no longer wanted, and the kernel, which checks the flag
 /// through its `isCancelled` closure, stops early.
 public final class Scheduler: Sendable {
-  private let model: Model
+  /// The model the effects read and the inbox their results go to. Both are replaced together
+  /// when the model is opened again (`Effect.useModel`): work started on the old model posts to
+  /// the old inbox, which no one reads any more, so none of its results reach the new state.
+  private let current: Locked<Current>
   /// With an importance matrix, each quantization also weighs its error (the error table's imatrix column).
   private let importance: ImportanceMatrix?
-  private let inbox = Inbox()
   private let executor = EffectExecutor(threads: max(2, WorkerPool.allCores))
   // Only the UI thread calls `run`; the flags are stored so later effects can cancel the work.
   private let flags = Locked(Flags())
@@ -29,10 +31,23 @@ public final class Scheduler: Sendable {
     }
   }
 
+  private struct Current {
+    var model: Model
+    var inbox = Inbox()
+    /// How many times the model was replaced (`Session` stops folding in a batch of results taken
+    /// from the old inbox once this changes).
+    var replacements = 0
+    var wake: (@Sendable () -> Void)?
+  }
+
   public init(model: Model, importance: ImportanceMatrix? = nil) {
-    self.model = model
+    self.current = Locked(Current(model: model))
     self.importance = importance
   }
+
+  private var model: Model { current.withLock(\.model) }
+  private var inbox: Inbox { current.withLock(\.inbox) }
+  var replacements: Int { current.withLock(\.replacements) }
 
   deinit {
     for flag in flags.withLock(\.all) { flag.cancel() }
@@ -53,7 +68,12 @@ public final class Scheduler: Sendable {
 
   /// Calls `wake` (on a worker thread) each time a result is posted: a loop that waits on other
   /// events too (keys) learns of results this way. Set it before the first effect runs; nil stops it.
-  public func onResult(_ wake: (@Sendable () -> Void)?) { inbox.onPost(wake) }
+  public func onResult(_ wake: (@Sendable () -> Void)?) {
+    current.withLock { current in
+      current.wake = wake
+      current.inbox.onPost(wake)
+    }
+  }
 
   private func start(_ effect: Effect) {
     let inbox = self.inbox
@@ -109,6 +129,10 @@ public final class Scheduler: Sendable {
           flags.overview = nil
         }
       }
+    case .reopen:
+      startReopen()
+    case .useModel(let reference):
+      replaceModel(with: reference.model)
     case .cancelStale(let generation, let keep):
       flags.withLock { flags in
         for (key, flag) in flags.quantizations where !keep.contains(key) {
@@ -317,6 +341,37 @@ public final class Scheduler: Sendable {
       } catch {
         fail(error)
       }
+    }
+  }
+
+  /// Opens the model again from its path (on a worker: opening reads and checks the headers) and
+  /// posts the new model, or the one line saying why it cannot be opened.
+  private func startReopen() {
+    let path = model.path
+    let inbox = self.inbox
+    inbox.begin()
+    executor.submit(.focused) {
+      defer { inbox.end() }
+      do {
+        inbox.post(.reopened(ModelReference(try Model.open(path))))
+      } catch {
+        inbox.post(.reopenFailed("\(error)"))
+      }
+    }
+  }
+
+  /// Makes `model` the one every later effect reads (on the UI thread, before the effects that
+  /// follow it): the old model's work is cancelled, and its results, posted to the old inbox, are
+  /// never taken.
+  private func replaceModel(with model: Model) {
+    for flag in flags.withLock(\.all) { flag.cancel() }
+    flags.withLock { $0 = Flags() }
+    current.withLock { current in
+      current.inbox.onPost(nil)
+      current.model = model
+      current.inbox = Inbox()
+      current.inbox.onPost(current.wake)
+      current.replacements += 1
     }
   }
 

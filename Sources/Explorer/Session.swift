@@ -32,7 +32,12 @@ public final class Session {
   @discardableResult
   public func absorbResults() -> Bool {
     let results = scheduler.takeResults()
-    for result in results { send(result) }
+    let replacements = scheduler.replacements
+    for result in results {
+      // A reopened model was taken: the rest of the batch is the old model's work.
+      guard scheduler.replacements == replacements else { break }
+      send(result)
+    }
     return !results.isEmpty
   }
 

@@ -86,9 +86,11 @@ public struct State: Sendable {
   public var showsTimings = true
   /// A one-shot note for the status line (e.g. "NVFP4 has no supernormal variant").
   public var notice: String?
-  /// Set once a model file changed on disk since it was opened: the status line keeps showing it
-  /// (the explorer cannot reopen the file; restarting tscope does).
+  /// Set once a model file changed on disk since it was opened (or could not be opened again):
+  /// the status line keeps showing it until `R` reopens the model.
   public var fileProblem: String?
+  /// `R` asked for the model to be opened again and the answer has not come back yet.
+  public var isReopening = false
 
   public init(modelName: String, tensors: [TensorEntry], themeNames: [String] = ["default"], themeIndex: Int = 0) {
     self.modelName = modelName

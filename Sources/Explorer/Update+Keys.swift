@@ -57,6 +57,7 @@ func handle(_ key: Key, _ state: inout State) -> [Effect] {
   case .character("r"):
     state.rotation = state.rotation.next
     if let focused = state.focusedTensor { return focus(&state, on: focused, reload: true) }
+  case .character("R"): return reopen(&state)
   case .character("?"): state.isHelpVisible = true
   case .character("q"): state.shouldQuit = true
   default: break

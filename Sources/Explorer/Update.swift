@@ -70,6 +70,11 @@ public func update(_ state: State, _ action: Action) -> (State, [Effect]) {
     if generation == next.overviewRequest?.generation { next.overviewRequest = nil }
   case .fileChanged(let line):
     next.fileProblem = line
+  case .reopened(let reference):
+    effects += adopt(reference, &next)
+  case .reopenFailed(let line):
+    next.isReopening = false
+    next.fileProblem = line
   }
   effects += reconcile(&next)
   effects += reconcileSurvey(&next)

@@ -13,6 +13,8 @@ public final class ByteStorage: @unchecked Sendable {
   public let isMemoryMapped: Bool
   /// The mapped file as it was when opened (nil for owned bytes): `checkUnchanged` compares it.
   private let origin: Origin?
+  /// Where the map is recorded for the SIGBUS handler (nil for owned bytes).
+  private let registration: MappedRanges.Registration?
   private let release: @Sendable (UnsafeRawBufferPointer) -> Void
 
   /// A mapped file's open descriptor (kept so fstat sees the very file that is mapped, even
@@ -26,15 +28,18 @@ public final class ByteStorage: @unchecked Sendable {
 
   private init(
     bytes: UnsafeRawBufferPointer, isMemoryMapped: Bool = false, origin: Origin? = nil,
-    release: @escaping @Sendable (UnsafeRawBufferPointer) -> Void
+    registration: MappedRanges.Registration? = nil, release: @escaping @Sendable (UnsafeRawBufferPointer) -> Void
   ) {
     self.bytes = bytes
     self.isMemoryMapped = isMemoryMapped
     self.origin = origin
+    self.registration = registration
     self.release = release
   }
 
   deinit {
+    // Forgotten before it is unmapped: the SIGBUS handler never names a range that is gone.
+    if let registration { MappedRanges.deregister(registration) }
     release(bytes)
     if let origin { close(origin.descriptor) }
   }
@@ -89,8 +94,10 @@ public final class ByteStorage: @unchecked Sendable {
     }
     keepsDescriptor = true
     let origin = Origin(descriptor: fd, displayName: displayName, size: size, modified: Self.modificationTime(info))
+    let bytes = UnsafeRawBufferPointer(start: base, count: size)
     return ByteStorage(
-      bytes: UnsafeRawBufferPointer(start: base, count: size), isMemoryMapped: true, origin: origin,
+      bytes: bytes, isMemoryMapped: true, origin: origin,
+      registration: MappedRanges.register(bytes, name: displayName),
       release: { bytes in
         if let start = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: start), bytes.count) }
       })

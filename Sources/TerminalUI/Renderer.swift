@@ -172,8 +172,10 @@ extension StatusLine {
   init(_ state: State) {
     if state.isEditingFilter {
       self.init(content: .filter(state.filter))
+    } else if state.isReopening {
+      self.init(content: .notice("reopening \(state.modelName)…"))
     } else if let problem = state.fileProblem {
-      self.init(content: .notice("\(problem); restart tscope to reopen it"))
+      self.init(content: .notice("\(problem); press R to reopen"))
     } else if let notice = state.notice {
       self.init(content: .notice(notice))
     } else {

@@ -45,11 +45,44 @@ def test_report_on_a_model_truncated_while_it_runs(minilm, tmp_path):
     assert process.returncode == 2, stderr
     line = one_line(stderr)
     # The check before each tensor names the file; a truncation between that check and a read
-    # is caught by the SIGBUS handler's line.
+    # is caught by the SIGBUS handler, whose line names the file too.
     assert line in (
         f"tscope: {copy}: changed on disk (size {size:,} → 20,000,000 bytes) since it was opened",
-        "tscope: a model file changed on disk while being read (SIGBUS)",
+        f"tscope: {copy}: changed on disk while being read (SIGBUS)",
     ), line
+
+
+def test_a_read_past_the_new_end_raises_sigbus_and_the_line_names_the_file(tmp_path):
+    """`decode` checks the file once, then streams the tensor to stdout chunk by chunk (64 Ki
+    elements). Reading only the first MiB of a 32 MiB tensor keeps it blocked on the full pipe,
+    mid-read and past its check; the file is then truncated to half the tensor's data, and the
+    rest of the read faults on a page past the new end: a SIGBUS every time, caught by the
+    handler, which names the file from the faulting address."""
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    path = tmp_path / "big.safetensors"
+    values = np.arange(8 << 20, dtype=np.float32)
+    save_file({"w": values}, str(path))
+    header = 8 + int.from_bytes(path.read_bytes()[:8], "little")
+    process = subprocess.Popen(
+        [tscope_binary(), "decode", path, "--tensor", "w"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        first = process.stdout.read(1 << 20)
+        assert np.array_equal(np.frombuffer(first, dtype=np.float32), values[: 1 << 18])
+        assert process.poll() is None, "decode finished before the file changed"
+        os.truncate(path, header + values.nbytes // 2)
+        rest = process.stdout.read()
+        stderr = process.stderr.read().decode()
+        process.wait(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 2, (process.returncode, stderr)
+    assert one_line(stderr) == f"tscope: {path}: changed on disk while being read (SIGBUS)"
+    # It stopped inside the part that was cut off, after writing the part that is left.
+    done = len(first) + len(rest)
+    assert values.nbytes // 2 <= done < values.nbytes, done
+    assert np.array_equal(np.frombuffer(first + rest, dtype=np.float32)[: 1 << 20], values[: 1 << 20])
 
 
 LIES = ["st-header-length-4gb.safetensors", "gguf-kv-count-2e40.gguf", "gguf-tensor-count-1e9.gguf",

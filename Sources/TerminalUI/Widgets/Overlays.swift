@@ -9,7 +9,7 @@ struct HelpOverlay: Widget {
     ("s", "supernormal: none → SR → SP"), ("g", "group: tensor, channel, 32…256"), ("m", "scaling absmax / mse"),
     ("r", "rotate: none, hadamard, rht"),
     ("c", "compare: SQNR by format × group"), ("e", "histogram of values / error"), ("y n", "log y · normal curve"),
-    ("z Z", "zoom x in / out"), ("t", "next theme"),
+    ("z Z", "zoom x in / out"), ("t R", "next theme · reopen the model"),
     ("v p", "model overview / Pareto (esc back)"), ("d x w", "overview Δ · Pareto x / y axis"), ("? q", "help · quit"),
   ]
 
