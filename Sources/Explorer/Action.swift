@@ -23,6 +23,8 @@ public enum Action: Sendable {
   /// A model file changed on disk since it was opened (one line naming it): its tensors can no
   /// longer be read safely, so the status line keeps saying so.
   case fileChanged(String)
+  /// The shipped pass of a tensor (`--against`) finished: its error, or why it has none.
+  case shippedMeasured(tensor: String, ShippedOutcome)
 }
 
 /// Work `update` asks for; the scheduler runs it off the UI thread and answers with actions.
@@ -41,6 +43,8 @@ public enum Effect: Hashable, Sendable {
   /// Measure every tensor × format of the request in the background: estimates, then exact.
   case overview(OverviewRequest)
   case cancelOverview(generation: Int)
+  /// Measure the focused tensor's shipped counterpart against it (`--against`).
+  case measureShipped(ShippedRequest)
 }
 
 /// A loaded tensor inside an effect (compared by identity, so effects stay `Hashable`).

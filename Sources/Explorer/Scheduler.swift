@@ -12,6 +12,8 @@ public final class Scheduler: Sendable {
   private let model: Model
   /// With an importance matrix, each quantization also weighs its error (the error table's imatrix column).
   private let importance: ImportanceMatrix?
+  /// With `--against`, the shipped tensors paired with the model's.
+  private let shipped: ShippedComparison?
   private let inbox = Inbox()
   private let executor = EffectExecutor(threads: max(2, WorkerPool.allCores))
   // Only the UI thread calls `run`; the flags are stored so later effects can cancel the work.
@@ -29,9 +31,10 @@ public final class Scheduler: Sendable {
     }
   }
 
-  public init(model: Model, importance: ImportanceMatrix? = nil) {
+  public init(model: Model, importance: ImportanceMatrix? = nil, shipped: ShippedComparison? = nil) {
     self.model = model
     self.importance = importance
+    self.shipped = shipped
   }
 
   deinit {
@@ -107,6 +110,19 @@ public final class Scheduler: Sendable {
         if let overview = flags.overview, overview.generation <= generation {
           overview.flag.cancel()
           flags.overview = nil
+        }
+      }
+    case .measureShipped(let request):
+      guard let pair = shipped?.pairs[request.tensor] else { break }
+      track(generation: request.generation) { flag in
+        do {
+          let result = try ShippedAnalysis.measure(pair) { flag.isCancelled }
+          return .shippedMeasured(tensor: request.tensor, .done(result))
+        } catch is Cancelled {
+          return nil
+        } catch {
+          inbox.postIfFileChanged(error)
+          return .shippedMeasured(tensor: request.tensor, .failed("\(error)"))
         }
       }
     case .cancelStale(let generation, let keep):

@@ -70,10 +70,13 @@ public func update(_ state: State, _ action: Action) -> (State, [Effect]) {
     if generation == next.overviewRequest?.generation { next.overviewRequest = nil }
   case .fileChanged(let line):
     next.fileProblem = line
+  case .shippedMeasured(let tensor, let outcome):
+    absorbShipped(tensor, outcome, &next)
   }
   effects += reconcile(&next)
   effects += reconcileSurvey(&next)
   effects += reconcileOverview(&next)
+  effects += reconcileShipped(&next)
   return (next, effects)
 }
 
