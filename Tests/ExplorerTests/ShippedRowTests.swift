@@ -168,4 +168,30 @@ struct ShippedRowTests {
     #expect(state.focusedShippedOutcome == .done(result))
     #expect(!effects.contains { if case .measureShipped = $0 { true } else { false } })
   }
+
+  @Test func aShippedFileChangedOnDiskIsNamedOnTheRowAndInTheStatus() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tscope-against-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let values = TestModels.heavyTailed(rows: 64, columns: 64, seed: 31)
+    let header = Array(#"{"w":{"dtype":"F32","shape":[64,64],"data_offsets":[0,16384]}}"#.utf8)
+    let length = (0..<8).map { UInt8(truncatingIfNeeded: UInt64(header.count) >> (8 * $0)) }
+    let path = folder.appendingPathComponent("shipped.safetensors").path
+    try Data(length + header + values.withUnsafeBytes { Array($0) }).write(to: URL(fileURLWithPath: path))
+    let shipped = try Model.open(path)
+    #expect(truncate(path, 100) == 0)
+    let original = Model(
+      path: "original.safetensors", tensors: [TestModels.tensor("w", values, shape: [64, 64])], metadata: [:])
+    let session = Session(model: original, modelName: "original.safetensors", against: shipped)
+    session.send(.start)
+    session.settle()
+    let size = 8 + header.count + 16384
+    let line =
+      "\(path): changed on disk (size \(size / 1000),\(String(format: "%03d", size % 1000)) → 100 bytes) since it was opened"
+    // The original is intact: its own rows are there; the shipped row and the status say what changed.
+    #expect(session.state.tensorStatus == .ready)
+    #expect(session.state.shippedResults["w"] == .failed(line))
+    #expect(session.state.fileProblem == line)
+    #expect(!session.state.isComputing)
+  }
 }
