@@ -26,6 +26,8 @@ public enum Action: Sendable {
   /// The model was opened again from its path (`R`): the new model, or why it could not be.
   case reopened(ModelReference)
   case reopenFailed(String)
+  /// The shipped pass of a tensor (`--against`) finished: its error, or why it has none.
+  case shippedMeasured(tensor: String, ShippedOutcome)
 }
 
 /// Work `update` asks for; the scheduler runs it off the UI thread and answers with actions.
@@ -49,6 +51,8 @@ public enum Effect: Hashable, Sendable {
   /// Read every later effect from this model (the reopened one): the old model's work is
   /// cancelled and its results are dropped.
   case useModel(ModelReference)
+  /// Measure the focused tensor's shipped counterpart against it (`--against`).
+  case measureShipped(ShippedRequest)
 }
 
 /// A loaded tensor inside an effect (compared by identity, so effects stay `Hashable`).

@@ -5,7 +5,12 @@ import TensorIO
 /// state keeps only its tensor entries.
 public struct ModelReference: Hashable, Sendable {
   public let model: Model
-  public init(_ model: Model) { self.model = model }
+  /// With `--against`, the shipped model opened again too and paired with the new original.
+  public let shipped: ShippedComparison?
+  public init(_ model: Model, shipped: ShippedComparison? = nil) {
+    self.model = model
+    self.shipped = shipped
+  }
   public static func == (lhs: Self, rhs: Self) -> Bool { lhs.model === rhs.model }
   public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(model)) }
 }

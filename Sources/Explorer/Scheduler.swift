@@ -33,6 +33,8 @@ public final class Scheduler: Sendable {
 
   private struct Current {
     var model: Model
+    /// With `--against`, the shipped tensors paired with the model's.
+    var shipped: ShippedComparison?
     var inbox = Inbox()
     /// How many times the model was replaced (`Session` stops folding in a batch of results taken
     /// from the old inbox once this changes).
@@ -40,13 +42,14 @@ public final class Scheduler: Sendable {
     var wake: (@Sendable () -> Void)?
   }
 
-  public init(model: Model, importance: ImportanceMatrix? = nil) {
-    self.current = Locked(Current(model: model))
+  public init(model: Model, importance: ImportanceMatrix? = nil, shipped: ShippedComparison? = nil) {
+    self.current = Locked(Current(model: model, shipped: shipped))
     self.importance = importance
   }
 
   private var model: Model { current.withLock(\.model) }
   private var inbox: Inbox { current.withLock(\.inbox) }
+  private var shipped: ShippedComparison? { current.withLock(\.shipped) }
   var replacements: Int { current.withLock(\.replacements) }
 
   deinit {
@@ -132,7 +135,20 @@ public final class Scheduler: Sendable {
     case .reopen:
       startReopen()
     case .useModel(let reference):
-      replaceModel(with: reference.model)
+      replaceModel(with: reference.model, shipped: reference.shipped)
+    case .measureShipped(let request):
+      guard let pair = shipped?.pairs[request.tensor] else { break }
+      track(generation: request.generation) { flag in
+        do {
+          let result = try ShippedAnalysis.measure(pair) { flag.isCancelled }
+          return .shippedMeasured(tensor: request.tensor, .done(result))
+        } catch is Cancelled {
+          return nil
+        } catch {
+          inbox.postIfFileChanged(error)
+          return .shippedMeasured(tensor: request.tensor, .failed("\(error)"))
+        }
+      }
     case .cancelStale(let generation, let keep):
       flags.withLock { flags in
         for (key, flag) in flags.quantizations where !keep.contains(key) {
@@ -348,12 +364,16 @@ public final class Scheduler: Sendable {
   /// posts the new model, or the one line saying why it cannot be opened.
   private func startReopen() {
     let path = model.path
+    let shippedPath = shipped?.path
     let inbox = self.inbox
     inbox.begin()
     executor.submit(.focused) {
       defer { inbox.end() }
       do {
-        inbox.post(.reopened(ModelReference(try Model.open(path))))
+        let model = try Model.open(path)
+        // The shipped file may have changed too: both are opened again and paired anew.
+        let comparison = try shippedPath.map { ShippedComparison(original: model, shipped: try Model.open($0)) }
+        inbox.post(.reopened(ModelReference(model, shipped: comparison)))
       } catch {
         inbox.post(.reopenFailed("\(error)"))
       }
@@ -363,12 +383,13 @@ public final class Scheduler: Sendable {
   /// Makes `model` the one every later effect reads (on the UI thread, before the effects that
   /// follow it): the old model's work is cancelled, and its results, posted to the old inbox, are
   /// never taken.
-  private func replaceModel(with model: Model) {
+  private func replaceModel(with model: Model, shipped: ShippedComparison?) {
     for flag in flags.withLock(\.all) { flag.cancel() }
     flags.withLock { $0 = Flags() }
     current.withLock { current in
       current.inbox.onPost(nil)
       current.model = model
+      current.shipped = shipped
       current.inbox = Inbox()
       current.inbox.onPost(current.wake)
       current.replacements += 1

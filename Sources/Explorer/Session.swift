@@ -12,13 +12,17 @@ public final class Session {
   /// `showsTimings: false` keeps run-to-run timings off the screen (for headless, comparable output).
   public init(
     model: Model, modelName: String, themeNames: [String] = ["default"], themeIndex: Int = 0, showsTimings: Bool = true,
-    importance: ImportanceMatrix? = nil, costs: HardwareCostTable = .paper
+    importance: ImportanceMatrix? = nil, costs: HardwareCostTable = .paper, against shipped: Model? = nil
   ) {
     let entries = model.tensors.enumerated().map { TensorEntry(index: $0.offset, info: $0.element) }
-    state = State(modelName: modelName, tensors: entries, themeNames: themeNames, themeIndex: themeIndex)
+    let comparison = shipped.map { ShippedComparison(original: model, shipped: $0) }
+    state = State(
+      modelName: comparison.map { "\(modelName) vs \($0.modelName)" } ?? modelName, tensors: entries,
+      themeNames: themeNames, themeIndex: themeIndex)
     state.showsTimings = showsTimings
     state.costs = costs
-    scheduler = Scheduler(model: model, importance: importance)
+    state.shipped = comparison
+    scheduler = Scheduler(model: model, importance: importance, shipped: comparison)
   }
 
   /// Applies one action now; its effects start in the background.

@@ -92,6 +92,14 @@ public struct State: Sendable {
   /// `R` asked for the model to be opened again and the answer has not come back yet.
   public var isReopening = false
 
+  // The shipped model (`--against SHIPPED`): one more table row for the focused tensor.
+  public var shipped: ShippedComparison?
+  /// Shipped rows measured so far, by original tensor name (the same whatever group, scaling,
+  /// format or rotation is chosen: the shipped values are compared with the original's).
+  public var shippedResults: [String: ShippedOutcome] = [:]
+  /// The shipped pass running for the focused tensor, if any.
+  public var shippedRequest: ShippedRequest?
+
   public init(modelName: String, tensors: [TensorEntry], themeNames: [String] = ["default"], themeIndex: Int = 0) {
     self.modelName = modelName
     self.tensors = tensors
@@ -125,7 +133,7 @@ public struct State: Sendable {
   /// a table row without its outcome, or the survey. The status line says `ready` only when
   /// this is false.
   public var isComputing: Bool {
-    if survey != nil || overviewRequest != nil || !inFlight.isEmpty { return true }
+    if survey != nil || overviewRequest != nil || !inFlight.isEmpty || shippedRequest != nil { return true }
     switch tensorStatus {
     case .loading: return true
     case .none, .unanalysable: return false

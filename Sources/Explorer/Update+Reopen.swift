@@ -34,6 +34,9 @@ func adopt(_ reference: ModelReference, _ state: inout State) -> [Effect] {
   state.overview = [:]
   if let overview = state.overviewRequest { effects.append(.cancelOverview(generation: overview.generation)) }
   state.overviewRequest = nil
+  if state.shipped != nil { state.shipped = reference.shipped }
+  state.shippedResults = [:]
+  state.shippedRequest = nil
   state.fileProblem = nil
   state.isReopening = false
   state.focusedTensor = nil

@@ -75,10 +75,13 @@ public func update(_ state: State, _ action: Action) -> (State, [Effect]) {
   case .reopenFailed(let line):
     next.isReopening = false
     next.fileProblem = line
+  case .shippedMeasured(let tensor, let outcome):
+    absorbShipped(tensor, outcome, &next)
   }
   effects += reconcile(&next)
   effects += reconcileSurvey(&next)
   effects += reconcileOverview(&next)
+  effects += reconcileShipped(&next)
   return (next, effects)
 }
 

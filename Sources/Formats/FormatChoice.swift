@@ -104,33 +104,46 @@ public struct FormatChoice: Hashable, Sendable, CustomStringConvertible {
   }
 
   /// The catalogue, in the order the explorer's `1`–`9` toggle (the first nine) and its picker lists.
-  public static let catalogue: [FormatChoice] = [
-    FormatChoice(id: "int4", name: "INT4", hasSupernormal: false),
-    FormatChoice(id: "nf4", name: "NF4", hasSupernormal: false),
-    FormatChoice(id: "sf4", name: "SF4(5)", hasSupernormal: false),
-    FormatChoice(id: "sf4@fit", name: "SF4(fit)", hasSupernormal: false),
-    FormatChoice(id: "e2m1", name: "E2M1", hasSupernormal: true),
-    FormatChoice(id: "e2m1-i", name: "E2M1-I", hasSupernormal: true),
-    FormatChoice(id: "e2m1-b", name: "E2M1-B", hasSupernormal: true),
-    FormatChoice(id: "apot4", name: "APoT4", hasSupernormal: true),
-    FormatChoice(id: "e3m0", name: "E3M0", hasSupernormal: true),
-    FormatChoice(id: "e1m2", name: "E1M2", hasSupernormal: true),
-    FormatChoice(id: "int4-asym", name: "INT4-asym", hasSupernormal: false),
-    FormatChoice(id: "mxfp4", name: "MXFP4", hasSupernormal: false),
-    FormatChoice(id: "nvfp4", name: "NVFP4", hasSupernormal: false),
-    FormatChoice(id: "mxfp8-e4m3", name: "MXFP8 E4M3", hasSupernormal: false),
-    FormatChoice(id: "mxfp8-e5m2", name: "MXFP8 E5M2", hasSupernormal: false),
-    FormatChoice(id: "mxfp6-e2m3", name: "MXFP6 E2M3", hasSupernormal: false),
-    FormatChoice(id: "mxfp6-e3m2", name: "MXFP6 E3M2", hasSupernormal: false),
-    FormatChoice(id: "mxint8", name: "MXINT8", hasSupernormal: false),
-    FormatChoice(id: "nvfp4-46", name: "NVFP4 4/6", hasSupernormal: false),
-    FormatChoice(id: "nvint4", name: "NVINT4", hasSupernormal: false),
-    FormatChoice(id: "if4", name: "IF4", hasSupernormal: false),
-    // Resolved on each tensor: the optimal 16-value codebook (the reference for `Δ opt`) and SF4
-    // at the ν with the least MSE.
-    FormatChoice(id: "lloyd", name: "Lloyd16", hasSupernormal: false),
-    FormatChoice(id: "sf4@auto", name: "SF4(auto)", hasSupernormal: false),
-  ]
+  public static let catalogue: [FormatChoice] =
+    [
+      FormatChoice(id: "int4", name: "INT4", hasSupernormal: false),
+      FormatChoice(id: "nf4", name: "NF4", hasSupernormal: false),
+      FormatChoice(id: "sf4", name: "SF4(5)", hasSupernormal: false),
+      FormatChoice(id: "sf4@fit", name: "SF4(fit)", hasSupernormal: false),
+      FormatChoice(id: "e2m1", name: "E2M1", hasSupernormal: true),
+      FormatChoice(id: "e2m1-i", name: "E2M1-I", hasSupernormal: true),
+      FormatChoice(id: "e2m1-b", name: "E2M1-B", hasSupernormal: true),
+      FormatChoice(id: "apot4", name: "APoT4", hasSupernormal: true),
+      FormatChoice(id: "e3m0", name: "E3M0", hasSupernormal: true),
+      FormatChoice(id: "e1m2", name: "E1M2", hasSupernormal: true),
+      FormatChoice(id: "int4-asym", name: "INT4-asym", hasSupernormal: false),
+    ] + mxForms("mxfp4", "MXFP4") + [FormatChoice(id: "nvfp4", name: "NVFP4", hasSupernormal: false)]
+    + mxForms("mxfp8-e4m3", "MXFP8 E4M3") + mxForms("mxfp8-e5m2", "MXFP8 E5M2")
+    + mxForms("mxfp6-e2m3", "MXFP6 E2M3") + mxForms("mxfp6-e3m2", "MXFP6 E3M2") + mxForms("mxint8", "MXINT8") + [
+      FormatChoice(id: "nvfp4-46", name: "NVFP4 4/6", hasSupernormal: false),
+      FormatChoice(id: "nvint4", name: "NVINT4", hasSupernormal: false),
+      FormatChoice(id: "if4", name: "IF4", hasSupernormal: false),
+      // Resolved on each tensor: the optimal 16-value codebook (the reference for `Δ opt`) and SF4
+      // at the ν with the least MSE.
+      FormatChoice(id: "lloyd", name: "Lloyd16", hasSupernormal: false),
+      FormatChoice(id: "sf4@auto", name: "SF4(auto)", hasSupernormal: false),
+    ]
+
+  /// An MX format under each scale rule, the spec's `floor` first: `mxfp4`, `mxfp4:rceil`
+  /// (`MXFP4 rceil`), `mxfp4:even`; the picker lists the other rules under the floor form.
+  private static func mxForms(_ id: String, _ name: String) -> [FormatChoice] {
+    [FormatChoice(id: id, name: name, hasSupernormal: false)]
+      + [MXScaleRule.rceil, .even].map {
+        FormatChoice(id: "\(id):\($0.rawValue)", name: "\(name) \($0.rawValue)", hasSupernormal: false)
+      }
+  }
+
+  /// The scale rule of an MX format's `rceil` or `even` form (the picker lists it under the
+  /// `floor` form, by the rule's name alone); nil for every other format.
+  public var scaleRuleForm: MXScaleRule? {
+    guard case .fixed(.mx(let format)) = spec().kind, format.rule != .floor else { return nil }
+    return format.rule
+  }
 
   /// The catalogue entry with base id `id`.
   public static func named(_ id: String) -> FormatChoice? { catalogue.first { $0.id == id } }

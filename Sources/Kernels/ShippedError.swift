@@ -37,6 +37,18 @@ public enum ShippedErrorPass {
   /// given, names for each row of `shipped` the row of `original` it holds (a converter's row
   /// permutation undone): the tensors' elements split evenly into that many rows.
   public static func measure(shipped: Tensor, original: Tensor, originalRows: [Int]? = nil) -> ShippedError {
+    do {
+      return try measure(shipped: shipped, original: original, originalRows: originalRows, isCancelled: { false })
+    } catch {
+      preconditionFailure("a pass that is never cancelled was cancelled")
+    }
+  }
+
+  /// The same, polling `isCancelled` between chunks (the explorer's focused work); throws
+  /// `Cancelled` when it is set.
+  public static func measure(
+    shipped: Tensor, original: Tensor, originalRows: [Int]? = nil, isCancelled: @Sendable () -> Bool
+  ) throws(Cancelled) -> ShippedError {
     precondition(shipped.count == original.count)
     let count = shipped.count
     // With a row map a chunk is whole rows (of count / rows elements: 1 for a bias); without
@@ -52,35 +64,39 @@ public enum ShippedErrorPass {
     }
     let workers = count < 1 << 20 ? 1 : min(WorkerPool.allCores, chunks)
     let slots = ResultSlots<[Sums]>(count: workers)
-    WorkerPool.run(count: workers, threads: workers) { worker in
-      let capacity = min(unitsPerChunk * unit, count)
-      var shippedBuffer = [Float](repeating: 0, count: capacity)
-      var originalBuffer = [Float](repeating: 0, count: capacity)
-      var partial: [Sums] = []
-      for chunk in (chunks * worker / workers)..<(chunks * (worker + 1) / workers) {
-        let firstUnit = chunk * unitsPerChunk
-        let endUnit = min(units, firstUnit + unitsPerChunk)
-        let range = (firstUnit * unit)..<(endUnit * unit)
-        shippedBuffer.withUnsafeMutableBufferPointer { whole in
-          shipped.decode(range, into: UnsafeMutableBufferPointer(rebasing: whole[0..<range.count]))
-        }
-        originalBuffer.withUnsafeMutableBufferPointer { whole in
-          if let originalRows {
-            for row in firstUnit..<endUnit {
-              let source = originalRows[row] * rowLength
-              let offset = (row - firstUnit) * rowLength
-              original.decode(
-                source..<(source + rowLength),
-                into: UnsafeMutableBufferPointer(rebasing: whole[offset..<(offset + rowLength)]))
-            }
-          } else {
-            original.decode(range, into: UnsafeMutableBufferPointer(rebasing: whole[0..<range.count]))
+    withoutActuallyEscaping(isCancelled) { isCancelled in
+      WorkerPool.run(count: workers, threads: workers) { worker in
+        let capacity = min(unitsPerChunk * unit, count)
+        var shippedBuffer = [Float](repeating: 0, count: capacity)
+        var originalBuffer = [Float](repeating: 0, count: capacity)
+        var partial: [Sums] = []
+        for chunk in (chunks * worker / workers)..<(chunks * (worker + 1) / workers) {
+          if isCancelled() { return }
+          let firstUnit = chunk * unitsPerChunk
+          let endUnit = min(units, firstUnit + unitsPerChunk)
+          let range = (firstUnit * unit)..<(endUnit * unit)
+          shippedBuffer.withUnsafeMutableBufferPointer { whole in
+            shipped.decode(range, into: UnsafeMutableBufferPointer(rebasing: whole[0..<range.count]))
           }
+          originalBuffer.withUnsafeMutableBufferPointer { whole in
+            if let originalRows {
+              for row in firstUnit..<endUnit {
+                let source = originalRows[row] * rowLength
+                let offset = (row - firstUnit) * rowLength
+                original.decode(
+                  source..<(source + rowLength),
+                  into: UnsafeMutableBufferPointer(rebasing: whole[offset..<(offset + rowLength)]))
+              }
+            } else {
+              original.decode(range, into: UnsafeMutableBufferPointer(rebasing: whole[0..<range.count]))
+            }
+          }
+          partial.append(Sums.of(originalBuffer[0..<range.count], shippedBuffer[0..<range.count]))
         }
-        partial.append(Sums.of(originalBuffer[0..<range.count], shippedBuffer[0..<range.count]))
+        slots.store(partial, at: worker)
       }
-      slots.store(partial, at: worker)
     }
+    if isCancelled() { throw Cancelled() }
     var total = Sums()
     for sums in (slots.results() ?? []).joined() { total.merge(sums) }
     return ShippedError(

@@ -64,7 +64,9 @@ public func render(_ state: State, size: TerminalSize, theme: Theme, glyphs: Gly
   draw(StatusLine(state), Rect(x: 1, y: height - 2, width: width - 2, height: 1))
   if let cursor = state.pickerCursor {
     let lines = FormatChoice.catalogue.map {
-      FormatPicker.Line(name: state.displayName($0), isSelected: state.selectedFormats.contains($0))
+      FormatPicker.Line(
+        name: $0.scaleRuleForm.map { "  \($0.rawValue)" } ?? state.displayName($0),
+        isSelected: state.selectedFormats.contains($0))
     }
     draw(FormatPicker(lines: lines, cursor: cursor), whole)
   }
@@ -100,7 +102,7 @@ private func renderDetail(_ state: State, in area: Rect, into screen: inout Scre
     break
   }
   // Split: the table takes its rows (plus a separator); the histogram gets the rest.
-  let tableRows = state.selectedFormats.count + 1
+  let tableRows = state.selectedFormats.count + 1 + (state.focusedShippedMatch == nil ? 0 : 1)
   // At least the header and the focused row; the histogram keeps at least 3 rows.
   let tableHeight = min(tableRows + 1, max(body.height - 4, 3))
   let histogramArea = Rect(x: body.x, y: body.y, width: body.width, height: body.height - tableHeight)
@@ -240,7 +242,9 @@ extension ErrorTable {
         isWaitingForFit: row.key?.format.needsFittedNu == true && state.fit == .pending, bitsPerWeight: bits,
         isOptimalCodebook: row.choice.id == "lloyd")
     }
-    self.init(rows: rows, focused: state.tableRows.firstIndex { $0.choice == state.focusedFormat })
+    self.init(
+      rows: rows, focused: state.tableRows.firstIndex { $0.choice == state.focusedFormat },
+      shipped: ShippedRow(state))
   }
 }
 
@@ -250,9 +254,15 @@ extension CompareView {
       let outcome = state.key(choice).flatMap { state.results[$0] }
       return Panel(name: rowName(state, choice, outcome, glyphs), outcome: outcome)
     }
+    let shipped = state.focusedShippedMatch.map { match in
+      Panel(
+        name: match.rowName, outcome: nil,
+        shipped: match.reason.map { .failed($0) } ?? state.focusedShippedOutcome, isShipped: true)
+    }
     // The x̂ histograms of 4-bit formats look alike; the error's shape is where they differ.
     self.init(
-      tensorName: state.focusedTensor.map { state.tensors[$0].name } ?? "", panels: panels,
+      tensorName: state.focusedTensor.map { state.tensors[$0].name } ?? "",
+      panels: panels + (shipped.map { [$0] } ?? []),
       mode: .error, zoom: state.zoom, logY: state.logY)
   }
 }
@@ -282,4 +292,22 @@ private func rowName(_ state: State, _ choice: FormatChoice, _ outcome: QuantOut
     return "SF4(\(NumberText.compact(nu)))"
   }
   return state.displayName(choice)
+}
+
+extension ErrorTable.ShippedRow {
+  /// The focused tensor's shipped row (`--against`); nil without a shipped model.
+  init?(_ state: State) {
+    guard let match = state.focusedShippedMatch else { return nil }
+    let content: Content
+    if let reason = match.reason {
+      content = .unavailable(reason)
+    } else {
+      switch state.focusedShippedOutcome {
+      case .done(let result)?: content = .measured(result.error, bitsPerWeight: result.bitsPerWeight)
+      case .failed(let reason)?: content = .unavailable(reason)
+      case nil: content = .computing
+      }
+    }
+    self.init(name: match.rowName, content: content)
+  }
 }

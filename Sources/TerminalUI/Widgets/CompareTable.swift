@@ -14,22 +14,24 @@ struct CompareTable: Widget {
   /// The column of the current `g` setting (its header is highlighted), if one of them.
   var currentColumn: Int?
 
-  static let nameWidth = 11
+  /// The name column: 11 cells, wider (up to 18) for longer names (`MXFP8 E4M3 rceil`).
+  var nameWidth: Int { min(max(11, (names.map(DisplayWidth.of).max() ?? 0) + 1), 18) }
 
   func render(_ area: Rect, into screen: inout Screen, theme: Theme, glyphs: Glyphs) {
-    guard area.height > 0, area.width > Self.nameWidth + 4 else { return }
+    let nameWidth = self.nameWidth
+    guard area.height > 0, area.width > nameWidth + 4 else { return }
     let title = "compare SQNR dB by group \(glyphs.middleDot) \(tensorName)"
     screen.put(
       DisplayWidth.fit(title, area.width - 2, ellipsis: glyphs.ellipsis), x: area.x + 1, y: area.y,
       style: theme.accentStyle)
     let groups = CompareGrid.groups
-    let columnWidth = min(10, (area.width - 2 - Self.nameWidth) / groups.count)
-    let shown = columnWidth >= 7 ? groups.count : max((area.width - 2 - Self.nameWidth) / 7, 0)
+    let columnWidth = min(10, (area.width - 2 - nameWidth) / groups.count)
+    let shown = columnWidth >= 7 ? groups.count : max((area.width - 2 - nameWidth) / 7, 0)
     let width = columnWidth >= 7 ? columnWidth : 7
-    func columnX(_ column: Int) -> Int { area.x + 2 + Self.nameWidth + column * width }
+    func columnX(_ column: Int) -> Int { area.x + 2 + nameWidth + column * width }
     guard area.height > 1 else { return }
     // Header: the group sizes; the current setting's highlighted.
-    screen.put(DisplayWidth.fit("format", Self.nameWidth), x: area.x + 2, y: area.y + 1, style: theme.accentStyle)
+    screen.put(DisplayWidth.fit("format", nameWidth), x: area.x + 2, y: area.y + 1, style: theme.accentStyle)
     for (column, group) in groups.prefix(shown).enumerated() {
       let style = column == currentColumn ? theme.selectionStyle : theme.accentStyle
       // Narrow columns say `tens` and `chan` rather than cutting the name.
@@ -45,7 +47,7 @@ struct CompareTable: Widget {
       let y = area.y + 2 + position
       guard y < area.maxY else { break }
       screen[area.x + 1, y] = Cell(glyphs.dot, theme.formatStyle(position))
-      screen.put(DisplayWidth.fit(names[position], Self.nameWidth - 1), x: area.x + 2, y: y, style: theme.base)
+      screen.put(DisplayWidth.fit(names[position], nameWidth - 1), x: area.x + 2, y: y, style: theme.base)
       for column in 0..<shown {
         let text: String
         var style = theme.base
@@ -68,7 +70,7 @@ struct CompareTable: Widget {
     var y = area.y + 2 + visibleRows
     func line(_ label: String, _ cells: [String], style: Style) {
       guard y < area.maxY else { return }
-      screen.put(DisplayWidth.fit(label, Self.nameWidth), x: area.x + 2, y: y, style: theme.accentStyle)
+      screen.put(DisplayWidth.fit(label, nameWidth), x: area.x + 2, y: y, style: theme.accentStyle)
       for (column, text) in cells.enumerated() {
         screen.put(
           Self.right(DisplayWidth.fit(text, width - 1, ellipsis: ""), width), x: columnX(column), y: y, style: style)

@@ -1,5 +1,6 @@
 import Explorer
 import Foundation
+import Kernels
 import Reporting
 
 /// Side by side: one small histogram per selected format, of x̂ (values) or of the error, each
@@ -8,6 +9,11 @@ struct CompareView: Widget {
   struct Panel {
     var name: String
     var outcome: QuantOutcome?
+    /// The shipped tensor's panel (`--against`): its SQNR and error histogram (it has no x̂
+    /// histogram), or why there is none; nil for a format's panel.
+    var shipped: ShippedOutcome?
+    /// Whether this is the shipped panel (still computing while `shipped` is nil).
+    var isShipped = false
   }
 
   var tensorName: String
@@ -43,28 +49,53 @@ struct CompareView: Widget {
   ) {
     let style = theme.formatStyle(position)
     var title = panel.name
-    let result: QuantResult
-    switch panel.outcome {
-    case nil:
-      screen.put(
-        DisplayWidth.fit(title + " computing" + glyphs.ellipsis, cell.width - 2), x: cell.x + 1, y: cell.y,
-        style: style)
-      return
-    case .failed(let reason)?:
-      screen.put(
-        DisplayWidth.fit(glyphs.ascii(title + " " + reason), cell.width - 2), x: cell.x + 1, y: cell.y, style: style)
-      return
-    case .done(let done)?:
-      result = done
+    let sqnr: Double
+    let source: Histogram?
+    if panel.isShipped {
+      switch panel.shipped {
+      case nil:
+        screen.put(
+          DisplayWidth.fit(title + " computing" + glyphs.ellipsis, cell.width - 2), x: cell.x + 1, y: cell.y,
+          style: style)
+        return
+      case .failed(let reason)?:
+        screen.put(
+          DisplayWidth.fit(glyphs.ascii(title + " " + reason), cell.width - 2), x: cell.x + 1, y: cell.y, style: style)
+        return
+      case .done(let result)?:
+        sqnr = result.error.sqnrDB
+        source = mode == .values ? nil : result.errorHistogram
+      }
+    } else {
+      let result: QuantResult
+      switch panel.outcome {
+      case nil:
+        screen.put(
+          DisplayWidth.fit(title + " computing" + glyphs.ellipsis, cell.width - 2), x: cell.x + 1, y: cell.y,
+          style: style)
+        return
+      case .failed(let reason)?:
+        screen.put(
+          DisplayWidth.fit(glyphs.ascii(title + " " + reason), cell.width - 2), x: cell.x + 1, y: cell.y, style: style)
+        return
+      case .done(let done)?:
+        result = done
+      }
+      sqnr = result.metrics.sqnrDB
+      source = mode == .values ? result.dequantizedHistogram : result.errorHistogram
     }
-    let sqnr = result.metrics.sqnrDB
     title += sqnr.isFinite ? "  SQNR \(NumberText.fixed(sqnr, digits: 2)) dB" : "  exact"
     screen.put(DisplayWidth.fit(title, cell.width - 2), x: cell.x + 1, y: cell.y, style: style)
     let plotWidth = cell.width - 3
     let plotHeight = cell.height - 2
     guard plotWidth > 4, plotHeight > 0 else { return }
+    guard let source else {
+      screen.put(
+        DisplayWidth.fit("no x\u{0302} histogram of shipped values", cell.width - 2), x: cell.x + 1, y: cell.y + 1,
+        style: theme.mutedStyle)
+      return
+    }
     var canvas = DotCanvas(columns: plotWidth, rows: plotHeight, isBraille: glyphs.isUnicode)
-    let source = mode == .values ? result.dequantizedHistogram : result.errorHistogram
     let half = source.upper / pow2(zoom)
     let histogram = source.rebinned(lower: -half, upper: half, bins: canvas.dotWidth)
     let transform: (Double) -> Double = logY ? { log10(1 + max($0, 0)) } : { max($0, 0) }

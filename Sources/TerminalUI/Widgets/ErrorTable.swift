@@ -1,4 +1,5 @@
 import Explorer
+import Kernels
 import Reporting
 
 /// The error table: format, MSE, SQNR dB, Δ to the best, max error, codes used, bits per weight. Columns drop
@@ -16,11 +17,29 @@ struct ErrorTable: Widget {
     var isOptimalCodebook = false
   }
 
+  /// The shipped tensor's row (`--against`), drawn after the formats' rows.
+  struct ShippedRow: Hashable {
+    enum Content: Hashable {
+      case computing
+      case measured(ShippedError, bitsPerWeight: Double?)
+      /// No error to show, with the reason (no such tensor, another shape, …).
+      case unavailable(String)
+    }
+    /// `shipped Q4_K`.
+    var name: String
+    var content: Content
+  }
+
   var rows: [Row]
   /// The focused format's row.
   var focused: Int?
+  var shipped: ShippedRow?
 
-  static let nameWidth = 11
+  /// The name column: 11 cells, wider (up to 18) for longer names (`MXFP8 E4M3 rceil`, `shipped Q4_K`).
+  var nameWidth: Int {
+    let longest = (rows.map(\.name) + (shipped.map { [$0.name] } ?? [])).map(DisplayWidth.of).max() ?? 0
+    return min(max(11, longest + 1), 18)
+  }
 
   func render(_ area: Rect, into screen: inout Screen, theme: Theme, glyphs: Glyphs) {
     guard area.height > 0 else { return }
@@ -37,7 +56,7 @@ struct ErrorTable: Widget {
     let columns: [(title: String, width: Int)] =
       [("MSE", 9), ("SQNR dB", 8), (glyphs.ascii("Δ best"), 7)] + (optimal != nil ? [(glyphs.ascii("Δ opt"), 7)] : [])
       + [("max err", 9), ("codes", 6), ("bpw", 6)] + (weighted ? [("imat dB", 8)] : [])
-    let nameWidth = Self.nameWidth
+    let nameWidth = self.nameWidth
     var shown = 0
     var used = 2 + nameWidth
     for column in columns where used + column.width <= area.width - 1 {
@@ -60,10 +79,21 @@ struct ErrorTable: Widget {
     let worstSQNR = sqnrs.min()
     let visible = area.height - 1
     let focusIndex = focused ?? 0
-    let first = min(max(focusIndex - visible + 1, 0), max(rows.count - visible, 0))
-    for (offset, row) in rows.dropFirst(first).prefix(visible).enumerated() {
-      let y = area.y + 1 + offset
-      let position = first + offset
+    let total = rows.count + (shipped == nil ? 0 : 1)
+    let first = min(max(focusIndex - visible + 1, 0), max(total - visible, 0))
+    for position in first..<max(first, min(first + visible, total)) {
+      let y = area.y + 1 + position - first
+      guard position < rows.count else {
+        if let shipped {
+          let layout = ShippedLayout(
+            columns: Array(columns.prefix(shown)), bestSQNR: bestSQNR, optimalSQNR: optimal, weighted: weighted)
+          drawShipped(
+            shipped, layout, x: area.x, maxX: area.maxX, y: y, position: position, into: &screen, theme: theme,
+            glyphs: glyphs)
+        }
+        continue
+      }
+      let row = rows[position]
       let isFocused = position == focused
       let base = isFocused ? theme.selectionStyle : theme.base
       if isFocused { screen.fill(x: area.x, y: y, width: area.width, height: 1, style: base) }
@@ -109,7 +139,7 @@ struct ErrorTable: Widget {
         screen.put(waiting + glyphs.ellipsis, x: column, y: y, style: isFocused ? base : theme.mutedStyle)
       }
     }
-    if rows.isEmpty {
+    if rows.isEmpty && shipped == nil {
       screen.put(
         DisplayWidth.fit("no format selected: f opens the picker", area.width - 2), x: area.x + 2, y: area.y + 1,
         style: theme.mutedStyle)
@@ -130,5 +160,61 @@ struct ErrorTable: Widget {
     guard let best, best.isFinite, sqnr.isFinite else { return dash }
     let delta = best - sqnr
     return delta < 0.005 ? dash : "-" + NumberText.fixed(delta, digits: 2)
+  }
+}
+
+extension ErrorTable {
+  /// What the shipped row needs of the table's layout.
+  fileprivate struct ShippedLayout {
+    var columns: [(title: String, width: Int)]
+    var bestSQNR: Double?
+    var optimalSQNR: Double?
+    var weighted: Bool
+  }
+
+  /// The shipped row: its error in the formats' columns (codes and the imatrix SQNR do not
+  /// apply: `-`), Δ against the best format signed (`+` where the shipped values beat them all).
+  fileprivate func drawShipped(
+    _ shipped: ShippedRow, _ layout: ShippedLayout, x: Int, maxX: Int, y: Int, position: Int,
+    into screen: inout Screen, theme: Theme, glyphs: Glyphs
+  ) {
+    screen[x + 1, y] = Cell(glyphs.dot, theme.formatStyle(position))
+    screen.put(DisplayWidth.fit(shipped.name, nameWidth - 1), x: x + 2, y: y, style: theme.accentStyle)
+    var column = x + 2 + nameWidth
+    switch shipped.content {
+    case .computing:
+      screen.put("computing" + glyphs.ellipsis, x: column, y: y, style: theme.mutedStyle)
+    case .unavailable(let reason):
+      screen.put(
+        DisplayWidth.fit(glyphs.ascii(reason), maxX - column, ellipsis: glyphs.ellipsis), x: column, y: y,
+        style: theme.warningStyle)
+    case .measured(let error, let bitsPerWeight):
+      let sqnr = error.sqnrDB
+      let cells =
+        [
+          NumberText.shortScientific(error.mse, digits: 1), Self.sqnrText(sqnr, glyphs: glyphs),
+          Self.signedDeltaText(sqnr, best: layout.bestSQNR, glyphs: glyphs),
+        ]
+        + (layout.optimalSQNR.map { [Self.signedDeltaText(sqnr, best: $0, glyphs: glyphs)] } ?? [])
+        + [
+          NumberText.shortScientific(error.maxAbsError, digits: 1), "-",
+          bitsPerWeight.map { NumberText.fixed($0, digits: 3) } ?? "",
+        ] + (layout.weighted ? ["-"] : [])
+      for (index, text) in cells.prefix(layout.columns.count).enumerated() {
+        screen.put(DisplayWidth.cell(text, layout.columns[index].width), x: column, y: y, style: theme.base)
+        column += layout.columns[index].width
+      }
+    }
+  }
+
+  /// Δ of the shipped SQNR to a format's: `-d` below it, `+d` above it, `—` within 0.005 dB or
+  /// without a finite pair, `exact` for shipped values without error.
+  static func signedDeltaText(_ sqnr: Double, best: Double?, glyphs: Glyphs) -> String {
+    let dash = glyphs.isUnicode ? "—" : "-"
+    if sqnr == .infinity { return "exact" }
+    guard let best, best.isFinite, sqnr.isFinite else { return dash }
+    let delta = best - sqnr
+    guard abs(delta) >= 0.005 else { return dash }
+    return (delta > 0 ? "-" : "+") + NumberText.fixed(abs(delta), digits: 2)
   }
 }

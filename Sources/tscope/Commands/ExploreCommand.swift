@@ -27,12 +27,13 @@ struct ExploreCommand: ParsableCommand {
     let themes = try view.loadTheme()
     let importance = try view.importanceMatrix(for: opened)
     let costs = try view.costTable()
+    let shipped = try view.shippedModel(for: opened, named: name)
     guard isatty(0) == 1, isatty(1) == 1 else {
       throw UsageError("explore needs a terminal (for a text screen, use: tscope snapshot)")
     }
     let session = Session(
       model: opened, modelName: name, themeNames: themes.names, themeIndex: themes.index, importance: importance,
-      costs: costs)
+      costs: costs, against: shipped)
     // The loop blocks this thread (the main thread, not one of Swift's task threads) until quit.
     do {
       try TerminalApp.run(session: session, themes: themes.library, firstTheme: themes.theme, colorFlag: view.colors)

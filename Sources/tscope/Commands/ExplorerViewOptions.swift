@@ -26,6 +26,24 @@ struct ExplorerViewOptions: ParsableArguments {
     help: "A TOML file of hardware costs for the Pareto view (extends, or with replace = true replaces, the paper's).")
   var costs: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "A shipped (quantized) model made from MODEL (.gguf, or a quantized safetensors checkpoint): each tensor's table gains a 'shipped TYPE' row with the error the shipped values made, as tscope diff measures it.",
+      valueName: "shipped"))
+  var against: String?
+
+  /// The shipped model of `--against`, paired with `model` by `tscope diff`'s rule before the
+  /// screen opens: two models with no tensor in common are one line and exit 2, as in `diff`.
+  func shippedModel(for model: Model, named name: String) throws -> Model? {
+    guard let against else { return nil }
+    let shipped = try Model.open(against)
+    guard ShippedComparison(original: model, shipped: shipped).hasPairs else {
+      throw UsageError(
+        "\(against): no tensor to compare with \(name) (none matches by name, llama.cpp's name map and shape)")
+    }
+    return shipped
+  }
+
   /// The hardware costs the Pareto view places formats by.
   func costTable() throws -> HardwareCostTable { try CostsOption.load(costs) }
 

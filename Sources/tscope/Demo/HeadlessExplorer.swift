@@ -16,7 +16,8 @@ struct HeadlessExplorer {
     themes = try view.loadTheme()
     session = Session(
       model: opened, modelName: name, themeNames: themes.names, themeIndex: themes.index, showsTimings: showsTimings,
-      importance: try view.importanceMatrix(for: opened), costs: try view.costTable())
+      importance: try view.importanceMatrix(for: opened), costs: try view.costTable(),
+      against: try view.shippedModel(for: opened, named: name))
     mode = view.colors ?? (themes.theme.isMonochrome ? .mono : .truecolor)
     glyphs = view.ascii ? .ascii : .unicode
     session.send(.start)

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Reporting
+@testable import TensorIO
 
 /// llama.cpp's `LlamaModel.permute`, `w.reshape(heads, 2, half, cols).swapaxes(1, 2).reshape(...)`,
 /// spelled out as the loops numpy runs: output row (h, i, j) in C order is input row (h, j, i).
@@ -13,6 +13,6 @@ import Testing
         for j in 0..<2 { expected.append(head * 2 * half + j * half + i) }
       }
     }
-    #expect(ShippedDiff.permutedRows(rows: rows, heads: heads) == expected)
+    #expect(ShippedMatching.permutedRows(rows: rows, heads: heads) == expected)
   }
 }
