@@ -5,9 +5,9 @@ scripts/make-llamacpp-fixtures made them). CI does not build llama.cpp: it reads
 - every tensor of every quantized file decodes (`tscope decode`) to gguf-py's
   `gguf.quants.dequantize` bit for bit, and to the numpy ports of ggml's `dequantize_row_*` for the
   types gguf-py lacks (Q1_0, Q2_0);
-- `tscope diff` of the F32 original against the Q4_K_M file, and of the same model as Hugging Face
-  safetensors (q/k rows put back in HF layout by numpy here) against it, equal numpy's error
-  between the original and gguf-py's dequantized values, tensor by tensor;
+- `tscope diff` of the F32 original against the Q4_K_M file (and every other committed file), and
+  of the same model as Hugging Face safetensors (q/k rows put back in HF layout by numpy here)
+  against them, equal numpy's error between the original and the dequantized values, tensor by tensor;
 - `--imatrix` with llama-imatrix's own files (GGUF and legacy .dat) gives `imatrix_sqnr_db` equal
   to a numpy oracle that reads the imatrix itself (gguf-py for the GGUF one, `struct` for the .dat).
 """
@@ -69,9 +69,16 @@ class Tensor:
         return PORTS[self.type_id][0] if self.type_id in PORTS else gguf.GGMLQuantizationType(self.type_id).name
 
     @property
+    def block(self) -> tuple[int, int]:
+        """(elements, bytes) of one block: gguf-py's table, or ggml's for the types it lacks."""
+        if self.type_id in PORTS:
+            return {Q1_0[0]: Q1_0[2:], Q2_0[0]: Q2_0[2:]}[self.type_id]
+        return gguf.GGML_QUANT_SIZES[gguf.GGMLQuantizationType(self.type_id)]
+
+    @property
     def bits_per_weight(self) -> float:
-        block, size = gguf.GGML_QUANT_SIZES[gguf.GGMLQuantizationType(self.type_id)]
-        return size * 8 / block
+        elements, size = self.block
+        return size * 8 / elements
 
 
 def tensors_of(path: pathlib.Path) -> list:
@@ -209,10 +216,12 @@ def hf_model(tmp_path_factory):
     return path
 
 
+@pytest.mark.parametrize("name", sorted(MADE))
 @pytest.mark.parametrize("side", ["gguf", "hf"])
-def test_diff_against_q4_k_m_equals_numpy(side, hf_model):
-    """The error llama-quantize's Q4_K_M made, tensor by tensor (its mix: Q4_K, Q6_K, F32 norms)."""
-    shipped_path = FIXTURES / MADE["Q4_K_M"]
+def test_diff_against_each_shipped_file_equals_numpy(side, name, hf_model):
+    """The error llama-quantize made, tensor by tensor: Q4_K_M (its mix: Q4_K, Q6_K, F32 norms) as
+    the issue asks, and every other committed file, so every block type is measured once."""
+    shipped_path = FIXTURES / MADE[name]
     shipped = tensors_of(shipped_path)
     _, weights = original()
     source = FIXTURES / "model-f32.gguf" if side == "gguf" else hf_model
@@ -237,7 +246,8 @@ def test_diff_against_q4_k_m_equals_numpy(side, hf_model):
             assert row["sqnr_db"] is None
         else:
             assert row["sqnr_db"] == pytest.approx(truth["sqnr_db"], rel=1e-9), tensor.name
-    assert {"Q4_K", "Q6_K", "F32"} <= types
+    if name == "Q4_K_M":
+        assert types == {"Q4_K", "Q6_K", "F32"}
 
 
 def importance_from_gguf(path: pathlib.Path) -> dict:
