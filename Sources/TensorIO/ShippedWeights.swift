@@ -26,10 +26,14 @@ import Foundation
 enum ShippedWeights {
   /// The model's tensors with shipped weights assembled; `folder` holds the model's config.
   static func assemble(_ tensors: [Tensor], folder: String?) throws(TensorFileError) -> [Tensor] {
-    let names = Set(tensors.map(\.info.name))
-    guard names.contains(where: looksLikePart) else { return tensors }
-    var builder = Builder(
-      tensors: tensors, config: try QuantizationConfig.load(folder: folder))
+    guard tensors.contains(where: { looksLikePart($0.info.name) }) else { return tensors }
+    return try assemble(tensors, config: QuantizationConfig.load(folder: folder))
+  }
+
+  /// The model's tensors with shipped weights assembled under `config` (nil: no config file).
+  static func assemble(_ tensors: [Tensor], config: QuantizationConfig?) throws(TensorFileError) -> [Tensor] {
+    guard tensors.contains(where: { looksLikePart($0.info.name) }) else { return tensors }
+    var builder = Builder(tensors: tensors, config: config)
     try builder.run()
     return builder.result()
   }
