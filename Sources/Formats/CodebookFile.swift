@@ -25,8 +25,8 @@ public enum CodebookFile {
   /// Parses TOML text; `file` names the source in error messages.
   public static func parse(_ text: String, file: String) throws(FormatError) -> [String: Codebook] {
     let table: TOMLTable
-    if let line = TOMLGuard.badHeaderLine(in: text) {
-      throw .codebookFile(file: file, problem: "line \(line): \(TOMLGuard.problem)")
+    if let (line, problem) = TOMLGuard.firstProblem(in: text) {
+      throw .codebookFile(file: file, problem: "line \(line): \(problem)")
     }
     do {
       table = try TOMLTable(string: text)

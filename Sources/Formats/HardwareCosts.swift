@@ -63,8 +63,8 @@ public struct HardwareCostTable: Sendable, Equatable {
     table: HardwareCostTable, replacesDefaults: Bool
   ) {
     let root: TOMLTable
-    if let line = TOMLGuard.badHeaderLine(in: text) {
-      throw .costsFile(file: file, problem: "line \(line): \(TOMLGuard.problem)")
+    if let (line, problem) = TOMLGuard.firstProblem(in: text) {
+      throw .costsFile(file: file, problem: "line \(line): \(problem)")
     }
     do {
       root = try TOMLTable(string: text)

@@ -1,21 +1,21 @@
 /// A guard in front of TOMLKit: its toml++ (3.4, in TOMLKit 0.6) fails an assertion, aborting the
-/// process, on a table header whose first key character is neither a bare-key character nor a
-/// quote (`[=]`, `[ {x]`, `[` alone; found by scripts/fuzz). Such a header is invalid TOML, so the
-/// files tscope reads as TOML (codebooks, hardware costs, themes) are checked here first and
-/// refused with the line, as any other syntax error.
+/// process, on two kinds of invalid TOML that scripts/fuzz found: a table header whose first key
+/// character is neither a bare-key character nor a quote (`[=]`, `[ {x]`, `[` alone), and a `}`
+/// inside an array (`x = [1, }]`). The files tscope reads as TOML (codebooks, hardware costs,
+/// themes) are checked here first and refused with the line, as any other syntax error.
 public enum TOMLGuard {
-  /// The problem toml++ would have reported.
-  public static let problem = "a table header must start with a key (a bare key or a quoted one)"
+  public static let headerProblem = "a table header must start with a key (a bare key or a quoted one)"
+  public static let bracketProblem = "a '}' inside an array (brackets do not match)"
 
-  /// The 1-based line of the first table header that does not start with a key, or nil.
+  /// The 1-based line and the problem of the first such construct, or nil.
   ///
   /// A `[` is a header only first on a line outside any value, so the scan follows strings
   /// (basic, literal, multi-line), comments and the brackets of arrays and inline tables.
-  public static func badHeaderLine(in text: String) -> Int? {
+  public static func firstProblem(in text: String) -> (line: Int, problem: String)? {
     let bytes = Array(text.utf8)
     var index = 0
     var line = 1
-    var depth = 0
+    var open: [UInt8] = []  // the unclosed `[` and `{` of the value being read
     var atLineStart = true
     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }  // a byte-order mark, which toml++ skips
     func byte(_ offset: Int) -> UInt8? { index + offset < bytes.count ? bytes[index + offset] : nil }
@@ -47,13 +47,13 @@ public enum TOMLGuard {
       }
     }
     while index < bytes.count {
-      if atLineStart && depth == 0 {
+      if atLineStart && open.isEmpty {
         while byte(0) == UInt8(ascii: " ") || byte(0) == UInt8(ascii: "\t") { index += 1 }
         atLineStart = false
         if byte(0) == UInt8(ascii: "[") {
           index += byte(1) == UInt8(ascii: "[") ? 2 : 1
           while byte(0) == UInt8(ascii: " ") || byte(0) == UInt8(ascii: "\t") { index += 1 }
-          guard startsKey(byte(0)) else { return line }
+          guard startsKey(byte(0)) else { return (line, headerProblem) }
           // The rest of a header is one line (quoted keys cannot hold a line break).
           while let current = byte(0), current != UInt8(ascii: "\n") { index += 1 }
           continue
@@ -63,17 +63,18 @@ public enum TOMLGuard {
       switch current {
       case UInt8(ascii: "\n"):
         line += 1
-        atLineStart = depth == 0
+        atLineStart = open.isEmpty
         index += 1
       case UInt8(ascii: "#"):
         while let next = byte(0), next != UInt8(ascii: "\n") { index += 1 }
       case UInt8(ascii: "\""), UInt8(ascii: "'"):
         skipString(current)
       case UInt8(ascii: "["), UInt8(ascii: "{"):
-        depth += 1
+        open.append(current)
         index += 1
       case UInt8(ascii: "]"), UInt8(ascii: "}"):
-        depth = max(depth - 1, 0)
+        if current == UInt8(ascii: "}") && open.last == UInt8(ascii: "[") { return (line, bracketProblem) }
+        _ = open.popLast()
         index += 1
       default:
         index += 1

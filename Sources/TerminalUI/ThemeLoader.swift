@@ -21,8 +21,8 @@ public enum ThemeLoader {
   /// naming the key.
   public static func parseTOML(_ text: String, file: String, fallbackName: String) throws(ThemeError) -> Theme {
     let table: TOMLTable
-    if let line = TOMLGuard.badHeaderLine(in: text) {
-      throw ThemeError(file: file, problem: "not valid TOML at line \(line): \(TOMLGuard.problem)")
+    if let (line, problem) = TOMLGuard.firstProblem(in: text) {
+      throw ThemeError(file: file, problem: "not valid TOML at line \(line): \(problem)")
     }
     do {
       table = try TOMLTable(string: text)

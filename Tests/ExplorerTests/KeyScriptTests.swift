@@ -54,7 +54,7 @@ import Testing
       _ = try KeyScript.parse(text)
       Issue.record("\(text.debugDescription) parsed")
     } catch {
-      #expect(!error.description.contains(where: \.isNewline), "\(error.description.debugDescription)")
+      #expect(!error.description.contains { $0.isNewline }, "\(error.description.debugDescription)")
       #expect(!error.description.unicodeScalars.contains { $0.value < 0x20 })
     }
   }

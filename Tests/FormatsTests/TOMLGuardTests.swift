@@ -13,7 +13,7 @@ import Testing
       _ = try CodebookFile.parse(text, file: "c.toml")
     } catch {
       let line = header.split(separator: "\n", omittingEmptySubsequences: false).count
-      #expect(error.description.contains("line \(line): \(TOMLGuard.problem)"))
+      #expect(error.description.contains("line \(line): \(TOMLGuard.headerProblem)"))
     }
     #expect(throws: FormatError.self) { try HardwareCostTable.parse(text, file: "costs.toml") }
   }
@@ -35,9 +35,16 @@ import Testing
       ['literal']
       values = [0, 2]
       """
-    #expect(TOMLGuard.badHeaderLine(in: text) == nil)
+    #expect(TOMLGuard.firstProblem(in: text) == nil)
     let codebooks = try CodebookFile.parse(text, file: "c.toml")
     #expect(codebooks["mine"]?.values == [-1, 0, 1])
+  }
+
+  @Test func aBraceInsideAnArrayIsAnErrorLine() {
+    let text = "[mine]\nvalues = [-1,\n -0.5, }}}0.38, 1.0]\n"
+    #expect(TOMLGuard.firstProblem(in: text)?.line == 3)
+    #expect(throws: FormatError.self) { try CodebookFile.parse(text, file: "c.toml") }
+    #expect(TOMLGuard.firstProblem(in: "x = [{a = [1]}, {b = 2}]\ny = {c = [3]}\n") == nil)
   }
 
   /// toml++'s message can quote a line break of the file (Tests/Corpus/regressions/costs-toml).
@@ -46,7 +53,7 @@ import Testing
     do {
       _ = try HardwareCostTable.parse("replace = tr\npow = 1\nsou= \"x= \"x\"\n", file: "c.toml")
     } catch {
-      #expect(!error.description.contains(where: \.isNewline), "\(error.description.debugDescription)")
+      #expect(!error.description.contains { $0.isNewline }, "\(error.description.debugDescription)")
     }
     #expect(FormatError.oneLine("a\nb\r\u{0B}c") == "a\\u{a}b\\u{d}\\u{b}c")
   }
