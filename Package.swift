@@ -2,6 +2,12 @@
 // tscope: a terminal explorer for the number formats of quantized LLMs.
 import PackageDescription
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 // The kernel's C shim is compiled with optimizations on even in debug builds,
 // so tests over real tensors stay fast; it picks its ISA at run time.
 let kernelCSettings: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno"])]
@@ -102,3 +108,19 @@ let package = Package(
     .testTarget(name: "ArchitectureTests"),
   ]
 )
+
+// Tests/Fuzz holds one in-memory fuzz target per parser. Normally it is a test target that
+// replays every kept reproducer (Tests/Corpus/regressions); scripts/fuzz sets TSCOPE_FUZZ=1 to
+// build it instead as the libFuzzer binary `tscope-fuzz` (with -sanitize=fuzzer,address).
+let fuzzDependencies: [Target.Dependency] = ["TensorIO", "Formats", "Explorer", "TerminalUI"]
+if getenv("TSCOPE_FUZZ") != nil {
+  package.targets.append(
+    .executableTarget(
+      name: "tscope-fuzz", dependencies: fuzzDependencies, path: "Tests/Fuzz",
+      exclude: ["FuzzRegressionTests.swift", "ByteEntryPointTests.swift", "make-seeds.py"]))
+} else {
+  package.targets.append(
+    .testTarget(
+      name: "FuzzTests", dependencies: fuzzDependencies, path: "Tests/Fuzz",
+      exclude: ["LibFuzzerEntry.swift", "make-seeds.py"]))
+}

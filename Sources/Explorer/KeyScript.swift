@@ -1,3 +1,5 @@
+import Formats
+
 /// A demo's key script (SPEC §6): one step a line —
 /// `key j` / `key enter`, `keys jjf<enter>` (the `--keys` syntax), `type /query`, `wait 0.4`,
 /// `resize 100x30`, `# comment`, blank lines.
@@ -76,7 +78,8 @@ public struct KeyScript: Equatable, Sendable {
 public struct KeyScriptError: Error, CustomStringConvertible, Sendable, Equatable {
   public let line: Int
   public let problem: String
-  public var description: String { "line \(line): \(problem)" }
+  /// One line: a control character or line break the script put in a step is shown escaped.
+  public var description: String { FormatError.oneLine("line \(line): \(problem)") }
 }
 
 extension Substring {

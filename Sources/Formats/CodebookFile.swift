@@ -25,6 +25,9 @@ public enum CodebookFile {
   /// Parses TOML text; `file` names the source in error messages.
   public static func parse(_ text: String, file: String) throws(FormatError) -> [String: Codebook] {
     let table: TOMLTable
+    if let (line, problem) = TOMLGuard.firstProblem(in: text) {
+      throw .codebookFile(file: file, problem: "line \(line): \(problem)")
+    }
     do {
       table = try TOMLTable(string: text)
     } catch let error as TOMLParseError {

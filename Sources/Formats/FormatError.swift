@@ -23,7 +23,24 @@ public enum FormatError: Error, Sendable, Equatable, CustomStringConvertible {
   /// `MXID:RULE` with a rule that is not floor, rceil or even.
   case unknownScaleRule(id: String, rule: String)
 
-  public var description: String {
+  /// `text` on one line: control characters and line breaks (a TOML parser's message may quote
+  /// them) written as `\u{…}`.
+  public static func oneLine(_ text: String) -> String {
+    var line = ""
+    for scalar in text.unicodeScalars {
+      if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
+      {
+        line += "\\u{\(String(scalar.value, radix: 16))}"
+      } else {
+        line.unicodeScalars.append(scalar)
+      }
+    }
+    return line
+  }
+
+  public var description: String { Self.oneLine(text) }
+
+  private var text: String {
     switch self {
     case .unknownID(let id):
       "unknown format '\(id)' (see `tscope formats` for the ids)"

@@ -63,6 +63,9 @@ public struct HardwareCostTable: Sendable, Equatable {
     table: HardwareCostTable, replacesDefaults: Bool
   ) {
     let root: TOMLTable
+    if let (line, problem) = TOMLGuard.firstProblem(in: text) {
+      throw .costsFile(file: file, problem: "line \(line): \(problem)")
+    }
     do {
       root = try TOMLTable(string: text)
     } catch let error as TOMLParseError {

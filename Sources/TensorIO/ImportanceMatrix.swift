@@ -28,7 +28,11 @@ public struct ImportanceMatrix: Sendable {
 
   /// Reads either format (a GGUF file is recognised by its magic, not its name).
   public static func read(_ path: String) throws(TensorFileError) -> ImportanceMatrix {
-    let storage = try ByteStorage.mapping(path: path, displayName: path)
+    try read(ByteStorage.mapping(path: path, displayName: path), path: path)
+  }
+
+  /// Reads either format from the bytes of `storage`; errors name `path`.
+  static func read(_ storage: ByteStorage, path: String) throws(TensorFileError) -> ImportanceMatrix {
     let magic = storage.bytes.count >= 4 ? Array(storage.bytes[0..<4]) : []
     if magic == Array("GGUF".utf8) {
       return try readGGUF(storage, path: path)

@@ -10,28 +10,37 @@ struct QuantizationConfig {
   /// The config in `folder`, or nil when there is none (a plain model).
   static func load(folder: String?) throws(TensorFileError) -> QuantizationConfig? {
     let base = folder.map { $0 + "/" } ?? ""
-    if let object = try object(at: base + "config.json"),
-      case .object(let members)? = object.first(where: { $0.key == "quantization_config" })?.value
+    if let data = FileManager.default.contents(atPath: base + "config.json"),
+      let config = try fromConfigJSON(data, file: base + "config.json")
     {
-      return QuantizationConfig(file: base + "config.json", members: members)
+      return config
     }
-    if let members = try object(at: base + "quantize_config.json") {
-      return QuantizationConfig(file: base + "quantize_config.json", members: members)
+    if let data = FileManager.default.contents(atPath: base + "quantize_config.json") {
+      return QuantizationConfig(
+        file: base + "quantize_config.json", members: try object(data, file: base + "quantize_config.json"))
     }
     return nil
   }
 
-  private static func object(at path: String) throws(TensorFileError) -> [(key: String, value: JSONValue)]? {
-    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+  /// The `quantization_config` member of a `config.json` image, or nil when it has none.
+  static func fromConfigJSON(_ data: Data, file: String) throws(TensorFileError) -> QuantizationConfig? {
+    guard
+      case .object(let members)? = try object(data, file: file).first(where: { $0.key == "quantization_config" })?.value
+    else { return nil }
+    return QuantizationConfig(file: file, members: members)
+  }
+
+  /// The members of a JSON object image (`quantize_config.json`); errors name `file`.
+  static func object(_ data: Data, file: String) throws(TensorFileError) -> [(key: String, value: JSONValue)] {
     let parsed: JSONValue
     do {
       parsed = try data.withUnsafeBytes { bytes in try JSONParser.parse(bytes) }
     } catch let error as JSONSyntaxError {
-      throw TensorFileError(file: path, problem: "is not valid JSON: \(error.message) at byte \(error.offset)")
+      throw TensorFileError(file: file, problem: "is not valid JSON: \(error.message) at byte \(error.offset)")
     } catch {
-      throw TensorFileError(file: path, problem: "cannot be read")
+      throw TensorFileError(file: file, problem: "cannot be read")
     }
-    guard case .object(let members) = parsed else { throw TensorFileError(file: path, problem: "is not a JSON object") }
+    guard case .object(let members) = parsed else { throw TensorFileError(file: file, problem: "is not a JSON object") }
     return members
   }
 

@@ -15,11 +15,39 @@ enum SafetensorsReader {
   /// Opens a sharded model through its `*.index.json` (`{"metadata": {...}, "weight_map": {name: shard}}`).
   static func openIndex(_ path: String) throws(TensorFileError) -> Model {
     let storage = try ByteStorage.mapping(path: path, displayName: path)
+    let (shardOfTensor, indexMetadata) = try parseIndex(storage.bytes, path: path)
+    var metadata = indexMetadata
+
+    let folder = directory(of: path)
+    let shardNames = Set(shardOfTensor.values).sorted()
+    var tensors: [Tensor] = []
+    for shardName in shardNames {
+      let shardPath = folder.map { $0 + "/" + shardName } ?? shardName
+      guard FileManager.default.fileExists(atPath: shardPath) else {
+        throw TensorFileError(file: shardPath, problem: "missing (named as a shard by \(fileName(of: path)))")
+      }
+      let shard = try readShard(path: shardPath, fileLabel: shardName)
+      let present = Set(shard.tensors.map(\.info.name))
+      for (tensor, named) in shardOfTensor where named == shardName && !present.contains(tensor) {
+        throw TensorFileError(
+          file: shardPath, problem: "has no tensor \"\(tensor)\", which \(fileName(of: path)) places there")
+      }
+      tensors += shard.tensors
+      metadata.merge(shard.metadata) { existing, _ in existing }
+    }
+    try checkUniqueNames(tensors, model: path)
+    return Model(path: path, tensors: try ShippedWeights.assemble(tensors, folder: folder), metadata: metadata)
+  }
+
+  /// The shard of each tensor and the metadata of an index's bytes; errors name `path`.
+  static func parseIndex(
+    _ bytes: UnsafeRawBufferPointer, path: String
+  ) throws(TensorFileError) -> (shardOfTensor: [String: String], metadata: [String: String]) {
     func fail(_ problem: String) -> TensorFileError { TensorFileError(file: path, problem: problem) }
-    guard JSONParser.isValidUTF8(storage.bytes) else { throw fail("index is not valid UTF-8") }
+    guard JSONParser.isValidUTF8(bytes) else { throw fail("index is not valid UTF-8") }
     let json: JSONValue
     do {
-      json = try JSONParser.parse(storage.bytes)
+      json = try JSONParser.parse(bytes)
     } catch {
       throw fail("index is not valid JSON: \(error.message) at byte \(error.offset)")
     }
@@ -46,26 +74,7 @@ enum SafetensorsReader {
     if case .object(let pairs)? = members.first(where: { $0.key == "metadata" })?.value {
       for (key, value) in pairs { metadata[key] = text(of: value) }
     }
-
-    let folder = directory(of: path)
-    let shardNames = Set(shardOfTensor.values).sorted()
-    var tensors: [Tensor] = []
-    for shardName in shardNames {
-      let shardPath = folder.map { $0 + "/" + shardName } ?? shardName
-      guard FileManager.default.fileExists(atPath: shardPath) else {
-        throw TensorFileError(file: shardPath, problem: "missing (named as a shard by \(fileName(of: path)))")
-      }
-      let shard = try readShard(path: shardPath, fileLabel: shardName)
-      let present = Set(shard.tensors.map(\.info.name))
-      for (tensor, named) in shardOfTensor where named == shardName && !present.contains(tensor) {
-        throw TensorFileError(
-          file: shardPath, problem: "has no tensor \"\(tensor)\", which \(fileName(of: path)) places there")
-      }
-      tensors += shard.tensors
-      metadata.merge(shard.metadata) { existing, _ in existing }
-    }
-    try checkUniqueNames(tensors, model: path)
-    return Model(path: path, tensors: try ShippedWeights.assemble(tensors, folder: folder), metadata: metadata)
+    return (shardOfTensor, metadata)
   }
 
   /// Opens a folder: its `*.index.json` when it has one (`*.safetensors.index.json` first; a
@@ -110,7 +119,13 @@ enum SafetensorsReader {
   private static func readShard(
     path: String, fileLabel: String
   ) throws(TensorFileError) -> (tensors: [Tensor], metadata: [String: String]) {
-    let storage = try ByteStorage.mapping(path: path, displayName: path)
+    try parseShard(ByteStorage.mapping(path: path, displayName: path), path: path, fileLabel: fileLabel)
+  }
+
+  /// The tensors and metadata of the safetensors image in `storage`; errors name `path`.
+  static func parseShard(
+    _ storage: ByteStorage, path: String, fileLabel: String
+  ) throws(TensorFileError) -> (tensors: [Tensor], metadata: [String: String]) {
     let header = try SafetensorsHeader(file: storage.bytes, displayName: path)
     let tensors = header.entries.map { entry in
       // In bounds: the header check proved dataStart + dataRange.upperBound <= file size.

@@ -26,10 +26,14 @@ import Foundation
 enum ShippedWeights {
   /// The model's tensors with shipped weights assembled; `folder` holds the model's config.
   static func assemble(_ tensors: [Tensor], folder: String?) throws(TensorFileError) -> [Tensor] {
-    let names = Set(tensors.map(\.info.name))
-    guard names.contains(where: looksLikePart) else { return tensors }
-    var builder = Builder(
-      tensors: tensors, config: try QuantizationConfig.load(folder: folder))
+    guard tensors.contains(where: { looksLikePart($0.info.name) }) else { return tensors }
+    return try assemble(tensors, config: QuantizationConfig.load(folder: folder))
+  }
+
+  /// The model's tensors with shipped weights assembled under `config` (nil: no config file).
+  static func assemble(_ tensors: [Tensor], config: QuantizationConfig?) throws(TensorFileError) -> [Tensor] {
+    guard tensors.contains(where: { looksLikePart($0.info.name) }) else { return tensors }
+    var builder = Builder(tensors: tensors, config: config)
     try builder.run()
     return builder.result()
   }
@@ -116,6 +120,16 @@ private struct Builder {
 
   // MARK: Small parts read on open
 
+  /// A `weight_shape`: dimensions that are not negative and whose product, times 64 (the widest
+  /// arithmetic on it: bits a value, words a row), fits in `Int` (scripts/fuzz found an overflow).
+  func weightShape(_ tensor: Tensor) throws(TensorFileError) -> [Int] {
+    let shape = try integers(tensor)
+    guard let count = ShapeArithmetic.elementCount(shape), count <= Int.max / 64 else {
+      throw fail(tensor, "says \(shape), which is not a weight's shape")
+    }
+    return shape
+  }
+
   /// The integers of a tiny I64/I32 tensor such as `weight_shape`.
   func integers(_ tensor: Tensor) throws(TensorFileError) -> [Int] {
     let width: Int
@@ -180,7 +194,7 @@ private struct Builder {
     let shapeTensor = part(prefix + ".weight_shape")
     let allParts = [scale, globalScale, zeroPoint, shapeTensor]
     let (weights, format) = compressedTensorsGroup(prefix: prefix)
-    let declaredShape = try shapeTensor.map { (tensor) throws(TensorFileError) in try integers(tensor) }
+    let declaredShape = try shapeTensor.map { (tensor) throws(TensorFileError) in try weightShape(tensor) }
     let name = prefix + ".weight"
     switch format {
     case "nvfp4-pack-quantized", "mxfp4-pack-quantized":

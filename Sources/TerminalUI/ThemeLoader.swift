@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 import TOMLKit
 
@@ -9,7 +10,8 @@ public struct ThemeError: Error, CustomStringConvertible, Sendable, Equatable {
     self.file = file
     self.problem = problem
   }
-  public var description: String { "\(file): \(problem)" }
+  /// One line, whatever the file put in the values it quotes.
+  public var description: String { FormatError.oneLine("\(file): \(problem)") }
 }
 
 /// Reads themes: tscope's own TOML files and btop's `.theme` files.
@@ -19,6 +21,9 @@ public enum ThemeLoader {
   /// naming the key.
   public static func parseTOML(_ text: String, file: String, fallbackName: String) throws(ThemeError) -> Theme {
     let table: TOMLTable
+    if let (line, problem) = TOMLGuard.firstProblem(in: text) {
+      throw ThemeError(file: file, problem: "not valid TOML at line \(line): \(problem)")
+    }
     do {
       table = try TOMLTable(string: text)
     } catch let error as TOMLParseError {

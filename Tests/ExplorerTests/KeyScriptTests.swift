@@ -45,3 +45,17 @@ import Testing
     }
   }
 }
+
+/// A control character or line break in a bad step is shown escaped: the error stays one line
+/// (scripts/fuzz found a vertical tab printed raw; Tests/Corpus/regressions/key-script).
+@Test func keyScriptErrorsStayOneLine() {
+  for text in ["\u{0B}", "\n\u{0B}", "key \u{1B}[2J", "wait 1\u{2028}2"] {
+    do {
+      _ = try KeyScript.parse(text)
+      Issue.record("\(text.debugDescription) parsed")
+    } catch {
+      #expect(!error.description.contains { $0.isNewline }, "\(error.description.debugDescription)")
+      #expect(!error.description.unicodeScalars.contains { $0.value < 0x20 })
+    }
+  }
+}
