@@ -1,21 +1,42 @@
 import Formats
 import Foundation
+import Kernels
 
 /// The settings a report was made with; parts made with different settings cannot be merged.
 public struct ReportSettings: Codable, Equatable, Sendable {
   public var formats: [String]
   public var group: String
   public var scaleMode: String
+  /// `--rotate` as given (`none`, `hadamard:128`, …): rows of different rotations are other numbers.
+  public var rotation: String
+  /// `--scale-bits`: the bits per weight of the rows depend on it.
+  public var scaleBits: Int
 
-  public init(formats: [String], group: String, scaleMode: String) {
+  public init(
+    formats: [String], group: String, scaleMode: String, rotation: String = "none",
+    scaleBits: Int = BitsPerWeight.defaultScaleBits
+  ) {
     self.formats = formats
     self.group = group
     self.scaleMode = scaleMode
+    self.rotation = rotation
+    self.scaleBits = scaleBits
   }
 
   enum CodingKeys: String, CodingKey {
-    case formats, group
+    case formats, group, rotation
     case scaleMode = "scale_mode"
+    case scaleBits = "scale_bits"
+  }
+
+  /// Parts written before `rotation` and `scale_bits` were recorded read as the defaults they ran with.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    formats = try container.decode([String].self, forKey: .formats)
+    group = try container.decode(String.self, forKey: .group)
+    scaleMode = try container.decode(String.self, forKey: .scaleMode)
+    rotation = try container.decodeIfPresent(String.self, forKey: .rotation) ?? "none"
+    scaleBits = try container.decodeIfPresent(Int.self, forKey: .scaleBits) ?? BitsPerWeight.defaultScaleBits
   }
 }
 

@@ -22,7 +22,10 @@ public enum ReportMerge {
           file: part.file, problem: "is a report of a different model than \(first.file) (\(document.model))")
       }
       guard document.settings == first.document.settings else {
-        throw MergeError(file: part.file, problem: "was made with different settings than \(first.file)")
+        throw MergeError(
+          file: part.file,
+          problem: "was made with different settings than \(first.file)"
+            + Self.difference(document.settings, first.document.settings))
       }
       guard document.shard != nil else {
         throw MergeError(file: part.file, problem: "is a whole report, not a shard part (made without --shard)")
@@ -62,5 +65,17 @@ public enum ReportMerge {
       merged.addPareto(costs: HardwareCostTable(costs: costs), x: pareto.x, y: pareto.y)
     }
     return merged
+  }
+
+  /// The first setting that differs, as ` (NAME A vs B)`.
+  static func difference(_ settings: ReportSettings, _ other: ReportSettings) -> String {
+    let pairs: [(String, String, String)] = [
+      ("formats", settings.formats.joined(separator: ","), other.formats.joined(separator: ",")),
+      ("group", settings.group, other.group), ("scale", settings.scaleMode, other.scaleMode),
+      ("rotation", settings.rotation, other.rotation),
+      ("scale bits", "\(settings.scaleBits)", "\(other.scaleBits)"),
+    ]
+    guard let (name, mine, theirs) = pairs.first(where: { $0.1 != $0.2 }) else { return "" }
+    return " (\(name) \(mine) vs \(theirs))"
   }
 }

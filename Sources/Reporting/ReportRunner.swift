@@ -69,7 +69,8 @@ public struct ReportRunner: Sendable {
     return ReportDocument(
       model: model.path, modelFingerprint: ModelFingerprint.of(model.tensors), modelTensors: model.tensors.count,
       settings: ReportSettings(
-        formats: formats.map(\.id), group: settings.group.description, scaleMode: settings.scale.rawValue),
+        formats: formats.map(\.id), group: settings.group.description, scaleMode: settings.scale.rawValue,
+        rotation: rotation.description, scaleBits: scaleBits),
       shard: shard?.shard, rows: rows)
   }
 

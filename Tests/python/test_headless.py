@@ -42,7 +42,8 @@ def close(a, b, rel=1e-9):
 
 def test_json_report_rows_match_quant_and_fit(sample_model, whole_report):
     report = json.loads(whole_report["json"])
-    assert report["settings"] == {"formats": FORMATS, "group": "128", "scale_mode": "absmax"}
+    assert report["settings"] == {
+        "formats": FORMATS, "group": "128", "scale_mode": "absmax", "rotation": "none", "scale_bits": 16}
     layers = run_json("layers", sample_model)
     # Every tensor has its rows, those tscope does not analyse too (without numbers, with a reason).
     assert [r["name"] for r in report["rows"]] == [t["name"] for t in layers for _ in FORMATS]
@@ -152,6 +153,17 @@ def test_bad_shard_and_mismatched_merges_are_refused(sample_model, tmp_path):
     c = tmp_path / "c.json"
     run_tscope("report", other, "--format", "nf4", "--shard", "2/2", "--out", c)
     one_line_status_2(run_tscope("merge", a, c, "--out", tmp_path / "m.json", check=False), "different model")
+    assert not (tmp_path / "m.json").exists()
+
+
+@pytest.mark.parametrize("option", [("--rotate", "hadamard:8", "rotation"), ("--scale-bits", "8", "scale bits")])
+def test_parts_of_another_rotation_or_scale_bits_are_not_merged(sample_model, tmp_path, option):
+    flag, value, named = option
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    run_tscope("report", sample_model, "--format", "nf4", "--shard", "1/2", "--out", a)
+    run_tscope("report", sample_model, "--format", "nf4", flag, value, "--shard", "2/2", "--out", b)
+    assert json.loads(b.read_text())["settings"][named.replace(" ", "_")] == (int(value) if value.isdigit() else value)
+    one_line_status_2(run_tscope("merge", a, b, "--out", tmp_path / "m.json", check=False), named)
     assert not (tmp_path / "m.json").exists()
 
 
