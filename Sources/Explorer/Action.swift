@@ -14,6 +14,9 @@ public enum Action: Sendable {
   /// A kernel run finished (an estimate or the full result).
   case quantized(generation: Int, QuantKey, QuantResult)
   case quantizeFailed(generation: Int, QuantKey, reason: String)
+  /// A format that needs the fitted ν was estimated at a quick ν while the fit runs (nil: the
+  /// estimate could not be made; the fitted run follows either way).
+  case estimatedBeforeFit(generation: Int, QuantKey, QuantResult?)
   /// The survey measured one tensor (ν, and the SQNR of `key` when it measures error).
   case surveyed(generation: Int, tensor: String, nu: Double?, key: QuantKey?, sqnr: Double?)
   case surveyFinished(generation: Int)
@@ -38,6 +41,9 @@ public enum Effect: Hashable, Sendable {
   case fit(generation: Int, tensor: LoadedTensorReference)
   /// Run the kernel for `key`; a sampled estimate first when the tensor is large.
   case quantize(generation: Int, key: QuantKey, tensor: LoadedTensorReference, fittedNu: Double?)
+  /// Estimate `key` (a format that needs ν) on the row sample at a quick ν from the sample, so
+  /// the table shows a number before the fit of a large tensor is done.
+  case estimateBeforeFit(generation: Int, key: QuantKey, tensor: LoadedTensorReference)
   /// Cancel every running computation whose key is not in `keep` (and any older load or fit).
   case cancelStale(generation: Int, keep: Set<QuantKey>)
   /// Fit (and measure) every tensor of the request on a small sample, in the background.

@@ -1,3 +1,4 @@
+import Fits
 import Formats
 import Foundation
 import Parallel
@@ -114,6 +115,15 @@ public final class Scheduler: Sendable {
       }
     case .quantize(let generation, let key, let reference, let fittedNu):
       startQuantization(generation: generation, key: key, tensor: reference.tensor, fittedNu: fittedNu)
+    case .estimateBeforeFit(let generation, let key, let reference):
+      let weights = (try? importance?.weights(for: reference.tensor.tensor.info)) ?? nil
+      track(generation: generation) { flag in
+        let nu = TensorFits.quickNu(reference.tensor.sample)
+        let result = try? Analysis.estimate(reference.tensor, key: key, fittedNu: nu, importance: weights) {
+          flag.isCancelled
+        }
+        return .estimatedBeforeFit(generation: generation, key, result)
+      }
     case .survey(let request):
       startSurvey(request)
     case .cancelSurvey(let generation):

@@ -49,6 +49,10 @@ public func update(_ state: State, _ action: Action) -> (State, [Effect]) {
       next.inFlight.remove(key)
       next.lastRecomputeMilliseconds = result.milliseconds
     }
+  case .estimatedBeforeFit(let generation, let key, let result):
+    guard generation == next.generation else { break }
+    if let result, next.results[key] == nil { next.results[key] = .done(result) }
+    next.inFlight.remove(key)
   case .quantizeFailed(let generation, let key, let reason):
     guard generation == next.generation else { break }
     next.results[key] = .failed(reason)
@@ -96,7 +100,15 @@ func reconcile(_ state: inout State) -> [Effect] {
     // A format that needs ν waits for the fit; after a failed one it runs without ν (and the
     // result is kept only where ν cannot matter).
     let needsFit = key.format.needsFittedNu
-    if needsFit && state.fit == .pending { continue }
+    if needsFit && state.fit == .pending {
+      // On a tensor larger than its row sample, an estimate at a quick ν shows while the fit runs.
+      if !loaded.sampleIsWhole, state.results[key] == nil, !state.inFlight.contains(key) {
+        state.inFlight.insert(key)
+        effects.append(
+          .estimateBeforeFit(generation: state.generation, key: key, tensor: LoadedTensorReference(loaded)))
+      }
+      continue
+    }
     if let outcome = state.results[key] {
       if case .done(let result) = outcome, result.isEstimate, !state.inFlight.contains(key) {
       } else {

@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     abstract: "Time the kernel, a plain read, a many-format sweep, the fit, or toggle-to-table on one tensor.",
     subcommands: [
       BenchKernelCommand.self, BenchReadCommand.self, BenchSweepCommand.self, BenchFitCommand.self,
-      BenchToggleCommand.self, BenchOverviewCommand.self,
+      BenchToggleCommand.self, BenchOverviewCommand.self, BenchOpenCommand.self,
     ]
   )
 }
