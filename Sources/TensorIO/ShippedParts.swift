@@ -11,6 +11,8 @@ final class ShippedParts: Sendable {
     case e2m1
     /// One FP8 byte an element (`F8_E4M3` or `F8_E5M2`).
     case float8(DType)
+    /// One signed byte an element (`I8`: compressed-tensors `int-quantized` / `naive-quantized`).
+    case int8
     /// compressed-tensors `pack-quantized`: integers of `bits` bits in little-endian Int32
     /// words, `wordsPerRow` a row, stored as value + 2^(bits−1). `dense`: one bit stream a row
     /// (compressed-tensors since PR #715); otherwise `32 / bits` values a word, the rest padding.
@@ -104,6 +106,9 @@ final class ShippedParts: Sendable {
       let byte = values.bytes[row * columns + column]
       let bits = dtype == .f8E5M2 ? FloatBits.float32Bits(fromE5M2: byte) : FloatBits.float32Bits(fromE4M3: byte)
       return rounded(Float(bitPattern: bits) * blockScale(row: row, column: column))
+    case .int8:
+      let element = Int8(bitPattern: values.bytes[row * columns + column])
+      return rounded(Float(element) * blockScale(row: row, column: column))
     case .packedIntegers(let bits, let wordsPerRow, let dense):
       let offset = 1 << (bits - 1)
       let element = Self.packedInteger(values, bits: bits, dense: dense, position: column) { row * wordsPerRow + $0 }

@@ -344,7 +344,8 @@ private struct Builder {
   }
 
   /// `float-quantized`, `int-quantized`, `naive-quantized`, `mxfp8-quantized`: the weight is stored
-  /// under its own name in FP8 or I8, beside `weight_scale`.
+  /// under its own name in FP8 or I8, beside `weight_scale`; `dequantize` computes element × scale
+  /// in the scale's dtype.
   mutating func compressedTensorsUnpacked(prefix: String) throws(TensorFileError) {
     guard let weight = part(prefix + ".weight"), let scale = part(prefix + ".weight_scale"),
       part(prefix + ".weight_packed") == nil
@@ -355,8 +356,9 @@ private struct Builder {
     let shape = weight.info.shape
     // A float weight beside a scale (a `dense` module kept unquantized) is read as it is.
     if [.f32, .f16, .bf16].contains(weight.info.dtype) { return }
-    guard shape.count >= 2, weight.info.dtype == .f8E4M3 || weight.info.dtype == .f8E5M2 else {
-      // An I8 weight (int-quantized, naive-quantized) or another layout: listed, not guessed.
+    let isInteger = weight.info.dtype == .i8
+    guard shape.count >= 2, isInteger || weight.info.dtype == .f8E4M3 || weight.info.dtype == .f8E5M2 else {
+      // Another layout: listed, not guessed.
       recordUnreadable(
         name: name, shape: shape, format: "CT-" + (format ?? "unknown"),
         reason: "compressed-tensors \(format ?? "format") with a \(weight.info.dtype) weight is not read",
@@ -392,22 +394,23 @@ private struct Builder {
       throw fail(
         scale, "has shape \(scaleShape), which is no tensor, channel, group or block scale of a \(shape) weight")
     }
-    let formatName = isMX ? "CT-MXFP8" : "CT-FP8-\(strategy)"
+    let formatName = isMX ? "CT-MXFP8" : isInteger ? "CT-INT8-\(strategy)" : "CT-FP8-\(strategy)"
     guard zeroPoint == nil else {
       recordUnreadable(
-        name: name, shape: shape, format: formatName, reason: "asymmetric FP8 (with weight_zero_point) is not read",
+        name: name, shape: shape, format: formatName,
+        reason: "asymmetric \(isInteger ? "INT8" : "FP8") (with weight_zero_point) is not read",
         values: weight, parts: [scale, zeroPoint])
       return
     }
-    if isMX {
+    if isMX && !isInteger {
       try requireScaleDType(scale, [.u8, .f8E8M0])
     } else {
       try requireScaleDType(scale, [.bf16, .f16, .f32])
     }
     let parts = ShippedParts(
-      values: weight, scales: scale, elements: .float8(weight.info.dtype), columns: columns, blockHeight: height,
-      blockWidth: width, scaleColumns: scaleShape.last ?? 1, rule: isMX && scale.info.dtype == .u8 ? .exponent : .value,
-      rounding: isMX ? .bfloat16 : Self.rounding(of: scale))
+      values: weight, scales: scale, elements: isInteger ? .int8 : .float8(weight.info.dtype), columns: columns,
+      blockHeight: height, blockWidth: width, scaleColumns: scaleShape.last ?? 1,
+      rule: isMX && scale.info.dtype == .u8 ? .exponent : .value, rounding: isMX ? .bfloat16 : Self.rounding(of: scale))
     record(name: name, shape: shape, format: formatName, parts: parts, others: [])
   }
 
