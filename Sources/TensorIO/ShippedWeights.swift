@@ -197,18 +197,23 @@ private struct Builder {
     let declaredShape = try shapeTensor.map { (tensor) throws(TensorFileError) in try weightShape(tensor) }
     let name = prefix + ".weight"
     switch format {
-    case "nvfp4-pack-quantized", "mxfp4-pack-quantized":
+    case "nvfp4-pack-quantized", "mxfp4-pack-quantized", "mxfp6-pack-quantized":
       let isNV = format == "nvfp4-pack-quantized"
+      let isFP6 = format == "mxfp6-pack-quantized"
+      let codes = isFP6 ? "E2M3" : "E2M1"
       guard let scale else { throw fail(packed, "has no \(prefix).weight_scale") }
-      guard packed.info.dtype == .u8, packed.info.shape.count == 2 else {
-        throw fail(packed, "is \(packed.info.dtype) \(packed.info.shape); \(format!) packs two E2M1 codes a U8, 2-D")
+      guard packed.info.dtype == .u8, packed.info.shape.count == 2, !isFP6 || packed.info.shape[1] % 3 == 0 else {
+        throw fail(
+          packed,
+          "is \(packed.info.dtype) \(packed.info.shape); \(format!) packs \(isFP6 ? "four E2M3 codes in three U8s" : "two E2M1 codes a U8"), 2-D"
+        )
       }
       let rows = packed.info.shape[0]
-      let columns = packed.info.shape[1] * 2
+      let columns = isFP6 ? packed.info.shape[1] / 3 * 4 : packed.info.shape[1] * 2
       if let declaredShape, declaredShape != [rows, columns] {
         throw fail(
           packed,
-          "holds \(packed.bytes.count) bytes, \(rows)×\(columns) E2M1 codes, but \(prefix).weight_shape says \(declaredShape)"
+          "holds \(packed.bytes.count) bytes, \(rows)×\(columns) \(codes) codes, but \(prefix).weight_shape says \(declaredShape)"
         )
       }
       let block = isNV ? 16 : 32
@@ -230,18 +235,19 @@ private struct Builder {
         try requireScaleDType(scale, [.u8, .f8E8M0])
         if scale.info.dtype == .u8 { rule = .exponent }
       }
+      let formatName = isNV ? "CT-NVFP4" : isFP6 ? "CT-MXFP6" : "CT-MXFP4"
       guard zeroPoint == nil else {
         recordUnreadable(
-          name: name, shape: [rows, columns], format: isNV ? "CT-NVFP4" : "CT-MXFP4",
+          name: name, shape: [rows, columns], format: formatName,
           reason: "asymmetric \(format!) (with weight_zero_point) is not read", values: packed, parts: allParts)
         return
       }
       let parts = ShippedParts(
-        values: packed, scales: scale, others: [globalScale, shapeTensor].compactMap { $0 }, elements: .e2m1,
+        values: packed, scales: scale, others: [globalScale, shapeTensor].compactMap { $0 },
+        elements: isFP6 ? .e2m3Packed : .e2m1,
         columns: columns, blockHeight: 1, blockWidth: block, scaleColumns: columns / block, rule: rule,
         rounding: .bfloat16)
-      record(
-        name: name, shape: [rows, columns], format: isNV ? "CT-NVFP4" : "CT-MXFP4", parts: parts, others: allParts)
+      record(name: name, shape: [rows, columns], format: formatName, parts: parts, others: allParts)
     case "pack-quantized":
       try compressedTensorsIntegers(
         prefix: prefix, packed: packed, scale: scale, zeroPoint: zeroPoint, shapeTensor: shapeTensor,

@@ -27,7 +27,8 @@ def original(scheme: str) -> np.ndarray:
 
 def test_every_scheme_the_generator_makes_is_committed():
     assert SCHEMES == sorted(["fp8", "fp8-block", "fp8-dynamic", "mxfp4a16", "nvfp4a16", "w3a16", "w4a16",
-                              "w4a16-asym", "w8a16", "w8a8", "mxfp8a16"])
+                              "w4a16-asym", "w8a16", "w8a8", "mxfp8a16",
+                              "mxfp6a16"])
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
