@@ -8,6 +8,7 @@ import Foundation
 /// - compressed-tensors (vllm-project/compressed-tensors 0.20, `config.json` `quantization_config`
 ///   with `quant_method: compressed-tensors`): `nvfp4-pack-quantized` and `mxfp4-pack-quantized`
 ///   (`compressors/nvfp4/helpers.py` `unpack_fp4_from_uint8`, `compressors/mx_utils.py`),
+///   `mxfp6-pack-quantized` (`compressors/mxfp6/helpers.py` `unpack_fp6_from_uint8`),
 ///   `pack-quantized` (`compressors/pack_quantized/helpers.py` `unpack_from_int32`),
 ///   `float-quantized`, `int-quantized`, `naive-quantized` and `mxfp8-quantized`
 ///   (`compressors/naive_quantized/base.py`), all through `quantization/lifecycle/forward.py`
