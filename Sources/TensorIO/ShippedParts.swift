@@ -11,6 +11,12 @@ final class ShippedParts: Sendable {
     case e2m1
     /// One FP8 byte an element (`F8_E4M3` or `F8_E5M2`).
     case float8(DType)
+    /// FP6 E2M3 codes, four in three bytes read as one little-endian 24-bit word, the first code
+    /// in its low 6 bits, each code's sign in its bit 5 (compressed-tensors `mxfp6-pack-quantized`,
+    /// `compressors/mxfp6/helpers.py` `unpack_fp6_from_uint8`).
+    case e2m3Packed
+    /// One signed byte an element (`I8`: compressed-tensors `int-quantized` / `naive-quantized`).
+    case int8
     /// compressed-tensors `pack-quantized`: integers of `bits` bits in little-endian Int32
     /// words, `wordsPerRow` a row, stored as value + 2^(bits−1). `dense`: one bit stream a row
     /// (compressed-tensors since PR #715); otherwise `32 / bits` values a word, the rest padding.
@@ -104,6 +110,15 @@ final class ShippedParts: Sendable {
       let byte = values.bytes[row * columns + column]
       let bits = dtype == .f8E5M2 ? FloatBits.float32Bits(fromE5M2: byte) : FloatBits.float32Bits(fromE4M3: byte)
       return rounded(Float(bitPattern: bits) * blockScale(row: row, column: column))
+    case .e2m3Packed:
+      let first = row * (columns / 4 * 3) + column / 4 * 3
+      let word = Int(values.bytes[first]) | Int(values.bytes[first + 1]) << 8 | Int(values.bytes[first + 2]) << 16
+      let code = (word >> (6 * (column % 4))) & 0x3F
+      let magnitude = Self.e2m3Magnitude(code & 0x1F)
+      return rounded((code & 0x20 == 0 ? magnitude : -magnitude) * blockScale(row: row, column: column))
+    case .int8:
+      let element = Int8(bitPattern: values.bytes[row * columns + column])
+      return rounded(Float(element) * blockScale(row: row, column: column))
     case .packedIntegers(let bits, let wordsPerRow, let dense):
       let offset = 1 << (bits - 1)
       let element = Self.packedInteger(values, bits: bits, dense: dense, position: column) { row * wordsPerRow + $0 }
@@ -125,6 +140,14 @@ final class ShippedParts: Sendable {
       let zero = ((Int(zeroWord >> UInt32((row % perWord) * bits)) & mask) + zeroOffset) & mask
       return rounded(Self.float(scales, group * outputs + row) * Float(element - zero))
     }
+  }
+
+  /// The magnitude of E2M3 code `code` (0…31): exponent bias 1, three mantissa bits, exponent 0
+  /// subnormal (OCP MX v1.0 §5.3.2), the table compressed-tensors' `kE2M3ToFloat` lists.
+  static func e2m3Magnitude(_ code: Int) -> Float {
+    let exponent = code >> 3
+    let mantissa = Float(code & 7) / 8
+    return exponent == 0 ? mantissa : (1 + mantissa) * Float(sign: .plus, exponent: exponent - 1, significand: 1)
   }
 
   private func blockScale(row: Int, column: Int) -> Float {

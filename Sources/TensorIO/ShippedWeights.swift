@@ -8,6 +8,7 @@ import Foundation
 /// - compressed-tensors (vllm-project/compressed-tensors 0.20, `config.json` `quantization_config`
 ///   with `quant_method: compressed-tensors`): `nvfp4-pack-quantized` and `mxfp4-pack-quantized`
 ///   (`compressors/nvfp4/helpers.py` `unpack_fp4_from_uint8`, `compressors/mx_utils.py`),
+///   `mxfp6-pack-quantized` (`compressors/mxfp6/helpers.py` `unpack_fp6_from_uint8`),
 ///   `pack-quantized` (`compressors/pack_quantized/helpers.py` `unpack_from_int32`),
 ///   `float-quantized`, `int-quantized`, `naive-quantized` and `mxfp8-quantized`
 ///   (`compressors/naive_quantized/base.py`), all through `quantization/lifecycle/forward.py`
@@ -197,18 +198,23 @@ private struct Builder {
     let declaredShape = try shapeTensor.map { (tensor) throws(TensorFileError) in try weightShape(tensor) }
     let name = prefix + ".weight"
     switch format {
-    case "nvfp4-pack-quantized", "mxfp4-pack-quantized":
+    case "nvfp4-pack-quantized", "mxfp4-pack-quantized", "mxfp6-pack-quantized":
       let isNV = format == "nvfp4-pack-quantized"
+      let isFP6 = format == "mxfp6-pack-quantized"
+      let codes = isFP6 ? "E2M3" : "E2M1"
       guard let scale else { throw fail(packed, "has no \(prefix).weight_scale") }
-      guard packed.info.dtype == .u8, packed.info.shape.count == 2 else {
-        throw fail(packed, "is \(packed.info.dtype) \(packed.info.shape); \(format!) packs two E2M1 codes a U8, 2-D")
+      guard packed.info.dtype == .u8, packed.info.shape.count == 2, !isFP6 || packed.info.shape[1] % 3 == 0 else {
+        throw fail(
+          packed,
+          "is \(packed.info.dtype) \(packed.info.shape); \(format!) packs \(isFP6 ? "four E2M3 codes in three U8s" : "two E2M1 codes a U8"), 2-D"
+        )
       }
       let rows = packed.info.shape[0]
-      let columns = packed.info.shape[1] * 2
+      let columns = isFP6 ? packed.info.shape[1] / 3 * 4 : packed.info.shape[1] * 2
       if let declaredShape, declaredShape != [rows, columns] {
         throw fail(
           packed,
-          "holds \(packed.bytes.count) bytes, \(rows)×\(columns) E2M1 codes, but \(prefix).weight_shape says \(declaredShape)"
+          "holds \(packed.bytes.count) bytes, \(rows)×\(columns) \(codes) codes, but \(prefix).weight_shape says \(declaredShape)"
         )
       }
       let block = isNV ? 16 : 32
@@ -230,18 +236,19 @@ private struct Builder {
         try requireScaleDType(scale, [.u8, .f8E8M0])
         if scale.info.dtype == .u8 { rule = .exponent }
       }
+      let formatName = isNV ? "CT-NVFP4" : isFP6 ? "CT-MXFP6" : "CT-MXFP4"
       guard zeroPoint == nil else {
         recordUnreadable(
-          name: name, shape: [rows, columns], format: isNV ? "CT-NVFP4" : "CT-MXFP4",
+          name: name, shape: [rows, columns], format: formatName,
           reason: "asymmetric \(format!) (with weight_zero_point) is not read", values: packed, parts: allParts)
         return
       }
       let parts = ShippedParts(
-        values: packed, scales: scale, others: [globalScale, shapeTensor].compactMap { $0 }, elements: .e2m1,
+        values: packed, scales: scale, others: [globalScale, shapeTensor].compactMap { $0 },
+        elements: isFP6 ? .e2m3Packed : .e2m1,
         columns: columns, blockHeight: 1, blockWidth: block, scaleColumns: columns / block, rule: rule,
         rounding: .bfloat16)
-      record(
-        name: name, shape: [rows, columns], format: isNV ? "CT-NVFP4" : "CT-MXFP4", parts: parts, others: allParts)
+      record(name: name, shape: [rows, columns], format: formatName, parts: parts, others: allParts)
     case "pack-quantized":
       try compressedTensorsIntegers(
         prefix: prefix, packed: packed, scale: scale, zeroPoint: zeroPoint, shapeTensor: shapeTensor,
@@ -344,7 +351,8 @@ private struct Builder {
   }
 
   /// `float-quantized`, `int-quantized`, `naive-quantized`, `mxfp8-quantized`: the weight is stored
-  /// under its own name in FP8 or I8, beside `weight_scale`.
+  /// under its own name in FP8 or I8, beside `weight_scale`; `dequantize` computes element × scale
+  /// in the scale's dtype.
   mutating func compressedTensorsUnpacked(prefix: String) throws(TensorFileError) {
     guard let weight = part(prefix + ".weight"), let scale = part(prefix + ".weight_scale"),
       part(prefix + ".weight_packed") == nil
@@ -355,8 +363,9 @@ private struct Builder {
     let shape = weight.info.shape
     // A float weight beside a scale (a `dense` module kept unquantized) is read as it is.
     if [.f32, .f16, .bf16].contains(weight.info.dtype) { return }
-    guard shape.count >= 2, weight.info.dtype == .f8E4M3 || weight.info.dtype == .f8E5M2 else {
-      // An I8 weight (int-quantized, naive-quantized) or another layout: listed, not guessed.
+    let isInteger = weight.info.dtype == .i8
+    guard shape.count >= 2, isInteger || weight.info.dtype == .f8E4M3 || weight.info.dtype == .f8E5M2 else {
+      // Another layout: listed, not guessed.
       recordUnreadable(
         name: name, shape: shape, format: "CT-" + (format ?? "unknown"),
         reason: "compressed-tensors \(format ?? "format") with a \(weight.info.dtype) weight is not read",
@@ -392,22 +401,23 @@ private struct Builder {
       throw fail(
         scale, "has shape \(scaleShape), which is no tensor, channel, group or block scale of a \(shape) weight")
     }
-    let formatName = isMX ? "CT-MXFP8" : "CT-FP8-\(strategy)"
+    let formatName = isMX ? "CT-MXFP8" : isInteger ? "CT-INT8-\(strategy)" : "CT-FP8-\(strategy)"
     guard zeroPoint == nil else {
       recordUnreadable(
-        name: name, shape: shape, format: formatName, reason: "asymmetric FP8 (with weight_zero_point) is not read",
+        name: name, shape: shape, format: formatName,
+        reason: "asymmetric \(isInteger ? "INT8" : "FP8") (with weight_zero_point) is not read",
         values: weight, parts: [scale, zeroPoint])
       return
     }
-    if isMX {
+    if isMX && !isInteger {
       try requireScaleDType(scale, [.u8, .f8E8M0])
     } else {
       try requireScaleDType(scale, [.bf16, .f16, .f32])
     }
     let parts = ShippedParts(
-      values: weight, scales: scale, elements: .float8(weight.info.dtype), columns: columns, blockHeight: height,
-      blockWidth: width, scaleColumns: scaleShape.last ?? 1, rule: isMX && scale.info.dtype == .u8 ? .exponent : .value,
-      rounding: isMX ? .bfloat16 : Self.rounding(of: scale))
+      values: weight, scales: scale, elements: isInteger ? .int8 : .float8(weight.info.dtype), columns: columns,
+      blockHeight: height, blockWidth: width, scaleColumns: scaleShape.last ?? 1,
+      rule: isMX && scale.info.dtype == .u8 ? .exponent : .value, rounding: isMX ? .bfloat16 : Self.rounding(of: scale))
     record(name: name, shape: shape, format: formatName, parts: parts, others: [])
   }
 

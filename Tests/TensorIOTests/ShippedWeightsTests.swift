@@ -58,6 +58,58 @@ import Testing
     #expect(error.problem.contains("\"w_scales\""))
   }
 
+  @Test func anInt8WeightIsItsIntegerTimesItsRowScale() throws {
+    // compressed-tensors `int-quantized` (W8A8): I8 elements, one BF16 scale a row, out in BF16.
+    let elements: [Int8] = [-128, -1, 0, 127, 3, -7]
+    let scales: [UInt16] = [0x3C00, 0x3BAB]  // BF16 2^-7 and ≈ 0.00522
+    let header = """
+      {"m.weight":{"dtype":"I8","shape":[2,3],"data_offsets":[0,6]},\
+      "m.weight_scale":{"dtype":"BF16","shape":[2,1],"data_offsets":[6,10]}}
+      """
+    let data = elements.map { UInt8(bitPattern: $0) } + scales.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+    let path = try fixture.write("model.safetensors", header: header, data: data)
+    try fixture.writeRaw(
+      "config.json",
+      bytes: Array(#"{"quantization_config":{"quant_method":"compressed-tensors","format":"int-quantized"}}"#.utf8))
+    let model = try Model.open(path)
+    #expect(model.tensors.map(\.name) == ["m.weight"])
+    #expect(model.tensors[0].dtype.description == "CT-INT8-CH")
+    let scale = scales.map { Float(bitPattern: UInt32($0) << 16) }
+    let expected = elements.enumerated().map { ShippedParts.bfloat16(Float($0.element) * scale[$0.offset / 3]) }
+    #expect(model.tensor(named: "m.weight")!.decodedValues() == expected)
+  }
+
+  @Test func mxfp6PacksFourE2M3CodesInThreeBytes() throws {
+    // compressed-tensors `mxfp6-pack-quantized`: one row of 32 codes (0…31, then their negatives
+    // by sign bit 5, alternating), one U8 exponent 2^(126 − 127).
+    let codes = (0..<32).map { $0 % 2 == 0 ? $0 : $0 | 0x20 }
+    let packed = stride(from: 0, to: 32, by: 4).flatMap { start -> [UInt8] in
+      let word = codes[start] | codes[start + 1] << 6 | codes[start + 2] << 12 | codes[start + 3] << 18
+      return [UInt8(word & 0xFF), UInt8(word >> 8 & 0xFF), UInt8(word >> 16)]
+    }
+    let header = """
+      {"m.weight_packed":{"dtype":"U8","shape":[1,24],"data_offsets":[0,24]},\
+      "m.weight_scale":{"dtype":"U8","shape":[1,1],"data_offsets":[24,25]}}
+      """
+    let path = try fixture.write("model.safetensors", header: header, data: packed + [126])
+    try fixture.writeRaw(
+      "config.json",
+      bytes: Array(
+        #"{"quantization_config":{"quant_method":"compressed-tensors","format":"mxfp6-pack-quantized"}}"#.utf8))
+    let model = try Model.open(path)
+    #expect(model.tensors.map(\.name) == ["m.weight"])
+    #expect(model.tensors[0].shape == [1, 32])
+    #expect(model.tensors[0].dtype.description == "CT-MXFP6")
+    // E2M3 by its definition (OCP MX v1.0 §5.3.2): bias 1, three mantissa bits, exponent 0 subnormal.
+    let expected = codes.map { code -> Float in
+      let exponent = (code >> 3) & 3
+      let mantissa = Float(code & 7)
+      let magnitude = exponent == 0 ? mantissa / 8 : (8 + mantissa) / 8 * Float(1 << (exponent - 1))
+      return (code & 0x20 == 0 ? magnitude : -magnitude) / 2
+    }
+    #expect(model.tensor(named: "m.weight")!.decodedValues() == expected)
+  }
+
   @Test func bfloat16RoundsToNearestEven() {
     // 1 + 2^-8 lies halfway between 1 and 1 + 2^-7: ties go to the even 1.
     #expect(ShippedParts.bfloat16(1 + 0x1p-8) == 1)

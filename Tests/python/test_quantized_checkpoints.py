@@ -4,7 +4,8 @@ Each fixture is written at test time by a numpy writer that follows the conventi
 (quantized_checkpoint_writers.py names each source file; the libraries need torch, which is not
 installed here) into a file written by the official `safetensors` package. `tscope decode` must
 equal the convention's own dequantization, ported to numpy, bit for bit; `layers` shows the weight
-once, under its name, with the shipped format as its dtype, and none of its parts.
+once, under its name, with the shipped format as its dtype, and none of its parts. Files written by
+compressed-tensors itself (with torch, once) are checked in test_compressed_tensors_library.py.
 """
 import json
 import pathlib
