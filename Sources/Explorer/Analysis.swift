@@ -24,14 +24,16 @@ enum Analysis {
     } catch {
       throw AnalysisUnavailable(error.description)
     }
-    let range = try ValueRange.scan(tensor, isCancelled: isCancelled)
+    // F16/BF16: one read counting the bit patterns gives the range and the histogram exactly.
+    let patterns = try PatternCounts.count(tensor, isCancelled: isCancelled)
+    let range = try patterns?.range ?? ValueRange.scan(tensor, isCancelled: isCancelled)
     // A hair wider than amax so the largest value falls inside the last bin.
     let edge = range.amax > 0 ? range.amax * (1 + 1e-6) : 1
     let histogram =
-      range.finiteCount > 0
-      ? try Histogram.values(
-        of: tensor, range: -edge...edge, bins: LoadedTensor.histogramBins, isCancelled: isCancelled)
-      : Histogram.empty(lower: -edge, upper: edge, bins: LoadedTensor.histogramBins)
+      range.finiteCount == 0
+      ? Histogram.empty(lower: -edge, upper: edge, bins: LoadedTensor.histogramBins)
+      : try patterns?.histogram(range: -edge...edge, bins: LoadedTensor.histogramBins)
+        ?? Histogram.values(of: tensor, range: -edge...edge, bins: LoadedTensor.histogramBins, isCancelled: isCancelled)
     let sample = RowSample.tensor(of: tensor, maxElements: LoadedTensor.sampleLimit)
     guard rotation != .none else {
       return LoadedTensor(entry: entry, tensor: tensor, range: range, histogram: histogram, sample: sample)
