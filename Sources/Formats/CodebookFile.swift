@@ -25,15 +25,10 @@ public enum CodebookFile {
   /// Parses TOML text; `file` names the source in error messages.
   public static func parse(_ text: String, file: String) throws(FormatError) -> [String: Codebook] {
     let table: TOMLTable
-    if let (line, problem) = TOMLGuard.firstProblem(in: text) {
-      throw .codebookFile(file: file, problem: "line \(line): \(problem)")
-    }
     do {
-      table = try TOMLTable(string: text)
-    } catch let error as TOMLParseError {
-      throw .codebookFile(file: file, problem: "line \(error.source.begin.line): \(error.description)")
+      table = try TOMLGuard.table(parsing: text)
     } catch {
-      throw .codebookFile(file: file, problem: "not valid TOML")
+      throw .codebookFile(file: file, problem: error.line.map { "line \($0): \(error.problem)" } ?? "not valid TOML")
     }
     var codebooks: [String: Codebook] = [:]
     for key in table.keys.sorted() {

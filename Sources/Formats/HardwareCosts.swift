@@ -63,15 +63,10 @@ public struct HardwareCostTable: Sendable, Equatable {
     table: HardwareCostTable, replacesDefaults: Bool
   ) {
     let root: TOMLTable
-    if let (line, problem) = TOMLGuard.firstProblem(in: text) {
-      throw .costsFile(file: file, problem: "line \(line): \(problem)")
-    }
     do {
-      root = try TOMLTable(string: text)
-    } catch let error as TOMLParseError {
-      throw .costsFile(file: file, problem: "line \(error.source.begin.line): \(error.description)")
+      root = try TOMLGuard.table(parsing: text)
     } catch {
-      throw .costsFile(file: file, problem: "not valid TOML")
+      throw .costsFile(file: file, problem: error.line.map { "line \($0): \(error.problem)" } ?? "not valid TOML")
     }
     var replaces = false
     var costs: [String: HardwareCost] = [:]

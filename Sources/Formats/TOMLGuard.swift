@@ -1,3 +1,5 @@
+import TOMLKit
+
 /// A guard in front of TOMLKit: its toml++ (3.4, in TOMLKit 0.6) fails an assertion, aborting the
 /// process, on two kinds of invalid TOML that scripts/fuzz found: a table header whose first key
 /// character is neither a bare-key character nor a quote (`[=]`, `[ {x]`, `[` alone), and a `}`
@@ -81,5 +83,26 @@ public enum TOMLGuard {
       }
     }
     return nil
+  }
+}
+
+/// Why a text is not valid TOML: the 1-based line where it is known, and the problem.
+public struct TOMLProblem: Error {
+  public let line: Int?
+  public let problem: String
+}
+
+extension TOMLGuard {
+  /// `text` as a TOML table: the guard first, then TOMLKit; either's syntax error is thrown as
+  /// one `TOMLProblem`, for the caller to name its file.
+  public static func table(parsing text: String) throws(TOMLProblem) -> TOMLTable {
+    if let (line, problem) = firstProblem(in: text) { throw TOMLProblem(line: line, problem: problem) }
+    do {
+      return try TOMLTable(string: text)
+    } catch let error as TOMLParseError {
+      throw TOMLProblem(line: error.source.begin.line, problem: error.description)
+    } catch {
+      throw TOMLProblem(line: nil, problem: "\(error)")
+    }
   }
 }

@@ -21,16 +21,13 @@ public enum ThemeLoader {
   /// naming the key.
   public static func parseTOML(_ text: String, file: String, fallbackName: String) throws(ThemeError) -> Theme {
     let table: TOMLTable
-    if let (line, problem) = TOMLGuard.firstProblem(in: text) {
-      throw ThemeError(file: file, problem: "not valid TOML at line \(line): \(problem)")
-    }
     do {
-      table = try TOMLTable(string: text)
-    } catch let error as TOMLParseError {
-      throw ThemeError(
-        file: file, problem: "not valid TOML at line \(error.source.begin.line): \(error.description)")
+      table = try TOMLGuard.table(parsing: text)
     } catch {
-      throw ThemeError(file: file, problem: "not valid TOML: \(error)")
+      throw ThemeError(
+        file: file,
+        problem: error.line.map { "not valid TOML at line \($0): \(error.problem)" }
+          ?? "not valid TOML: \(error.problem)")
     }
     var theme = Theme.defaultDark
     theme.name = fallbackName
