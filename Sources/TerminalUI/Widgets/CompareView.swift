@@ -49,40 +49,40 @@ struct CompareView: Widget {
   ) {
     let style = theme.formatStyle(position)
     var title = panel.name
-    let sqnr: Double
-    let source: Histogram?
+    // Both kinds of panel: nil while computing, a reason when failed, else SQNR and histogram.
+    let shown: Result<(sqnr: Double, source: Histogram?), PanelFailure>?
     if panel.isShipped {
-      switch panel.shipped {
-      case nil:
-        screen.put(
-          DisplayWidth.fit(title + " computing" + glyphs.ellipsis, cell.width - 2), x: cell.x + 1, y: cell.y,
-          style: style)
-        return
-      case .failed(let reason)?:
-        screen.put(
-          DisplayWidth.fit(glyphs.ascii(title + " " + reason), cell.width - 2), x: cell.x + 1, y: cell.y, style: style)
-        return
-      case .done(let result)?:
-        sqnr = result.error.sqnrDB
-        source = mode == .values ? nil : result.errorHistogram
+      shown = panel.shipped.map {
+        switch $0 {
+        case .failed(let reason): .failure(PanelFailure(reason: reason))
+        case .done(let result): .success((result.error.sqnrDB, mode == .values ? nil : result.errorHistogram))
+        }
       }
     } else {
-      let result: QuantResult
-      switch panel.outcome {
-      case nil:
-        screen.put(
-          DisplayWidth.fit(title + " computing" + glyphs.ellipsis, cell.width - 2), x: cell.x + 1, y: cell.y,
-          style: style)
-        return
-      case .failed(let reason)?:
-        screen.put(
-          DisplayWidth.fit(glyphs.ascii(title + " " + reason), cell.width - 2), x: cell.x + 1, y: cell.y, style: style)
-        return
-      case .done(let done)?:
-        result = done
+      shown = panel.outcome.map {
+        switch $0 {
+        case .failed(let reason): .failure(PanelFailure(reason: reason))
+        case .done(let result):
+          .success(
+            (result.metrics.sqnrDB, mode == .values ? result.dequantizedHistogram : result.errorHistogram))
+        }
       }
-      sqnr = result.metrics.sqnrDB
-      source = mode == .values ? result.dequantizedHistogram : result.errorHistogram
+    }
+    let sqnr: Double
+    let source: Histogram?
+    switch shown {
+    case nil:
+      screen.put(
+        DisplayWidth.fit(title + " computing" + glyphs.ellipsis, cell.width - 2), x: cell.x + 1, y: cell.y,
+        style: style)
+      return
+    case .failure(let failure)?:
+      screen.put(
+        DisplayWidth.fit(glyphs.ascii(title + " " + failure.reason), cell.width - 2), x: cell.x + 1, y: cell.y,
+        style: style)
+      return
+    case .success(let values)?:
+      (sqnr, source) = values
     }
     title += sqnr.isFinite ? "  SQNR \(NumberText.fixed(sqnr, digits: 2)) dB" : "  exact"
     screen.put(DisplayWidth.fit(title, cell.width - 2), x: cell.x + 1, y: cell.y, style: style)
@@ -111,4 +111,9 @@ struct CompareView: Widget {
     screen.put(left, x: cell.x + 1, y: axisY, style: theme.mutedStyle)
     screen.put(right, x: cell.x + 1 + plotWidth - DisplayWidth.of(right), y: axisY, style: theme.mutedStyle)
   }
+}
+
+/// A compare panel's failure reason, as a `Result` error.
+private struct PanelFailure: Error {
+  let reason: String
 }
