@@ -13,14 +13,7 @@ extension Quantizer {
     _ tensor: Tensor, formats: [QuantFormat], settings: QuantizationSettings = QuantizationSettings(),
     importance: ImportanceWeights, isCancelled: @Sendable () -> Bool = { false }
   ) throws(Cancelled) -> [QuantizationMetrics] {
-    let source = RowSource(tensor: tensor, rows: settings.rows, threads: settings.threads)
-    var plans: [KernelPlan] = []
-    var clips: [Float] = []
-    for format in formats {
-      let plan = try KernelPlan(source: source, format: format, settings: settings, isCancelled: isCancelled)
-      plans.append(plan)
-      clips.append(try plan.bestClip(isCancelled: isCancelled))
-    }
+    let (plans, clips) = try preparedPlans(tensor, formats: formats, settings: settings, isCancelled: isCancelled)
     let results = try KernelPlan.runWeighted(plans, clips: clips, importance: importance, isCancelled: isCancelled)
     return zip(results, plans).map { result, plan in
       var metrics = result.totals.metrics(plan: plan)

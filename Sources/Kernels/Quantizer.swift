@@ -30,6 +30,16 @@ public enum Quantizer {
     _ tensor: Tensor, formats: [QuantFormat], settings: QuantizationSettings = QuantizationSettings(),
     isCancelled: @Sendable () -> Bool = { false }
   ) throws(Cancelled) -> [QuantizationMetrics] {
+    let (plans, clips) = try preparedPlans(tensor, formats: formats, settings: settings, isCancelled: isCancelled)
+    let totals = try KernelPlan.runTogether(plans, clips: clips, isCancelled: isCancelled)
+    return zip(totals, plans).map { $0.metrics(plan: $1) }
+  }
+
+  /// One kernel plan per format on `tensor`'s rows, with the clip ratio each runs at (searched
+  /// first, in a pass of its own, for `--scale mse`).
+  static func preparedPlans(
+    _ tensor: Tensor, formats: [QuantFormat], settings: QuantizationSettings, isCancelled: @Sendable () -> Bool
+  ) throws(Cancelled) -> (plans: [KernelPlan], clips: [Float]) {
     let source = RowSource(tensor: tensor, rows: settings.rows, threads: settings.threads)
     var plans: [KernelPlan] = []
     var clips: [Float] = []
@@ -38,8 +48,7 @@ public enum Quantizer {
       plans.append(plan)
       clips.append(try plan.bestClip(isCancelled: isCancelled))
     }
-    let totals = try KernelPlan.runTogether(plans, clips: clips, isCancelled: isCancelled)
-    return zip(totals, plans).map { $0.metrics(plan: $1) }
+    return (plans, clips)
   }
 
   /// Metrics for a format spec: resolves `sf4@fit` with `fittedNu` and searches `ID+auto`'s
