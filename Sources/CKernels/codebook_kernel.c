@@ -408,6 +408,18 @@ __attribute__((target("avx2,fma"))) static uint32_t amax_bits_16(const uint16_t 
   return bits;
 }
 
+/// Sets up the group of `count` elements from `first` (its scale in `state`) and, when it takes
+/// the scalar path (see begin_group), rounds it there and returns 1; the vector paths' shared start.
+__attribute__((target("avx2,fma"), always_inline)) static inline int rounded_on_scalar_path(
+  quantize_state *state, const void *x, int32_t dtype, int64_t first, int64_t count, float fixed_amax,
+  float *out) {
+  const uint32_t amax_bits = dtype == TK_F32 ? amax_bits_f32((const float *)x + first, count)
+                                             : amax_bits_16((const uint16_t *)x + first, count, dtype);
+  if (!begin_group(state, x, dtype, first, count, amax_bits, fixed_amax)) return 0;
+  quantize_scalar(state, x, dtype, first, count, out);
+  return 1;
+}
+
 /// Rounds whole groups of rows read in place (F32, or F16/BF16 decoded in registers), keeping
 /// the error sums and code counts in vector lanes across groups: `rows` rows of `row_length`
 /// elements at `x`, groups of `group` (the tail group is shorter). A group holding a non-finite
@@ -430,12 +442,7 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
       const int64_t count = row_length - start < group ? row_length - start : group;
       const int64_t first = row * row_length + start;
       float *g_out = out ? out + first : NULL;
-      const uint32_t amax_bits = dtype == TK_F32 ? amax_bits_f32((const float *)x + first, count)
-                                                 : amax_bits_16((const uint16_t *)x + first, count, dtype);
-      if (begin_group(state, x, dtype, first, count, amax_bits, fixed_amax)) {
-        quantize_scalar(state, x, dtype, first, count, g_out);
-        continue;
-      }
+      if (rounded_on_scalar_path(state, x, dtype, first, count, fixed_amax, g_out)) continue;
       const __m256 scale = _mm256_set1_ps(state->scale);
       int64_t i = 0;
       for (; i + 32 <= count; i += 32) {
@@ -594,12 +601,7 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void quantize_ro
       const int64_t count = row_length - start < group ? row_length - start : group;
       const int64_t first = row * row_length + start;
       float *g_out = out ? out + first : NULL;
-      const uint32_t amax_bits = dtype == TK_F32 ? amax_bits_f32((const float *)x + first, count)
-                                                 : amax_bits_16((const uint16_t *)x + first, count, dtype);
-      if (begin_group(state, x, dtype, first, count, amax_bits, fixed_amax)) {
-        quantize_scalar(state, x, dtype, first, count, g_out);
-        continue;
-      }
+      if (rounded_on_scalar_path(state, x, dtype, first, count, fixed_amax, g_out)) continue;
       const __m512 scale = _mm512_set1_ps(state->scale);
       int64_t i = 0;
       for (; i + 32 <= count; i += 32) {

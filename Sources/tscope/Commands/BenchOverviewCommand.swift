@@ -75,7 +75,7 @@ struct BenchOverviewCommand: ParsableCommand {
     for index in analysable {
       let tensor = opened.tensor(at: index)
       let nu = try TensorFits.sampledFit(tensor).t?.nu
-      let resolved = try formats.compactMap { spec in
+      let resolved = formats.compactMap { spec in
         try? Quantizer.resolve(spec, for: tensor, fittedNu: spec.needsFittedNu ? nu : nil, settings: state.settings)
       }
       _ = try Quantizer.measure(tensor, formats: resolved, settings: state.settings)
