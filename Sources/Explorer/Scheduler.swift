@@ -393,6 +393,8 @@ public final class Scheduler: Sendable {
               tensor, key: member.key, fittedNu: member.fittedNu, importance: weights
             ) { flag.isCancelled }
             let elapsed = milliseconds(since: started)
+            // Shown at once when exact (the sample is the tensor) or when the exact pass will take a
+            // while (a large tensor); a tensor a little larger than its sample waits for its pass.
             if tensor.sampleIsWhole || tensor.isLarge {
               inbox.post(.quantized(generation: generation, member.key, result.with(milliseconds: elapsed)))
             }
