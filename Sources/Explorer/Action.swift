@@ -39,7 +39,9 @@ public enum Effect: Hashable, Sendable {
   case load(generation: Int, index: Int, rotation: Rotation = .none)
   /// Fit t and normal to the loaded tensor.
   case fit(generation: Int, tensor: LoadedTensorReference)
-  /// Run the kernel for `key`; a sampled estimate first when the tensor is large.
+  /// Run the kernel for `key`; a sampled estimate first when the tensor is large. The scheduler
+  /// runs the `quantize` effects of one batch that share a tensor and settings as one
+  /// multi-format pass over the tensor (`QuantizationPass`).
   case quantize(generation: Int, key: QuantKey, tensor: LoadedTensorReference, fittedNu: Double?)
   /// Estimate `key` (a format that needs ν) on the row sample at a quick ν from the sample, so
   /// the table shows a number before the fit of a large tensor is done.

@@ -88,6 +88,19 @@ enum Analysis {
     return try Quantizer.measure(tensor, format: format, settings: settings, isCancelled: isCancelled)
   }
 
+  /// Several formats in one pass over `tensor` (each equal to its one-format run, bit for bit).
+  private static func measure(
+    _ tensor: Tensor, formats: [QuantFormat], settings: QuantizationSettings, importance: ImportanceWeights?,
+    isCancelled: @Sendable () -> Bool
+  ) throws(Cancelled) -> [QuantizationMetrics] {
+    guard !formats.isEmpty else { return [] }
+    if let importance {
+      return try Quantizer.measure(
+        tensor, formats: formats, settings: settings, importance: importance, isCancelled: isCancelled)
+    }
+    return try Quantizer.measure(tensor, formats: formats, settings: settings, isCancelled: isCancelled)
+  }
+
   /// The importance weights for the row sample: the tensor's when the sample is the whole tensor
   /// or one weight vector serves every row; nil for a sampled expert tensor (its rows' experts are lost).
   private static func sampleImportance(_ tensor: LoadedTensor, _ importance: ImportanceWeights?) -> ImportanceWeights? {
@@ -128,14 +141,48 @@ enum Analysis {
     } else {
       shown = try self.estimate(tensor, key: key, fittedNu: fittedNu, importance: importance, isCancelled: isCancelled)
     }
-    let format = try format(key, fittedNu: fittedNu, on: tensor.tensor, isCancelled: isCancelled)
+    let member = QuantizationPass.Member(key: key, fittedNu: fittedNu)
+    return try full(tensor, runs: [(member, shown)], importance: importance, isCancelled: isCancelled)[0].get()
+  }
+
+  /// The full results of a pass's keys (all with the same settings) on a tensor its sample does
+  /// not hold whole, each with the display parts of its estimate: every key's format resolved on
+  /// the whole tensor, then one multi-format pass over every element, each key's metrics equal to
+  /// its one-format run's bit for bit. A key that cannot run gets why not; the others still run.
+  static func full(
+    _ tensor: LoadedTensor, runs: [(member: QuantizationPass.Member, estimate: QuantResult)],
+    importance: ImportanceWeights? = nil, isCancelled: @Sendable () -> Bool
+  ) throws -> [Result<QuantResult, AnalysisUnavailable>] {
+    var outcomes: [Result<QuantResult, AnalysisUnavailable>?] = Array(repeating: nil, count: runs.count)
+    var runnable: [(position: Int, format: QuantFormat)] = []
+    let settings = runs.first?.member.key.settings ?? QuantizationSettings()
+    for (position, run) in runs.enumerated() {
+      precondition(run.member.key.settings == settings, "a pass runs one setting")
+      do {
+        let format = try format(
+          run.member.key, fittedNu: run.member.fittedNu, on: tensor.tensor, isCancelled: isCancelled)
+        runnable.append((position, format))
+      } catch let error as AnalysisUnavailable {
+        outcomes[position] = .failure(error)
+      }
+    }
     try tensor.tensor.checkFileUnchanged()
-    let measured = try measure(
-      tensor.tensor, format: format, settings: key.settings, importance: importance, isCancelled: isCancelled)
-    let display = Display(
-      displayScale: shown.displayScale, errorHistogram: shown.errorHistogram,
-      dequantizedHistogram: shown.dequantizedHistogram)
-    return try compose(measured, display: display, isEstimate: false, fittedNu: fittedNu, key: key)
+    let metrics = try measure(
+      tensor.tensor, formats: runnable.map(\.format), settings: settings, importance: importance,
+      isCancelled: isCancelled)
+    for ((position, _), measured) in zip(runnable, metrics) {
+      let (member, shown) = runs[position]
+      let display = Display(
+        displayScale: shown.displayScale, errorHistogram: shown.errorHistogram,
+        dequantizedHistogram: shown.dequantizedHistogram)
+      do {
+        outcomes[position] = .success(
+          try compose(measured, display: display, isEstimate: false, fittedNu: member.fittedNu, key: member.key))
+      } catch {
+        outcomes[position] = .failure(error)
+      }
+    }
+    return outcomes.map { $0! }
   }
 
   private struct Display {

@@ -58,9 +58,21 @@ public final class Scheduler: Sendable {
     executor.shutDown()
   }
 
-  /// Starts the effects' work; returns at once.
+  /// Starts the effects' work; returns at once. The `quantize` effects of one call that share a tensor and settings run as one pass
+  /// (`QuantizationPass`), started where its first effect stands.
   public func run(_ effects: [Effect]) {
-    for effect in effects { start(effect) }
+    let passes = QuantizationPass.passes(for: effects)
+    var started = 0
+    for effect in effects {
+      guard case .quantize = effect else {
+        start(effect)
+        continue
+      }
+      if started < passes.count, passes[started].firstEffect == effect {
+        startPass(passes[started])
+        started += 1
+      }
+    }
   }
 
   /// The results posted since the last call, oldest first.
@@ -113,8 +125,9 @@ public final class Scheduler: Sendable {
           return .fitFailed(generation: generation, tensor: tensor.fitName, reason: reason)
         }
       }
-    case .quantize(let generation, let key, let reference, let fittedNu):
-      startQuantization(generation: generation, key: key, tensor: reference.tensor, fittedNu: fittedNu)
+    case .quantize:
+      // `run` starts these as passes; one on its own is a pass of one key.
+      startPass(QuantizationPass.passes(for: [effect])[0])
     case .estimateBeforeFit(let generation, let key, let reference):
       let weights = (try? importance?.weights(for: reference.tensor.tensor.info)) ?? nil
       track(generation: generation) { flag in
@@ -171,10 +184,33 @@ public final class Scheduler: Sendable {
     }
   }
 
-  /// Measures the overview one tensor per piece of background work, each queueing the next, so
-  /// work for the focused tensor waits for at most one step: the estimates first, in one lane per
+  /// Runs `step` at positions `first`, `first + stride`, … below `count`, one piece of background
+  /// work each, each queueing the next when it is done, so work for the focused tensor waits for
+  /// at most one step. A step returns false to stop the chain; `finished` runs once every
+  /// position is done (not when the chain was stopped or cancelled). Static: queued work must not
+  /// hold the scheduler, whose deinit cancels it.
+  private static func chain(
+    on executor: EffectExecutor, from first: Int = 0, stride: Int = 1, count: Int, flag: CancellationFlag,
+    inbox: Inbox, step: @escaping @Sendable (Int) -> Bool, finished: @escaping @Sendable () -> Void
+  ) {
+    @Sendable func next(_ position: Int) {
+      inbox.begin()
+      executor.submit(.background) {
+        defer { inbox.end() }
+        if flag.isCancelled { return }
+        guard position < count else {
+          finished()
+          return
+        }
+        if step(position) { next(position + stride) }
+      }
+    }
+    next(first)
+  }
+
+  /// Measures the overview one tensor per step (`chain`): the estimates first, in one lane per
   /// core (each is serial work on a small sample), then the exact passes one tensor at a time
-  /// (each already runs on every core).
+  /// (each already runs on every core). Each step is one multi-format pass over the tensor.
   private func startOverview(_ request: OverviewRequest) {
     let model = self.model
     let inbox = self.inbox
@@ -218,42 +254,25 @@ public final class Scheduler: Sendable {
       return true
     }
 
-    @Sendable func exactPasses(from position: Int) {
-      inbox.begin()
-      executor.submit(.background) {
-        defer { inbox.end() }
-        if flag.isCancelled { return }
-        guard position < exact.count else {
-          inbox.post(.overviewFinished(generation: request.generation))
-          return
-        }
-        if measure(exact[position], isEstimate: false) { exactPasses(from: position + 1) }
-      }
+    @Sendable func exactPasses() {
+      Self.chain(
+        on: executor, count: exact.count, flag: flag, inbox: inbox, step: { measure(exact[$0], isEstimate: false) },
+        finished: { inbox.post(.overviewFinished(generation: request.generation)) })
     }
 
-    @Sendable func estimates(from position: Int) {
-      inbox.begin()
-      executor.submit(.background) {
-        defer { inbox.end() }
-        if flag.isCancelled { return }
-        guard position < request.estimates.count else {
+    guard lanes > 0 else { return exactPasses() }
+    for lane in 0..<lanes {
+      Self.chain(
+        on: executor, from: lane, stride: lanes, count: request.estimates.count, flag: flag, inbox: inbox,
+        step: { measure(request.estimates[$0], isEstimate: true) },
+        finished: {
           // The last lane to finish starts the exact passes.
-          if lanesRunning.withLock({ running in
+          let isLast = lanesRunning.withLock { running in
             running -= 1
             return running == 0
-          }) {
-            exactPasses(from: 0)
           }
-          return
-        }
-        if measure(request.estimates[position], isEstimate: true) { estimates(from: position + lanes) }
-      }
-    }
-
-    if lanes == 0 {
-      exactPasses(from: 0)
-    } else {
-      for lane in 0..<lanes { estimates(from: lane) }
+          if isLast { exactPasses() }
+        })
     }
   }
 
@@ -264,23 +283,16 @@ public final class Scheduler: Sendable {
   /// enough that a 7B model's 291 tensors are all estimated in about a second per core.
   static let overviewSample = 1 << 15
 
-  /// Surveys one tensor per piece of background work, each queueing the next when it is done,
-  /// so work for the focused tensor never waits for more than one survey step.
+  /// Surveys one tensor per step (`chain`).
   private func startSurvey(_ request: SurveyRequest) {
     let model = self.model
     let inbox = self.inbox
     let executor = self.executor
     let flag = CancellationFlag()
     flags.withLock { $0.survey = (request.generation, flag) }
-    @Sendable func survey(from position: Int) {
-      inbox.begin()
-      executor.submit(.background) {
-        defer { inbox.end() }
-        if flag.isCancelled { return }
-        guard position < request.tensors.count else {
-          inbox.post(.surveyFinished(generation: request.generation))
-          return
-        }
+    Self.chain(
+      on: executor, count: request.tensors.count, flag: flag, inbox: inbox,
+      step: { position in
         let index = request.tensors[position]
         let entry = TensorEntry(index: index, info: model.tensors[index])
         let measured: (nu: Double?, sqnr: Double?)
@@ -293,81 +305,120 @@ public final class Scheduler: Sendable {
           // The file changed: the survey stops (every later tensor would fail the same way).
           inbox.postIfFileChanged(error)
           inbox.post(.surveyFinished(generation: request.generation))
-          return
+          return false
         }
         let key = request.format.map { QuantKey(tensor: entry.name, format: $0, settings: request.settings) }
-        if flag.isCancelled { return }
+        if flag.isCancelled { return false }
         inbox.post(
           .surveyed(
-            generation: request.generation, tensor: entry.name, nu: measured.nu, key: measured.sqnr == nil ? nil : key,
-            sqnr: measured.sqnr))
-        survey(from: position + 1)
-      }
-    }
-    survey(from: 0)
+            generation: request.generation, tensor: entry.name, nu: measured.nu,
+            key: measured.sqnr == nil ? nil : key, sqnr: measured.sqnr))
+        return true
+      },
+      finished: { inbox.post(.surveyFinished(generation: request.generation)) })
   }
 
-  /// Runs the kernel for `key`. On a large tensor the sampled estimate and the exact pass are two
-  /// pieces of work, the exact one queued when the estimate is in: keys requested together (the
-  /// table, the compare view's grid) all show their estimates before any exact pass runs.
-  private func startQuantization(generation: Int, key: QuantKey, tensor: LoadedTensor, fittedNu: Double?) {
+  /// Runs a pass (`QuantizationPass`). First every key's sampled estimate, one piece of work each:
+  /// on a large tensor each is posted as it comes, so keys requested together (the table, the
+  /// compare view's grid) all show their estimates before any exact pass runs; on a tensor its
+  /// sample holds whole the estimate is the exact result. The last estimate in queues ONE exact
+  /// pass for the keys that need it: a multi-format kernel run over every element. Each key has a
+  /// flag of its own (`cancelStale` cancels keys): the exact pass stops once every one of its
+  /// keys is cancelled (a new tensor, a new group) and otherwise posts every key's result.
+  private func startPass(_ pass: QuantizationPass) {
     let inbox = self.inbox
     let executor = self.executor
-    let flag = CancellationFlag()
+    let tensor = pass.tensor.tensor
+    let generation = pass.generation
     // A length mismatch was refused before the explorer opened (`ImportanceMatrix.weights`).
     let weights = (try? importance?.weights(for: tensor.tensor.info)) ?? nil
-    flags.withLock { $0.quantizations[key] = flag }
+    let memberFlags = pass.members.map { _ in CancellationFlag() }
+    flags.withLock { flags in
+      for (member, flag) in zip(pass.members, memberFlags) { flags.quantizations[member.key] = flag }
+    }
     let clock = ContinuousClock()
     @Sendable func milliseconds(since started: ContinuousClock.Instant) -> Double {
       let duration = clock.now - started
       return Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) * 1e-15
     }
-    @Sendable func fail(_ error: any Error) {
+    @Sendable func fail(_ keys: [QuantKey], _ error: any Error) {
       inbox.postIfFileChanged(error)
       let reason = (error as? AnalysisUnavailable)?.reason ?? "\(error)"
-      inbox.post(.quantizeFailed(generation: generation, key, reason: reason))
+      for key in keys { inbox.post(.quantizeFailed(generation: generation, key, reason: reason)) }
     }
-    @Sendable func exact(reusing estimate: QuantResult?, estimateMilliseconds: Double) {
+
+    @Sendable func exact(_ estimates: [PassProgress.Estimate]) {
       inbox.begin()
       executor.submit(.focused) {
         defer { inbox.end() }
-        if flag.isCancelled { return }
+        let passFlags = estimates.map { memberFlags[$0.position] }
+        let isCancelled: @Sendable () -> Bool = { passFlags.allSatisfy(\.isCancelled) }
+        if isCancelled() { return }
+        let keys = estimates.map { pass.members[$0.position].key }
         let started = clock.now
         do {
-          let result = try Analysis.full(
-            tensor, key: key, fittedNu: fittedNu, reusing: estimate, importance: weights
-          ) { flag.isCancelled }
-          let elapsed = estimateMilliseconds + milliseconds(since: started)
-          inbox.post(.quantized(generation: generation, key, result.with(milliseconds: elapsed)))
+          let outcomes = try Analysis.full(
+            tensor, runs: estimates.map { (pass.members[$0.position], $0.result) }, importance: weights,
+            isCancelled: isCancelled)
+          let elapsed = milliseconds(since: started)
+          for (estimate, (key, outcome)) in zip(estimates, zip(keys, outcomes)) {
+            switch outcome {
+            case .success(let result):
+              inbox.post(
+                .quantized(generation: generation, key, result.with(milliseconds: estimate.milliseconds + elapsed)))
+            case .failure(let error):
+              fail([key], error)
+            }
+          }
         } catch is Cancelled {
           return
         } catch {
-          fail(error)
+          fail(keys, error)
         }
       }
     }
-    guard tensor.isLarge else {
-      exact(reusing: nil, estimateMilliseconds: 0)
-      return
-    }
-    inbox.begin()
-    executor.submit(.focused) {
-      defer { inbox.end() }
-      if flag.isCancelled { return }
-      let started = clock.now
-      do {
-        let quick = try Analysis.estimate(tensor, key: key, fittedNu: fittedNu, importance: weights) {
-          flag.isCancelled
+
+    // The estimates not yet in, and those in that the exact pass still needs.
+    let progress = Locked(PassProgress(waiting: pass.members.count))
+    for (position, member) in pass.members.enumerated() {
+      let flag = memberFlags[position]
+      inbox.begin()
+      executor.submit(.focused) {
+        defer { inbox.end() }
+        var estimate: PassProgress.Estimate?
+        if !flag.isCancelled {
+          let started = clock.now
+          do {
+            let result = try Analysis.estimate(
+              tensor, key: member.key, fittedNu: member.fittedNu, importance: weights
+            ) { flag.isCancelled }
+            let elapsed = milliseconds(since: started)
+            // Shown at once when exact (the sample is the tensor) or when the exact pass will take a
+            // while (a large tensor); a tensor a little larger than its sample waits for its pass.
+            if tensor.sampleIsWhole || tensor.isLarge {
+              inbox.post(.quantized(generation: generation, member.key, result.with(milliseconds: elapsed)))
+            }
+            if !tensor.sampleIsWhole { estimate = (position, result, elapsed) }
+          } catch is Cancelled {
+          } catch {
+            fail([member.key], error)
+          }
         }
-        let elapsed = milliseconds(since: started)
-        inbox.post(.quantized(generation: generation, key, quick.with(milliseconds: elapsed)))
-        exact(reusing: quick, estimateMilliseconds: elapsed)
-      } catch is Cancelled {
-        return
-      } catch {
-        fail(error)
+        let ready = progress.withLock { progress -> [PassProgress.Estimate]? in
+          if let estimate { progress.estimates.append(estimate) }
+          progress.waiting -= 1
+          return progress.waiting == 0 ? progress.estimates.sorted { $0.position < $1.position } : nil
+        }
+        if let ready, !ready.isEmpty { exact(ready) }
       }
     }
+  }
+
+  /// A pass's estimates: how many are not yet in, and those in that its exact pass needs.
+  private struct PassProgress {
+    typealias Estimate = (position: Int, result: QuantResult, milliseconds: Double)
+    var waiting: Int
+    var estimates: [Estimate] = []
   }
 
   /// Opens the model again from its path (on a worker: opening reads and checks the headers) and

@@ -15,7 +15,7 @@ struct BenchOpenCommand: ParsableCommand {
       Opens MODEL as `tscope MODEL` does (the clock starts before the file is opened), focuses the \
       tensor (--layer, else the first one, as the explorer opens), and times until its histogram \
       shows, until every selected format shows a number (estimate or exact), and until every \
-      selected format's number and the fit are exact. Then times a plain multi-threaded read of the \
+      selected format's number and the fit are exact (in JSON also each format's first and exact number). Then times a plain multi-threaded read of the \
       same tensor (`bench read`), the ceiling the other figures are compared with. Run it with the \
       page cache warm (a first run reads the file from disk).
       """)
@@ -54,6 +54,7 @@ struct BenchOpenCommand: ParsableCommand {
     var exact: Duration?
     var fitted: Duration?
     var firstNumber: [String: Duration] = [:]
+    var exactNumber: [String: Duration] = [:]
     while exact == nil {
       let state = session.state
       let keys = state.selectedFormats.compactMap(state.key)
@@ -63,6 +64,9 @@ struct BenchOpenCommand: ParsableCommand {
       for (choice, key) in zip(state.selectedFormats, keys) where state.results[key] != nil {
         let label = state.spec(choice).id
         if firstNumber[label] == nil { firstNumber[label] = clock.now - started }
+        if exactNumber[label] == nil, case .done(let result)? = state.results[key], !result.isEstimate {
+          exactNumber[label] = clock.now - started
+        }
       }
       if everyNumber == nil, outcomes.allSatisfy({ $0 != nil }) { everyNumber = clock.now - started }
       let allExact = outcomes.allSatisfy { outcome in
@@ -94,6 +98,7 @@ struct BenchOpenCommand: ParsableCommand {
         "histogram_s": \(seconds(histogram)), "every_number_s": \(seconds(everyNumber)), \
         "fit_s": \(seconds(fitted)), "exact_s": \(seconds(exact)), "read_s": \(seconds(read)), \
         "first_number_s": {\(firstNumber.sorted { $0.key < $1.key }.map { "\(JSONText.string($0.key)): \(seconds($0.value))" }.joined(separator: ", "))}, \
+        "exact_number_s": {\(exactNumber.sorted { $0.key < $1.key }.map { "\(JSONText.string($0.key)): \(seconds($0.value))" }.joined(separator: ", "))}, \
         "exact_over_read": \(seconds(exact) / seconds(read))}
 
         """)
