@@ -71,16 +71,18 @@ enum SixteenBitCounts {
             return
           }
           let pieceEnd = min(flushEnd, piece + pieceLength)
-          var index = piece
-          // index + 4 ≤ pieceEnd ≤ count: the 8-byte load stays inside the tensor's bytes.
-          while index + 4 <= pieceEnd {
-            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 2 * index, as: UInt64.self))
-            lane0[Int(truncatingIfNeeded: word & 0xFFFF)] &+= 1
-            lane1[Int(truncatingIfNeeded: (word >> 16) & 0xFFFF)] &+= 1
-            lane2[Int(truncatingIfNeeded: (word >> 32) & 0xFFFF)] &+= 1
-            lane3[Int(truncatingIfNeeded: word >> 48)] &+= 1
-            index += 4
+          // Whole 8-byte words from `piece`: each load stays inside the tensor's bytes.
+          let words = (pieceEnd - piece) / 4
+          var word = base + 2 * piece
+          for _ in 0..<words {
+            let bits = UInt64(littleEndian: word.loadUnaligned(as: UInt64.self))
+            lane0[Int(truncatingIfNeeded: bits & 0xFFFF)] &+= 1
+            lane1[Int(truncatingIfNeeded: (bits >> 16) & 0xFFFF)] &+= 1
+            lane2[Int(truncatingIfNeeded: (bits >> 32) & 0xFFFF)] &+= 1
+            lane3[Int(truncatingIfNeeded: bits >> 48)] &+= 1
+            word += 8
           }
+          var index = piece + 4 * words
           while index < pieceEnd {
             let pattern = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * index, as: UInt16.self))
             lane0[Int(pattern)] &+= 1
