@@ -18,7 +18,8 @@ import TensorIO
 public enum TensorFits {
   /// 2¹⁸ elements: the subsample optimum loses about 1.5/2¹⁸ ≈ 6e-6 nats, before the Newton step.
   public static let sampleLimit = 1 << 18
-  /// Kolmogorov–Smirnov distances use at most this many (evenly spaced, sorted) finite elements.
+  /// Kolmogorov–Smirnov distances use at most this many (evenly spaced, sorted) finite elements
+  /// (except the 16-bit path's, which are exact over all of them).
   public static let ksLimit = 1 << 16
   /// A full-data mean log-likelihood this far below the subsample's (about 10 standard errors of a
   /// 2¹⁸-element mean) means the subsample does not represent the tensor.
