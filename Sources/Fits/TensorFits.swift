@@ -11,12 +11,15 @@ import TensorIO
 /// terms at the subsample optimum (with the full-data gradient and Hessian up to `polishLimit`
 /// elements, from which one Newton step moves the fit onto the full-data optimum); a second pass
 /// finds the exact median and mean absolute deviation and evaluates the moved fit, which is kept
-/// only if its likelihood is higher. Reported log-likelihoods are always over all finite elements;
+/// only if its likelihood is higher. Larger BF16 and F16 tensors instead take one pass that counts
+/// their 16-bit patterns, which gives every statistic and the whole t optimization exactly over all
+/// elements (`fitSixteenBit`). Reported log-likelihoods are always over all finite elements;
 /// the normal and Laplace fits are the exact full-data MLEs.
 public enum TensorFits {
   /// 2¹⁸ elements: the subsample optimum loses about 1.5/2¹⁸ ≈ 6e-6 nats, before the Newton step.
   public static let sampleLimit = 1 << 18
-  /// Kolmogorov–Smirnov distances use at most this many (evenly spaced, sorted) finite elements.
+  /// Kolmogorov–Smirnov distances use at most this many (evenly spaced, sorted) finite elements
+  /// (except the 16-bit path's, which are exact over all of them).
   public static let ksLimit = 1 << 16
   /// A full-data mean log-likelihood this far below the subsample's (about 10 standard errors of a
   /// 2¹⁸-element mean) means the subsample does not represent the tensor.
@@ -32,6 +35,9 @@ public enum TensorFits {
     }
     if tensor.count <= sampleLimit {
       return try fitInMemory(tensor, isCancelled: isCancelled)
+    }
+    if SixteenBitCounts.applies(to: tensor) {
+      return try fitSixteenBit(tensor, isCancelled: isCancelled)
     }
     return try fitStreaming(tensor, isCancelled: isCancelled)
   }
@@ -181,26 +187,38 @@ public enum TensorFits {
     _ tensor: Tensor, finiteCount: Int, mean: Double, std: Double, median: Double, meanAbsoluteDeviation: Double,
     t: (parameters: StudentTParameters, meanLogLikelihood: Double)?, fitElements: Int, sortedSample: [Double]
   ) -> FitReport {
-    var reasons: [String] = []
     let stride = max(1, sortedSample.count / ksLimit)
     let ksSample = Swift.stride(from: 0, to: sortedSample.count, by: stride).map { sortedSample[$0] }
+    return assemble(
+      tensor, finiteCount: finiteCount, mean: mean, std: std, median: median,
+      meanAbsoluteDeviation: meanAbsoluteDeviation, t: t, fitElements: fitElements, ksElements: ksSample.count,
+      spreadAwayFromTies: spreadAwayFromTies(ksSample), ks: { kolmogorovSmirnovDistance(sorted: ksSample, $0) })
+  }
 
+  /// The report, with `ks` giving the Kolmogorov–Smirnov distance of a fitted distribution to the
+  /// `ksElements` elements it is measured on, and `spreadAwayFromTies` (see below) telling a t fit
+  /// that collapsed onto a point mass.
+  static func assemble(
+    _ tensor: Tensor, finiteCount: Int, mean: Double, std: Double, median: Double, meanAbsoluteDeviation: Double,
+    t: (parameters: StudentTParameters, meanLogLikelihood: Double)?, fitElements: Int, ksElements: Int,
+    spreadAwayFromTies spread: Double, ks: (any ContinuousDistribution) -> Double
+  ) -> FitReport {
+    var reasons: [String] = []
     let normalLogLikelihood = -0.5 * Double.log(2 * Double.pi * std * std) - 0.5
     let normal = FamilyFit(
-      nu: nil, loc: mean, scale: std, logLikelihood: normalLogLikelihood,
-      ks: kolmogorovSmirnovDistance(sorted: ksSample, Normal(loc: mean, scale: std)))
+      nu: nil, loc: mean, scale: std, logLikelihood: normalLogLikelihood, ks: ks(Normal(loc: mean, scale: std)))
 
     var laplace: FamilyFit?
     if meanAbsoluteDeviation > 0 && meanAbsoluteDeviation.isFinite && median.isFinite {
       laplace = FamilyFit(
         nu: nil, loc: median, scale: meanAbsoluteDeviation, logLikelihood: -Double.log(2 * meanAbsoluteDeviation) - 1,
-        ks: kolmogorovSmirnovDistance(sorted: ksSample, Laplace(loc: median, scale: meanAbsoluteDeviation)))
+        ks: ks(Laplace(loc: median, scale: meanAbsoluteDeviation)))
     } else {
       reasons.append("laplace: every element equals the median (zero mean absolute deviation)")
     }
 
     var tFamily: FamilyFit?
-    if let t, t.parameters.scale < 1e-8 * spreadAwayFromTies(ksSample) {
+    if let t, t.parameters.scale < 1e-8 * spread {
       reasons.append(
         "t: degenerate (many elements share one value, so the likelihood grows without bound as the scale shrinks)")
     } else if let t, t.meanLogLikelihood.isFinite, t.parameters.nu.isFinite, t.parameters.loc.isFinite,
@@ -209,14 +227,14 @@ public enum TensorFits {
       let p = t.parameters
       tFamily = FamilyFit(
         nu: p.nu, loc: p.loc, scale: p.scale, logLikelihood: t.meanLogLikelihood,
-        ks: kolmogorovSmirnovDistance(sorted: ksSample, StudentT(nu: p.nu, loc: p.loc, scale: p.scale)))
+        ks: ks(StudentT(nu: p.nu, loc: p.loc, scale: p.scale)))
     } else {
       reasons.append("t: needs at least three finite elements with spread")
     }
     return FitReport(
       name: tensor.info.name, count: tensor.count, finiteCount: finiteCount, mean: mean, std: std, t: tFamily,
       normal: normal, laplace: laplace, reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "),
-      fitElements: fitElements, ksElements: ksSample.count)
+      fitElements: fitElements, ksElements: ksElements)
   }
 
   /// The median of |x − m| over the elements not equal to the median m: a spread that repeated

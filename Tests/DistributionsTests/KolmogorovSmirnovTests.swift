@@ -37,4 +37,27 @@ struct KolmogorovSmirnovTests {
     let distance = kolmogorovSmirnovDistance(sorted: [-1, 0, 0, 1], Normal())
     #expect(isClose(distance, 0.25, tolerance: 1e-15))
   }
+
+  @Test func distanceFromCountsMatchesTheExpandedSample() {
+    // Values on a coarse grid (so many ties), as a 16-bit tensor's counts give them.
+    var generator = SplitMix64(seed: 3)
+    let sample = (0..<20_000).map { _ in (0.02 * generator.studentT(nu: 4) * 2048).rounded() / 2048 }.sorted()
+    var values: [Double] = []
+    var counts: [Double] = []
+    for x in sample {
+      if values.last == x {
+        counts[counts.count - 1] += 1
+      } else {
+        values.append(x)
+        counts.append(1)
+      }
+    }
+    #expect(values.count < sample.count / 4)
+    for distribution in [StudentT(nu: 4, loc: 0, scale: 0.02), StudentT(nu: 30, loc: 0.001, scale: 0.03)] {
+      let fromCounts = kolmogorovSmirnovDistance(values: values, counts: counts, distribution)
+      #expect(abs(fromCounts - kolmogorovSmirnovDistance(sorted: sample, distribution)) < 1e-9)
+    }
+    #expect(
+      isClose(kolmogorovSmirnovDistance(values: [-1, 0, 1], counts: [1, 2, 1], Normal()), 0.25, tolerance: 1e-15))
+  }
 }
