@@ -24,8 +24,11 @@ enum Analysis {
     } catch {
       throw AnalysisUnavailable(error.description)
     }
-    // F16/BF16: one read counting the bit patterns gives the range and the histogram exactly.
-    let patterns = try PatternCounts.count(tensor, isCancelled: isCancelled)
+    // F16/BF16: one read counting the bit patterns gives the range and the histogram exactly,
+    // and later the fit without another read.
+    let counts =
+      SixteenBitCounts.applies(to: tensor) ? try SixteenBitCounts.count(tensor, isCancelled: isCancelled) : nil
+    let patterns = counts.map { PatternCounts(dtype: tensor.info.dtype, counts: $0) }
     let range = try patterns?.range ?? ValueRange.scan(tensor, isCancelled: isCancelled)
     // A hair wider than amax so the largest value falls inside the last bin.
     let edge = range.amax > 0 ? range.amax * (1 + 1e-6) : 1
@@ -36,7 +39,8 @@ enum Analysis {
         ?? Histogram.values(of: tensor, range: -edge...edge, bins: LoadedTensor.histogramBins, isCancelled: isCancelled)
     let sample = RowSample.tensor(of: tensor, maxElements: LoadedTensor.sampleLimit)
     guard rotation != .none else {
-      return LoadedTensor(entry: entry, tensor: tensor, range: range, histogram: histogram, sample: sample)
+      return LoadedTensor(
+        entry: entry, tensor: tensor, range: range, histogram: histogram, sample: sample, patternCounts: counts)
     }
     let unrotatedSample = RowSample.tensor(of: original, maxElements: LoadedTensor.sampleLimit)
     return LoadedTensor(
@@ -47,15 +51,17 @@ enum Analysis {
 
   /// Fits t, normal and Laplace to the tensor by maximum likelihood (Fits' `TensorFits`:
   /// exact on small tensors, subsample then full-data Newton polish on large ones).
-  static func fit(_ tensor: Tensor, isCancelled: @Sendable () -> Bool) throws -> FitSummary {
+  static func fit(_ tensor: Tensor, patternCounts: [Int]? = nil, isCancelled: @Sendable () -> Bool) throws
+    -> FitSummary
+  {
     try tensor.checkFileUnchanged()
-    return try FitSummary(TensorFits.fit(tensor, isCancelled: isCancelled))
+    return try FitSummary(TensorFits.fit(tensor, patternCounts: patternCounts, isCancelled: isCancelled))
   }
 
   /// The fit of a loaded tensor; a rotated one also fits the weights before the rotation, for
   /// the header's ν before → after.
   static func fit(_ loaded: LoadedTensor, isCancelled: @Sendable () -> Bool) throws -> FitSummary {
-    var summary = try fit(loaded.tensor, isCancelled: isCancelled)
+    var summary = try fit(loaded.tensor, patternCounts: loaded.patternCounts, isCancelled: isCancelled)
     if let unrotated = loaded.unrotated {
       summary.unrotatedNu = try? fit(unrotated, isCancelled: isCancelled).nu
     }

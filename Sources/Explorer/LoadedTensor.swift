@@ -24,14 +24,18 @@ public final class LoadedTensor: Sendable {
   /// Excess kurtosis of the sample, and of the unrotated sample when rotated.
   public let kurtosis: Double?
   public let unrotatedKurtosis: Double?
+  /// An F16/BF16 tensor's `SixteenBitCounts` from the load, which its fit reuses (nil otherwise).
+  let patternCounts: [Int]?
 
   public static let sampleLimit = 1 << 20
   public static let histogramBins = 2048
 
   init(
     entry: TensorEntry, tensor: Tensor, range: ValueRange, histogram: Histogram, sample: Tensor,
-    rotation: Rotation = .none, unrotated: Tensor? = nil, kurtosis: Double? = nil, unrotatedKurtosis: Double? = nil
+    rotation: Rotation = .none, unrotated: Tensor? = nil, kurtosis: Double? = nil, unrotatedKurtosis: Double? = nil,
+    patternCounts: [Int]? = nil
   ) {
+    self.patternCounts = patternCounts
     self.rotation = rotation
     self.unrotated = unrotated
     self.kurtosis = kurtosis

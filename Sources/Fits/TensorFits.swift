@@ -27,8 +27,11 @@ public enum TensorFits {
   /// Up to this many elements the subsample optimum is moved by one full-data Newton step.
   public static let polishLimit = 1 << 23
 
-  public static func fit(_ tensor: Tensor, isCancelled: @Sendable () -> Bool = { false }) throws(Cancelled) -> FitReport
-  {
+  /// The fits of `tensor`. `patternCounts`, when given for an F16/BF16 tensor, are its
+  /// `SixteenBitCounts` (the explorer's load counts them): the fit then reads no element again.
+  public static func fit(
+    _ tensor: Tensor, patternCounts: [Int]? = nil, isCancelled: @Sendable () -> Bool = { false }
+  ) throws(Cancelled) -> FitReport {
     let info = tensor.info
     guard info.dtype.isAnalysable else {
       return unfitted(tensor, finiteCount: 0, reason: "dtype \(info.dtype) is not analysed")
@@ -37,7 +40,7 @@ public enum TensorFits {
       return try fitInMemory(tensor, isCancelled: isCancelled)
     }
     if SixteenBitCounts.applies(to: tensor) {
-      return try fitSixteenBit(tensor, isCancelled: isCancelled)
+      return try fitSixteenBit(tensor, patternCounts: patternCounts, isCancelled: isCancelled)
     }
     return try fitStreaming(tensor, isCancelled: isCancelled)
   }

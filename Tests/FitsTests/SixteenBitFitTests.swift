@@ -164,6 +164,13 @@ struct SixteenBitFitTests {
     #expect(counts == expected)
   }
 
+  @Test func patternCountsGivenByTheCallerGiveTheSameFit() throws {
+    // The explorer's load counts the patterns and hands them to the fit.
+    let tensor = Self.bfloat16Tensor()
+    let counts = try SixteenBitCounts.count(tensor, isCancelled: { false })
+    #expect(try TensorFits.fit(tensor, patternCounts: counts) == TensorFits.fit(tensor))
+  }
+
   @Test func weightedTermsEqualTheTermsOfTheExpandedElements() {
     let pairs: [(value: Double, count: Double)] = [(-3, 2), (-0.5, 7), (0, 1), (0.25, 40), (1, 3), (80, 1)]
     let data = DistinctValues(sortedPairs: pairs)

@@ -1,12 +1,12 @@
 import Distributions
-import Parallel
 import TensorIO
 import Testing
 
 @testable import Kernels
 
 /// The explorer's load of an F16/BF16 tensor counts bit patterns instead of decoding every
-/// element: its range and histogram must be those of the decoding passes, bin for bin.
+/// element: the range and histogram it derives from the counts must be those of the decoding
+/// passes, bin for bin. (Fits' tests check the counting itself against a plain count.)
 struct PatternCountsTests {
   /// Student's t-like values over many binades, with NaN, ±Inf, ±0 and subnormals mixed in.
   private static func values(count: Int) -> [Float] {
@@ -30,13 +30,11 @@ struct PatternCountsTests {
     return counts
   }
 
-  @Test(arguments: [DType.bf16, .f16], [1, 4099, 3 << 20])
+  @Test(arguments: [DType.bf16, .f16], [1, 4099, 1 << 18])
   func rangeAndHistogramEqualTheDecodingPasses(dtype: DType, count: Int) throws {
     let values = Self.values(count: count)
     let tensor = dtype == .bf16 ? TensorFixtures.bf16(values) : TensorFixtures.f16(values)
-    let patterns = try #require(try PatternCounts.count(tensor))
-    #expect(patterns.counts == Self.tally(tensor))
-    #expect(patterns.counts.reduce(0, +) == count)
+    let patterns = PatternCounts(dtype: dtype, counts: Self.tally(tensor))
     let range = try ValueRange.scan(tensor)
     #expect(patterns.range == range)
     let edge = range.amax > 0 ? range.amax * (1 + 1e-6) : 1
@@ -46,14 +44,5 @@ struct PatternCountsTests {
       #expect(
         patterns.histogram(range: bounds, bins: bins) == (try Histogram.values(of: tensor, range: bounds, bins: bins)))
     }
-  }
-
-  @Test func otherDtypesAreNotCounted() throws {
-    #expect(try PatternCounts.count(TensorFixtures.f32([1, 2, 3])) == nil)
-  }
-
-  @Test func aCancelledCountThrows() {
-    let tensor = TensorFixtures.bf16(Self.values(count: 3 << 20))
-    #expect(throws: Cancelled.self) { try PatternCounts.count(tensor, isCancelled: { true }) }
   }
 }

@@ -120,12 +120,6 @@ void tk_min_max(const void *source, int32_t dtype, int64_t count, float *minimum
 void tk_histogram(
   const void *source, int32_t dtype, int64_t count, double low, double high, int32_t bins, int64_t *counts);
 
-/// Adds the occurrences of each 16-bit pattern among `count` elements at `x` to `tables`: four
-/// tables of 65,536 counts one after another (element i in table i % 4, the last count % 8 in
-/// the first; the caller adds them). A table's count must stay below 2^32, so a caller merges
-/// and clears them at least every 2^32 elements.
-void tk_count_patterns16(const uint16_t *x, int64_t count, uint32_t *tables);
-
 /// The sum of `bytes` bytes read as 64-bit words (the tail bytes one by one): a plain read of
 /// memory at full speed, the ceiling `bench read` measures the kernel against.
 uint64_t tk_sum_bytes(const void *source, int64_t bytes);
