@@ -321,36 +321,58 @@ __attribute__((target("avx2,fma"))) static inline __m256i round_and_sum8(
   return code;
 }
 
-/// Code usage without a per-element scatter: for each k < 15, byte lanes counting the codes
-/// above k (code usage follows as differences). Each count adds at most 1 to a byte, so the
-/// bytes are flushed into 64-bit totals every 255 counts.
+/// Code usage without a per-element scatter or a register per code: each 64-bit lane holds
+/// sixteen 4-bit counts (count k at bits 4k), and a code c adds 1 << 4c to its lane (one
+/// variable shift per 4 codes). Two codes of a vector land in each lane per call, so the
+/// nibbles are moved into byte counts every 7 calls (at most 14 each), and the byte counts
+/// into 64-bit totals every 18 of those (at most 252 each).
 typedef struct {
-  __m256i above[15];
-  int64_t totals[15];
-  int32_t pending;
+  __m256i nibbles;
+  __m256i even_bytes, odd_bytes;  // byte j of a lane: the count of code 2j (even) or 2j + 1 (odd)
+  int32_t pending_calls, pending_flushes;
+  int64_t totals[16];
 } code_counter;
 
-__attribute__((target("avx2,fma"))) static void flush_counts(code_counter *counter) {
-  for (int k = 0; k < 15; k++) {
-    // Sums of 8 bytes into each 64-bit lane.
-    __m256i sums = _mm256_sad_epu8(counter->above[k], _mm256_setzero_si256());
-    int64_t lanes[4];
-    _mm256_storeu_si256((__m256i *)lanes, sums);
-    counter->totals[k] += lanes[0] + lanes[1] + lanes[2] + lanes[3];
-    counter->above[k] = _mm256_setzero_si256();
+__attribute__((target("avx2,fma"))) static void flush_bytes(code_counter *counter) {
+  uint8_t even[32], odd[32];
+  _mm256_storeu_si256((__m256i *)even, counter->even_bytes);
+  _mm256_storeu_si256((__m256i *)odd, counter->odd_bytes);
+  for (int lane = 0; lane < 4; lane++) {
+    for (int j = 0; j < 8; j++) {
+      counter->totals[2 * j] += even[8 * lane + j];
+      counter->totals[2 * j + 1] += odd[8 * lane + j];
+    }
   }
-  counter->pending = 0;
+  counter->even_bytes = _mm256_setzero_si256();
+  counter->odd_bytes = _mm256_setzero_si256();
+  counter->pending_flushes = 0;
 }
 
-/// Counts 32 codes (0...15) at once; a code of a padding lane is 0, which lies above no k.
-__attribute__((target("avx2,fma"))) static inline void count_codes(
-  code_counter *counter, __m256i c0, __m256i c1, __m256i c2, __m256i c3) {
-  // The packs interleave lanes; only the counts matter, not which lane holds which code.
-  const __m256i codes = _mm256_packs_epi16(_mm256_packs_epi32(c0, c1), _mm256_packs_epi32(c2, c3));
-  for (int k = 0; k < 15; k++) {
-    counter->above[k] = _mm256_sub_epi8(counter->above[k], _mm256_cmpgt_epi8(codes, _mm256_set1_epi8((char)k)));
-  }
-  if (++counter->pending == 255) flush_counts(counter);
+__attribute__((target("avx2,fma"))) static void flush_nibbles(code_counter *counter) {
+  const __m256i low = _mm256_set1_epi8(0x0f);
+  counter->even_bytes = _mm256_add_epi8(counter->even_bytes, _mm256_and_si256(counter->nibbles, low));
+  counter->odd_bytes =
+    _mm256_add_epi8(counter->odd_bytes, _mm256_and_si256(_mm256_srli_epi64(counter->nibbles, 4), low));
+  counter->nibbles = _mm256_setzero_si256();
+  counter->pending_calls = 0;
+  if (++counter->pending_flushes == 18) flush_bytes(counter);
+}
+
+/// Counts 8 codes (0...15).
+__attribute__((target("avx2,fma"))) static inline void count_codes8(code_counter *counter, __m256i code) {
+  const __m256i shifts = _mm256_slli_epi32(code, 2);
+  const __m256i one = _mm256_set1_epi64x(1);
+  const __m256i even = _mm256_and_si256(shifts, _mm256_set1_epi64x(0xffffffff));
+  const __m256i odd = _mm256_srli_epi64(shifts, 32);
+  counter->nibbles = _mm256_add_epi64(
+    counter->nibbles, _mm256_add_epi64(_mm256_sllv_epi64(one, even), _mm256_sllv_epi64(one, odd)));
+  if (++counter->pending_calls == 7) flush_nibbles(counter);
+}
+
+/// Moves every pending count into `totals`.
+__attribute__((target("avx2,fma"))) static void flush_counts(code_counter *counter) {
+  flush_nibbles(counter);
+  flush_bytes(counter);
 }
 
 /// Element `i` of `x` and the 7 after it, as floats (F16/BF16 decoded in registers).
@@ -435,7 +457,6 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
   vector_sums sums = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(),
                       _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
   if (fixed_amax >= 0 && group > TK_FIXED_BLOCK) group = TK_FIXED_BLOCK;
-  const __m256i none = _mm256_setzero_si256();
   int64_t vectorized = 0;
   for (int64_t row = 0; row < rows; row++) {
     for (int64_t start = 0; start < row_length; start += group) {
@@ -452,28 +473,21 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
           round_and_sum8(&table, load8(x, first + i + 16, dtype), scale, g_out ? g_out + i + 16 : NULL, &sums);
         __m256i c3 =
           round_and_sum8(&table, load8(x, first + i + 24, dtype), scale, g_out ? g_out + i + 24 : NULL, &sums);
-        count_codes(&counter, c0, c1, c2, c3);
+        count_codes8(&counter, c0);
+        count_codes8(&counter, c1);
+        count_codes8(&counter, c2);
+        count_codes8(&counter, c3);
       }
-      if (i + 8 <= count) {
-        __m256i c[3] = {none, none, none};
-        for (int v = 0; i + 8 <= count; i += 8, v++) {
-          c[v] = round_and_sum8(&table, load8(x, first + i, dtype), scale, g_out ? g_out + i : NULL, &sums);
-        }
-        count_codes(&counter, c[0], c[1], c[2], none);
+      for (; i + 8 <= count; i += 8) {
+        count_codes8(
+          &counter, round_and_sum8(&table, load8(x, first + i, dtype), scale, g_out ? g_out + i : NULL, &sums));
       }
       vectorized += count & ~(int64_t)7;
       quantize_scalar(state, x, dtype, first + i, count - i, g_out ? g_out + i : NULL);
     }
   }
   flush_counts(&counter);
-  // usage[k] = #(code > k - 1) - #(code > k), with #(code > -1) = all and #(code > n - 1) = 0.
-  const int32_t n = state->codebook->count;
-  int64_t previous = vectorized;
-  for (int32_t k = 0; k < n; k++) {
-    int64_t current = k < n - 1 ? counter.totals[k] : 0;
-    state->usage[k] += previous - current;
-    previous = current;
-  }
+  for (int32_t k = 0; k < state->codebook->count; k++) state->usage[k] += counter.totals[k];
   add_vector_sums(&sums, state->sums);
   state->sums->finite += vectorized;
 }
@@ -594,7 +608,6 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void quantize_ro
   vector_sums sums = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(),
                       _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
   if (fixed_amax >= 0 && group > TK_FIXED_BLOCK) group = TK_FIXED_BLOCK;
-  const __m256i none = _mm256_setzero_si256();
   int64_t vectorized = 0;
   for (int64_t row = 0; row < rows; row++) {
     for (int64_t start = 0; start < row_length; start += group) {
@@ -623,11 +636,10 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void quantize_ro
       }
       if (i + 8 <= count) {
         const __m256 scale8 = _mm256_set1_ps(state->scale);
-        __m256i c[3] = {none, none, none};
-        for (int v = 0; i + 8 <= count; i += 8, v++) {
-          c[v] = round_and_sum8(&table, load8(x, first + i, dtype), scale8, g_out ? g_out + i : NULL, &sums);
+        for (; i + 8 <= count; i += 8) {
+          count_codes8(
+            &counter, round_and_sum8(&table, load8(x, first + i, dtype), scale8, g_out ? g_out + i : NULL, &sums));
         }
-        count_codes(&counter, c[0], c[1], c[2], none);
       }
       vectorized += count & ~(int64_t)7;
       quantize_scalar(state, x, dtype, first + i, count - i, g_out ? g_out + i : NULL);
@@ -638,11 +650,15 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void quantize_ro
   }
   flush_wide_counts(&wide_counts);
   flush_counts(&counter);
+  // The wide counts hold #(code > k) of the codes they saw (all but the AVX2 tails', which
+  // `counter` holds per code): usage[k] = #(code > k - 1) - #(code > k), with #(code > -1) the
+  // number the wide counts saw and #(code > n - 1) = 0.
   const int32_t n = state->codebook->count;
   int64_t previous = vectorized;
+  for (int32_t k = 0; k < n; k++) previous -= counter.totals[k];
   for (int32_t k = 0; k < n; k++) {
-    int64_t current = k < n - 1 ? counter.totals[k] + wide_counts.totals[k] : 0;
-    state->usage[k] += previous - current;
+    int64_t current = k < n - 1 ? wide_counts.totals[k] : 0;
+    state->usage[k] += counter.totals[k] + previous - current;
     previous = current;
   }
   add_vector_sums(&sums, state->sums);
