@@ -90,11 +90,8 @@ extension StudentTFitter {
       weightedSum += weight * x
       weightedSquares += weight * d * d
     }
-    let loc = weightedSum / weightSum
-    let shift = loc - parameters.loc
-    let variance = max(weightedSquares - weightSum * shift * shift, 0) / Double(data.total)
-    let scale = variance.squareRoot()
-    guard scale > 0, scale.isFinite, loc.isFinite else { return parameters }
-    return StudentTParameters(nu: nu, loc: loc, scale: scale)
+    return maximizationStep(
+      parameters, weightSum: weightSum, weightedSum: weightedSum, weightedSquares: weightedSquares,
+      count: Double(data.total))
   }
 }

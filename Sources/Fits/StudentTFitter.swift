@@ -63,13 +63,23 @@ public enum StudentTFitter {
       let d = x - parameters.loc
       weightedSquares += weight * d * d
     }
+    return maximizationStep(
+      parameters, weightSum: weightSum, weightedSum: weightedSum, weightedSquares: weightedSquares,
+      count: Double(sample.count))
+  }
+
+  /// The M step from an E step's sums (W = Σw, Σwx and Σw(x − old loc)² over `count` elements):
+  /// loc = Σwx / W and scale² = Σw(x − loc)² / count, where Σw(x − loc)² = Σw(x − old)² − W(loc − old)².
+  /// Keeps `parameters` when the step leaves the valid range.
+  static func maximizationStep(
+    _ parameters: StudentTParameters, weightSum: Double, weightedSum: Double, weightedSquares: Double, count: Double
+  ) -> StudentTParameters {
     let loc = weightedSum / weightSum
-    // Σw(x − loc)² from the sums around the old loc: Σw(x−old)² − W(loc−old)².
     let shift = loc - parameters.loc
-    let variance = max(weightedSquares - weightSum * shift * shift, 0) / Double(sample.count)
+    let variance = max(weightedSquares - weightSum * shift * shift, 0) / count
     let scale = variance.squareRoot()
     guard scale > 0, scale.isFinite, loc.isFinite else { return parameters }
-    return StudentTParameters(nu: nu, loc: loc, scale: scale)
+    return StudentTParameters(nu: parameters.nu, loc: loc, scale: scale)
   }
 
   static func maximize(from start: StudentTParameters, sample: [Double])
