@@ -49,8 +49,9 @@ enum Analysis {
       unrotatedKurtosis: Kurtosis.excess(of: unrotatedSample))
   }
 
-  /// Fits t, normal and Laplace to the tensor by maximum likelihood (Fits' `TensorFits`:
-  /// exact on small tensors, subsample then full-data Newton polish on large ones).
+  /// Fits t, normal and Laplace to the tensor by maximum likelihood (Fits' `TensorFits`: exact on
+  /// small tensors and, from `patternCounts` or its own count, on F16/BF16 ones; subsample then
+  /// full-data Newton polish on other large ones).
   static func fit(_ tensor: Tensor, patternCounts: [Int]? = nil, isCancelled: @Sendable () -> Bool) throws
     -> FitSummary
   {
