@@ -5,7 +5,7 @@ import TensorIO
 /// multi-threaded pass over the raw bytes. A BF16 or F16 tensor has at most 65,536 distinct values,
 /// so these counts hold every statistic a fit needs, exactly.
 public enum SixteenBitCounts {
-  public static let patternCount = 1 << 16
+  public static let patternCount = SixteenBitPatterns.count
   /// Elements between cancellation checks (128 KiB of data).
   static let pieceLength = 1 << 16
   /// Elements a worker counts in UInt32 before adding them into its Int totals: each of the four
@@ -107,22 +107,6 @@ public enum SixteenBitCounts {
       start = flushEnd
     }
     return totals
-  }
-
-  /// The value of every pattern, decoded by the tensor's own decoder (so the values are exactly
-  /// those every other path sees).
-  static func patternValues(of dtype: DType) -> [Float] {
-    var bytes = [UInt8](repeating: 0, count: 2 * patternCount)
-    for pattern in 0..<patternCount {
-      bytes[2 * pattern] = UInt8(truncatingIfNeeded: pattern)
-      bytes[2 * pattern + 1] = UInt8(truncatingIfNeeded: pattern >> 8)
-    }
-    let storage = ByteStorage.owning(bytes)
-    let info = TensorInfo(name: "patterns", dtype: dtype, shape: [patternCount], file: "memory")
-    let patterns = Tensor(info: info, storage: storage, bytes: storage.bytes)
-    var values = [Float](repeating: 0, count: patternCount)
-    values.withUnsafeMutableBufferPointer { patterns.decode(0..<patternCount, into: $0) }
-    return values
   }
 }
 

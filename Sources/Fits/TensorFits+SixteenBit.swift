@@ -21,7 +21,7 @@ extension TensorFits {
     }
     precondition(patternCounts.count == SixteenBitCounts.patternCount)
     let data = DistinctValues(
-      patternCounts: patternCounts, patternValues: SixteenBitCounts.patternValues(of: tensor.info.dtype))
+      patternCounts: patternCounts, patternValues: SixteenBitPatterns.values(of: tensor.info.dtype))
     let n = data.total
     guard n > 0 else { return unfitted(tensor, finiteCount: 0, reason: "no finite elements") }
     let mean = data.mean

@@ -7,11 +7,13 @@ import TensorIO
 /// exactly (the finite count, the range, the value histogram), where decoding every element to
 /// Float32 cost a pass for each.
 public struct PatternCounts: Sendable {
-  public static let patternCount = 1 << 16
+  public static let patternCount = SixteenBitPatterns.count
   /// F16 or BF16.
   public let dtype: DType
   /// `counts[p]`: the elements whose bits are `p`.
   public let counts: [Int]
+  /// `values[p]`: the value pattern `p` stands for (TensorIO's `SixteenBitPatterns`).
+  private let values: [Float]
 
   /// `counts` must hold one count per pattern (`patternCount`).
   public init(dtype: DType, counts: [Int]) {
@@ -19,12 +21,7 @@ public struct PatternCounts: Sendable {
     precondition(counts.count == Self.patternCount)
     self.dtype = dtype
     self.counts = counts
-  }
-
-  /// The value pattern `pattern` stands for (NaN and ±Inf included).
-  public func value(of pattern: Int) -> Float {
-    let bits = UInt16(truncatingIfNeeded: pattern)
-    return dtype == .bf16 ? Float(bitPattern: UInt32(bits) << 16) : Float(Float16(bitPattern: bits))
+    values = SixteenBitPatterns.values(of: dtype)
   }
 
   /// The finite count and the least and greatest finite values.
@@ -33,7 +30,7 @@ public struct PatternCounts: Sendable {
     var low = Float.infinity
     var high = -Float.infinity
     for pattern in 0..<Self.patternCount where counts[pattern] > 0 {
-      let value = value(of: pattern)
+      let value = values[pattern]
       guard value.isFinite else { continue }
       finite += counts[pattern]
       low = min(low, value)
@@ -54,7 +51,7 @@ public struct PatternCounts: Sendable {
     if high > low {
       let perUnit = Double(bins) / (high - low)
       for pattern in 0..<Self.patternCount where counts[pattern] > 0 {
-        let value = value(of: pattern)
+        let value = values[pattern]
         guard value.isFinite else { continue }
         let position = (Double(value) - low) * perUnit
         let bin = position < 0 ? 0 : min(position, Double(bins - 1)).rounded(.towardZero)
