@@ -77,13 +77,7 @@ struct QuantizationPassTests {
     #expect(state.inFlight.isEmpty)
     let nu = try #require(state.fit.summary?.nu)
     let tensor = try model.tensor(at: 0)
-    for choice in state.selectedFormats {
-      let key = try #require(state.key(choice))
-      guard case .done(let result)? = state.results[key] else {
-        Issue.record("no result for \(choice.id)")
-        continue
-      }
-      #expect(!result.isEstimate, "\(choice.id)")
+    for (choice, key, result) in try state.exactResultsOfSelectedFormats() {
       // Independent of the explorer: the kernel's one-format run on the whole tensor.
       let single = try Quantizer.measure(
         tensor, spec: key.format, fittedNu: key.format.needsFittedNu ? nu : nil, settings: key.settings)
@@ -104,13 +98,6 @@ struct QuantizationPassTests {
     let state = session.state
     #expect(state.focusedTensor == 1)
     #expect(state.inFlight.isEmpty)
-    for choice in state.selectedFormats {
-      let key = try #require(state.key(choice))
-      guard case .done(let result)? = state.results[key] else {
-        Issue.record("no result for \(choice.id)")
-        continue
-      }
-      #expect(!result.isEstimate)
-    }
+    _ = try state.exactResultsOfSelectedFormats()
   }
 }

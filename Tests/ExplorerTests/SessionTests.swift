@@ -17,13 +17,7 @@ struct SessionTests {
     #expect(state.fit.summary != nil)
     #expect(state.inFlight.isEmpty)
     #expect(!state.isComputing)
-    for choice in state.selectedFormats {
-      let key = try #require(state.key(choice))
-      guard case .done(let result)? = state.results[key] else {
-        Issue.record("no result for \(choice)")
-        continue
-      }
-      #expect(!result.isEstimate)
+    for (choice, _, result) in try state.exactResultsOfSelectedFormats() {
       if choice.id == "int4" {
         let direct = try Quantizer.measure(
           model.tensor(at: 0), format: FormatSpec.parse("int4").resolved(), settings: QuantizationSettings())
