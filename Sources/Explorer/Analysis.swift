@@ -88,11 +88,7 @@ enum Analysis {
     _ tensor: Tensor, format: QuantFormat, settings: QuantizationSettings, importance: ImportanceWeights? = nil,
     isCancelled: @Sendable () -> Bool
   ) throws(Cancelled) -> QuantizationMetrics {
-    if let importance {
-      return try Quantizer.measure(
-        tensor, formats: [format], settings: settings, importance: importance, isCancelled: isCancelled)[0]
-    }
-    return try Quantizer.measure(tensor, format: format, settings: settings, isCancelled: isCancelled)
+    try measure(tensor, formats: [format], settings: settings, importance: importance, isCancelled: isCancelled)[0]
   }
 
   /// Several formats in one pass over `tensor` (each equal to its one-format run, bit for bit).
