@@ -442,49 +442,220 @@ __attribute__((target("avx2,fma"), always_inline)) static inline int rounded_on_
   return 1;
 }
 
-/// Rounds whole groups of rows read in place (F32, or F16/BF16 decoded in registers), keeping
-/// the error sums and code counts in vector lanes across groups: `rows` rows of `row_length`
-/// elements at `x`, groups of `group` (the tail group is shorter). A group holding a non-finite
-/// value, with a zero scale or an amax outside float-square range, and the last count % 8
-/// elements of a group, take the scalar path. Inlined once per dtype, so `dtype` is a constant.
+/// The AVX2 path rounds in x space: no division per element. For a group's scale s, X_j is
+/// the least float x with fl(x / s) > t_j, so code #{t_j < fl(x / s)} = #{X_j <= x}, the same
+/// code as the division gives, for every finite x. fl(q) > t_j exactly when q > m_j, the
+/// midpoint between t_j and the next float up, or q = m_j and that tie rounds up (the next
+/// float's pattern is even); m_j * s is exact in double (25 by 24 significant bits), so X_j is
+/// m_j * s rounded up to a float, one further where it equals m_j * s and the tie rounds down.
+
+/// Per codebook: m_j and the tie rule of the 16 thresholds (padding +inf) in table order:
+/// [0, 12, 8, 4], [1, 13, 9, 5], [2, 14, 10, 6] (X_{4q + r} at index (-q) & 3), [3, 7, 11, pad].
+typedef struct {
+  double midpoint[16];
+  int64_t tie_up[16];  // all ones where a tie at m_j rounds to the float above t_j
+  float values[16];    // values[k] at index (-k) & 7 of its half (k < 8, k >= 8)
+} xspace_codebook;
+
+static void prepare_xspace_codebook(const float *values16, const float *thresholds15, xspace_codebook *prepared) {
+  static const int order[16] = {0, 12, 8, 4, 1, 13, 9, 5, 2, 14, 10, 6, 3, 7, 11, 15};
+  for (int slot = 0; slot < 16; slot++) {
+    const int j = order[slot];
+    const float t = j < 15 ? thresholds15[j] : INFINITY;
+    if (!(t < INFINITY)) {
+      prepared->midpoint[slot] = INFINITY;  // X = +inf: never <= a finite x
+      prepared->tie_up[slot] = -1;
+      continue;
+    }
+    const float next = nextafterf(t, INFINITY);
+    uint32_t bits;
+    memcpy(&bits, &next, 4);
+    prepared->midpoint[slot] = ((double)t + (double)next) * 0.5;
+    prepared->tie_up[slot] = (bits & 1u) == 0 ? -1 : 0;
+  }
+  for (int k = 0; k < 16; k++) prepared->values[((16 - k) & 7) | (k & 8)] = values16[k];
+}
+
+/// One group's tables: the X_j and values * scale, laid out for round8_xspace.
+typedef struct {
+  __m256 x3, x7, x11;    // X_3, X_7, X_11 broadcast: the quarter
+  __m256 q0, q1, q2;     // X_{4q}, X_{4q + 1}, X_{4q + 2} at in-lane index (-q) & 3
+  __m256 v_low, v_high;  // values[k] * scale at index (-k) & 7
+} xspace_table;
+
+/// Four X_j from slot `slot` of `prepared`.
+__attribute__((target("avx2,fma"), always_inline)) static inline __m128 xspace4(
+  const xspace_codebook *prepared, int slot, __m256d scale) {
+  const __m256d bound = _mm256_mul_pd(_mm256_loadu_pd(prepared->midpoint + slot), scale);
+  // The nearest float, -0 made +0 (the same compares) so that a step up is a +1 on its bits.
+  const __m128 nearest = _mm_add_ps(_mm256_cvtpd_ps(bound), _mm_setzero_ps());
+  const __m256d back = _mm256_cvtps_pd(nearest);
+  const __m256d tie_up = _mm256_castsi256_pd(_mm256_loadu_si256((const __m256i *)(prepared->tie_up + slot)));
+  const __m256d step = _mm256_or_pd(
+    _mm256_cmp_pd(back, bound, _CMP_LT_OQ), _mm256_andnot_pd(tie_up, _mm256_cmp_pd(back, bound, _CMP_EQ_OQ)));
+  const __m128i step4 = _mm256_castsi256_si128(
+    _mm256_permutevar8x32_epi32(_mm256_castpd_si256(step), _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6)));
+  // One float up: +1 on the bits of a positive float, -1 on those of a negative one.
+  const __m128i bits = _mm_castps_si128(nearest);
+  const __m128i direction = _mm_or_si128(_mm_srai_epi32(bits, 31), _mm_set1_epi32(1));
+  return _mm_castsi128_ps(_mm_add_epi32(bits, _mm_and_si128(step4, direction)));
+}
+
+__attribute__((target("avx2,fma"))) static void prepare_xspace_table(
+  const xspace_codebook *prepared, float scale_value, xspace_table *table) {
+  const __m256d scale = _mm256_set1_pd((double)scale_value);
+  const __m128 q0 = xspace4(prepared, 0, scale), q1 = xspace4(prepared, 4, scale);
+  const __m128 q2 = xspace4(prepared, 8, scale), quarters = xspace4(prepared, 12, scale);
+  table->q0 = _mm256_set_m128(q0, q0);
+  table->q1 = _mm256_set_m128(q1, q1);
+  table->q2 = _mm256_set_m128(q2, q2);
+  table->x3 = _mm256_broadcastss_ps(quarters);
+  table->x7 = _mm256_broadcastss_ps(_mm_shuffle_ps(quarters, quarters, 1));
+  table->x11 = _mm256_broadcastss_ps(_mm_shuffle_ps(quarters, quarters, 2));
+  const __m256 scale8 = _mm256_set1_ps(scale_value);
+  table->v_low = _mm256_mul_ps(_mm256_loadu_ps(prepared->values), scale8);
+  table->v_high = _mm256_mul_ps(_mm256_loadu_ps(prepared->values + 8), scale8);
+}
+
+/// The codes #{X_j <= x} of 8 finite floats, negated (each compare adds -1), and x̂ in
+/// `*rounded`: the quarter from X_3, X_7, X_11, then three compares within it. Shorter
+/// dependency chains than a 4-step search, which is what bounds this loop.
+__attribute__((target("avx2,fma"), always_inline)) static inline __m256i round8_xspace(
+  const xspace_table *table, __m256 x, __m256 *rounded) {
+  const __m256 upper = _mm256_cmp_ps(x, table->x7, _CMP_GE_OQ);
+  const __m256i quarter = _mm256_add_epi32(
+    _mm256_add_epi32(_mm256_castps_si256(_mm256_cmp_ps(x, table->x3, _CMP_GE_OQ)), _mm256_castps_si256(upper)),
+    _mm256_castps_si256(_mm256_cmp_ps(x, table->x11, _CMP_GE_OQ)));
+  const __m256 a = _mm256_cmp_ps(x, _mm256_permutevar_ps(table->q0, quarter), _CMP_GE_OQ);
+  const __m256 b = _mm256_cmp_ps(x, _mm256_permutevar_ps(table->q1, quarter), _CMP_GE_OQ);
+  const __m256 c = _mm256_cmp_ps(x, _mm256_permutevar_ps(table->q2, quarter), _CMP_GE_OQ);
+  const __m256i code = _mm256_add_epi32(
+    _mm256_add_epi32(_mm256_slli_epi32(quarter, 2), _mm256_castps_si256(a)),
+    _mm256_add_epi32(_mm256_castps_si256(b), _mm256_castps_si256(c)));
+  *rounded = _mm256_blendv_ps(
+    _mm256_permutevar8x32_ps(table->v_low, code), _mm256_permutevar8x32_ps(table->v_high, code), upper);
+  return code;
+}
+
+/// Counts the codes (0...15) of a span (n a multiple of 8) seven vectors at a time, the nibble
+/// and byte counts in registers (see code_counter).
+__attribute__((target("avx2,fma"), always_inline)) static inline void count_span_codes(
+  code_counter *counter, const int32_t *codes, int64_t n) {
+  const __m256i one = _mm256_set1_epi64x(1), low32 = _mm256_set1_epi64x(0xffffffff), low4 = _mm256_set1_epi8(0x0f);
+  __m256i even_bytes = counter->even_bytes, odd_bytes = counter->odd_bytes;
+  for (int64_t i = 0; i < n;) {
+    __m256i nibbles = _mm256_setzero_si256();
+    for (int call = 0; call < 7 && i < n; call++, i += 8) {
+      const __m256i shifts = _mm256_slli_epi32(_mm256_load_si256((const __m256i *)(codes + i)), 2);
+      nibbles = _mm256_add_epi64(nibbles, _mm256_sllv_epi64(one, _mm256_and_si256(shifts, low32)));
+      nibbles = _mm256_add_epi64(nibbles, _mm256_sllv_epi64(one, _mm256_srli_epi64(shifts, 32)));
+    }
+    even_bytes = _mm256_add_epi8(even_bytes, _mm256_and_si256(nibbles, low4));
+    odd_bytes = _mm256_add_epi8(odd_bytes, _mm256_and_si256(_mm256_srli_epi64(nibbles, 4), low4));
+    if (++counter->pending_flushes == 18) {
+      counter->even_bytes = even_bytes;
+      counter->odd_bytes = odd_bytes;
+      flush_bytes(counter);
+      even_bytes = odd_bytes = _mm256_setzero_si256();
+    }
+  }
+  counter->even_bytes = even_bytes;
+  counter->odd_bytes = odd_bytes;
+}
+
+/// A group's start, made one group ahead so that its dependency chain (amax, scale, tables)
+/// overlaps the rounding of the group before.
+typedef struct {
+  int scalar;  // the group takes the scalar path (see begin_group)
+  float scale;
+  int zero_group;
+  xspace_table table;
+} group_start;
+
+__attribute__((target("avx2,fma,f16c"), always_inline)) static inline void start_group(
+  quantize_state *state, const xspace_codebook *prepared, const void *x, int32_t dtype, int64_t first,
+  int64_t count, float fixed_amax, group_start *start) {
+  const uint32_t amax_bits = dtype == TK_F32 ? amax_bits_f32((const float *)x + first, count)
+                                             : amax_bits_16((const uint16_t *)x + first, count, dtype);
+  start->scalar = begin_group(state, x, dtype, first, count, amax_bits, fixed_amax);
+  start->scale = state->scale;
+  start->zero_group = state->zero_group;
+  if (!start->scalar) prepare_xspace_table(prepared, start->scale, &start->table);
+}
+
+/// Elements rounded at a time before their sums and counts (in L1).
+#define TK_SPAN 256
+
+/// Rounds whole groups of rows read in place (F32, or F16/BF16 decoded to a span buffer),
+/// keeping the error sums and code counts in vector lanes across groups: `rows` rows of
+/// `row_length` elements at `x`, groups of `group` (the tail group is shorter). A group holding
+/// a non-finite value, with a zero scale or an amax outside float-square range, and the last
+/// count % 8 elements of a group, take the scalar path. Each span of a group is rounded first
+/// (x̂ and codes to L1), then summed and counted: two loops that each keep their state in
+/// registers. Inlined once per dtype, so `dtype` is a constant.
 __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quantize_rows_body(
   quantize_state *state, const void *x, int32_t dtype, int64_t rows, int64_t row_length, int64_t group,
   float fixed_amax, float *out) {
-  vector_codebook table;
-  prepare_vector_codebook(state->values16, state->thresholds15, &table);
+  xspace_codebook prepared;
+  prepare_xspace_codebook(state->values16, state->thresholds15, &prepared);
   code_counter counter;
   memset(&counter, 0, sizeof counter);
   vector_sums sums = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(),
                       _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
+  float decoded[TK_SPAN] __attribute__((aligned(32)));
+  float rounded[TK_SPAN] __attribute__((aligned(32)));
+  int32_t codes[TK_SPAN] __attribute__((aligned(32)));
   if (fixed_amax >= 0 && group > TK_FIXED_BLOCK) group = TK_FIXED_BLOCK;
+  const int64_t groups_per_row = (row_length + group - 1) / group;
+  const int64_t groups = rows * groups_per_row;
+  group_start starts[2];
   int64_t vectorized = 0;
-  for (int64_t row = 0; row < rows; row++) {
-    for (int64_t start = 0; start < row_length; start += group) {
-      const int64_t count = row_length - start < group ? row_length - start : group;
-      const int64_t first = row * row_length + start;
-      float *g_out = out ? out + first : NULL;
-      if (rounded_on_scalar_path(state, x, dtype, first, count, fixed_amax, g_out)) continue;
-      const __m256 scale = _mm256_set1_ps(state->scale);
-      int64_t i = 0;
-      for (; i + 32 <= count; i += 32) {
-        __m256i c0 = round_and_sum8(&table, load8(x, first + i, dtype), scale, g_out ? g_out + i : NULL, &sums);
-        __m256i c1 = round_and_sum8(&table, load8(x, first + i + 8, dtype), scale, g_out ? g_out + i + 8 : NULL, &sums);
-        __m256i c2 =
-          round_and_sum8(&table, load8(x, first + i + 16, dtype), scale, g_out ? g_out + i + 16 : NULL, &sums);
-        __m256i c3 =
-          round_and_sum8(&table, load8(x, first + i + 24, dtype), scale, g_out ? g_out + i + 24 : NULL, &sums);
-        count_codes8(&counter, c0);
-        count_codes8(&counter, c1);
-        count_codes8(&counter, c2);
-        count_codes8(&counter, c3);
-      }
-      for (; i + 8 <= count; i += 8) {
-        count_codes8(
-          &counter, round_and_sum8(&table, load8(x, first + i, dtype), scale, g_out ? g_out + i : NULL, &sums));
-      }
-      vectorized += count & ~(int64_t)7;
-      quantize_scalar(state, x, dtype, first + i, count - i, g_out ? g_out + i : NULL);
+  // Group g starts at element `first` of row `row`, at `start` within it (no division per group).
+  int64_t row = 0, start = 0;
+  for (int64_t g = 0; g < groups; g++) {
+    const int64_t count = row_length - start < group ? row_length - start : group;
+    const int64_t first = row * row_length + start;
+    if (g == 0) start_group(state, &prepared, x, dtype, first, count, fixed_amax, &starts[0]);
+    int64_t next_row = row, next_start = start + group;
+    if (next_start >= row_length) {
+      next_row += 1;
+      next_start = 0;
     }
+    if (g + 1 < groups) {
+      const int64_t next_count = row_length - next_start < group ? row_length - next_start : group;
+      start_group(
+        state, &prepared, x, dtype, next_row * row_length + next_start, next_count, fixed_amax, &starts[(g + 1) & 1]);
+    }
+    row = next_row;
+    start = next_start;
+    const group_start *current = &starts[g & 1];
+    state->scale = current->scale;
+    state->zero_group = current->zero_group;
+    float *g_out = out ? out + first : NULL;
+    if (current->scalar) {
+      quantize_scalar(state, x, dtype, first, count, g_out);
+      continue;
+    }
+    const int64_t whole = count & ~(int64_t)7;
+    for (int64_t span = 0; span < whole; span += TK_SPAN) {
+      const int64_t n = whole - span < TK_SPAN ? whole - span : TK_SPAN;
+      const float *values = (const float *)x + first + span;
+      if (dtype != TK_F32) {
+        for (int64_t i = 0; i < n; i += 8) _mm256_store_ps(decoded + i, load8(x, first + span + i, dtype));
+        values = decoded;
+      }
+      float *r = g_out ? g_out + span : rounded;
+      for (int64_t i = 0; i < n; i += 8) {
+        __m256 level;
+        const __m256i negated = round8_xspace(&current->table, _mm256_loadu_ps(values + i), &level);
+        _mm256_storeu_ps(r + i, level);
+        _mm256_store_si256((__m256i *)(codes + i), _mm256_sub_epi32(_mm256_setzero_si256(), negated));
+      }
+      for (int64_t i = 0; i < n; i += 8) add_error_sums8(_mm256_loadu_ps(values + i), _mm256_loadu_ps(r + i), &sums);
+      count_span_codes(&counter, codes, n);
+    }
+    vectorized += whole;
+    quantize_scalar(state, x, dtype, first + whole, count - whole, g_out ? g_out + whole : NULL);
   }
   flush_counts(&counter);
   for (int32_t k = 0; k < state->codebook->count; k++) state->usage[k] += counter.totals[k];

@@ -89,6 +89,71 @@ struct KernelPathTests {
     return Result(metrics: metrics, rounded: rounded.map(\.bitPattern))
   }
 
+  /// A user codebook with subnormal thresholds: at power-of-two scales its quotients land
+  /// exactly halfway between subnormal floats, where the tie rule of the rounding decides.
+  private static let subnormalCodebook = Codebook(
+    id: "subnormal", name: "subnormal", bits: 3, values: [-1, 0, 0x3p-149, 0x7p-149, 0x1p-140, 0x1p-130, 0.5, 1])
+
+  /// Groups whose elements lie on and beside every threshold of the codebook at the group's
+  /// scale (the float nearest t * s and the two floats either side), at scales above and
+  /// below 1: where a vector path rounds without dividing (AVX2 compares x with the least x
+  /// whose quotient passes each threshold) it must still give the code of fl(x / s).
+  @Test(arguments: [
+    "nf4", "sf4", "e2m1", "e2m1-i", "e2m1+-8", "e3m0", "int4", "apot4", "apot4-sp", "e1m2", "subnormal",
+  ])
+  func everyPathRoundsLikeTheDivisionBesideEachThreshold(formatID: String) throws {
+    let initial = KernelPath.active
+    defer { try? KernelPath.select(initial) }
+    let format =
+      formatID == "subnormal" ? QuantFormat.codebook(Self.subnormalCodebook) : try FormatSpec.parse(formatID).resolved()
+    guard case .codebook(let codebook) = format else {
+      Issue.record("\(formatID) is not a codebook format")
+      return
+    }
+    let prepared = PreparedCodebook(codebook)
+    let amaxes: [Float] = [1, 2, 4, 0.02, 6, 7, 100, 3.5e4, 1e-9, 0.013_7, 0x1p-30, 0x1p50, 0.999_999_9, 12_345.678]
+    var values: [Float] = []
+    for amax in amaxes {
+      let scale = amax / prepared.maxValue
+      var candidates: [Float] = []
+      for threshold in prepared.thresholds {
+        let nearest = threshold * scale
+        candidates += [
+          nearest.nextDown.nextDown, nearest.nextDown, nearest, nearest.nextUp, nearest.nextUp.nextUp,
+        ].filter { abs($0) <= amax }
+      }
+      // Groups of 128 led by amax, so that every group has scale `scale`.
+      for start in stride(from: 0, to: candidates.count, by: 127) {
+        var group = [amax] + candidates[start..<min(start + 127, candidates.count)]
+        group += [Float](repeating: 0, count: 128 - group.count)
+        values += group
+      }
+    }
+    let tensor = TensorFixtures.f32(values, shape: [values.count / 128, 128])
+    let settings = QuantizationSettings(group: .elements(128))
+    // The definition: code = #{t < fl(x / s)}, x̂ = v[code] * s.
+    var expected: [UInt32] = []
+    for groupStart in stride(from: 0, to: values.count, by: 128) {
+      let scale = values[groupStart] / prepared.maxValue
+      for x in values[groupStart..<groupStart + 128] {
+        let quotient = x / scale
+        let code = prepared.thresholds.filter { $0 < quotient }.count
+        expected.append((prepared.values[code] * scale).bitPattern)
+      }
+    }
+    var reference: QuantizationMetrics?
+    for path in KernelPath.supported {
+      try KernelPath.select(path)
+      let rounded = try Quantizer.dequantize(tensor, format: format, settings: settings)
+      #expect(rounded.map(\.bitPattern) == expected, "\(formatID) on \(path.rawValue)")
+      let metrics = try Quantizer.measure(tensor, format: format, settings: settings)
+      if let reference {
+        #expect(metrics == reference, "\(formatID) on \(path.rawValue)")
+      }
+      reference = metrics
+    }
+  }
+
   @Test(arguments: [KernelPath.avx512, .avx2])
   func pathMatchesThePortablePathBitForBit(path: KernelPath) throws {
     let initial = KernelPath.active
