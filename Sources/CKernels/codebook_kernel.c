@@ -4,6 +4,8 @@
 // #{thresholds < y}; the dequantized value is values[code] * scale. Error sums are in double.
 // An all-zero group (or one whose scale underflows to 0 or overflows) dequantizes to zeros.
 
+#include <float.h>
+
 #include "tk_internal.h"
 
 #if (defined(__x86_64__) || defined(__i386__)) && !defined(TK_PORTABLE_ONLY)
@@ -448,6 +450,8 @@ __attribute__((target("avx2,fma"), always_inline)) static inline int rounded_on_
 /// midpoint between t_j and the next float up, or q = m_j and that tie rounds up (the next
 /// float's pattern is even); m_j * s is exact in double (25 by 24 significant bits), so X_j is
 /// m_j * s rounded up to a float, one further where it equals m_j * s and the tie rounds down.
+/// Ties need a zero or subnormal t_j: a quotient of floats is never the midpoint of two normal
+/// floats (its odd part would need 25 bits), so other codebooks skip that test.
 
 /// Per codebook: m_j and the tie rule of the 16 thresholds (padding +inf) in table order:
 /// [0, 12, 8, 4], [1, 13, 9, 5], [2, 14, 10, 6] (X_{4q + r} at index (-q) & 3), [3, 7, 11, pad].
@@ -455,10 +459,12 @@ typedef struct {
   double midpoint[16];
   int64_t tie_up[16];  // all ones where a tie at m_j rounds to the float above t_j
   float values[16];    // values[k] at index (-k) & 7 of its half (k < 8, k >= 8)
+  int ties;            // some t_j is zero or subnormal: a quotient can tie at m_j
 } xspace_codebook;
 
 static void prepare_xspace_codebook(const float *values16, const float *thresholds15, xspace_codebook *prepared) {
   static const int order[16] = {0, 12, 8, 4, 1, 13, 9, 5, 2, 14, 10, 6, 3, 7, 11, 15};
+  prepared->ties = 0;
   for (int slot = 0; slot < 16; slot++) {
     const int j = order[slot];
     const float t = j < 15 ? thresholds15[j] : INFINITY;
@@ -472,27 +478,30 @@ static void prepare_xspace_codebook(const float *values16, const float *threshol
     memcpy(&bits, &next, 4);
     prepared->midpoint[slot] = ((double)t + (double)next) * 0.5;
     prepared->tie_up[slot] = (bits & 1u) == 0 ? -1 : 0;
+    if (fabsf(t) < FLT_MIN) prepared->ties = 1;
   }
   for (int k = 0; k < 16; k++) prepared->values[((16 - k) & 7) | (k & 8)] = values16[k];
 }
 
-/// One group's tables: the X_j and values * scale, laid out for round8_xspace.
+/// The tables round8_xspace reads: X_j and values * scale, in registers for a span's loop.
 typedef struct {
   __m256 x3, x7, x11;    // X_3, X_7, X_11 broadcast: the quarter
   __m256 q0, q1, q2;     // X_{4q}, X_{4q + 1}, X_{4q + 2} at in-lane index (-q) & 3
   __m256 v_low, v_high;  // values[k] * scale at index (-k) & 7
 } xspace_table;
 
-/// Four X_j from slot `slot` of `prepared`.
+/// Four X_j from slot `slot` of `prepared` (`ties`: a constant, see above).
 __attribute__((target("avx2,fma"), always_inline)) static inline __m128 xspace4(
-  const xspace_codebook *prepared, int slot, __m256d scale) {
+  const xspace_codebook *prepared, int slot, __m256d scale, int ties) {
   const __m256d bound = _mm256_mul_pd(_mm256_loadu_pd(prepared->midpoint + slot), scale);
   // The nearest float, -0 made +0 (the same compares) so that a step up is a +1 on its bits.
   const __m128 nearest = _mm_add_ps(_mm256_cvtpd_ps(bound), _mm_setzero_ps());
   const __m256d back = _mm256_cvtps_pd(nearest);
-  const __m256d tie_up = _mm256_castsi256_pd(_mm256_loadu_si256((const __m256i *)(prepared->tie_up + slot)));
-  const __m256d step = _mm256_or_pd(
-    _mm256_cmp_pd(back, bound, _CMP_LT_OQ), _mm256_andnot_pd(tie_up, _mm256_cmp_pd(back, bound, _CMP_EQ_OQ)));
+  __m256d step = _mm256_cmp_pd(back, bound, _CMP_LT_OQ);
+  if (ties) {
+    const __m256d tie_up = _mm256_castsi256_pd(_mm256_loadu_si256((const __m256i *)(prepared->tie_up + slot)));
+    step = _mm256_or_pd(step, _mm256_andnot_pd(tie_up, _mm256_cmp_pd(back, bound, _CMP_EQ_OQ)));
+  }
   const __m128i step4 = _mm256_castsi256_si128(
     _mm256_permutevar8x32_epi32(_mm256_castpd_si256(step), _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6)));
   // One float up: +1 on the bits of a positive float, -1 on those of a negative one.
@@ -501,20 +510,31 @@ __attribute__((target("avx2,fma"), always_inline)) static inline __m128 xspace4(
   return _mm_castsi128_ps(_mm_add_epi32(bits, _mm_and_si128(step4, direction)));
 }
 
-__attribute__((target("avx2,fma"))) static void prepare_xspace_table(
-  const xspace_codebook *prepared, float scale_value, xspace_table *table) {
+/// X_j at `scale_value` in slot order (see xspace_codebook).
+__attribute__((target("avx2,fma"), always_inline)) static inline void prepare_bounds(
+  const xspace_codebook *prepared, float scale_value, float *bounds) {
   const __m256d scale = _mm256_set1_pd((double)scale_value);
-  const __m128 q0 = xspace4(prepared, 0, scale), q1 = xspace4(prepared, 4, scale);
-  const __m128 q2 = xspace4(prepared, 8, scale), quarters = xspace4(prepared, 12, scale);
-  table->q0 = _mm256_set_m128(q0, q0);
-  table->q1 = _mm256_set_m128(q1, q1);
-  table->q2 = _mm256_set_m128(q2, q2);
-  table->x3 = _mm256_broadcastss_ps(quarters);
-  table->x7 = _mm256_broadcastss_ps(_mm_shuffle_ps(quarters, quarters, 1));
-  table->x11 = _mm256_broadcastss_ps(_mm_shuffle_ps(quarters, quarters, 2));
-  const __m256 scale8 = _mm256_set1_ps(scale_value);
-  table->v_low = _mm256_mul_ps(_mm256_loadu_ps(prepared->values), scale8);
-  table->v_high = _mm256_mul_ps(_mm256_loadu_ps(prepared->values + 8), scale8);
+  if (prepared->ties) {
+    for (int slot = 0; slot < 16; slot += 4) _mm_store_ps(bounds + slot, xspace4(prepared, slot, scale, 1));
+  } else {
+    for (int slot = 0; slot < 16; slot += 4) _mm_store_ps(bounds + slot, xspace4(prepared, slot, scale, 0));
+  }
+}
+
+/// A span's tables from a group's X_j (`bounds`) and scale.
+__attribute__((target("avx2,fma"), always_inline)) static inline xspace_table load_xspace_table(
+  const xspace_codebook *prepared, const float *bounds, float scale_value) {
+  xspace_table table;
+  table.q0 = _mm256_broadcast_ps((const __m128 *)bounds);
+  table.q1 = _mm256_broadcast_ps((const __m128 *)(bounds + 4));
+  table.q2 = _mm256_broadcast_ps((const __m128 *)(bounds + 8));
+  table.x3 = _mm256_broadcast_ss(bounds + 12);
+  table.x7 = _mm256_broadcast_ss(bounds + 13);
+  table.x11 = _mm256_broadcast_ss(bounds + 14);
+  const __m256 scale = _mm256_set1_ps(scale_value);
+  table.v_low = _mm256_mul_ps(_mm256_loadu_ps(prepared->values), scale);
+  table.v_high = _mm256_mul_ps(_mm256_loadu_ps(prepared->values + 8), scale);
+  return table;
 }
 
 /// The codes #{X_j <= x} of 8 finite floats, negated (each compare adds -1), and x̂ in
@@ -569,7 +589,7 @@ typedef struct {
   int scalar;  // the group takes the scalar path (see begin_group)
   float scale;
   int zero_group;
-  xspace_table table;
+  float bounds[16] __attribute__((aligned(16)));  // X_j in slot order
 } group_start;
 
 __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void start_group(
@@ -580,7 +600,7 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void start
   start->scalar = begin_group(state, x, dtype, first, count, amax_bits, fixed_amax);
   start->scale = state->scale;
   start->zero_group = state->zero_group;
-  if (!start->scalar) prepare_xspace_table(prepared, start->scale, &start->table);
+  if (!start->scalar) prepare_bounds(prepared, start->scale, start->bounds);
 }
 
 /// Elements rounded at a time before their sums and counts (in L1).
@@ -645,9 +665,11 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
         values = decoded;
       }
       float *r = g_out ? g_out + span : rounded;
+      // Locals: stores to r could alias tables in memory and force a reload per vector.
+      const xspace_table table = load_xspace_table(&prepared, current->bounds, current->scale);
       for (int64_t i = 0; i < n; i += 8) {
         __m256 level;
-        const __m256i negated = round8_xspace(&current->table, _mm256_loadu_ps(values + i), &level);
+        const __m256i negated = round8_xspace(&table, _mm256_loadu_ps(values + i), &level);
         _mm256_storeu_ps(r + i, level);
         _mm256_store_si256((__m256i *)(codes + i), _mm256_sub_epi32(_mm256_setzero_si256(), negated));
       }
