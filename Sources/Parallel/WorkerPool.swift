@@ -33,13 +33,20 @@ public enum WorkerPool {
 
 /// The items 0..<count, handed out once each to any number of threads, and the work to do on each.
 private final class WorkItems: Sendable {
+  /// The work in a struct: a closure stored directly as part of the lock's generic value is
+  /// re-abstracted (wrapped in two more thunks) each time `claim` writes the state back, so the
+  /// n-th item's call went through 2n thunks.
+  private struct Work: Sendable {
+    let run: @Sendable (Int) -> Void
+  }
+
   private let count: Int
   /// The next unclaimed item and the work (nil once released).
-  private let state: Locked<(following: Int, work: (@Sendable (Int) -> Void)?)>
+  private let state: Locked<(following: Int, work: Work?)>
 
   init(count: Int, work: @escaping @Sendable (Int) -> Void) {
     self.count = count
-    state = Locked((0, work))
+    state = Locked((0, Work(run: work)))
   }
 
   /// Runs the work on unclaimed items until none is left.
@@ -56,7 +63,7 @@ private final class WorkItems: Sendable {
     state.withLock { state in
       guard state.following < count, let work = state.work else { return nil }
       state.following += 1
-      return (state.following - 1, work)
+      return (state.following - 1, work.run)
     }
   }
 }
