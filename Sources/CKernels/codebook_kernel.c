@@ -592,11 +592,18 @@ typedef struct {
   float bounds[16] __attribute__((aligned(16)));  // X_j in slot order
 } group_start;
 
-__attribute__((target("avx2,fma,f16c"), always_inline)) static inline void start_group(
+/// A group's start in two steps, placed apart in the loop so that neither dependency chain is
+/// long enough to fill the reorder buffer behind it: its amax, then its scale and X_j.
+__attribute__((target("avx2,fma,f16c"), always_inline)) static inline uint32_t measure_group(
+  const void *x, int32_t dtype, int64_t first, int64_t count) {
+  return dtype == TK_F32 ? amax_bits_f32((const float *)x + first, count)
+                         : amax_bits_16((const uint16_t *)x + first, count, dtype);
+}
+
+/// Leaves `state->scale` and `state->zero_group` set for this group.
+__attribute__((target("avx2,fma,f16c"), always_inline)) static inline void settle_group(
   quantize_state *state, const xspace_codebook *prepared, const void *x, int32_t dtype, int64_t first,
-  int64_t count, float fixed_amax, group_start *start) {
-  const uint32_t amax_bits = dtype == TK_F32 ? amax_bits_f32((const float *)x + first, count)
-                                             : amax_bits_16((const uint16_t *)x + first, count, dtype);
+  int64_t count, uint32_t amax_bits, float fixed_amax, group_start *start) {
   start->scalar = begin_group(state, x, dtype, first, count, amax_bits, fixed_amax);
   start->scale = state->scale;
   start->zero_group = state->zero_group;
@@ -635,24 +642,28 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
   for (int64_t g = 0; g < groups; g++) {
     const int64_t count = row_length - start < group ? row_length - start : group;
     const int64_t first = row * row_length + start;
-    if (g == 0) start_group(state, &prepared, x, dtype, first, count, fixed_amax, &starts[0]);
+    if (g == 0) {
+      const uint32_t amax_bits = measure_group(x, dtype, first, count);
+      settle_group(state, &prepared, x, dtype, first, count, amax_bits, fixed_amax, &starts[0]);
+    }
     int64_t next_row = row, next_start = start + group;
     if (next_start >= row_length) {
       next_row += 1;
       next_start = 0;
     }
-    if (g + 1 < groups) {
-      const int64_t next_count = row_length - next_start < group ? row_length - next_start : group;
-      start_group(
-        state, &prepared, x, dtype, next_row * row_length + next_start, next_count, fixed_amax, &starts[(g + 1) & 1]);
-    }
+    const int has_next = g + 1 < groups;
+    const int64_t next_count = row_length - next_start < group ? row_length - next_start : group;
+    const int64_t next_first = next_row * row_length + next_start;
+    group_start *next = &starts[(g + 1) & 1];
+    const uint32_t next_amax_bits = has_next ? measure_group(x, dtype, next_first, next_count) : 0;
     row = next_row;
     start = next_start;
     const group_start *current = &starts[g & 1];
-    state->scale = current->scale;
-    state->zero_group = current->zero_group;
     float *g_out = out ? out + first : NULL;
     if (current->scalar) {
+      if (has_next) settle_group(state, &prepared, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
+      state->scale = current->scale;
+      state->zero_group = current->zero_group;
       quantize_scalar(state, x, dtype, first, count, g_out);
       continue;
     }
@@ -673,11 +684,19 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
         _mm256_storeu_ps(r + i, level);
         _mm256_store_si256((__m256i *)(codes + i), _mm256_sub_epi32(_mm256_setzero_si256(), negated));
       }
+      if (span == 0 && has_next) {
+        settle_group(state, &prepared, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
+      }
       for (int64_t i = 0; i < n; i += 8) add_error_sums8(_mm256_loadu_ps(values + i), _mm256_loadu_ps(r + i), &sums);
       count_span_codes(&counter, codes, n);
     }
+    if (whole == 0 && has_next) {
+      settle_group(state, &prepared, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
+    }
     vectorized += whole;
-    quantize_scalar(state, x, dtype, first + whole, count - whole, g_out ? g_out + whole : NULL);
+    state->scale = current->scale;
+    state->zero_group = current->zero_group;
+    if (count > whole) quantize_scalar(state, x, dtype, first + whole, count - whole, g_out ? g_out + whole : NULL);
   }
   flush_counts(&counter);
   for (int32_t k = 0; k < state->codebook->count; k++) state->usage[k] += counter.totals[k];
