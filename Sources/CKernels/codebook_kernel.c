@@ -549,12 +549,13 @@ __attribute__((target("avx2,fma"), always_inline)) static inline __m256i round8_
   const __m256 a = _mm256_cmp_ps(x, _mm256_permutevar_ps(table->q0, quarter), _CMP_GE_OQ);
   const __m256 b = _mm256_cmp_ps(x, _mm256_permutevar_ps(table->q1, quarter), _CMP_GE_OQ);
   const __m256 c = _mm256_cmp_ps(x, _mm256_permutevar_ps(table->q2, quarter), _CMP_GE_OQ);
-  const __m256i code = _mm256_add_epi32(
+  const __m256i negated_code = _mm256_add_epi32(
     _mm256_add_epi32(_mm256_slli_epi32(quarter, 2), _mm256_castps_si256(a)),
     _mm256_add_epi32(_mm256_castps_si256(b), _mm256_castps_si256(c)));
   *rounded = _mm256_blendv_ps(
-    _mm256_permutevar8x32_ps(table->v_low, code), _mm256_permutevar8x32_ps(table->v_high, code), upper);
-  return code;
+    _mm256_permutevar8x32_ps(table->v_low, negated_code), _mm256_permutevar8x32_ps(table->v_high, negated_code),
+    upper);
+  return negated_code;
 }
 
 /// Counts the codes (0...15) of a span (n a multiple of 8) seven vectors at a time, the nibble
@@ -583,8 +584,7 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void count_span
   counter->odd_bytes = odd_bytes;
 }
 
-/// A group's start, made one group ahead so that its dependency chain (amax, scale, tables)
-/// overlaps the rounding of the group before.
+/// A group's scale and X_j, made while the group before is rounded (see measure_group).
 typedef struct {
   int scalar;  // the group takes the scalar path (see begin_group)
   float scale;
@@ -618,7 +618,7 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void settl
 /// `row_length` elements at `x`, groups of `group` (the tail group is shorter). A group holding
 /// a non-finite value, with a zero scale or an amax outside float-square range, and the last
 /// count % 8 elements of a group, take the scalar path. Each span of a group is rounded first
-/// (x̂ and codes to L1), then summed and counted: two loops that each keep their state in
+/// (x̂ and codes to L1), then summed, then counted: loops that each keep their state in
 /// registers. Inlined once per dtype, so `dtype` is a constant.
 __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quantize_rows_body(
   quantize_state *state, const void *x, int32_t dtype, int64_t rows, int64_t row_length, int64_t group,
