@@ -715,6 +715,122 @@ __attribute__((target("avx2,fma,f16c"))) static void quantize_rows_avx2(
   }
 }
 
+/// Formats one walk of the groups takes at most (tk_quantize_codebooks splits larger sets).
+#define TK_MAX_FORMATS 16
+
+/// quantize_rows_body for several codebooks on one layout (no x̂): each group's amax and, for
+/// F16/BF16, each span's decoding are done once for all of them; each format's sums and counts
+/// are its own, added in the same order as its one-format run, so they are equal bit for bit.
+__attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quantize_rows_many_body(
+  quantize_state *states, int32_t formats, const void *x, int32_t dtype, int64_t rows, int64_t row_length,
+  int64_t group, float fixed_amax) {
+  xspace_codebook prepared[TK_MAX_FORMATS];
+  code_counter counters[TK_MAX_FORMATS];
+  vector_sums sums[TK_MAX_FORMATS];
+  int64_t vectorized[TK_MAX_FORMATS];
+  group_start starts[TK_MAX_FORMATS][2];
+  for (int32_t f = 0; f < formats; f++) {
+    prepare_xspace_codebook(states[f].values16, states[f].thresholds15, &prepared[f]);
+    memset(&counters[f], 0, sizeof counters[f]);
+    sums[f] = (vector_sums){_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(),
+                            _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
+    vectorized[f] = 0;
+  }
+  float decoded[TK_SPAN] __attribute__((aligned(32)));
+  float rounded[TK_SPAN] __attribute__((aligned(32)));
+  int32_t codes[TK_SPAN] __attribute__((aligned(32)));
+  if (fixed_amax >= 0 && group > TK_FIXED_BLOCK) group = TK_FIXED_BLOCK;
+  const int64_t groups = rows * ((row_length + group - 1) / group);
+  int64_t row = 0, start = 0;
+  for (int64_t g = 0; g < groups; g++) {
+    const int64_t count = row_length - start < group ? row_length - start : group;
+    const int64_t first = row * row_length + start;
+    if (g == 0) {
+      const uint32_t amax_bits = measure_group(x, dtype, first, count);
+      for (int32_t f = 0; f < formats; f++) {
+        settle_group(&states[f], &prepared[f], x, dtype, first, count, amax_bits, fixed_amax, &starts[f][0]);
+      }
+    }
+    int64_t next_row = row, next_start = start + group;
+    if (next_start >= row_length) {
+      next_row += 1;
+      next_start = 0;
+    }
+    const int has_next = g + 1 < groups;
+    const int64_t next_count = row_length - next_start < group ? row_length - next_start : group;
+    const int64_t next_first = next_row * row_length + next_start;
+    const uint32_t next_amax_bits = has_next ? measure_group(x, dtype, next_first, next_count) : 0;
+    row = next_row;
+    start = next_start;
+    const int64_t whole = count & ~(int64_t)7;
+    for (int64_t span = 0; span < whole; span += TK_SPAN) {
+      const int64_t n = whole - span < TK_SPAN ? whole - span : TK_SPAN;
+      const float *values = (const float *)x + first + span;
+      if (dtype != TK_F32) {
+        for (int64_t i = 0; i < n; i += 8) _mm256_store_ps(decoded + i, load8(x, first + span + i, dtype));
+        values = decoded;
+      }
+      for (int32_t f = 0; f < formats; f++) {
+        const group_start *current = &starts[f][g & 1];
+        if (current->scalar) continue;
+        const xspace_table table = load_xspace_table(&prepared[f], current->bounds, current->scale);
+        for (int64_t i = 0; i < n; i += 8) {
+          __m256 level;
+          const __m256i negated = round8_xspace(&table, _mm256_loadu_ps(values + i), &level);
+          _mm256_store_ps(rounded + i, level);
+          _mm256_store_si256((__m256i *)(codes + i), _mm256_sub_epi32(_mm256_setzero_si256(), negated));
+        }
+        for (int64_t i = 0; i < n; i += 8) {
+          add_error_sums8(_mm256_loadu_ps(values + i), _mm256_load_ps(rounded + i), &sums[f]);
+        }
+        count_span_codes(&counters[f], codes, n);
+      }
+      if (span == 0 && has_next) {
+        for (int32_t f = 0; f < formats; f++) {
+          settle_group(
+            &states[f], &prepared[f], x, dtype, next_first, next_count, next_amax_bits, fixed_amax,
+            &starts[f][(g + 1) & 1]);
+        }
+      }
+    }
+    if (whole == 0 && has_next) {
+      for (int32_t f = 0; f < formats; f++) {
+        settle_group(
+          &states[f], &prepared[f], x, dtype, next_first, next_count, next_amax_bits, fixed_amax,
+          &starts[f][(g + 1) & 1]);
+      }
+    }
+    for (int32_t f = 0; f < formats; f++) {
+      const group_start *current = &starts[f][g & 1];
+      states[f].scale = current->scale;
+      states[f].zero_group = current->zero_group;
+      if (current->scalar) {
+        quantize_scalar(&states[f], x, dtype, first, count, NULL);
+        continue;
+      }
+      vectorized[f] += whole;
+      if (count > whole) quantize_scalar(&states[f], x, dtype, first + whole, count - whole, NULL);
+    }
+  }
+  for (int32_t f = 0; f < formats; f++) {
+    flush_counts(&counters[f]);
+    for (int32_t k = 0; k < states[f].codebook->count; k++) states[f].usage[k] += counters[f].totals[k];
+    add_vector_sums(&sums[f], states[f].sums);
+    states[f].sums->finite += vectorized[f];
+  }
+}
+
+/// quantize_rows_many_body with its dtype fixed.
+__attribute__((target("avx2,fma,f16c"))) static void quantize_rows_many_avx2(
+  quantize_state *states, int32_t formats, const void *x, int32_t dtype, int64_t rows, int64_t row_length,
+  int64_t group, float fixed_amax) {
+  switch (dtype) {
+    case TK_F32: quantize_rows_many_body(states, formats, x, TK_F32, rows, row_length, group, fixed_amax); break;
+    case TK_BF16: quantize_rows_many_body(states, formats, x, TK_BF16, rows, row_length, group, fixed_amax); break;
+    default: quantize_rows_many_body(states, formats, x, TK_F16, rows, row_length, group, fixed_amax); break;
+  }
+}
+
 // The AVX-512 path (AVX-512F/BW/VL): 16 lanes, and a 16-entry codebook fits one register, so
 // each step of the threshold search and the value lookup is one `vpermps`. It rounds the full
 // 32-element blocks of a group 16 lanes at a time and sums them in the AVX2 path's order (float
@@ -906,21 +1022,27 @@ static void prepare_padded(const tk_codebook *codebook, float *values16, float *
   for (int j = 0; j < 15; j++) thresholds15[j] = j < codebook->count - 1 ? codebook->thresholds[j] : INFINITY;
 }
 
+static void init_quantize_state(
+  quantize_state *state, const tk_codebook *codebook, float clip, tk_sums *sums, int64_t *usage, float *dequantized) {
+  memset(state, 0, sizeof *state);
+  state->base.begin = quantize_begin;
+  state->base.span = quantize_span;
+  state->codebook = codebook;
+  state->clip = clip;
+  state->sums = sums;
+  state->usage = usage;
+  state->dequantized = dequantized;
+  state->zero_code = code_of(codebook, 0.0f);
+  if (codebook->count <= 16) prepare_padded(codebook, state->values16, state->thresholds15);
+}
+
 void tk_quantize_codebook(
   const tk_layout *layout, const tk_codebook *codebook, float clip, tk_sums *sums, int64_t *usage,
   float *dequantized) {
-  quantize_state state = {0};
-  state.base.begin = quantize_begin;
-  state.base.span = quantize_span;
-  state.codebook = codebook;
-  state.clip = clip;
-  state.sums = sums;
-  state.usage = usage;
-  state.dequantized = dequantized;
-  state.zero_code = code_of(codebook, 0.0f);
+  quantize_state state;
+  init_quantize_state(&state, codebook, clip, sums, usage, dequantized);
   if (codebook->count <= 16) {
-    // Every path: the same groups, the same float32 block sums, the same results.
-    prepare_padded(codebook, state.values16, state.thresholds15);
+    // Every path: the same groups, the same sums in the same order, the same results.
     const int64_t group = layout->group < 1 ? 1 : layout->group;
     const int32_t path = tk_active_path();
 #if TK_X86
@@ -945,6 +1067,34 @@ void tk_quantize_codebook(
   }
   // Larger codebooks (up to 256 values): scalar on every path.
   tk_walk_groups(layout, &state.base);
+}
+
+void tk_quantize_codebooks(
+  const tk_layout *layout, int32_t count, const tk_codebook *codebooks, const float *clips, tk_sums *sums,
+  int64_t *const *usages) {
+  int together = count > 1;
+  for (int32_t f = 0; f < count; f++) together = together && codebooks[f].count <= 16;
+#if TK_X86
+  together = together && tk_active_path() == TK_PATH_AVX2;
+#else
+  together = 0;
+#endif
+  if (!together) {
+    for (int32_t f = 0; f < count; f++) tk_quantize_codebook(layout, &codebooks[f], clips[f], &sums[f], usages[f], NULL);
+    return;
+  }
+#if TK_X86
+  const int64_t group = layout->group < 1 ? 1 : layout->group;
+  for (int32_t first = 0; first < count; first += TK_MAX_FORMATS) {
+    const int32_t formats = count - first < TK_MAX_FORMATS ? count - first : TK_MAX_FORMATS;
+    quantize_state states[TK_MAX_FORMATS];
+    for (int32_t f = 0; f < formats; f++) {
+      init_quantize_state(&states[f], &codebooks[first + f], clips[first + f], &sums[first + f], usages[first + f], NULL);
+    }
+    quantize_rows_many_avx2(
+      states, formats, layout->source, layout->dtype, layout->rows, layout->row_length, group, layout->fixed_amax);
+  }
+#endif
 }
 
 // The --scale mse search: one pass over the data, every clip ratio per group while it is in cache.

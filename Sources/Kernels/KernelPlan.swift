@@ -109,21 +109,79 @@ struct KernelPlan: Sendable {
   }
 
   /// Runs several plans over the rows of one source in a single pass: each piece is read by every
-  /// plan in turn while it is in cache. Each plan's totals equal its own `run(clip:output:isCancelled:)`
-  /// bit for bit (the same kernel call per piece, merged in the same piece order).
+  /// plan while it is in cache (codebook plans on the same groups by one kernel call that reads
+  /// each group once). Each plan's totals equal its own `run(clip:output:isCancelled:)` bit for
+  /// bit (the same arithmetic per piece in the same order, merged in the same piece order).
   static func runTogether(
     _ plans: [KernelPlan], clips: [Float], isCancelled: @Sendable () -> Bool
   ) throws(Cancelled) -> [KernelTotals] {
     guard let source = plans.first?.source else { return [] }
-    let parts = try source.map(isCancelled: isCancelled) { layout, _ in
-      zip(plans, clips).map { plan, clip in
-        var planLayout = layout
-        plan.configure(&planLayout)
-        return plan.totals(layout: &planLayout, clip: clip, output: nil)
+    // Codebook plans of up to 16 values on the same groups go to the kernel together, which reads
+    // each group once for all of them; the rest run one after another on the piece.
+    var grouped: [[Int]] = []
+    for index in plans.indices where (plans[index].codebook?.values.count ?? .max) <= 16 {
+      if let batch = grouped.firstIndex(where: { plans[$0[0]].sharesGroups(with: plans[index]) }) {
+        grouped[batch].append(index)
+      } else {
+        grouped.append([index])
       }
+    }
+    let batches = grouped.filter { $0.count > 1 }
+    let alone = plans.indices.filter { index in !batches.contains { $0.contains(index) } }
+    let parts = try source.map(isCancelled: isCancelled) { layout, _ in
+      var totals = [KernelTotals?](repeating: nil, count: plans.count)
+      for batch in batches {
+        var batchLayout = layout
+        plans[batch[0]].configure(&batchLayout)
+        for (index, result) in zip(
+          batch, totalsTogether(batch.map { plans[$0] }, clips: batch.map { clips[$0] }, layout: &batchLayout))
+        {
+          totals[index] = result
+        }
+      }
+      for index in alone {
+        var planLayout = layout
+        plans[index].configure(&planLayout)
+        totals[index] = plans[index].totals(layout: &planLayout, clip: clips[index], output: nil)
+      }
+      return totals.map { $0! }
     }
     return plans.indices.map { index in
       KernelTotals(merging: parts.map { $0[index] }, clip: clips[index])
+    }
+  }
+
+  /// Whether `other` rounds the same groups with the same tensor-wide constants (so one kernel
+  /// walk can serve both).
+  private func sharesGroups(with other: KernelPlan) -> Bool {
+    groupLength == other.groupLength && fixedAmax.bitPattern == other.fixedAmax.bitPattern
+      && fixedMin.bitPattern == other.fixedMin.bitPattern && fixedMax.bitPattern == other.fixedMax.bitPattern
+  }
+
+  /// One piece's totals for several codebook plans that share their groups, from one kernel
+  /// call (`tk_quantize_codebooks`); each equals the plan's own `totals` bit for bit.
+  private static func totalsTogether(
+    _ plans: [KernelPlan], clips: [Float], layout: inout tk_layout
+  ) -> [KernelTotals] {
+    let codebooks = plans.map { $0.codebook! }
+    let counts = plans.map(\.format.values.count)
+    let usage = UnsafeMutableBufferPointer<Int64>.allocate(capacity: counts.reduce(0, +))
+    defer { usage.deallocate() }
+    usage.initialize(repeating: 0)
+    var offsets: [Int] = []
+    var offset = 0
+    for count in counts {
+      offsets.append(offset)
+      offset += count
+    }
+    // In bounds: usage holds counts.reduce(0, +) entries, and plan p's counts start at offsets[p].
+    let usagePointers: [UnsafeMutablePointer<Int64>?] = offsets.map { usage.baseAddress! + $0 }
+    var sums = [tk_sums](repeating: tk_sums(), count: plans.count)
+    PreparedCodebook.withCodebooks(codebooks[...]) { views in
+      tk_quantize_codebooks(&layout, Int32(plans.count), views, clips, &sums, usagePointers)
+    }
+    return plans.indices.map { index in
+      KernelTotals(sums: sums[index], usage: Array(usage[offsets[index]..<offsets[index] + counts[index]]))
     }
   }
 

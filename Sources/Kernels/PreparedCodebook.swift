@@ -38,6 +38,14 @@ struct PreparedCodebook: Sendable {
     }
   }
 
+  /// Calls `body` with the C views of `codebooks`, in order (valid only during the call).
+  static func withCodebooks<T>(
+    _ codebooks: ArraySlice<PreparedCodebook>, views: [tk_codebook] = [], _ body: ([tk_codebook]) -> T
+  ) -> T {
+    guard let first = codebooks.first else { return body(views) }
+    return first.withCodebook { view in withCodebooks(codebooks.dropFirst(), views: views + [view.pointee], body) }
+  }
+
   /// Calls `body` with the C view of this codebook (valid only during the call).
   func withCodebook<T>(_ body: (UnsafePointer<tk_codebook>) -> T) -> T {
     values.withUnsafeBufferPointer { valuePointer in

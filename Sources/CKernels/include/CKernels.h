@@ -67,6 +67,13 @@ void tk_quantize_codebook(
   const tk_layout *layout, const tk_codebook *codebook, float clip, tk_sums *sums, int64_t *usage,
   float *dequantized);
 
+/// tk_quantize_codebook for `count` codebooks on one layout (no dequantized output), with the
+/// same results bit for bit; on the AVX2 path one walk over the groups reads each group once
+/// for all of them.
+void tk_quantize_codebooks(
+  const tk_layout *layout, int32_t count, const tk_codebook *codebooks, const float *clips, tk_sums *sums,
+  int64_t *const *usages);
+
 /// Adds, for each clip ratio, the sum of squared errors of rounding with that ratio to `sse`.
 void tk_clip_search_codebook(
   const tk_layout *layout, const tk_codebook *codebook, const float *ratios, int32_t ratio_count,
