@@ -715,12 +715,28 @@ __attribute__((target("avx2,fma,f16c"))) static void quantize_rows_avx2(
   }
 }
 
+/// add_error_sums8 from x already in float64 (`x_double`, 8 of them), without Σx²: the error
+/// taken as x̂ − x, whose square and magnitude are those of x − x̂ exactly.
+__attribute__((target("avx2,fma"), always_inline)) static inline void add_error_sums8_from_double(
+  const double *x_double, __m256 rounded, vector_sums *sums) {
+  const __m256d e0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(rounded)), _mm256_load_pd(x_double));
+  const __m256d e1 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(rounded, 1)), _mm256_load_pd(x_double + 4));
+  sums->sse0 = _mm256_fmadd_pd(e0, e0, sums->sse0);
+  sums->sse1 = _mm256_fmadd_pd(e1, e1, sums->sse1);
+  const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
+  sums->max_err0 = _mm256_max_pd(sums->max_err0, _mm256_and_pd(e0, abs_mask));
+  sums->max_err1 = _mm256_max_pd(sums->max_err1, _mm256_and_pd(e1, abs_mask));
+}
+
 /// Formats one walk of the groups takes at most (tk_quantize_codebooks splits larger sets).
 #define TK_MAX_FORMATS 16
 
-/// quantize_rows_body for several codebooks on one layout (no x̂): each group's amax and, for
-/// F16/BF16, each span's decoding are done once for all of them; each format's sums and counts
-/// are its own, added in the same order as its one-format run, so they are equal bit for bit.
+/// quantize_rows_body for several codebooks on one layout (no x̂): each group's amax, each
+/// span's decoding (F16/BF16) and conversion to float64 are done once for all of them, and so is
+/// Σx² while every format rounds the same groups on the vector path (each format's x² lanes
+/// would see the same additions; they part when a group is scalar for some formats only, e.g. a
+/// scale that underflows for one codebook). Each format's sums and counts are added in the same
+/// order as in its one-format run, so they are equal bit for bit.
 __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quantize_rows_many_body(
   quantize_state *states, int32_t formats, const void *x, int32_t dtype, int64_t rows, int64_t row_length,
   int64_t group, float fixed_amax) {
@@ -737,8 +753,12 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
     vectorized[f] = 0;
   }
   float decoded[TK_SPAN] __attribute__((aligned(32)));
+  double x_double[TK_SPAN] __attribute__((aligned(32)));
   float rounded[TK_SPAN] __attribute__((aligned(32)));
   int32_t codes[TK_SPAN] __attribute__((aligned(32)));
+  // The formats' common x² lanes while `shared_squares` (see above).
+  int shared_squares = 1;
+  __m256d squares0 = _mm256_setzero_pd(), squares1 = _mm256_setzero_pd();
   if (fixed_amax >= 0 && group > TK_FIXED_BLOCK) group = TK_FIXED_BLOCK;
   const int64_t groups = rows * ((row_length + group - 1) / group);
   int64_t row = 0, start = 0;
@@ -763,12 +783,33 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
     row = next_row;
     start = next_start;
     const int64_t whole = count & ~(int64_t)7;
-    for (int64_t span = 0; span < whole; span += TK_SPAN) {
+    int vector_formats = 0;
+    for (int32_t f = 0; f < formats; f++) vector_formats += !starts[f][g & 1].scalar;
+    if (shared_squares && vector_formats > 0 && vector_formats < formats) {
+      // The formats part here: each keeps its own x² lanes from now on, starting from the common ones.
+      for (int32_t f = 0; f < formats; f++) {
+        sums[f].ssx0 = squares0;
+        sums[f].ssx1 = squares1;
+      }
+      shared_squares = 0;
+    }
+    for (int64_t span = 0; span < whole && vector_formats > 0; span += TK_SPAN) {
       const int64_t n = whole - span < TK_SPAN ? whole - span : TK_SPAN;
       const float *values = (const float *)x + first + span;
       if (dtype != TK_F32) {
         for (int64_t i = 0; i < n; i += 8) _mm256_store_ps(decoded + i, load8(x, first + span + i, dtype));
         values = decoded;
+      }
+      for (int64_t i = 0; i < n; i += 8) {
+        const __m256 value = _mm256_loadu_ps(values + i);
+        const __m256d v0 = _mm256_cvtps_pd(_mm256_castps256_ps128(value));
+        const __m256d v1 = _mm256_cvtps_pd(_mm256_extractf128_ps(value, 1));
+        _mm256_store_pd(x_double + i, v0);
+        _mm256_store_pd(x_double + i + 4, v1);
+        if (shared_squares) {
+          squares0 = _mm256_fmadd_pd(v0, v0, squares0);
+          squares1 = _mm256_fmadd_pd(v1, v1, squares1);
+        }
       }
       for (int32_t f = 0; f < formats; f++) {
         const group_start *current = &starts[f][g & 1];
@@ -781,7 +822,15 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
           _mm256_store_si256((__m256i *)(codes + i), _mm256_sub_epi32(_mm256_setzero_si256(), negated));
         }
         for (int64_t i = 0; i < n; i += 8) {
-          add_error_sums8(_mm256_loadu_ps(values + i), _mm256_load_ps(rounded + i), &sums[f]);
+          add_error_sums8_from_double(x_double + i, _mm256_load_ps(rounded + i), &sums[f]);
+        }
+        if (!shared_squares) {
+          vector_sums *own = &sums[f];
+          for (int64_t i = 0; i < n; i += 8) {
+            const __m256d v0 = _mm256_load_pd(x_double + i), v1 = _mm256_load_pd(x_double + i + 4);
+            own->ssx0 = _mm256_fmadd_pd(v0, v0, own->ssx0);
+            own->ssx1 = _mm256_fmadd_pd(v1, v1, own->ssx1);
+          }
         }
         count_span_codes(&counters[f], codes, n);
       }
@@ -793,7 +842,7 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
         }
       }
     }
-    if (whole == 0 && has_next) {
+    if ((whole == 0 || vector_formats == 0) && has_next) {
       for (int32_t f = 0; f < formats; f++) {
         settle_group(
           &states[f], &prepared[f], x, dtype, next_first, next_count, next_amax_bits, fixed_amax,
@@ -813,6 +862,10 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
     }
   }
   for (int32_t f = 0; f < formats; f++) {
+    if (shared_squares) {
+      sums[f].ssx0 = squares0;
+      sums[f].ssx1 = squares1;
+    }
     flush_counts(&counters[f]);
     for (int32_t k = 0; k < states[f].codebook->count; k++) states[f].usage[k] += counters[f].totals[k];
     add_vector_sums(&sums[f], states[f].sums);

@@ -38,6 +38,22 @@ struct MultiFormatTests {
     }
   }
 
+  /// A codebook whose scale underflows to 0 on a tiny group (amax 2^-39, still the vector path
+  /// for the others) takes the scalar path there alone: the formats' shared x² sums part, and
+  /// each must still equal its one-format run.
+  @Test func formatsThatPartOnAGroupStillMatchOnePassEach() throws {
+    let huge = QuantFormat.codebook(Codebook(id: "huge", name: "huge", bits: 2, values: [-1e38, 0, 1e38]))
+    let formats = try [FormatSpec.parse("nf4").resolved(), huge, FormatSpec.parse("e2m1").resolved()]
+    var values: [Float] = (0..<64_000).map { Float(sin(Double($0) * 0.37)) * 0.05 }
+    for index in 4128..<4256 { values[index] *= 0x1p-35 }  // group 1 of row 4
+    let tensor = TensorFixtures.f32(values, shape: [64, 1000])
+    let settings = QuantizationSettings(group: .elements(128))
+    let together = try Quantizer.measure(tensor, formats: formats, settings: settings)
+    let alone = try formats.map { try Quantizer.measure(tensor, format: $0, settings: settings) }
+    #expect(together == alone)
+    #expect(together.map(\.sqnrDB.bitPattern) == alone.map(\.sqnrDB.bitPattern))
+  }
+
   @Test func noFormatsGiveNoMetrics() throws {
     #expect(try Quantizer.measure(tensors()[0], formats: []).isEmpty)
   }
