@@ -5,6 +5,7 @@
 // An all-zero group (or one whose scale underflows to 0 or overflows) dequantizes to zeros.
 
 #include <float.h>
+#include <stdlib.h>
 
 #include "tk_internal.h"
 
@@ -600,14 +601,42 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline uint32_t m
                          : amax_bits_16((const uint16_t *)x + first, count, dtype);
 }
 
-/// Leaves `state->scale` and `state->zero_group` set for this group.
+/// Group starts made before, by amax (direct-mapped on the amax pattern's low significant bits):
+/// within one call a start depends only on the amax, and the groups of an F16 or BF16 tensor
+/// share a few hundred amax values, so most find theirs here. F32 amax values rarely repeat.
+#define TK_START_CACHE 256
+typedef struct {
+  uint32_t amax_bits[TK_START_CACHE];  // 0xffffffff: empty (no finite amax has that pattern)
+  group_start starts[TK_START_CACHE];
+} start_cache;
+
+/// An empty cache, or NULL (no cache) where memory is short.
+static start_cache *new_start_cache(void) {
+  start_cache *cache = malloc(sizeof(start_cache));
+  if (cache) memset(cache->amax_bits, 0xff, sizeof cache->amax_bits);
+  return cache;
+}
+
+/// The group's start in `start` (`state->scale` and `zero_group` may be left as they were):
+/// from `cache` where it holds the amax, else made and kept there.
 __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void settle_group(
-  quantize_state *state, const xspace_codebook *prepared, const void *x, int32_t dtype, int64_t first,
-  int64_t count, uint32_t amax_bits, float fixed_amax, group_start *start) {
+  quantize_state *state, const xspace_codebook *prepared, start_cache *cache, const void *x, int32_t dtype,
+  int64_t first, int64_t count, uint32_t amax_bits, float fixed_amax, group_start *start) {
+  // A non-finite amax is not cached: such a group's scale comes from its finite elements.
+  const int cached = cache != NULL && amax_bits < 0x7f800000u;
+  const uint32_t slot = (amax_bits >> (dtype == TK_F16 ? 13 : 16)) & (TK_START_CACHE - 1);
+  if (cached && cache->amax_bits[slot] == amax_bits) {
+    *start = cache->starts[slot];
+    return;
+  }
   start->scalar = begin_group(state, x, dtype, first, count, amax_bits, fixed_amax);
   start->scale = state->scale;
   start->zero_group = state->zero_group;
   if (!start->scalar) prepare_bounds(prepared, start->scale, start->bounds);
+  if (cached) {
+    cache->amax_bits[slot] = amax_bits;
+    cache->starts[slot] = *start;
+  }
 }
 
 /// Elements rounded at a time before their sums and counts (in L1).
@@ -625,6 +654,7 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
   float fixed_amax, float *out) {
   xspace_codebook prepared;
   prepare_xspace_codebook(state->values16, state->thresholds15, &prepared);
+  start_cache *cache = dtype == TK_F32 ? NULL : new_start_cache();  // F32 amax values rarely repeat
   code_counter counter;
   memset(&counter, 0, sizeof counter);
   vector_sums sums = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(),
@@ -644,7 +674,7 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
     const int64_t first = row * row_length + start;
     if (g == 0) {
       const uint32_t amax_bits = measure_group(x, dtype, first, count);
-      settle_group(state, &prepared, x, dtype, first, count, amax_bits, fixed_amax, &starts[0]);
+      settle_group(state, &prepared, cache, x, dtype, first, count, amax_bits, fixed_amax, &starts[0]);
     }
     int64_t next_row = row, next_start = start + group;
     if (next_start >= row_length) {
@@ -661,7 +691,7 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
     const group_start *current = &starts[g & 1];
     float *g_out = out ? out + first : NULL;
     if (current->scalar) {
-      if (has_next) settle_group(state, &prepared, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
+      if (has_next) settle_group(state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
       state->scale = current->scale;
       state->zero_group = current->zero_group;
       quantize_scalar(state, x, dtype, first, count, g_out);
@@ -685,19 +715,20 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
         _mm256_store_si256((__m256i *)(codes + i), _mm256_sub_epi32(_mm256_setzero_si256(), negated));
       }
       if (span == 0 && has_next) {
-        settle_group(state, &prepared, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
+        settle_group(state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
       }
       for (int64_t i = 0; i < n; i += 8) add_error_sums8(_mm256_loadu_ps(values + i), _mm256_loadu_ps(r + i), &sums);
       count_span_codes(&counter, codes, n);
     }
     if (whole == 0 && has_next) {
-      settle_group(state, &prepared, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
+      settle_group(state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
     }
     vectorized += whole;
     state->scale = current->scale;
     state->zero_group = current->zero_group;
     if (count > whole) quantize_scalar(state, x, dtype, first + whole, count - whole, g_out ? g_out + whole : NULL);
   }
+  free(cache);
   flush_counts(&counter);
   for (int32_t k = 0; k < state->codebook->count; k++) state->usage[k] += counter.totals[k];
   add_vector_sums(&sums, state->sums);
@@ -745,8 +776,10 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
   vector_sums sums[TK_MAX_FORMATS];
   int64_t vectorized[TK_MAX_FORMATS];
   group_start starts[TK_MAX_FORMATS][2];
+  start_cache *caches[TK_MAX_FORMATS];
   for (int32_t f = 0; f < formats; f++) {
     prepare_xspace_codebook(states[f].values16, states[f].thresholds15, &prepared[f]);
+    caches[f] = dtype == TK_F32 ? NULL : new_start_cache();
     memset(&counters[f], 0, sizeof counters[f]);
     sums[f] = (vector_sums){_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(),
                             _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
@@ -768,7 +801,7 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
     if (g == 0) {
       const uint32_t amax_bits = measure_group(x, dtype, first, count);
       for (int32_t f = 0; f < formats; f++) {
-        settle_group(&states[f], &prepared[f], x, dtype, first, count, amax_bits, fixed_amax, &starts[f][0]);
+        settle_group(&states[f], &prepared[f], caches[f], x, dtype, first, count, amax_bits, fixed_amax, &starts[f][0]);
       }
     }
     int64_t next_row = row, next_start = start + group;
@@ -837,7 +870,7 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
       if (span == 0 && has_next) {
         for (int32_t f = 0; f < formats; f++) {
           settle_group(
-            &states[f], &prepared[f], x, dtype, next_first, next_count, next_amax_bits, fixed_amax,
+            &states[f], &prepared[f], caches[f], x, dtype, next_first, next_count, next_amax_bits, fixed_amax,
             &starts[f][(g + 1) & 1]);
         }
       }
@@ -845,7 +878,7 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
     if ((whole == 0 || vector_formats == 0) && has_next) {
       for (int32_t f = 0; f < formats; f++) {
         settle_group(
-          &states[f], &prepared[f], x, dtype, next_first, next_count, next_amax_bits, fixed_amax,
+          &states[f], &prepared[f], caches[f], x, dtype, next_first, next_count, next_amax_bits, fixed_amax,
           &starts[f][(g + 1) & 1]);
       }
     }
@@ -866,6 +899,7 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
       sums[f].ssx0 = squares0;
       sums[f].ssx1 = squares1;
     }
+    free(caches[f]);
     flush_counts(&counters[f]);
     for (int32_t k = 0; k < states[f].codebook->count; k++) states[f].usage[k] += counters[f].totals[k];
     add_vector_sums(&sums[f], states[f].sums);

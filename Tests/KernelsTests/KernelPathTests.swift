@@ -67,6 +67,20 @@ struct KernelPathTests {
             settings: QuantizationSettings(group: .elements(64), scale: .mse)))
       }
     }
+    // F16/BF16 groups whose amax repeats, or shares a cache slot with another amax (1, 4 and 1/4
+    // differ only in their exponent's upper bits): the AVX2 path keeps each amax's scale and
+    // thresholds, and must never use another amax's.
+    let repeating = amaxCycleValues()
+    for tensor in [
+      TensorFixtures.bf16(repeating, shape: [12, 96]), TensorFixtures.f16(repeating, shape: [12, 96]),
+    ] {
+      for format in ["nf4", "e2m1", "sf4"] {
+        cases.append(
+          Case(
+            name: "amax cycle \(tensor.info.dtype) \(format)", tensor: tensor, format: format,
+            settings: QuantizationSettings(group: .elements(32))))
+      }
+    }
     // Amax outside [2^-40, 2^60]: the scalar path on every path.
     let small = tValues(count: 1024, seed: 9, dirty: false).map { $0 * 0x1p-70 }
     cases.append(
@@ -74,6 +88,21 @@ struct KernelPathTests {
         name: "tiny", tensor: TensorFixtures.f32(small, shape: [8, 128]), format: "nf4",
         settings: QuantizationSettings()))
     return cases
+  }
+
+  /// 36 groups of 32 values exact in F16 and BF16, with amax 1, 4, 1, 1, 1/4, NaN, 4, 0, 2^-70
+  /// (F16: 0), 1/4, 2^-70, 1, ... in turn; the other values of a group lie below its amax.
+  private static func amaxCycleValues() -> [Float] {
+    let amaxes: [Float] = [1, 4, 1, 1, 0.25, .nan, 4, 0, 0x1p-70, 0.25, 0x1p-70, 1]
+    let spread = tValues(count: 36 * 32, seed: 11, dirty: false)
+    return (0..<36 * 32).map { index in
+      let amax = amaxes[(index / 32) % amaxes.count]
+      if index % 32 == 5 { return index % 64 == 5 ? amax : -amax }
+      if amax.isNaN { return index % 32 == 9 ? .nan : spread[index] }
+      // Below the amax, rounded to 8 significant bits so F16 and BF16 both hold it exactly.
+      let value = amax * Float(max(-0.99, min(0.99, spread[index] * 20)))
+      return Float(bitPattern: value.bitPattern & 0xFFFF_0000)
+    }
   }
 
   private struct Result: Equatable {
