@@ -78,7 +78,7 @@ public enum TensorFits {
         tensor, finiteCount: values.count, mean: mean, std: std,
         reason: values.count == 1 ? "only one finite element: nothing to fit" : "all finite elements are equal")
     }
-    let sorted = values.sorted()
+    let sorted = RadixSort.ascending(values)
     let median = 0.5 * (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2])
     let meanAbsoluteDeviation = values.reduce(0) { $0 + abs($1 - median) } / n
     if isCancelled() { throw Cancelled() }
@@ -165,7 +165,7 @@ public enum TensorFits {
   /// At most `ksLimit` evenly spaced elements of `sample`, sorted.
   static func thinnedSorted(_ sample: [Double]) -> [Double] {
     let stride = max(1, sample.count / ksLimit)
-    return Swift.stride(from: 0, to: sample.count, by: stride).map { sample[$0] }.sorted()
+    return RadixSort.ascending(Swift.stride(from: 0, to: sample.count, by: stride).map { sample[$0] })
   }
 
   /// Student's t sums with derivatives over every finite element of `tensor`: one pass.
@@ -247,7 +247,7 @@ public enum TensorFits {
   static func spreadAwayFromTies(_ sorted: [Double]) -> Double {
     guard !sorted.isEmpty else { return 0 }
     let median = sorted[sorted.count / 2]
-    let deviations = sorted.lazy.filter { $0 != median }.map { abs($0 - median) }.sorted()
+    let deviations = RadixSort.ascending(sorted.filter { $0 != median }.map { abs($0 - median) })
     return deviations.isEmpty ? 0 : deviations[deviations.count / 2]
   }
 }
