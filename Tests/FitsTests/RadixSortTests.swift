@@ -17,7 +17,8 @@ struct RadixSortTests {
       default: return Double(Float((generator.unit() - 0.5) * 0.04))
       }
     }
-    let doubles = (0..<50_000).map { _ in Double(bitPattern: generator.next() & ~(0x7FF0 << 48) | (0x3FF0 << 48)) - 1.5 }
+    let doubles = (0..<50_000).map { _ in Double(bitPattern: generator.next() & ~(0x7FF0 << 48) | (0x3FF0 << 48)) - 1.5
+    }
     let arbitrary = (0..<20_000).map { _ -> Double in
       let value = Double(bitPattern: generator.next())
       return value.isFinite ? value : 0
