@@ -32,6 +32,14 @@ public final class Session {
     scheduler.run(effects)
   }
 
+  /// Forgets the cached kernel results other than the table's, so that a key that brings back an
+  /// earlier choice computes it again. Only benchmarks call this: they time the computation,
+  /// not the cache.
+  public func forgetResultsOutsideTheTable() {
+    let shown = Set(state.tableRows.compactMap(\.key))
+    state.results = state.results.filter { shown.contains($0.key) }
+  }
+
   /// Folds in every result that has arrived; true when the state changed.
   @discardableResult
   public func absorbResults() -> Bool {

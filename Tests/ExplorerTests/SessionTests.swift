@@ -40,6 +40,34 @@ struct SessionTests {
     #expect(after != nil && after != before)
   }
 
+  /// What `bench toggle` relies on: after forgetting, the table's results stay (nothing is
+  /// recomputed) and a toggle back to an earlier variant computes it again.
+  @Test func forgettingResultsOutsideTheTableKeepsTheTableAndRecomputesAnEarlierVariant() throws {
+    let session = Session(model: TestModels.small(), modelName: "memory")
+    session.send(.start)
+    session.settle()
+    let e2m1 = try #require(FormatChoice.named("e2m1"))
+    let plain = try #require(session.state.key(e2m1))
+    for _ in 0..<2 {
+      session.send(.key(.character("s")))
+      session.settle()
+    }
+    let shown = Set(session.state.tableRows.compactMap(\.key))
+    #expect(session.state.results[plain] != nil && !shown.contains(plain))
+    session.forgetResultsOutsideTheTable()
+    #expect(Set(session.state.results.keys) == shown)
+    #expect(session.state.inFlight.isEmpty)
+    session.send(.key(.character("s")))  // back to plain E2M1: computed again
+    #expect(session.state.key(e2m1) == plain)
+    #expect(session.state.results[plain] == nil)  // results are folded in only by absorb/settle
+    session.settle()
+    guard case .done(let result)? = session.state.results[plain] else {
+      Issue.record("no result for \(plain.format.id) after the toggle")
+      return
+    }
+    #expect(!result.isEstimate)
+  }
+
   @Test func aFormatThatNeedsNuSaysWhyWhenTheFitFailsAndNuWouldMatter() throws {
     // Two values (0.3 and 1, 2:1): no t fit, and SF4's error depends on where its codes lie.
     let values = (0..<(64 * 128)).map { Float($0 % 3 == 0 ? 1 : 0.3) }
