@@ -639,6 +639,27 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void settl
   }
 }
 
+/// The groups of `rows` rows of `row_length` elements in order, `group` at a time (a row's tail
+/// group is shorter), without a division per group: the current group starts at element `start`
+/// of row `row`.
+typedef struct {
+  int64_t row, start, row_length, group;
+} group_walk;
+
+static inline int64_t walk_first(const group_walk *walk) { return walk->row * walk->row_length + walk->start; }
+
+static inline int64_t walk_count(const group_walk *walk) {
+  return walk->row_length - walk->start < walk->group ? walk->row_length - walk->start : walk->group;
+}
+
+static inline void walk_advance(group_walk *walk) {
+  walk->start += walk->group;
+  if (walk->start >= walk->row_length) {
+    walk->row += 1;
+    walk->start = 0;
+  }
+}
+
 /// Elements rounded at a time before their sums and counts (in L1).
 #define TK_SPAN 256
 
@@ -667,27 +688,18 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
   const int64_t groups = rows * groups_per_row;
   group_start starts[2];
   int64_t vectorized = 0;
-  // Group g starts at element `first` of row `row`, at `start` within it (no division per group).
-  int64_t row = 0, start = 0;
+  group_walk walk = {0, 0, row_length, group};
   for (int64_t g = 0; g < groups; g++) {
-    const int64_t count = row_length - start < group ? row_length - start : group;
-    const int64_t first = row * row_length + start;
+    const int64_t count = walk_count(&walk), first = walk_first(&walk);
     if (g == 0) {
       const uint32_t amax_bits = measure_group(x, dtype, first, count);
       settle_group(state, &prepared, cache, x, dtype, first, count, amax_bits, fixed_amax, &starts[0]);
     }
-    int64_t next_row = row, next_start = start + group;
-    if (next_start >= row_length) {
-      next_row += 1;
-      next_start = 0;
-    }
+    walk_advance(&walk);
     const int has_next = g + 1 < groups;
-    const int64_t next_count = row_length - next_start < group ? row_length - next_start : group;
-    const int64_t next_first = next_row * row_length + next_start;
+    const int64_t next_count = walk_count(&walk), next_first = walk_first(&walk);
     group_start *next = &starts[(g + 1) & 1];
     const uint32_t next_amax_bits = has_next ? measure_group(x, dtype, next_first, next_count) : 0;
-    row = next_row;
-    start = next_start;
     const group_start *current = &starts[g & 1];
     float *g_out = out ? out + first : NULL;
     if (current->scalar) {
@@ -794,27 +806,19 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quant
   __m256d squares0 = _mm256_setzero_pd(), squares1 = _mm256_setzero_pd();
   if (fixed_amax >= 0 && group > TK_FIXED_BLOCK) group = TK_FIXED_BLOCK;
   const int64_t groups = rows * ((row_length + group - 1) / group);
-  int64_t row = 0, start = 0;
+  group_walk walk = {0, 0, row_length, group};
   for (int64_t g = 0; g < groups; g++) {
-    const int64_t count = row_length - start < group ? row_length - start : group;
-    const int64_t first = row * row_length + start;
+    const int64_t count = walk_count(&walk), first = walk_first(&walk);
     if (g == 0) {
       const uint32_t amax_bits = measure_group(x, dtype, first, count);
       for (int32_t f = 0; f < formats; f++) {
         settle_group(&states[f], &prepared[f], caches[f], x, dtype, first, count, amax_bits, fixed_amax, &starts[f][0]);
       }
     }
-    int64_t next_row = row, next_start = start + group;
-    if (next_start >= row_length) {
-      next_row += 1;
-      next_start = 0;
-    }
+    walk_advance(&walk);
     const int has_next = g + 1 < groups;
-    const int64_t next_count = row_length - next_start < group ? row_length - next_start : group;
-    const int64_t next_first = next_row * row_length + next_start;
+    const int64_t next_count = walk_count(&walk), next_first = walk_first(&walk);
     const uint32_t next_amax_bits = has_next ? measure_group(x, dtype, next_first, next_count) : 0;
-    row = next_row;
-    start = next_start;
     const int64_t whole = count & ~(int64_t)7;
     int vector_formats = 0;
     for (int32_t f = 0; f < formats; f++) vector_formats += !starts[f][g & 1].scalar;
