@@ -312,31 +312,19 @@ __attribute__((target("avx2,fma"))) static void add_vector_sums(const vector_sum
   }
 }
 
-/// Rounds 8 finite floats with `scale`, stores x̂ when `out` is given, adds to the sums and
-/// returns the codes.
-__attribute__((target("avx2,fma"))) static inline __m256i round_and_sum8(
-  const vector_codebook *table, __m256 value, __m256 scale, float *out, vector_sums *sums) {
-  __m256 level;
-  const __m256i code = round8(table, _mm256_div_ps(value, scale), &level);
-  const __m256 rounded = _mm256_mul_ps(level, scale);
-  if (out) _mm256_storeu_ps(out, rounded);
-  add_error_sums8(value, rounded, sums);
-  return code;
-}
-
 /// Code usage without a per-element scatter or a register per code: each 64-bit lane holds
 /// sixteen 4-bit counts (count k at bits 4k), and a code c adds 1 << 4c to its lane (one
-/// variable shift per 4 codes). Two codes of a vector land in each lane per call, so the
-/// nibbles are moved into byte counts every 7 calls (at most 14 each), and the byte counts
+/// variable shift per 4 codes). Two codes of a vector land in each lane per vector, so the
+/// nibbles are moved into byte counts every 7 vectors (at most 14 each), and the byte counts
 /// into 64-bit totals every 18 of those (at most 252 each).
 typedef struct {
-  __m256i nibbles;
   __m256i even_bytes, odd_bytes;  // byte j of a lane: the count of code 2j (even) or 2j + 1 (odd)
-  int32_t pending_calls, pending_flushes;
+  int32_t pending_flushes;
   int64_t totals[16];
-} code_counter;
+} code_counter_avx2;
 
-__attribute__((target("avx2,fma"))) static void flush_bytes(code_counter *counter) {
+/// Moves every pending count into `totals`.
+__attribute__((target("avx2,fma"))) static void flush_counts_avx2(code_counter_avx2 *counter) {
   uint8_t even[32], odd[32];
   _mm256_storeu_si256((__m256i *)even, counter->even_bytes);
   _mm256_storeu_si256((__m256i *)odd, counter->odd_bytes);
@@ -349,33 +337,6 @@ __attribute__((target("avx2,fma"))) static void flush_bytes(code_counter *counte
   counter->even_bytes = _mm256_setzero_si256();
   counter->odd_bytes = _mm256_setzero_si256();
   counter->pending_flushes = 0;
-}
-
-__attribute__((target("avx2,fma"))) static void flush_nibbles(code_counter *counter) {
-  const __m256i low = _mm256_set1_epi8(0x0f);
-  counter->even_bytes = _mm256_add_epi8(counter->even_bytes, _mm256_and_si256(counter->nibbles, low));
-  counter->odd_bytes =
-    _mm256_add_epi8(counter->odd_bytes, _mm256_and_si256(_mm256_srli_epi64(counter->nibbles, 4), low));
-  counter->nibbles = _mm256_setzero_si256();
-  counter->pending_calls = 0;
-  if (++counter->pending_flushes == 18) flush_bytes(counter);
-}
-
-/// Counts 8 codes (0...15).
-__attribute__((target("avx2,fma"))) static inline void count_codes8(code_counter *counter, __m256i code) {
-  const __m256i shifts = _mm256_slli_epi32(code, 2);
-  const __m256i one = _mm256_set1_epi64x(1);
-  const __m256i even = _mm256_and_si256(shifts, _mm256_set1_epi64x(0xffffffff));
-  const __m256i odd = _mm256_srli_epi64(shifts, 32);
-  counter->nibbles = _mm256_add_epi64(
-    counter->nibbles, _mm256_add_epi64(_mm256_sllv_epi64(one, even), _mm256_sllv_epi64(one, odd)));
-  if (++counter->pending_calls == 7) flush_nibbles(counter);
-}
-
-/// Moves every pending count into `totals`.
-__attribute__((target("avx2,fma"))) static void flush_counts(code_counter *counter) {
-  flush_nibbles(counter);
-  flush_bytes(counter);
 }
 
 /// Element `i` of `x` and the 7 after it, as floats (F16/BF16 decoded in registers).
@@ -433,19 +394,7 @@ __attribute__((target("avx2,fma"))) static uint32_t amax_bits_16(const uint16_t 
   return bits;
 }
 
-/// Sets up the group of `count` elements from `first` (its scale in `state`) and, when it takes
-/// the scalar path (see begin_group), rounds it there and returns 1; the vector paths' shared start.
-__attribute__((target("avx2,fma"), always_inline)) static inline int rounded_on_scalar_path(
-  quantize_state *state, const void *x, int32_t dtype, int64_t first, int64_t count, float fixed_amax,
-  float *out) {
-  const uint32_t amax_bits = dtype == TK_F32 ? amax_bits_f32((const float *)x + first, count)
-                                             : amax_bits_16((const uint16_t *)x + first, count, dtype);
-  if (!begin_group(state, x, dtype, first, count, amax_bits, fixed_amax)) return 0;
-  quantize_scalar(state, x, dtype, first, count, out);
-  return 1;
-}
-
-/// The AVX2 path rounds in x space: no division per element. For a group's scale s, X_j is
+/// The vector paths round in x space: no division per element. For a group's scale s, X_j is
 /// the least float x with fl(x / s) > t_j, so code #{t_j < fl(x / s)} = #{X_j <= x}, the same
 /// code as the division gives, for every finite x. fl(q) > t_j exactly when q > m_j, the
 /// midpoint between t_j and the next float up, or q = m_j and that tie rounds up (the next
@@ -560,9 +509,9 @@ __attribute__((target("avx2,fma"), always_inline)) static inline __m256i round8_
 }
 
 /// Counts the codes (0...15) of a span (n a multiple of 8) seven vectors at a time, the nibble
-/// and byte counts in registers (see code_counter).
-__attribute__((target("avx2,fma"), always_inline)) static inline void count_span_codes(
-  code_counter *counter, const int32_t *codes, int64_t n) {
+/// and byte counts in registers (see code_counter_avx2).
+__attribute__((target("avx2,fma"), always_inline)) static inline void count_span_avx2(
+  code_counter_avx2 *counter, const int32_t *codes, int64_t n) {
   const __m256i one = _mm256_set1_epi64x(1), low32 = _mm256_set1_epi64x(0xffffffff), low4 = _mm256_set1_epi8(0x0f);
   __m256i even_bytes = counter->even_bytes, odd_bytes = counter->odd_bytes;
   for (int64_t i = 0; i < n;) {
@@ -577,7 +526,7 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void count_span
     if (++counter->pending_flushes == 18) {
       counter->even_bytes = even_bytes;
       counter->odd_bytes = odd_bytes;
-      flush_bytes(counter);
+      flush_counts_avx2(counter);
       even_bytes = odd_bytes = _mm256_setzero_si256();
     }
   }
@@ -663,436 +612,219 @@ static inline void walk_advance(group_walk *walk) {
 /// Elements rounded at a time before their sums and counts (in L1).
 #define TK_SPAN 256
 
-/// Rounds whole groups of rows read in place (F32, or F16/BF16 decoded to a span buffer),
-/// keeping the error sums and code counts in vector lanes across groups: `rows` rows of
-/// `row_length` elements at `x`, groups of `group` (the tail group is shorter). A group holding
-/// a non-finite value, with a zero scale or an amax outside float-square range, and the last
-/// count % 8 elements of a group, take the scalar path. Each span of a group is rounded first
-/// (x̂ and codes to L1), then summed, then counted: loops that each keep their state in
-/// registers. Inlined once per dtype, so `dtype` is a constant.
-__attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quantize_rows_body(
-  quantize_state *state, const void *x, int32_t dtype, int64_t rows, int64_t row_length, int64_t group,
-  float fixed_amax, float *out) {
-  xspace_codebook prepared;
-  prepare_xspace_codebook(state->values16, state->thresholds15, &prepared);
-  start_cache *cache = dtype == TK_F32 ? NULL : new_start_cache();  // F32 amax values rarely repeat
-  code_counter counter;
-  memset(&counter, 0, sizeof counter);
-  vector_sums sums = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(),
-                      _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
-  float decoded[TK_SPAN] __attribute__((aligned(32)));
-  float rounded[TK_SPAN] __attribute__((aligned(32)));
-  int32_t codes[TK_SPAN] __attribute__((aligned(32)));
-  if (fixed_amax >= 0 && group > TK_FIXED_BLOCK) group = TK_FIXED_BLOCK;
-  const int64_t groups_per_row = (row_length + group - 1) / group;
-  const int64_t groups = rows * groups_per_row;
-  group_start starts[2];
-  int64_t vectorized = 0;
-  group_walk walk = {0, 0, row_length, group};
-  for (int64_t g = 0; g < groups; g++) {
-    const int64_t count = walk_count(&walk), first = walk_first(&walk);
-    if (g == 0) {
-      const uint32_t amax_bits = measure_group(x, dtype, first, count);
-      settle_group(state, &prepared, cache, x, dtype, first, count, amax_bits, fixed_amax, &starts[0]);
-    }
-    walk_advance(&walk);
-    const int has_next = g + 1 < groups;
-    const int64_t next_count = walk_count(&walk), next_first = walk_first(&walk);
-    group_start *next = &starts[(g + 1) & 1];
-    const uint32_t next_amax_bits = has_next ? measure_group(x, dtype, next_first, next_count) : 0;
-    const group_start *current = &starts[g & 1];
-    float *g_out = out ? out + first : NULL;
-    if (current->scalar) {
-      if (has_next) settle_group(state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
-      state->scale = current->scale;
-      state->zero_group = current->zero_group;
-      quantize_scalar(state, x, dtype, first, count, g_out);
-      continue;
-    }
-    const int64_t whole = count & ~(int64_t)7;
-    for (int64_t span = 0; span < whole; span += TK_SPAN) {
-      const int64_t n = whole - span < TK_SPAN ? whole - span : TK_SPAN;
-      const float *values = (const float *)x + first + span;
-      if (dtype != TK_F32) {
-        for (int64_t i = 0; i < n; i += 8) _mm256_store_ps(decoded + i, load8(x, first + span + i, dtype));
-        values = decoded;
-      }
-      float *r = g_out ? g_out + span : rounded;
-      // Locals: stores to r could alias tables in memory and force a reload per vector.
-      const xspace_table table = load_xspace_table(&prepared, current->bounds, current->scale);
-      for (int64_t i = 0; i < n; i += 8) {
-        __m256 level;
-        const __m256i negated = round8_xspace(&table, _mm256_loadu_ps(values + i), &level);
-        _mm256_storeu_ps(r + i, level);
-        _mm256_store_si256((__m256i *)(codes + i), _mm256_sub_epi32(_mm256_setzero_si256(), negated));
-      }
-      if (span == 0 && has_next) {
-        settle_group(state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
-      }
-      for (int64_t i = 0; i < n; i += 8) add_error_sums8(_mm256_loadu_ps(values + i), _mm256_loadu_ps(r + i), &sums);
-      count_span_codes(&counter, codes, n);
-    }
-    if (whole == 0 && has_next) {
-      settle_group(state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
-    }
-    vectorized += whole;
-    state->scale = current->scale;
-    state->zero_group = current->zero_group;
-    if (count > whole) quantize_scalar(state, x, dtype, first + whole, count - whole, g_out ? g_out + whole : NULL);
-  }
-  free(cache);
-  flush_counts(&counter);
-  for (int32_t k = 0; k < state->codebook->count; k++) state->usage[k] += counter.totals[k];
-  add_vector_sums(&sums, state->sums);
-  state->sums->finite += vectorized;
-}
-
-/// quantize_rows_body with its dtype fixed: `x` holds rows * row_length elements of `dtype`.
-__attribute__((target("avx2,fma,f16c"))) static void quantize_rows_avx2(
-  quantize_state *state, const void *x, int32_t dtype, int64_t rows, int64_t row_length, int64_t group,
-  float fixed_amax, float *out) {
-  switch (dtype) {
-    case TK_F32: quantize_rows_body(state, x, TK_F32, rows, row_length, group, fixed_amax, out); break;
-    case TK_BF16: quantize_rows_body(state, x, TK_BF16, rows, row_length, group, fixed_amax, out); break;
-    default: quantize_rows_body(state, x, TK_F16, rows, row_length, group, fixed_amax, out); break;
+/// A span's x̂ (to `rounded`) and codes (to `codes`): `n` floats, a multiple of 8, of a group
+/// whose start is `current`.
+__attribute__((target("avx2,fma"), always_inline)) static inline void round_span_avx2(
+  const xspace_codebook *prepared, const group_start *current, const float *values, int64_t n, float *rounded,
+  int32_t *codes) {
+  // Locals: stores to `rounded` could alias tables in memory and force a reload per vector.
+  const xspace_table table = load_xspace_table(prepared, current->bounds, current->scale);
+  for (int64_t i = 0; i < n; i += 8) {
+    __m256 level;
+    const __m256i negated = round8_xspace(&table, _mm256_loadu_ps(values + i), &level);
+    _mm256_storeu_ps(rounded + i, level);
+    _mm256_store_si256((__m256i *)(codes + i), _mm256_sub_epi32(_mm256_setzero_si256(), negated));
   }
 }
 
-/// add_error_sums8 from x already in float64 (`x_double`, 8 of them), without Σx²: the error
-/// taken as x̂ − x, whose square and magnitude are those of x − x̂ exactly.
-__attribute__((target("avx2,fma"), always_inline)) static inline void add_error_sums8_from_double(
-  const double *x_double, __m256 rounded, vector_sums *sums) {
-  const __m256d e0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(rounded)), _mm256_load_pd(x_double));
-  const __m256d e1 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(rounded, 1)), _mm256_load_pd(x_double + 4));
-  sums->sse0 = _mm256_fmadd_pd(e0, e0, sums->sse0);
-  sums->sse1 = _mm256_fmadd_pd(e1, e1, sums->sse1);
+/// A span's error sums and squares (`n` a multiple of 8).
+__attribute__((target("avx2,fma"), always_inline)) static inline void sum_span_avx2(
+  const float *values, const float *rounded, int64_t n, vector_sums *sums) {
+  for (int64_t i = 0; i < n; i += 8) add_error_sums8(_mm256_loadu_ps(values + i), _mm256_loadu_ps(rounded + i), sums);
+}
+
+/// A span's error sums from x already in float64, without Σx²: the error taken as x̂ − x, whose
+/// square and magnitude are those of x − x̂ exactly.
+__attribute__((target("avx2,fma"), always_inline)) static inline void sum_span_from_double_avx2(
+  const double *x_double, const float *rounded, int64_t n, vector_sums *sums) {
   const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
-  sums->max_err0 = _mm256_max_pd(sums->max_err0, _mm256_and_pd(e0, abs_mask));
-  sums->max_err1 = _mm256_max_pd(sums->max_err1, _mm256_and_pd(e1, abs_mask));
+  for (int64_t i = 0; i < n; i += 8) {
+    const __m256 r = _mm256_load_ps(rounded + i);
+    const __m256d e0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(r)), _mm256_load_pd(x_double + i));
+    const __m256d e1 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(r, 1)), _mm256_load_pd(x_double + i + 4));
+    sums->sse0 = _mm256_fmadd_pd(e0, e0, sums->sse0);
+    sums->sse1 = _mm256_fmadd_pd(e1, e1, sums->sse1);
+    sums->max_err0 = _mm256_max_pd(sums->max_err0, _mm256_and_pd(e0, abs_mask));
+    sums->max_err1 = _mm256_max_pd(sums->max_err1, _mm256_and_pd(e1, abs_mask));
+  }
+}
+
+/// A span's x in float64 (to `x_double`) and, while `shared`, its squares added to the common
+/// x² lanes.
+__attribute__((target("avx2,fma"), always_inline)) static inline void widen_span_avx2(
+  const float *values, int64_t n, double *x_double, int shared, __m256d *squares0, __m256d *squares1) {
+  __m256d s0 = *squares0, s1 = *squares1;
+  for (int64_t i = 0; i < n; i += 8) {
+    const __m256 value = _mm256_loadu_ps(values + i);
+    const __m256d v0 = _mm256_cvtps_pd(_mm256_castps256_ps128(value));
+    const __m256d v1 = _mm256_cvtps_pd(_mm256_extractf128_ps(value, 1));
+    _mm256_store_pd(x_double + i, v0);
+    _mm256_store_pd(x_double + i + 4, v1);
+    if (shared) {
+      s0 = _mm256_fmadd_pd(v0, v0, s0);
+      s1 = _mm256_fmadd_pd(v1, v1, s1);
+    }
+  }
+  *squares0 = s0;
+  *squares1 = s1;
 }
 
 /// Formats one walk of the groups takes at most (tk_quantize_codebooks splits larger sets).
 #define TK_MAX_FORMATS 16
 
-/// quantize_rows_body for several codebooks on one layout (no x̂): each group's amax, each
-/// span's decoding (F16/BF16) and conversion to float64 are done once for all of them, and so is
-/// Σx² while every format rounds the same groups on the vector path (each format's x² lanes
-/// would see the same additions; they part when a group is scalar for some formats only, e.g. a
-/// scale that underflows for one codebook). Each format's sums and counts are added in the same
-/// order as in its one-format run, so they are equal bit for bit.
-__attribute__((target("avx2,fma,f16c"), always_inline)) static inline void quantize_rows_many_body(
-  quantize_state *states, int32_t formats, const void *x, int32_t dtype, int64_t rows, int64_t row_length,
-  int64_t group, float fixed_amax) {
-  xspace_codebook prepared[TK_MAX_FORMATS];
-  code_counter counters[TK_MAX_FORMATS];
-  vector_sums sums[TK_MAX_FORMATS];
-  int64_t vectorized[TK_MAX_FORMATS];
-  group_start starts[TK_MAX_FORMATS][2];
-  start_cache *caches[TK_MAX_FORMATS];
-  for (int32_t f = 0; f < formats; f++) {
-    prepare_xspace_codebook(states[f].values16, states[f].thresholds15, &prepared[f]);
-    caches[f] = dtype == TK_F32 ? NULL : new_start_cache();
-    memset(&counters[f], 0, sizeof counters[f]);
-    sums[f] = (vector_sums){_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(),
-                            _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
-    vectorized[f] = 0;
-  }
-  float decoded[TK_SPAN] __attribute__((aligned(32)));
-  double x_double[TK_SPAN] __attribute__((aligned(32)));
-  float rounded[TK_SPAN] __attribute__((aligned(32)));
-  int32_t codes[TK_SPAN] __attribute__((aligned(32)));
-  // The formats' common x² lanes while `shared_squares` (see above).
-  int shared_squares = 1;
-  __m256d squares0 = _mm256_setzero_pd(), squares1 = _mm256_setzero_pd();
-  if (fixed_amax >= 0 && group > TK_FIXED_BLOCK) group = TK_FIXED_BLOCK;
-  const int64_t groups = rows * ((row_length + group - 1) / group);
-  group_walk walk = {0, 0, row_length, group};
-  for (int64_t g = 0; g < groups; g++) {
-    const int64_t count = walk_count(&walk), first = walk_first(&walk);
-    if (g == 0) {
-      const uint32_t amax_bits = measure_group(x, dtype, first, count);
-      for (int32_t f = 0; f < formats; f++) {
-        settle_group(&states[f], &prepared[f], caches[f], x, dtype, first, count, amax_bits, fixed_amax, &starts[f][0]);
-      }
-    }
-    walk_advance(&walk);
-    const int has_next = g + 1 < groups;
-    const int64_t next_count = walk_count(&walk), next_first = walk_first(&walk);
-    const uint32_t next_amax_bits = has_next ? measure_group(x, dtype, next_first, next_count) : 0;
-    const int64_t whole = count & ~(int64_t)7;
-    int vector_formats = 0;
-    for (int32_t f = 0; f < formats; f++) vector_formats += !starts[f][g & 1].scalar;
-    if (shared_squares && vector_formats > 0 && vector_formats < formats) {
-      // The formats part here: each keeps its own x² lanes from now on, starting from the common ones.
-      for (int32_t f = 0; f < formats; f++) {
-        sums[f].ssx0 = squares0;
-        sums[f].ssx1 = squares1;
-      }
-      shared_squares = 0;
-    }
-    for (int64_t span = 0; span < whole && vector_formats > 0; span += TK_SPAN) {
-      const int64_t n = whole - span < TK_SPAN ? whole - span : TK_SPAN;
-      const float *values = (const float *)x + first + span;
-      if (dtype != TK_F32) {
-        for (int64_t i = 0; i < n; i += 8) _mm256_store_ps(decoded + i, load8(x, first + span + i, dtype));
-        values = decoded;
-      }
-      for (int64_t i = 0; i < n; i += 8) {
-        const __m256 value = _mm256_loadu_ps(values + i);
-        const __m256d v0 = _mm256_cvtps_pd(_mm256_castps256_ps128(value));
-        const __m256d v1 = _mm256_cvtps_pd(_mm256_extractf128_ps(value, 1));
-        _mm256_store_pd(x_double + i, v0);
-        _mm256_store_pd(x_double + i + 4, v1);
-        if (shared_squares) {
-          squares0 = _mm256_fmadd_pd(v0, v0, squares0);
-          squares1 = _mm256_fmadd_pd(v1, v1, squares1);
-        }
-      }
-      for (int32_t f = 0; f < formats; f++) {
-        const group_start *current = &starts[f][g & 1];
-        if (current->scalar) continue;
-        const xspace_table table = load_xspace_table(&prepared[f], current->bounds, current->scale);
-        for (int64_t i = 0; i < n; i += 8) {
-          __m256 level;
-          const __m256i negated = round8_xspace(&table, _mm256_loadu_ps(values + i), &level);
-          _mm256_store_ps(rounded + i, level);
-          _mm256_store_si256((__m256i *)(codes + i), _mm256_sub_epi32(_mm256_setzero_si256(), negated));
-        }
-        for (int64_t i = 0; i < n; i += 8) {
-          add_error_sums8_from_double(x_double + i, _mm256_load_ps(rounded + i), &sums[f]);
-        }
-        if (!shared_squares) {
-          vector_sums *own = &sums[f];
-          for (int64_t i = 0; i < n; i += 8) {
-            const __m256d v0 = _mm256_load_pd(x_double + i), v1 = _mm256_load_pd(x_double + i + 4);
-            own->ssx0 = _mm256_fmadd_pd(v0, v0, own->ssx0);
-            own->ssx1 = _mm256_fmadd_pd(v1, v1, own->ssx1);
-          }
-        }
-        count_span_codes(&counters[f], codes, n);
-      }
-      if (span == 0 && has_next) {
-        for (int32_t f = 0; f < formats; f++) {
-          settle_group(
-            &states[f], &prepared[f], caches[f], x, dtype, next_first, next_count, next_amax_bits, fixed_amax,
-            &starts[f][(g + 1) & 1]);
-        }
-      }
-    }
-    if ((whole == 0 || vector_formats == 0) && has_next) {
-      for (int32_t f = 0; f < formats; f++) {
-        settle_group(
-          &states[f], &prepared[f], caches[f], x, dtype, next_first, next_count, next_amax_bits, fixed_amax,
-          &starts[f][(g + 1) & 1]);
-      }
-    }
-    for (int32_t f = 0; f < formats; f++) {
-      const group_start *current = &starts[f][g & 1];
-      states[f].scale = current->scale;
-      states[f].zero_group = current->zero_group;
-      if (current->scalar) {
-        quantize_scalar(&states[f], x, dtype, first, count, NULL);
-        continue;
-      }
-      vectorized[f] += whole;
-      if (count > whole) quantize_scalar(&states[f], x, dtype, first + whole, count - whole, NULL);
-    }
-  }
-  for (int32_t f = 0; f < formats; f++) {
-    if (shared_squares) {
-      sums[f].ssx0 = squares0;
-      sums[f].ssx1 = squares1;
-    }
-    free(caches[f]);
-    flush_counts(&counters[f]);
-    for (int32_t k = 0; k < states[f].codebook->count; k++) states[f].usage[k] += counters[f].totals[k];
-    add_vector_sums(&sums[f], states[f].sums);
-    states[f].sums->finite += vectorized[f];
-  }
-}
+#define TK_ROWS_TARGET "avx2,fma,f16c"
+#define TK_ROWS_NAME(name) name##_avx2
+#include "codebook_rows.h"
 
-/// quantize_rows_many_body with its dtype fixed.
-__attribute__((target("avx2,fma,f16c"))) static void quantize_rows_many_avx2(
-  quantize_state *states, int32_t formats, const void *x, int32_t dtype, int64_t rows, int64_t row_length,
-  int64_t group, float fixed_amax) {
-  switch (dtype) {
-    case TK_F32: quantize_rows_many_body(states, formats, x, TK_F32, rows, row_length, group, fixed_amax); break;
-    case TK_BF16: quantize_rows_many_body(states, formats, x, TK_BF16, rows, row_length, group, fixed_amax); break;
-    default: quantize_rows_many_body(states, formats, x, TK_F16, rows, row_length, group, fixed_amax); break;
-  }
-}
-
-// The AVX-512 path (AVX-512F/BW/VL): 16 lanes, and a 16-entry codebook fits one register, so
-// each step of the threshold search and the value lookup is one `vpermps`. It rounds the full
-// 32-element blocks of a group 16 lanes at a time and sums them in the AVX2 path's order (float
-// lane j of a block holds elements j, 8 + j, 16 + j, 24 + j, then 4 + 4 double lanes), so its
-// sums equal the other paths' bit for bit; the last 8 to 24 elements of a group run the AVX2
-// code, the last count % 8 the scalar one.
+// The AVX-512 path (AVX-512F/BW/VL): the AVX2 path's walk, group starts and x-space thresholds
+// (codebook_rows.h), with spans rounded 16 lanes at a time: the 16 X_j fit one register, so each
+// lookup is one `vpermps` and each compare lands in a mask. The sums take x in 8-element runs
+// into 8 double lanes, lane j holding elements j, 8 + j, … as the AVX2 path's sse0 (lanes 0-3)
+// and sse1 (4-7) do, so every sum is the same bit for bit.
 #define TK_AVX512 "avx512f,avx512bw,avx512vl,avx2,fma,f16c"
 
-/// Thresholds padded with +inf to 16 and values padded to 16, one register each.
+/// A span's x̂ and codes as round_span_avx2, 16 at a time (the last 8 of a span with a mask).
+__attribute__((target(TK_AVX512), always_inline)) static inline void round_span_avx512(
+  const xspace_codebook *prepared, const group_start *current, const float *values, int64_t n, float *rounded,
+  int32_t *codes) {
+  // X_j in natural order from the slot order of `bounds` (see xspace_codebook; X_15 = +inf), and
+  // shifted by 1 and 2 so that X_{q + 1} and X_{q + 2} are lookups at q.
+  const __m512 slots = _mm512_loadu_ps(current->bounds);
+  const __m512 at0 =
+    _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 3, 7, 11, 13, 2, 6, 10, 14, 1, 5, 9, 15), slots);
+  const __m512 at1 =
+    _mm512_permutexvar_ps(_mm512_setr_epi32(4, 8, 12, 3, 7, 11, 13, 2, 6, 10, 14, 1, 5, 9, 15, 15), slots);
+  const __m512 at2 =
+    _mm512_permutexvar_ps(_mm512_setr_epi32(8, 12, 3, 7, 11, 13, 2, 6, 10, 14, 1, 5, 9, 15, 15, 15), slots);
+  const __m512 x3 = _mm512_set1_ps(current->bounds[12]), x7 = _mm512_set1_ps(current->bounds[13]),
+               x11 = _mm512_set1_ps(current->bounds[14]);
+  // values[k] * scale in natural order (prepared->values holds values[k] at ((-k) & 7) | (k & 8)).
+  const __m512 levels = _mm512_mul_ps(
+    _mm512_permutexvar_ps(
+      _mm512_setr_epi32(0, 7, 6, 5, 4, 3, 2, 1, 8, 15, 14, 13, 12, 11, 10, 9), _mm512_loadu_ps(prepared->values)),
+    _mm512_set1_ps(current->scale));
+  const __m512i four = _mm512_set1_epi32(4), one = _mm512_set1_epi32(1);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 lanes = n - i >= 16 ? 0xffff : 0x00ff;
+    const __m512 x = _mm512_maskz_loadu_ps(lanes, values + i);
+    // The quarter 4q from X_3, X_7, X_11, then X_{4q}, X_{4q + 1}, X_{4q + 2}: as round8_xspace.
+    __m512i code = _mm512_maskz_mov_epi32(_mm512_cmp_ps_mask(x, x3, _CMP_GE_OQ), four);
+    code = _mm512_mask_add_epi32(code, _mm512_cmp_ps_mask(x, x7, _CMP_GE_OQ), code, four);
+    code = _mm512_mask_add_epi32(code, _mm512_cmp_ps_mask(x, x11, _CMP_GE_OQ), code, four);
+    const __mmask16 a = _mm512_cmp_ps_mask(x, _mm512_permutexvar_ps(code, at0), _CMP_GE_OQ);
+    const __mmask16 b = _mm512_cmp_ps_mask(x, _mm512_permutexvar_ps(code, at1), _CMP_GE_OQ);
+    const __mmask16 c = _mm512_cmp_ps_mask(x, _mm512_permutexvar_ps(code, at2), _CMP_GE_OQ);
+    code = _mm512_mask_add_epi32(code, a, code, one);
+    code = _mm512_mask_add_epi32(code, b, code, one);
+    code = _mm512_mask_add_epi32(code, c, code, one);
+    _mm512_mask_storeu_ps(rounded + i, lanes, _mm512_permutexvar_ps(code, levels));
+    _mm512_mask_storeu_epi32(codes + i, lanes, code);
+  }
+}
+
+/// A span's error sums and squares as sum_span_avx2, each run of 8 in one 8-double register.
+__attribute__((target(TK_AVX512), always_inline)) static inline void sum_span_avx512(
+  const float *values, const float *rounded, int64_t n, vector_sums *sums) {
+  __m512d sse = _mm512_insertf64x4(_mm512_castpd256_pd512(sums->sse0), sums->sse1, 1);
+  __m512d ssx = _mm512_insertf64x4(_mm512_castpd256_pd512(sums->ssx0), sums->ssx1, 1);
+  __m512d max_err = _mm512_insertf64x4(_mm512_castpd256_pd512(sums->max_err0), sums->max_err1, 1);
+  for (int64_t i = 0; i < n; i += 8) {
+    const __m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(values + i));
+    const __m512d e = _mm512_sub_pd(v, _mm512_cvtps_pd(_mm256_loadu_ps(rounded + i)));
+    sse = _mm512_fmadd_pd(e, e, sse);
+    ssx = _mm512_fmadd_pd(v, v, ssx);
+    max_err = _mm512_max_pd(max_err, _mm512_abs_pd(e));
+  }
+  sums->sse0 = _mm512_castpd512_pd256(sse);
+  sums->sse1 = _mm512_extractf64x4_pd(sse, 1);
+  sums->ssx0 = _mm512_castpd512_pd256(ssx);
+  sums->ssx1 = _mm512_extractf64x4_pd(ssx, 1);
+  sums->max_err0 = _mm512_castpd512_pd256(max_err);
+  sums->max_err1 = _mm512_extractf64x4_pd(max_err, 1);
+}
+
+/// sum_span_from_double_avx2, each run of 8 in one register.
+__attribute__((target(TK_AVX512), always_inline)) static inline void sum_span_from_double_avx512(
+  const double *x_double, const float *rounded, int64_t n, vector_sums *sums) {
+  __m512d sse = _mm512_insertf64x4(_mm512_castpd256_pd512(sums->sse0), sums->sse1, 1);
+  __m512d max_err = _mm512_insertf64x4(_mm512_castpd256_pd512(sums->max_err0), sums->max_err1, 1);
+  for (int64_t i = 0; i < n; i += 8) {
+    const __m512d e = _mm512_sub_pd(_mm512_cvtps_pd(_mm256_load_ps(rounded + i)), _mm512_load_pd(x_double + i));
+    sse = _mm512_fmadd_pd(e, e, sse);
+    max_err = _mm512_max_pd(max_err, _mm512_abs_pd(e));
+  }
+  sums->sse0 = _mm512_castpd512_pd256(sse);
+  sums->sse1 = _mm512_extractf64x4_pd(sse, 1);
+  sums->max_err0 = _mm512_castpd512_pd256(max_err);
+  sums->max_err1 = _mm512_extractf64x4_pd(max_err, 1);
+}
+
+/// widen_span_avx2, each run of 8 in one register.
+__attribute__((target(TK_AVX512), always_inline)) static inline void widen_span_avx512(
+  const float *values, int64_t n, double *x_double, int shared, __m256d *squares0, __m256d *squares1) {
+  __m512d squares = _mm512_insertf64x4(_mm512_castpd256_pd512(*squares0), *squares1, 1);
+  for (int64_t i = 0; i < n; i += 8) {
+    const __m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(values + i));
+    _mm512_store_pd(x_double + i, v);
+    if (shared) squares = _mm512_fmadd_pd(v, v, squares);
+  }
+  *squares0 = _mm512_castpd512_pd256(squares);
+  *squares1 = _mm512_extractf64x4_pd(squares, 1);
+}
+
+/// code_counter_avx2 in 8 64-bit lanes: each adds two codes' 1 << 4c per 16 codes.
 typedef struct {
-  __m512 thresholds, values, t7;
-} wide_codebook;
+  __m512i even_bytes, odd_bytes;
+  int32_t pending_flushes;
+  int64_t totals[16];
+} code_counter_avx512;
 
-/// The codes #{t[j] < y} of 16 floats (steps 8, 4, 2, 1 of a binary search) and their values.
-__attribute__((target(TK_AVX512), always_inline)) static inline __m512i round16(
-  const wide_codebook *table, __m512 y, __m512 *value) {
-  const __m512i one = _mm512_set1_epi32(1);
-  __m512i code = _mm512_maskz_mov_epi32(_mm512_cmp_ps_mask(y, table->t7, _CMP_GT_OQ), _mm512_set1_epi32(8));
-  __m512 threshold = _mm512_permutexvar_ps(_mm512_add_epi32(code, _mm512_set1_epi32(3)), table->thresholds);
-  code = _mm512_mask_add_epi32(code, _mm512_cmp_ps_mask(y, threshold, _CMP_GT_OQ), code, _mm512_set1_epi32(4));
-  threshold = _mm512_permutexvar_ps(_mm512_add_epi32(code, one), table->thresholds);
-  code = _mm512_mask_add_epi32(code, _mm512_cmp_ps_mask(y, threshold, _CMP_GT_OQ), code, _mm512_set1_epi32(2));
-  threshold = _mm512_permutexvar_ps(code, table->thresholds);
-  code = _mm512_mask_add_epi32(code, _mm512_cmp_ps_mask(y, threshold, _CMP_GT_OQ), code, one);
-  *value = _mm512_permutexvar_ps(code, table->values);
-  return code;
-}
-
-/// Element `i` of `x` and the 15 after it, as floats.
-__attribute__((target(TK_AVX512), always_inline)) static inline __m512 load16(const void *x, int64_t i, int32_t dtype) {
-  if (dtype == TK_F32) return _mm512_loadu_ps((const float *)x + i);
-  const __m256i half = _mm256_loadu_si256((const __m256i *)((const uint16_t *)x + i));
-  if (dtype == TK_BF16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(half), 16));
-  return _mm512_cvtph_ps(half);
-}
-
-/// The upper 8 floats of a 16-float register (AVX-512F only: no DQ extract).
-__attribute__((target(TK_AVX512), always_inline)) static inline __m256 upper8(__m512 v) {
-  return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
-}
-
-/// Code usage in 64 byte lanes: for each k < 15, the codes above k (as code_counter, 64 at a time).
-typedef struct {
-  __m512i above[15];
-  int64_t totals[15];
-  int32_t pending;
-  __m256i stash;
-  int has_stash;
-} wide_counter;
-
-__attribute__((target(TK_AVX512))) static void flush_wide_counts(wide_counter *counter) {
-  for (int k = 0; k < 15; k++) {
-    counter->totals[k] += _mm512_reduce_add_epi64(_mm512_sad_epu8(counter->above[k], _mm512_setzero_si512()));
-    counter->above[k] = _mm512_setzero_si512();
-  }
-  counter->pending = 0;
-}
-
-/// Counts 64 codes (bytes 0...15; zero bytes, as padding, lie above no k).
-__attribute__((target(TK_AVX512), always_inline)) static inline void count_codes64(
-  wide_counter *counter, __m512i codes) {
-  const __m512i one = _mm512_set1_epi8(1);
-  for (int k = 0; k < 15; k++) {
-    const __mmask64 above = _mm512_cmpgt_epi8_mask(codes, _mm512_set1_epi8((char)k));
-    counter->above[k] = _mm512_mask_add_epi8(counter->above[k], above, counter->above[k], one);
-  }
-  if (++counter->pending == 255) flush_wide_counts(counter);
-}
-
-/// Queues 32 codes (two registers of 16) and counts them 64 at a time.
-__attribute__((target(TK_AVX512), always_inline)) static inline void count_codes32(
-  wide_counter *counter, __m512i c0, __m512i c1) {
-  const __m256i bytes = _mm256_inserti128_si256(
-    _mm256_castsi128_si256(_mm512_cvtepi32_epi8(c0)), _mm512_cvtepi32_epi8(c1), 1);
-  if (!counter->has_stash) {
-    counter->stash = bytes;
-    counter->has_stash = 1;
-    return;
-  }
-  counter->has_stash = 0;
-  count_codes64(counter, _mm512_inserti64x4(_mm512_castsi256_si512(counter->stash), bytes, 1));
-}
-
-/// quantize_rows_body with 16-lane full blocks (see above). Inlined once per dtype.
-__attribute__((target(TK_AVX512), always_inline)) static inline void quantize_rows_body512(
-  quantize_state *state, const void *x, int32_t dtype, int64_t rows, int64_t row_length, int64_t group,
-  float fixed_amax, float *out) {
-  vector_codebook table;
-  prepare_vector_codebook(state->values16, state->thresholds15, &table);
-  wide_codebook wide;
-  {
-    float t[16];
-    for (int j = 0; j < 15; j++) t[j] = state->thresholds15[j];
-    t[15] = INFINITY;
-    wide.thresholds = _mm512_loadu_ps(t);
-    wide.values = _mm512_loadu_ps(state->values16);
-    wide.t7 = _mm512_set1_ps(t[7]);
-  }
-  code_counter counter;
-  memset(&counter, 0, sizeof counter);
-  wide_counter wide_counts;
-  memset(&wide_counts, 0, sizeof wide_counts);
-  vector_sums sums = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(),
-                      _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
-  if (fixed_amax >= 0 && group > TK_FIXED_BLOCK) group = TK_FIXED_BLOCK;
-  int64_t vectorized = 0;
-  for (int64_t row = 0; row < rows; row++) {
-    for (int64_t start = 0; start < row_length; start += group) {
-      const int64_t count = row_length - start < group ? row_length - start : group;
-      const int64_t first = row * row_length + start;
-      float *g_out = out ? out + first : NULL;
-      if (rounded_on_scalar_path(state, x, dtype, first, count, fixed_amax, g_out)) continue;
-      const __m512 scale = _mm512_set1_ps(state->scale);
-      int64_t i = 0;
-      for (; i + 32 <= count; i += 32) {
-        const __m512 v0 = load16(x, first + i, dtype), v1 = load16(x, first + i + 16, dtype);
-        __m512 level0, level1;
-        const __m512i c0 = round16(&wide, _mm512_div_ps(v0, scale), &level0);
-        const __m512i c1 = round16(&wide, _mm512_div_ps(v1, scale), &level1);
-        const __m512 r0 = _mm512_mul_ps(level0, scale), r1 = _mm512_mul_ps(level1, scale);
-        if (g_out) {
-          _mm512_storeu_ps(g_out + i, r0);
-          _mm512_storeu_ps(g_out + i + 16, r1);
-        }
-        // In 8-element runs through the AVX2 sums, so the lanes see the AVX2 path's order.
-        add_error_sums8(_mm512_castps512_ps256(v0), _mm512_castps512_ps256(r0), &sums);
-        add_error_sums8(upper8(v0), upper8(r0), &sums);
-        add_error_sums8(_mm512_castps512_ps256(v1), _mm512_castps512_ps256(r1), &sums);
-        add_error_sums8(upper8(v1), upper8(r1), &sums);
-        count_codes32(&wide_counts, c0, c1);
-      }
-      if (i + 8 <= count) {
-        const __m256 scale8 = _mm256_set1_ps(state->scale);
-        for (; i + 8 <= count; i += 8) {
-          count_codes8(
-            &counter, round_and_sum8(&table, load8(x, first + i, dtype), scale8, g_out ? g_out + i : NULL, &sums));
-        }
-      }
-      vectorized += count & ~(int64_t)7;
-      quantize_scalar(state, x, dtype, first + i, count - i, g_out ? g_out + i : NULL);
+__attribute__((target(TK_AVX512))) static void flush_counts_avx512(code_counter_avx512 *counter) {
+  uint8_t even[64], odd[64];
+  _mm512_storeu_si512(even, counter->even_bytes);
+  _mm512_storeu_si512(odd, counter->odd_bytes);
+  for (int lane = 0; lane < 8; lane++) {
+    for (int j = 0; j < 8; j++) {
+      counter->totals[2 * j] += even[8 * lane + j];
+      counter->totals[2 * j + 1] += odd[8 * lane + j];
     }
   }
-  if (wide_counts.has_stash) {
-    count_codes64(&wide_counts, _mm512_inserti64x4(_mm512_setzero_si512(), wide_counts.stash, 0));
-  }
-  flush_wide_counts(&wide_counts);
-  flush_counts(&counter);
-  // The wide counts hold #(code > k) of the codes they saw (all but the AVX2 tails', which
-  // `counter` holds per code): usage[k] = #(code > k - 1) - #(code > k), with #(code > -1) the
-  // number the wide counts saw and #(code > n - 1) = 0.
-  const int32_t n = state->codebook->count;
-  int64_t previous = vectorized;
-  for (int32_t k = 0; k < n; k++) previous -= counter.totals[k];
-  for (int32_t k = 0; k < n; k++) {
-    int64_t current = k < n - 1 ? wide_counts.totals[k] : 0;
-    state->usage[k] += counter.totals[k] + previous - current;
-    previous = current;
-  }
-  add_vector_sums(&sums, state->sums);
-  state->sums->finite += vectorized;
+  counter->even_bytes = _mm512_setzero_si512();
+  counter->odd_bytes = _mm512_setzero_si512();
+  counter->pending_flushes = 0;
 }
 
-__attribute__((target(TK_AVX512))) static void quantize_rows_avx512(
-  quantize_state *state, const void *x, int32_t dtype, int64_t rows, int64_t row_length, int64_t group,
-  float fixed_amax, float *out) {
-  switch (dtype) {
-    case TK_F32: quantize_rows_body512(state, x, TK_F32, rows, row_length, group, fixed_amax, out); break;
-    case TK_BF16: quantize_rows_body512(state, x, TK_BF16, rows, row_length, group, fixed_amax, out); break;
-    default: quantize_rows_body512(state, x, TK_F16, rows, row_length, group, fixed_amax, out); break;
+/// count_span_avx2 16 codes at a time; the last 8 of a span are padded with code 16, whose
+/// shift of 64 adds nothing.
+__attribute__((target(TK_AVX512), always_inline)) static inline void count_span_avx512(
+  code_counter_avx512 *counter, const int32_t *codes, int64_t n) {
+  const __m512i one = _mm512_set1_epi64(1), low32 = _mm512_set1_epi64(0xffffffff), low4 = _mm512_set1_epi8(0x0f);
+  const __m512i padding = _mm512_set1_epi32(16);
+  __m512i even_bytes = counter->even_bytes, odd_bytes = counter->odd_bytes;
+  for (int64_t i = 0; i < n;) {
+    __m512i nibbles = _mm512_setzero_si512();
+    for (int call = 0; call < 7 && i < n; call++, i += 16) {
+      const __mmask16 lanes = n - i >= 16 ? 0xffff : 0x00ff;
+      const __m512i shifts = _mm512_slli_epi32(_mm512_mask_loadu_epi32(padding, lanes, codes + i), 2);
+      nibbles = _mm512_add_epi64(nibbles, _mm512_sllv_epi64(one, _mm512_and_si512(shifts, low32)));
+      nibbles = _mm512_add_epi64(nibbles, _mm512_sllv_epi64(one, _mm512_srli_epi64(shifts, 32)));
+    }
+    even_bytes = _mm512_add_epi8(even_bytes, _mm512_and_si512(nibbles, low4));
+    odd_bytes = _mm512_add_epi8(odd_bytes, _mm512_and_si512(_mm512_srli_epi64(nibbles, 4), low4));
+    if (++counter->pending_flushes == 18) {
+      counter->even_bytes = even_bytes;
+      counter->odd_bytes = odd_bytes;
+      flush_counts_avx512(counter);
+      even_bytes = odd_bytes = _mm512_setzero_si512();
+    }
   }
+  counter->even_bytes = even_bytes;
+  counter->odd_bytes = odd_bytes;
 }
+
+#define TK_ROWS_TARGET TK_AVX512
+#define TK_ROWS_NAME(name) name##_avx512
+#include "codebook_rows.h"
 #endif
 
 
@@ -1166,7 +898,7 @@ void tk_quantize_codebooks(
   int together = count > 1;
   for (int32_t f = 0; f < count; f++) together = together && codebooks[f].count <= 16;
 #if TK_X86
-  together = together && tk_active_path() == TK_PATH_AVX2;
+  together = together && tk_active_path() >= TK_PATH_AVX2;
 #else
   together = 0;
 #endif
@@ -1182,8 +914,13 @@ void tk_quantize_codebooks(
     for (int32_t f = 0; f < formats; f++) {
       init_quantize_state(&states[f], &codebooks[first + f], clips[first + f], &sums[first + f], usages[first + f], NULL);
     }
-    quantize_rows_many_avx2(
-      states, formats, layout->source, layout->dtype, layout->rows, layout->row_length, group, layout->fixed_amax);
+    if (tk_active_path() == TK_PATH_AVX512) {
+      quantize_rows_many_avx512(
+        states, formats, layout->source, layout->dtype, layout->rows, layout->row_length, group, layout->fixed_amax);
+    } else {
+      quantize_rows_many_avx2(
+        states, formats, layout->source, layout->dtype, layout->rows, layout->row_length, group, layout->fixed_amax);
+    }
   }
 #endif
 }
