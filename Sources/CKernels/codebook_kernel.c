@@ -461,7 +461,7 @@ __attribute__((target("avx2,fma"), always_inline)) static inline __m128 xspace4(
 }
 
 /// X_j at `scale_value` in slot order (see xspace_codebook).
-__attribute__((target("avx2,fma"), always_inline)) static inline void prepare_bounds(
+__attribute__((target("avx2,fma"), always_inline)) static inline void prepare_bounds_avx2(
   const xspace_codebook *prepared, float scale_value, float *bounds) {
   const __m256d scale = _mm256_set1_pd((double)scale_value);
   if (prepared->ties) {
@@ -566,28 +566,6 @@ static start_cache *new_start_cache(void) {
   return cache;
 }
 
-/// The group's start in `start` (`state->scale` and `zero_group` may be left as they were):
-/// from `cache` where it holds the amax, else made and kept there.
-__attribute__((target("avx2,fma,f16c"), always_inline)) static inline void settle_group(
-  quantize_state *state, const xspace_codebook *prepared, start_cache *cache, const void *x, int32_t dtype,
-  int64_t first, int64_t count, uint32_t amax_bits, float fixed_amax, group_start *start) {
-  // A non-finite amax is not cached: such a group's scale comes from its finite elements.
-  const int cached = cache != NULL && amax_bits < 0x7f800000u;
-  const uint32_t slot = (amax_bits >> (dtype == TK_F16 ? 13 : 16)) & (TK_START_CACHE - 1);
-  if (cached && cache->amax_bits[slot] == amax_bits) {
-    *start = cache->starts[slot];
-    return;
-  }
-  start->scalar = begin_group(state, x, dtype, first, count, amax_bits, fixed_amax);
-  start->scale = state->scale;
-  start->zero_group = state->zero_group;
-  if (!start->scalar) prepare_bounds(prepared, start->scale, start->bounds);
-  if (cached) {
-    cache->amax_bits[slot] = amax_bits;
-    cache->starts[slot] = *start;
-  }
-}
-
 /// The groups of `rows` rows of `row_length` elements in order, `group` at a time (a row's tail
 /// group is shorter), without a division per group: the current group starts at element `start`
 /// of row `row`.
@@ -682,6 +660,36 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void widen_span
 // into 8 double lanes, lane j holding elements j, 8 + j, … as the AVX2 path's sse0 (lanes 0-3)
 // and sse1 (4-7) do, so every sum is the same bit for bit.
 #define TK_AVX512 "avx512f,avx512bw,avx512vl,avx2,fma,f16c"
+
+/// prepare_bounds_avx2 for the 16 slots at once: X_j is m_j * scale rounded to the nearest float,
+/// one float up where that lies below m_j * scale (or equals it and the tie rounds down).
+__attribute__((target(TK_AVX512), always_inline)) static inline void prepare_bounds_avx512(
+  const xspace_codebook *prepared, float scale_value, float *bounds) {
+  const __m512d scale = _mm512_set1_pd((double)scale_value);
+  const __m512d bound_low = _mm512_mul_pd(_mm512_loadu_pd(prepared->midpoint), scale);
+  const __m512d bound_high = _mm512_mul_pd(_mm512_loadu_pd(prepared->midpoint + 8), scale);
+  const __m256 nearest_low = _mm512_cvtpd_ps(bound_low), nearest_high = _mm512_cvtpd_ps(bound_high);
+  const __m512d back_low = _mm512_cvtps_pd(nearest_low), back_high = _mm512_cvtps_pd(nearest_high);
+  __mmask16 step = (__mmask16)(_mm512_cmp_pd_mask(back_low, bound_low, _CMP_LT_OQ) |
+                               (_mm512_cmp_pd_mask(back_high, bound_high, _CMP_LT_OQ) << 8));
+  if (prepared->ties) {
+    const __mmask16 tie = (__mmask16)(_mm512_cmp_pd_mask(back_low, bound_low, _CMP_EQ_OQ) |
+                                      (_mm512_cmp_pd_mask(back_high, bound_high, _CMP_EQ_OQ) << 8));
+    const __m512i zero = _mm512_setzero_si512();
+    const __mmask16 tie_up =
+      (__mmask16)(_mm512_cmpneq_epi64_mask(_mm512_loadu_si512(prepared->tie_up), zero) |
+                  (_mm512_cmpneq_epi64_mask(_mm512_loadu_si512(prepared->tie_up + 8), zero) << 8));
+    step |= tie & ~tie_up;
+  }
+  // The nearest floats, -0 made +0; one float up is +1 on a positive float's bits, -1 on a negative one's.
+  const __m512 nearest = _mm512_add_ps(
+    _mm512_castpd_ps(_mm512_insertf64x4(
+      _mm512_castpd256_pd512(_mm256_castps_pd(nearest_low)), _mm256_castps_pd(nearest_high), 1)),
+    _mm512_setzero_ps());
+  const __m512i bits = _mm512_castps_si512(nearest);
+  const __m512i direction = _mm512_or_si512(_mm512_srai_epi32(bits, 31), _mm512_set1_epi32(1));
+  _mm512_storeu_si512(bounds, _mm512_mask_add_epi32(bits, step, bits, direction));
+}
 
 /// A span's x̂ and codes as round_span_avx2, 16 at a time (the last 8 of a span with a mask).
 __attribute__((target(TK_AVX512), always_inline)) static inline void round_span_avx512(

@@ -3,6 +3,7 @@
 //   TK_ROWS_TARGET   the target features of the path (a string), and
 //   TK_ROWS_NAME(n)  n with the path's suffix (`n##_avx2`, `n##_avx512`),
 // and takes from the includer the path's span helpers, which are the only code that differs:
+//   TK_ROWS_NAME(prepare_bounds)         a group's X_j from its scale,
 //   TK_ROWS_NAME(code_counter)           code usage counts in vector lanes,
 //   TK_ROWS_NAME(round_span)             x̂ and codes of a span (x-space thresholds, no division),
 //   TK_ROWS_NAME(sum_span)               a span's error sums, in the lanes' order of every path,
@@ -10,8 +11,30 @@
 //   TK_ROWS_NAME(widen_span)             a span's x in float64 (and Σx² while shared),
 //   TK_ROWS_NAME(count_span)             a span's codes counted,
 //   TK_ROWS_NAME(flush_counts)           every pending count moved to `totals`.
-// The group walk, the group starts (settle_group), the scalar path and the order of every sum are
+// The group walk, the group starts' cache, the scalar path and the order of every sum are
 // shared, so every path gives the same results bit for bit.
+
+/// The group's start in `start` (`state->scale` and `zero_group` may be left as they were):
+/// from `cache` where it holds the amax, else made and kept there.
+__attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROWS_NAME(settle_group)(
+  quantize_state *state, const xspace_codebook *prepared, start_cache *cache, const void *x, int32_t dtype,
+  int64_t first, int64_t count, uint32_t amax_bits, float fixed_amax, group_start *start) {
+  // A non-finite amax is not cached: such a group's scale comes from its finite elements.
+  const int cached = cache != NULL && amax_bits < 0x7f800000u;
+  const uint32_t slot = (amax_bits >> (dtype == TK_F16 ? 13 : 16)) & (TK_START_CACHE - 1);
+  if (cached && cache->amax_bits[slot] == amax_bits) {
+    *start = cache->starts[slot];
+    return;
+  }
+  start->scalar = begin_group(state, x, dtype, first, count, amax_bits, fixed_amax);
+  start->scale = state->scale;
+  start->zero_group = state->zero_group;
+  if (!start->scalar) TK_ROWS_NAME(prepare_bounds)(prepared, start->scale, start->bounds);
+  if (cached) {
+    cache->amax_bits[slot] = amax_bits;
+    cache->starts[slot] = *start;
+  }
+}
 
 /// Rounds whole groups of rows read in place (F32, or F16/BF16 decoded to a span buffer),
 /// keeping the error sums and code counts in vector lanes across groups: `rows` rows of
@@ -43,7 +66,7 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
     const int64_t count = walk_count(&walk), first = walk_first(&walk);
     if (g == 0) {
       const uint32_t amax_bits = measure_group(x, dtype, first, count);
-      settle_group(state, &prepared, cache, x, dtype, first, count, amax_bits, fixed_amax, &starts[0]);
+      TK_ROWS_NAME(settle_group)(state, &prepared, cache, x, dtype, first, count, amax_bits, fixed_amax, &starts[0]);
     }
     walk_advance(&walk);
     const int has_next = g + 1 < groups;
@@ -53,7 +76,7 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
     const group_start *current = &starts[g & 1];
     float *g_out = out ? out + first : NULL;
     if (current->scalar) {
-      if (has_next) settle_group(state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
+      if (has_next) TK_ROWS_NAME(settle_group)(state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
       state->scale = current->scale;
       state->zero_group = current->zero_group;
       quantize_scalar(state, x, dtype, first, count, g_out);
@@ -70,13 +93,13 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
       float *r = g_out ? g_out + span : rounded;
       TK_ROWS_NAME(round_span)(&prepared, current, values, n, r, codes);
       if (span == 0 && has_next) {
-        settle_group(state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
+        TK_ROWS_NAME(settle_group)(state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
       }
       TK_ROWS_NAME(sum_span)(values, r, n, &sums);
       TK_ROWS_NAME(count_span)(&counter, codes, n);
     }
     if (whole == 0 && has_next) {
-      settle_group(state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
+      TK_ROWS_NAME(settle_group)(state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
     }
     vectorized += whole;
     state->scale = current->scale;
@@ -139,7 +162,7 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
     if (g == 0) {
       const uint32_t amax_bits = measure_group(x, dtype, first, count);
       for (int32_t f = 0; f < formats; f++) {
-        settle_group(&states[f], &prepared[f], caches[f], x, dtype, first, count, amax_bits, fixed_amax, &starts[f][0]);
+        TK_ROWS_NAME(settle_group)(&states[f], &prepared[f], caches[f], x, dtype, first, count, amax_bits, fixed_amax, &starts[f][0]);
       }
     }
     walk_advance(&walk);
@@ -182,7 +205,7 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
       }
       if (span == 0 && has_next) {
         for (int32_t f = 0; f < formats; f++) {
-          settle_group(
+          TK_ROWS_NAME(settle_group)(
             &states[f], &prepared[f], caches[f], x, dtype, next_first, next_count, next_amax_bits, fixed_amax,
             &starts[f][(g + 1) & 1]);
         }
@@ -190,7 +213,7 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
     }
     if ((whole == 0 || vector_formats == 0) && has_next) {
       for (int32_t f = 0; f < formats; f++) {
-        settle_group(
+        TK_ROWS_NAME(settle_group)(
           &states[f], &prepared[f], caches[f], x, dtype, next_first, next_count, next_amax_bits, fixed_amax,
           &starts[f][(g + 1) & 1]);
       }

@@ -6,8 +6,8 @@
 /// Version of the C kernel shim; lets Swift check it linked the expected one.
 int tscope_ckernels_version(void);
 
-/// The kernel's code paths. Every path gives the same results bit for bit (same float32
-/// division, thresholds and summation order); they differ only in speed.
+/// The kernel's code paths. Every path gives the same results bit for bit (the codes of the same
+/// float32 division, the same summation order); they differ only in speed.
 typedef enum { TK_PATH_PORTABLE = 0, TK_PATH_AVX2 = 1, TK_PATH_AVX512 = 2 } tk_path;
 
 /// Whether this build and CPU can run `path` (AVX2: AVX2+FMA+F16C; AVX-512: F, BW and VL too).
@@ -68,8 +68,8 @@ void tk_quantize_codebook(
   float *dequantized);
 
 /// tk_quantize_codebook for `count` codebooks on one layout (no dequantized output), with the
-/// same results bit for bit; on the AVX2 path one walk over the groups reads each group once
-/// for all of them.
+/// same results bit for bit; on the AVX2 and AVX-512 paths one walk over the groups reads each
+/// group once for all of them.
 void tk_quantize_codebooks(
   const tk_layout *layout, int32_t count, const tk_codebook *codebooks, const float *clips, tk_sums *sums,
   int64_t *const *usages);
