@@ -712,9 +712,10 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void round_span_
       _mm512_setr_epi32(0, 7, 6, 5, 4, 3, 2, 1, 8, 15, 14, 13, 12, 11, 10, 9), _mm512_loadu_ps(prepared->values)),
     _mm512_set1_ps(current->scale));
   const __m512i four = _mm512_set1_epi32(4), one = _mm512_set1_epi32(1);
+  // Masked loads and stores only for a last 8: on AMD a masked store costs several plain ones.
   for (int64_t i = 0; i < n; i += 16) {
-    const __mmask16 lanes = n - i >= 16 ? 0xffff : 0x00ff;
-    const __m512 x = _mm512_maskz_loadu_ps(lanes, values + i);
+    const int whole = n - i >= 16;
+    const __m512 x = whole ? _mm512_loadu_ps(values + i) : _mm512_castps256_ps512(_mm256_loadu_ps(values + i));
     // The quarter 4q from X_3, X_7, X_11, then X_{4q}, X_{4q + 1}, X_{4q + 2}: as round8_xspace.
     __m512i code = _mm512_maskz_mov_epi32(_mm512_cmp_ps_mask(x, x3, _CMP_GE_OQ), four);
     code = _mm512_mask_add_epi32(code, _mm512_cmp_ps_mask(x, x7, _CMP_GE_OQ), code, four);
@@ -725,8 +726,14 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void round_span_
     code = _mm512_mask_add_epi32(code, a, code, one);
     code = _mm512_mask_add_epi32(code, b, code, one);
     code = _mm512_mask_add_epi32(code, c, code, one);
-    _mm512_mask_storeu_ps(rounded + i, lanes, _mm512_permutexvar_ps(code, levels));
-    _mm512_mask_storeu_epi32(codes + i, lanes, code);
+    const __m512 level = _mm512_permutexvar_ps(code, levels);
+    if (whole) {
+      _mm512_storeu_ps(rounded + i, level);
+      _mm512_storeu_si512(codes + i, code);
+    } else {
+      _mm256_storeu_ps(rounded + i, _mm512_castps512_ps256(level));
+      _mm256_storeu_si256((__m256i *)(codes + i), _mm512_castsi512_si256(code));
+    }
   }
 }
 
@@ -812,8 +819,9 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void count_span_
   for (int64_t i = 0; i < n;) {
     __m512i nibbles = _mm512_setzero_si512();
     for (int call = 0; call < 7 && i < n; call++, i += 16) {
-      const __mmask16 lanes = n - i >= 16 ? 0xffff : 0x00ff;
-      const __m512i shifts = _mm512_slli_epi32(_mm512_mask_loadu_epi32(padding, lanes, codes + i), 2);
+      const __m512i code = n - i >= 16 ? _mm512_loadu_si512(codes + i)
+                                       : _mm512_inserti64x4(padding, _mm256_loadu_si256((const __m256i *)(codes + i)), 0);
+      const __m512i shifts = _mm512_slli_epi32(code, 2);
       nibbles = _mm512_add_epi64(nibbles, _mm512_sllv_epi64(one, _mm512_and_si512(shifts, low32)));
       nibbles = _mm512_add_epi64(nibbles, _mm512_sllv_epi64(one, _mm512_srli_epi64(shifts, 32)));
     }
