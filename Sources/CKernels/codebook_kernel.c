@@ -627,6 +627,19 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void sum_span_f
   }
 }
 
+/// A span's error sums and code counts (with `x_double`: x from there, without Σx², as
+/// sum_span_from_double_avx2): two loops, each with its state in the 16 registers.
+__attribute__((target("avx2,fma"), always_inline)) static inline void sum_and_count_span_avx2(
+  const float *values, const double *x_double, const float *rounded, const int32_t *codes, int64_t n,
+  vector_sums *sums, code_counter_avx2 *counter) {
+  if (x_double) {
+    sum_span_from_double_avx2(x_double, rounded, n, sums);
+  } else {
+    sum_span_avx2(values, rounded, n, sums);
+  }
+  count_span_avx2(counter, codes, n);
+}
+
 /// A span's x in float64 (to `x_double`) and, while `shared`, its squares added to the common
 /// x² lanes.
 __attribute__((target("avx2,fma"), always_inline)) static inline void widen_span_avx2(
@@ -737,43 +750,6 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void round_span_
   }
 }
 
-/// A span's error sums and squares as sum_span_avx2, each run of 8 in one 8-double register.
-__attribute__((target(TK_AVX512), always_inline)) static inline void sum_span_avx512(
-  const float *values, const float *rounded, int64_t n, vector_sums *sums) {
-  __m512d sse = _mm512_insertf64x4(_mm512_castpd256_pd512(sums->sse0), sums->sse1, 1);
-  __m512d ssx = _mm512_insertf64x4(_mm512_castpd256_pd512(sums->ssx0), sums->ssx1, 1);
-  __m512d max_err = _mm512_insertf64x4(_mm512_castpd256_pd512(sums->max_err0), sums->max_err1, 1);
-  for (int64_t i = 0; i < n; i += 8) {
-    const __m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(values + i));
-    const __m512d e = _mm512_sub_pd(v, _mm512_cvtps_pd(_mm256_loadu_ps(rounded + i)));
-    sse = _mm512_fmadd_pd(e, e, sse);
-    ssx = _mm512_fmadd_pd(v, v, ssx);
-    max_err = _mm512_max_pd(max_err, _mm512_abs_pd(e));
-  }
-  sums->sse0 = _mm512_castpd512_pd256(sse);
-  sums->sse1 = _mm512_extractf64x4_pd(sse, 1);
-  sums->ssx0 = _mm512_castpd512_pd256(ssx);
-  sums->ssx1 = _mm512_extractf64x4_pd(ssx, 1);
-  sums->max_err0 = _mm512_castpd512_pd256(max_err);
-  sums->max_err1 = _mm512_extractf64x4_pd(max_err, 1);
-}
-
-/// sum_span_from_double_avx2, each run of 8 in one register.
-__attribute__((target(TK_AVX512), always_inline)) static inline void sum_span_from_double_avx512(
-  const double *x_double, const float *rounded, int64_t n, vector_sums *sums) {
-  __m512d sse = _mm512_insertf64x4(_mm512_castpd256_pd512(sums->sse0), sums->sse1, 1);
-  __m512d max_err = _mm512_insertf64x4(_mm512_castpd256_pd512(sums->max_err0), sums->max_err1, 1);
-  for (int64_t i = 0; i < n; i += 8) {
-    const __m512d e = _mm512_sub_pd(_mm512_cvtps_pd(_mm256_load_ps(rounded + i)), _mm512_load_pd(x_double + i));
-    sse = _mm512_fmadd_pd(e, e, sse);
-    max_err = _mm512_max_pd(max_err, _mm512_abs_pd(e));
-  }
-  sums->sse0 = _mm512_castpd512_pd256(sse);
-  sums->sse1 = _mm512_extractf64x4_pd(sse, 1);
-  sums->max_err0 = _mm512_castpd512_pd256(max_err);
-  sums->max_err1 = _mm512_extractf64x4_pd(max_err, 1);
-}
-
 /// widen_span_avx2, each run of 8 in one register.
 __attribute__((target(TK_AVX512), always_inline)) static inline void widen_span_avx512(
   const float *values, int64_t n, double *x_double, int shared, __m256d *squares0, __m256d *squares1) {
@@ -809,21 +785,45 @@ __attribute__((target(TK_AVX512))) static void flush_counts_avx512(code_counter_
   counter->pending_flushes = 0;
 }
 
-/// count_span_avx2 16 codes at a time; the last 8 of a span are padded with code 16, whose
-/// shift of 64 adds nothing.
-__attribute__((target(TK_AVX512), always_inline)) static inline void count_span_avx512(
-  code_counter_avx512 *counter, const int32_t *codes, int64_t n) {
+/// A span's error sums (as sum_span_avx2, each run of 8 in one 8-double register) and code
+/// counts (as count_span_avx2, 16 codes at a time) in one loop: the sums' dependency chains and
+/// the counts' shifts overlap. With `x_double`, x comes from there in float64 and Σx² is left
+/// out (as sum_span_from_double_avx2); `values` is then unused. The last 8 codes of a span are
+/// padded with code 16, whose shift of 64 adds nothing.
+__attribute__((target(TK_AVX512), always_inline)) static inline void sum_and_count_span_avx512(
+  const float *values, const double *x_double, const float *rounded, const int32_t *codes, int64_t n,
+  vector_sums *sums, code_counter_avx512 *counter) {
+  __m512d sse = _mm512_insertf64x4(_mm512_castpd256_pd512(sums->sse0), sums->sse1, 1);
+  __m512d ssx = _mm512_insertf64x4(_mm512_castpd256_pd512(sums->ssx0), sums->ssx1, 1);
+  __m512d max_err = _mm512_insertf64x4(_mm512_castpd256_pd512(sums->max_err0), sums->max_err1, 1);
   const __m512i one = _mm512_set1_epi64(1), low32 = _mm512_set1_epi64(0xffffffff), low4 = _mm512_set1_epi8(0x0f);
   const __m512i padding = _mm512_set1_epi32(16);
   __m512i even_bytes = counter->even_bytes, odd_bytes = counter->odd_bytes;
   for (int64_t i = 0; i < n;) {
     __m512i nibbles = _mm512_setzero_si512();
-    for (int call = 0; call < 7 && i < n; call++, i += 16) {
-      const __m512i code = n - i >= 16 ? _mm512_loadu_si512(codes + i)
-                                       : _mm512_inserti64x4(padding, _mm256_loadu_si256((const __m256i *)(codes + i)), 0);
+    for (int vector = 0; vector < 7 && i < n; vector++, i += 16) {
+      const int whole = n - i >= 16;
+      const __m512i code =
+        whole ? _mm512_loadu_si512(codes + i)
+              : _mm512_inserti64x4(padding, _mm256_loadu_si256((const __m256i *)(codes + i)), 0);
       const __m512i shifts = _mm512_slli_epi32(code, 2);
       nibbles = _mm512_add_epi64(nibbles, _mm512_sllv_epi64(one, _mm512_and_si512(shifts, low32)));
       nibbles = _mm512_add_epi64(nibbles, _mm512_sllv_epi64(one, _mm512_srli_epi64(shifts, 32)));
+      for (int run = 0; run < 1 + whole; run++) {
+        const int64_t at = i + 8 * run;
+        const __m512d rounded_double = _mm512_cvtps_pd(_mm256_loadu_ps(rounded + at));
+        if (x_double) {
+          const __m512d e = _mm512_sub_pd(rounded_double, _mm512_load_pd(x_double + at));
+          sse = _mm512_fmadd_pd(e, e, sse);
+          max_err = _mm512_max_pd(max_err, _mm512_abs_pd(e));
+        } else {
+          const __m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(values + at));
+          const __m512d e = _mm512_sub_pd(v, rounded_double);
+          sse = _mm512_fmadd_pd(e, e, sse);
+          ssx = _mm512_fmadd_pd(v, v, ssx);
+          max_err = _mm512_max_pd(max_err, _mm512_abs_pd(e));
+        }
+      }
     }
     even_bytes = _mm512_add_epi8(even_bytes, _mm512_and_si512(nibbles, low4));
     odd_bytes = _mm512_add_epi8(odd_bytes, _mm512_and_si512(_mm512_srli_epi64(nibbles, 4), low4));
@@ -836,6 +836,14 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void count_span_
   }
   counter->even_bytes = even_bytes;
   counter->odd_bytes = odd_bytes;
+  sums->sse0 = _mm512_castpd512_pd256(sse);
+  sums->sse1 = _mm512_extractf64x4_pd(sse, 1);
+  sums->max_err0 = _mm512_castpd512_pd256(max_err);
+  sums->max_err1 = _mm512_extractf64x4_pd(max_err, 1);
+  if (!x_double) {
+    sums->ssx0 = _mm512_castpd512_pd256(ssx);
+    sums->ssx1 = _mm512_extractf64x4_pd(ssx, 1);
+  }
 }
 
 #define TK_ROWS_TARGET TK_AVX512

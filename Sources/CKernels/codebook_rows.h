@@ -6,10 +6,10 @@
 //   TK_ROWS_NAME(prepare_bounds)         a group's X_j from its scale,
 //   TK_ROWS_NAME(code_counter)           code usage counts in vector lanes,
 //   TK_ROWS_NAME(round_span)             x̂ and codes of a span (x-space thresholds, no division),
-//   TK_ROWS_NAME(sum_span)               a span's error sums, in the lanes' order of every path,
-//   TK_ROWS_NAME(sum_span_from_double)   the same from x in float64, without Σx²,
+//   TK_ROWS_NAME(sum_and_count_span)     a span's error sums, in the lanes' order of every path
+//                                        (from x in float64 without Σx², or from x), and its
+//                                        codes counted,
 //   TK_ROWS_NAME(widen_span)             a span's x in float64 (and Σx² while shared),
-//   TK_ROWS_NAME(count_span)             a span's codes counted,
 //   TK_ROWS_NAME(flush_counts)           every pending count moved to `totals`.
 // The group walk, the group starts' cache, the scalar path and the order of every sum are
 // shared, so every path gives the same results bit for bit.
@@ -95,8 +95,7 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
       if (span == 0 && has_next) {
         TK_ROWS_NAME(settle_group)(state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
       }
-      TK_ROWS_NAME(sum_span)(values, r, n, &sums);
-      TK_ROWS_NAME(count_span)(&counter, codes, n);
+      TK_ROWS_NAME(sum_and_count_span)(values, NULL, r, codes, n, &sums, &counter);
     }
     if (whole == 0 && has_next) {
       TK_ROWS_NAME(settle_group)(state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
@@ -192,7 +191,7 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
         const group_start *current = &starts[f][g & 1];
         if (current->scalar) continue;
         TK_ROWS_NAME(round_span)(&prepared[f], current, values, n, rounded, codes);
-        TK_ROWS_NAME(sum_span_from_double)(x_double, rounded, n, &sums[f]);
+        TK_ROWS_NAME(sum_and_count_span)(NULL, x_double, rounded, codes, n, &sums[f], &counters[f]);
         if (!shared_squares) {
           vector_sums *own = &sums[f];
           for (int64_t i = 0; i < n; i += 8) {
@@ -201,7 +200,6 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
             own->ssx1 = _mm256_fmadd_pd(v1, v1, own->ssx1);
           }
         }
-        TK_ROWS_NAME(count_span)(&counters[f], codes, n);
       }
       if (span == 0 && has_next) {
         for (int32_t f = 0; f < formats; f++) {
