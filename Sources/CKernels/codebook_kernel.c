@@ -550,6 +550,12 @@ __attribute__((target("avx2,fma,f16c"), always_inline)) static inline uint32_t m
                          : amax_bits_16((const uint16_t *)x + first, count, dtype);
 }
 
+/// A span's F16/BF16 elements from `first` decoded to `decoded` (`n` a multiple of 8).
+__attribute__((target("avx2,fma,f16c"), always_inline)) static inline void decode_span_avx2(
+  const void *x, int32_t dtype, int64_t first, int64_t n, float *decoded) {
+  for (int64_t i = 0; i < n; i += 8) _mm256_store_ps(decoded + i, load8(x, first + i, dtype));
+}
+
 /// Group starts made before, by amax (direct-mapped on the amax pattern's low significant bits):
 /// within one call a start depends only on the amax, and the groups of an F16 or BF16 tensor
 /// share a few hundred amax values, so most find theirs here. F32 amax values rarely repeat.
@@ -673,6 +679,21 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void widen_span
 // into 8 double lanes, lane j holding elements j, 8 + j, … as the AVX2 path's sse0 (lanes 0-3)
 // and sse1 (4-7) do, so every sum is the same bit for bit.
 #define TK_AVX512 "avx512f,avx512bw,avx512vl,avx2,fma,f16c"
+
+/// decode_span_avx2 16 at a time, so that the rounding's 16-float loads each read one store
+/// (a load spanning two 8-float stores cannot take its data from them and waits).
+__attribute__((target(TK_AVX512), always_inline)) static inline void decode_span_avx512(
+  const void *x, int32_t dtype, int64_t first, int64_t n, float *decoded) {
+  const uint16_t *source = (const uint16_t *)x + first;
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256i half = _mm256_loadu_si256((const __m256i *)(source + i));
+    _mm512_store_ps(
+      decoded + i, dtype == TK_BF16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(half), 16))
+                                    : _mm512_cvtph_ps(half));
+  }
+  if (i < n) _mm256_store_ps(decoded + i, load8(x, first + i, dtype));
+}
 
 /// prepare_bounds_avx2 for the 16 slots at once: X_j is m_j * scale rounded to the nearest float,
 /// one float up where that lies below m_j * scale (or equals it and the tie rounds down).

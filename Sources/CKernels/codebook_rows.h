@@ -4,6 +4,7 @@
 //   TK_ROWS_NAME(n)  n with the path's suffix (`n##_avx2`, `n##_avx512`),
 // and takes from the includer the path's span helpers, which are the only code that differs:
 //   TK_ROWS_NAME(prepare_bounds)         a group's X_j from its scale,
+//   TK_ROWS_NAME(decode_span)            a span of F16/BF16 decoded to floats,
 //   TK_ROWS_NAME(code_counter)           code usage counts in vector lanes,
 //   TK_ROWS_NAME(round_span)             x̂ and codes of a span (x-space thresholds, no division),
 //   TK_ROWS_NAME(sum_and_count_span)     a span's error sums, in the lanes' order of every path
@@ -87,7 +88,7 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
       const int64_t n = whole - span < TK_SPAN ? whole - span : TK_SPAN;
       const float *values = (const float *)x + first + span;
       if (dtype != TK_F32) {
-        for (int64_t i = 0; i < n; i += 8) _mm256_store_ps(decoded + i, load8(x, first + span + i, dtype));
+        TK_ROWS_NAME(decode_span)(x, dtype, first + span, n, decoded);
         values = decoded;
       }
       float *r = g_out ? g_out + span : rounded;
@@ -183,7 +184,7 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
       const int64_t n = whole - span < TK_SPAN ? whole - span : TK_SPAN;
       const float *values = (const float *)x + first + span;
       if (dtype != TK_F32) {
-        for (int64_t i = 0; i < n; i += 8) _mm256_store_ps(decoded + i, load8(x, first + span + i, dtype));
+        TK_ROWS_NAME(decode_span)(x, dtype, first + span, n, decoded);
         values = decoded;
       }
       TK_ROWS_NAME(widen_span)(values, n, x_double, shared_squares, &squares0, &squares1);
