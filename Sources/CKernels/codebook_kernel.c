@@ -725,12 +725,12 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void prepare_bou
   _mm512_storeu_si512(bounds, _mm512_mask_add_epi32(bits, step, bits, direction));
 }
 
-/// A span's x̂ and codes as round_span_avx2, 16 at a time (the last 8 of a span with a mask).
+/// A span's x̂ and codes as round_span_avx2, 16 at a time (a last 8 in the low half).
 __attribute__((target(TK_AVX512), always_inline)) static inline void round_span_avx512(
   const xspace_codebook *prepared, const group_start *current, const float *values, int64_t n, float *rounded,
   int32_t *codes) {
   // X_j in natural order from the slot order of `bounds` (see xspace_codebook; X_15 = +inf), and
-  // shifted by 1 and 2 so that X_{q + 1} and X_{q + 2} are lookups at q.
+  // shifted by 1 and 2 so that X_{4q + 1} and X_{4q + 2} are lookups at 4q (the only indices read).
   const __m512 slots = _mm512_loadu_ps(current->bounds);
   const __m512 at0 =
     _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 3, 7, 11, 13, 2, 6, 10, 14, 1, 5, 9, 15), slots);
@@ -746,7 +746,8 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void round_span_
       _mm512_setr_epi32(0, 7, 6, 5, 4, 3, 2, 1, 8, 15, 14, 13, 12, 11, 10, 9), _mm512_loadu_ps(prepared->values)),
     _mm512_set1_ps(current->scale));
   const __m512i four = _mm512_set1_epi32(4), one = _mm512_set1_epi32(1);
-  // Masked loads and stores only for a last 8: on AMD a masked store costs several plain ones.
+  // No masked loads or stores (on AMD a masked store costs several plain ones): a last 8 is
+  // loaded and stored as 256-bit halves, and its undefined upper lanes are never stored.
   for (int64_t i = 0; i < n; i += 16) {
     const int whole = n - i >= 16;
     const __m512 x = whole ? _mm512_loadu_ps(values + i) : _mm512_castps256_ps512(_mm256_loadu_ps(values + i));
@@ -784,7 +785,7 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void widen_span_
   *squares1 = _mm512_extractf64x4_pd(squares, 1);
 }
 
-/// code_counter_avx2 in 8 64-bit lanes: each adds two codes' 1 << 4c per 16 codes.
+/// code_counter_avx2 with 8 64-bit lanes: a vector of 16 codes adds two codes' 1 << 4c to each.
 typedef struct {
   __m512i even_bytes, odd_bytes;
   int32_t pending_flushes;
