@@ -100,7 +100,8 @@ let package = Package(
     .testTarget(name: "DistributionsTests", dependencies: ["Distributions"]),
     .testTarget(name: "FitsTests", dependencies: ["Fits", "Distributions", "Parallel", "TensorIO"]),
     .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
-    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Formats", "TensorIO", "Parallel", "Distributions"]),
+    .testTarget(
+      name: "KernelsTests", dependencies: ["Kernels", "CKernels", "Formats", "TensorIO", "Parallel", "Distributions"]),
     .testTarget(
       name: "ExplorerTests", dependencies: ["Explorer", "Parallel", "Fits", "Formats", "Kernels", "TensorIO"]),
     .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "Explorer"], exclude: ["Golden"]),

@@ -725,43 +725,68 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void prepare_bou
   _mm512_storeu_si512(bounds, _mm512_mask_add_epi32(bits, step, bits, direction));
 }
 
+/// The upper 8 floats of a 16-float register (AVX-512F only: no DQ extract).
+__attribute__((target(TK_AVX512), always_inline)) static inline __m256 upper8(__m512 v) {
+  return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+}
+
+/// A group's x-space tables for 16 lanes: X_j in natural order (X_15 = +inf) and shifted by 1
+/// and 2, so that X_{4q + 1} and X_{4q + 2} are lookups at 4q (the only indices read); X_3, X_7
+/// and X_11 broadcast; values[k] * scale in natural order.
+typedef struct {
+  __m512 at0, at1, at2, x3, x7, x11, levels;
+} wide_xspace_table;
+
+/// The tables from a group's X_j in slot order (`bounds`, see xspace_codebook) and scale.
+__attribute__((target(TK_AVX512), always_inline)) static inline wide_xspace_table load_wide_xspace_table(
+  const xspace_codebook *prepared, const float *bounds, float scale) {
+  wide_xspace_table table;
+  const __m512 slots = _mm512_loadu_ps(bounds);
+  table.at0 = _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 3, 7, 11, 13, 2, 6, 10, 14, 1, 5, 9, 15), slots);
+  table.at1 = _mm512_permutexvar_ps(_mm512_setr_epi32(4, 8, 12, 3, 7, 11, 13, 2, 6, 10, 14, 1, 5, 9, 15, 15), slots);
+  table.at2 = _mm512_permutexvar_ps(_mm512_setr_epi32(8, 12, 3, 7, 11, 13, 2, 6, 10, 14, 1, 5, 9, 15, 15, 15), slots);
+  table.x3 = _mm512_set1_ps(bounds[12]);
+  table.x7 = _mm512_set1_ps(bounds[13]);
+  table.x11 = _mm512_set1_ps(bounds[14]);
+  // prepared->values holds values[k] at ((-k) & 7) | (k & 8).
+  table.levels = _mm512_mul_ps(
+    _mm512_permutexvar_ps(
+      _mm512_setr_epi32(0, 7, 6, 5, 4, 3, 2, 1, 8, 15, 14, 13, 12, 11, 10, 9), _mm512_loadu_ps(prepared->values)),
+    _mm512_set1_ps(scale));
+  return table;
+}
+
+/// The codes #{X_j <= x} of 16 finite floats and x̂ in `*rounded`, as round8_xspace: the
+/// quarter 4q from X_3, X_7, X_11, then X_{4q}, X_{4q + 1}, X_{4q + 2}.
+__attribute__((target(TK_AVX512), always_inline)) static inline __m512i round16_xspace(
+  const wide_xspace_table *table, __m512 x, __m512 *rounded) {
+  const __m512i four = _mm512_set1_epi32(4), one = _mm512_set1_epi32(1);
+  __m512i code = _mm512_maskz_mov_epi32(_mm512_cmp_ps_mask(x, table->x3, _CMP_GE_OQ), four);
+  code = _mm512_mask_add_epi32(code, _mm512_cmp_ps_mask(x, table->x7, _CMP_GE_OQ), code, four);
+  code = _mm512_mask_add_epi32(code, _mm512_cmp_ps_mask(x, table->x11, _CMP_GE_OQ), code, four);
+  const __mmask16 a = _mm512_cmp_ps_mask(x, _mm512_permutexvar_ps(code, table->at0), _CMP_GE_OQ);
+  const __mmask16 b = _mm512_cmp_ps_mask(x, _mm512_permutexvar_ps(code, table->at1), _CMP_GE_OQ);
+  const __mmask16 c = _mm512_cmp_ps_mask(x, _mm512_permutexvar_ps(code, table->at2), _CMP_GE_OQ);
+  code = _mm512_mask_add_epi32(code, a, code, one);
+  code = _mm512_mask_add_epi32(code, b, code, one);
+  code = _mm512_mask_add_epi32(code, c, code, one);
+  *rounded = _mm512_permutexvar_ps(code, table->levels);
+  return code;
+}
+
 /// A span's x̂ and codes as round_span_avx2, 16 at a time (a last 8 in the low half).
 __attribute__((target(TK_AVX512), always_inline)) static inline void round_span_avx512(
   const xspace_codebook *prepared, const group_start *current, const float *values, int64_t n, float *rounded,
   int32_t *codes) {
-  // X_j in natural order from the slot order of `bounds` (see xspace_codebook; X_15 = +inf), and
-  // shifted by 1 and 2 so that X_{4q + 1} and X_{4q + 2} are lookups at 4q (the only indices read).
-  const __m512 slots = _mm512_loadu_ps(current->bounds);
-  const __m512 at0 =
-    _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 3, 7, 11, 13, 2, 6, 10, 14, 1, 5, 9, 15), slots);
-  const __m512 at1 =
-    _mm512_permutexvar_ps(_mm512_setr_epi32(4, 8, 12, 3, 7, 11, 13, 2, 6, 10, 14, 1, 5, 9, 15, 15), slots);
-  const __m512 at2 =
-    _mm512_permutexvar_ps(_mm512_setr_epi32(8, 12, 3, 7, 11, 13, 2, 6, 10, 14, 1, 5, 9, 15, 15, 15), slots);
-  const __m512 x3 = _mm512_set1_ps(current->bounds[12]), x7 = _mm512_set1_ps(current->bounds[13]),
-               x11 = _mm512_set1_ps(current->bounds[14]);
-  // values[k] * scale in natural order (prepared->values holds values[k] at ((-k) & 7) | (k & 8)).
-  const __m512 levels = _mm512_mul_ps(
-    _mm512_permutexvar_ps(
-      _mm512_setr_epi32(0, 7, 6, 5, 4, 3, 2, 1, 8, 15, 14, 13, 12, 11, 10, 9), _mm512_loadu_ps(prepared->values)),
-    _mm512_set1_ps(current->scale));
-  const __m512i four = _mm512_set1_epi32(4), one = _mm512_set1_epi32(1);
+  // Locals: stores to `rounded` could alias tables in memory and force a reload per vector.
+  const wide_xspace_table table = load_wide_xspace_table(prepared, current->bounds, current->scale);
   // No masked loads or stores (on AMD a masked store costs several plain ones): a last 8 is
   // loaded and stored as 256-bit halves, and its undefined upper lanes are never stored.
   for (int64_t i = 0; i < n; i += 16) {
     const int whole = n - i >= 16;
     const __m512 x = whole ? _mm512_loadu_ps(values + i) : _mm512_castps256_ps512(_mm256_loadu_ps(values + i));
-    // The quarter 4q from X_3, X_7, X_11, then X_{4q}, X_{4q + 1}, X_{4q + 2}: as round8_xspace.
-    __m512i code = _mm512_maskz_mov_epi32(_mm512_cmp_ps_mask(x, x3, _CMP_GE_OQ), four);
-    code = _mm512_mask_add_epi32(code, _mm512_cmp_ps_mask(x, x7, _CMP_GE_OQ), code, four);
-    code = _mm512_mask_add_epi32(code, _mm512_cmp_ps_mask(x, x11, _CMP_GE_OQ), code, four);
-    const __mmask16 a = _mm512_cmp_ps_mask(x, _mm512_permutexvar_ps(code, at0), _CMP_GE_OQ);
-    const __mmask16 b = _mm512_cmp_ps_mask(x, _mm512_permutexvar_ps(code, at1), _CMP_GE_OQ);
-    const __mmask16 c = _mm512_cmp_ps_mask(x, _mm512_permutexvar_ps(code, at2), _CMP_GE_OQ);
-    code = _mm512_mask_add_epi32(code, a, code, one);
-    code = _mm512_mask_add_epi32(code, b, code, one);
-    code = _mm512_mask_add_epi32(code, c, code, one);
-    const __m512 level = _mm512_permutexvar_ps(code, levels);
+    __m512 level;
+    const __m512i code = round16_xspace(&table, x, &level);
     if (whole) {
       _mm512_storeu_ps(rounded + i, level);
       _mm512_storeu_si512(codes + i, code);
@@ -984,6 +1009,9 @@ typedef struct {
   int has_nonfinite;
   float values16[16];
   float thresholds15[15];
+#if TK_X86
+  xspace_codebook prepared;  // for the x-space loops (vector_ok only)
+#endif
 } search_state;
 
 static void search_begin(tk_visitor *visitor, float amax, int64_t nonfinite) {
@@ -1043,6 +1071,56 @@ __attribute__((target("avx2,fma"))) static double search_span_avx2(
   }
   return hsum_pd(_mm256_add_pd(sse0, sse1)) + search_span_scalar(state->codebook, x + i, count - i, scale_value);
 }
+
+/// search_span_avx2 in x space (the same codes, so the same sums): no division per element.
+__attribute__((target("avx2,fma"))) static double search_span_xspace_avx2(
+  const search_state *state, const float *x, int64_t count, float scale_value) {
+  float bounds[16] __attribute__((aligned(16)));
+  prepare_bounds_avx2(&state->prepared, scale_value, bounds);
+  const xspace_table table = load_xspace_table(&state->prepared, bounds, scale_value);
+  __m256d sse0 = _mm256_setzero_pd(), sse1 = _mm256_setzero_pd();
+  int64_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const __m256 value = _mm256_loadu_ps(x + i);
+    __m256 rounded;
+    (void)round8_xspace(&table, value, &rounded);
+    const __m256d e0 = _mm256_sub_pd(
+      _mm256_cvtps_pd(_mm256_castps256_ps128(value)), _mm256_cvtps_pd(_mm256_castps256_ps128(rounded)));
+    const __m256d e1 = _mm256_sub_pd(
+      _mm256_cvtps_pd(_mm256_extractf128_ps(value, 1)), _mm256_cvtps_pd(_mm256_extractf128_ps(rounded, 1)));
+    sse0 = _mm256_fmadd_pd(e0, e0, sse0);
+    sse1 = _mm256_fmadd_pd(e1, e1, sse1);
+  }
+  return hsum_pd(_mm256_add_pd(sse0, sse1)) + search_span_scalar(state->codebook, x + i, count - i, scale_value);
+}
+
+/// search_span_xspace_avx2 16 lanes at a time, each run of 8 into one 8-double register (lanes
+/// 0-3 and 4-7 are the AVX2 loop's sse0 and sse1).
+__attribute__((target(TK_AVX512))) static double search_span_xspace_avx512(
+  const search_state *state, const float *x, int64_t count, float scale_value) {
+  float bounds[16] __attribute__((aligned(64)));
+  prepare_bounds_avx512(&state->prepared, scale_value, bounds);
+  const wide_xspace_table table = load_wide_xspace_table(&state->prepared, bounds, scale_value);
+  __m512d sse = _mm512_setzero_pd();
+  int64_t i = 0;
+  for (; i + 8 <= count; i += 16) {
+    const int whole = i + 16 <= count;
+    const __m512 value = whole ? _mm512_loadu_ps(x + i) : _mm512_castps256_ps512(_mm256_loadu_ps(x + i));
+    __m512 rounded;
+    (void)round16_xspace(&table, value, &rounded);
+    const __m512d e0 = _mm512_sub_pd(
+      _mm512_cvtps_pd(_mm512_castps512_ps256(value)), _mm512_cvtps_pd(_mm512_castps512_ps256(rounded)));
+    sse = _mm512_fmadd_pd(e0, e0, sse);
+    if (!whole) {
+      i += 8;
+      break;
+    }
+    const __m512d e1 = _mm512_sub_pd(_mm512_cvtps_pd(upper8(value)), _mm512_cvtps_pd(upper8(rounded)));
+    sse = _mm512_fmadd_pd(e1, e1, sse);
+  }
+  const __m256d lanes = _mm256_add_pd(_mm512_castpd512_pd256(sse), _mm512_extractf64x4_pd(sse, 1));
+  return hsum_pd(lanes) + search_span_scalar(state->codebook, x + i, count - i, scale_value);
+}
 #endif
 
 static void search_span(tk_visitor *visitor, const float *x, int64_t count, int64_t element) {
@@ -1052,10 +1130,18 @@ static void search_span(tk_visitor *visitor, const float *x, int64_t count, int6
     float scale = (state->amax * state->ratios[r]) / state->codebook->max_value;
     int zero_group = !(scale > 0) || !(scale < INFINITY);
     if (state->vector_ok && !zero_group && !state->has_nonfinite) {
-      // The AVX-512 path searches with the AVX2 loop (the same sums).
 #if TK_X86
-      if (tk_have_avx2()) {
-        state->sse[r] += search_span_avx2(state, x, count, scale);
+      // In x space where the rows kernel rounds there (amax in float-square range: see
+      // begin_group), else dividing; every loop gives the same codes and sums.
+      const int32_t path = tk_active_path();
+      const int in_range = state->amax >= 0x1p-40f && state->amax <= 0x1p60f;
+      if (path == TK_PATH_AVX512 && in_range) {
+        state->sse[r] += search_span_xspace_avx512(state, x, count, scale);
+        continue;
+      }
+      if (path >= TK_PATH_AVX2) {
+        state->sse[r] += in_range ? search_span_xspace_avx2(state, x, count, scale)
+                                  : search_span_avx2(state, x, count, scale);
         continue;
       }
 #endif
@@ -1077,6 +1163,11 @@ void tk_clip_search_codebook(
   state.ratio_count = ratio_count;
   state.sse = sse;
   state.vector_ok = codebook->count <= 16;
-  if (state.vector_ok) prepare_padded(codebook, state.values16, state.thresholds15);
+  if (state.vector_ok) {
+    prepare_padded(codebook, state.values16, state.thresholds15);
+#if TK_X86
+    prepare_xspace_codebook(state.values16, state.thresholds15, &state.prepared);
+#endif
+  }
   tk_walk_groups(layout, &state.base);
 }
