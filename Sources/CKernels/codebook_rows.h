@@ -77,7 +77,10 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
     const group_start *current = &starts[g & 1];
     float *g_out = out ? out + first : NULL;
     if (current->scalar) {
-      if (has_next) TK_ROWS_NAME(settle_group)(state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
+      if (has_next) {
+        TK_ROWS_NAME(settle_group)(
+          state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
+      }
       state->scale = current->scale;
       state->zero_group = current->zero_group;
       quantize_scalar(state, x, dtype, first, count, g_out);
@@ -94,12 +97,14 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
       float *r = g_out ? g_out + span : rounded;
       TK_ROWS_NAME(round_span)(&prepared, current, values, n, r, codes);
       if (span == 0 && has_next) {
-        TK_ROWS_NAME(settle_group)(state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
+        TK_ROWS_NAME(settle_group)(
+          state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
       }
       TK_ROWS_NAME(sum_and_count_span)(values, NULL, r, codes, n, &sums, &counter);
     }
     if (whole == 0 && has_next) {
-      TK_ROWS_NAME(settle_group)(state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
+      TK_ROWS_NAME(settle_group)(
+        state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
     }
     vectorized += whole;
     state->scale = current->scale;
@@ -162,7 +167,8 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
     if (g == 0) {
       const uint32_t amax_bits = measure_group(x, dtype, first, count);
       for (int32_t f = 0; f < formats; f++) {
-        TK_ROWS_NAME(settle_group)(&states[f], &prepared[f], caches[f], x, dtype, first, count, amax_bits, fixed_amax, &starts[f][0]);
+        TK_ROWS_NAME(settle_group)(
+          &states[f], &prepared[f], caches[f], x, dtype, first, count, amax_bits, fixed_amax, &starts[f][0]);
       }
     }
     walk_advance(&walk);
