@@ -60,21 +60,25 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
   if (fixed_amax >= 0 && group > TK_FIXED_BLOCK) group = TK_FIXED_BLOCK;
   const int64_t groups_per_row = (row_length + group - 1) / group;
   const int64_t groups = rows * groups_per_row;
-  group_start starts[2];
+  group_start starts[TK_START_RING];
   int64_t vectorized = 0;
   group_walk walk = {0, 0, row_length, group};
+  group_walk ahead = walk;  // the group TK_STARTS_AHEAD after the current one
+  for (int64_t g = 0; g < TK_STARTS_AHEAD && g < groups; g++, walk_advance(&ahead)) {
+    const int64_t count = walk_count(&ahead), first = walk_first(&ahead);
+    TK_ROWS_NAME(settle_group)(
+      state, &prepared, cache, x, dtype, first, count, measure_group(x, dtype, first, count), fixed_amax,
+      &starts[g]);
+  }
   for (int64_t g = 0; g < groups; g++) {
     const int64_t count = walk_count(&walk), first = walk_first(&walk);
-    if (g == 0) {
-      const uint32_t amax_bits = measure_group(x, dtype, first, count);
-      TK_ROWS_NAME(settle_group)(state, &prepared, cache, x, dtype, first, count, amax_bits, fixed_amax, &starts[0]);
-    }
     walk_advance(&walk);
-    const int has_next = g + 1 < groups;
-    const int64_t next_count = walk_count(&walk), next_first = walk_first(&walk);
-    group_start *next = &starts[(g + 1) & 1];
+    const int has_next = g + TK_STARTS_AHEAD < groups;
+    const int64_t next_count = walk_count(&ahead), next_first = walk_first(&ahead);
+    group_start *next = &starts[(g + TK_STARTS_AHEAD) % TK_START_RING];
     const uint32_t next_amax_bits = has_next ? measure_group(x, dtype, next_first, next_count) : 0;
-    const group_start *current = &starts[g & 1];
+    if (has_next) walk_advance(&ahead);
+    const group_start *current = &starts[g % TK_START_RING];
     float *g_out = out ? out + first : NULL;
     if (current->scalar) {
       if (has_next) {
