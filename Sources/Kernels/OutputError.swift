@@ -57,6 +57,8 @@ extension Quantizer {
         }
       }
     }
+    // Otherwise OpenBLAS's threads spin on the cores the next kernel pass needs.
+    BLASThreads.stopSpinning()
     var sum = 0.0
     for value in output { sum += Double(value) * Double(value) }
     return sum

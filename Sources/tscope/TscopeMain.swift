@@ -15,6 +15,8 @@ import TerminalUI
 @main
 enum TscopeMain {
   static func main() async {
+    // OpenBLAS's threads would spin for the first 0.1 s on a core the first view needs.
+    BLASThreads.stopSpinning()
     TerminalFaultGuard.installMappedReadHandler()
     do {
       // A forced kernel path (TSCOPE_KERNEL) the CPU lacks is refused before any work.

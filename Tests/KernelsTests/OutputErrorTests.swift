@@ -38,4 +38,28 @@ struct OutputErrorTests {
       #expect(abs(result.sqnrDB - 10 * log10(signal / error)) < 1e-4, "\(format.name)")
     }
   }
+
+  /// Products large enough for OpenBLAS to split over its threads stay right when its threads
+  /// were stopped before and after each one (`BLASThreads.stopSpinning`: OpenBLAS starts them
+  /// again for the next call).
+  @Test func productsStayRightAcrossStoppedBLASThreads() {
+    let rows = 256
+    let columns = 192
+    let tokens = 128
+    let matrix: [Float] = (0..<(rows * columns)).map { Float(sin(Double($0) * 0.37)) }
+    let x: [Float] = (0..<(tokens * columns)).map { Float(cos(Double($0) * 0.11)) }
+    var expected = 0.0
+    for token in 0..<tokens {
+      for row in 0..<rows {
+        var y = 0.0
+        for column in 0..<columns { y += Double(x[token * columns + column]) * Double(matrix[row * columns + column]) }
+        expected += y * y
+      }
+    }
+    for _ in 0..<3 {
+      BLASThreads.stopSpinning()
+      let product = Quantizer.product(ActivationSample(values: x, columns: columns), matrix, rows: rows)
+      #expect(abs(product / expected - 1) < 1e-5)
+    }
+  }
 }
