@@ -47,18 +47,19 @@ extension Quantizer {
     let columns = samples.columns
     guard tokens > 0, rows > 0 else { return 0 }
     var output = [Float](repeating: 0, count: tokens * rows)
-    samples.values.withUnsafeBufferPointer { x in
-      matrix.withUnsafeBufferPointer { m in
-        output.withUnsafeMutableBufferPointer { y in
-          // Y [tokens, rows] = X [tokens, columns] · Mᵀ; every buffer holds exactly its matrix.
-          cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tokens), Int32(rows), Int32(columns), 1,
-            x.baseAddress, Int32(columns), m.baseAddress, Int32(columns), 0, y.baseAddress, Int32(rows))
+    // Then OpenBLAS's threads are stopped: they would spin on the cores the next kernel pass needs.
+    BLASThreads.call {
+      samples.values.withUnsafeBufferPointer { x in
+        matrix.withUnsafeBufferPointer { m in
+          output.withUnsafeMutableBufferPointer { y in
+            // Y [tokens, rows] = X [tokens, columns] · Mᵀ; every buffer holds exactly its matrix.
+            cblas_sgemm(
+              CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tokens), Int32(rows), Int32(columns), 1,
+              x.baseAddress, Int32(columns), m.baseAddress, Int32(columns), 0, y.baseAddress, Int32(rows))
+          }
         }
       }
     }
-    // Otherwise OpenBLAS's threads spin on the cores the next kernel pass needs.
-    BLASThreads.stopSpinning()
     var sum = 0.0
     for value in output { sum += Double(value) * Double(value) }
     return sum

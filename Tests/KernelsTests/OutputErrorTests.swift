@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import Parallel
 import TensorIO
 import Testing
 
@@ -40,8 +41,8 @@ struct OutputErrorTests {
   }
 
   /// Products large enough for OpenBLAS to split over its threads stay right when its threads
-  /// were stopped before and after each one (`BLASThreads.stopSpinning`: OpenBLAS starts them
-  /// again for the next call).
+  /// were stopped before and after each one (OpenBLAS starts them again for the next call), also
+  /// when several threads make them at once (each stop waits for the other calls).
   @Test func productsStayRightAcrossStoppedBLASThreads() {
     let rows = 256
     let columns = 192
@@ -56,10 +57,16 @@ struct OutputErrorTests {
         expected += y * y
       }
     }
+    let samples = ActivationSample(values: x, columns: columns)
     for _ in 0..<3 {
       BLASThreads.stopSpinning()
-      let product = Quantizer.product(ActivationSample(values: x, columns: columns), matrix, rows: rows)
-      #expect(abs(product / expected - 1) < 1e-5)
+      #expect(abs(Quantizer.product(samples, matrix, rows: rows) / expected - 1) < 1e-5)
     }
+    let products = ResultSlots<Double>(count: 8)
+    WorkerPool.run(count: 8, threads: 4) { index in
+      products.store(Quantizer.product(samples, matrix, rows: rows), at: index)
+    }
+    let all = products.results() ?? []
+    #expect(all.count == 8 && all.allSatisfy { abs($0 / expected - 1) < 1e-5 })
   }
 }
