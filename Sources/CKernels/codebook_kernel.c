@@ -143,9 +143,13 @@ static uint32_t amax_bits_scalar(const void *x, int32_t dtype, int64_t first, in
   return result;
 }
 
+/// Whether a group's amax lies in [2^-40, 2^60], where the vector paths round it (outside, their
+/// float32 squares could over- or underflow, and the clip search divides).
+static inline int amax_in_vector_range(float amax) { return amax >= 0x1p-40f && amax <= 0x1p60f; }
+
 /// The group's scale in `state`; returns whether the group takes the scalar path (a non-finite
-/// element, a zero or infinite scale, or an amax outside [2^-40, 2^60], where the vector paths'
-/// float32 squares could over- or underflow). The same decision on every path.
+/// element, a zero or infinite scale, or an amax outside amax_in_vector_range). The same decision
+/// on every path.
 static int begin_group(
   quantize_state *state, const void *x, int32_t dtype, int64_t first, int64_t count, uint32_t amax_bits,
   float fixed_amax) {
@@ -159,8 +163,7 @@ static int begin_group(
   if (fixed_amax >= 0) amax = fixed_amax;
   state->scale = (amax * state->clip) / state->codebook->max_value;
   state->zero_group = !(state->scale > 0) || !(state->scale < INFINITY);
-  const int float_range = amax >= 0x1p-40f && amax <= 0x1p60f;
-  return nonfinite || state->zero_group || !float_range;
+  return nonfinite || state->zero_group || !amax_in_vector_range(amax);
 }
 
 /// The double lanes' total in the vector paths' order: lanes j and j + 4 first, then (0 + 2) + (1 + 3).
@@ -312,6 +315,17 @@ __attribute__((target("avx2,fma"))) static void add_vector_sums(const vector_sum
   }
 }
 
+/// Adds byte counts of `lanes` 64-bit lanes to `totals`: byte j of a lane counts code 2j in
+/// `even`, code 2j + 1 in `odd` (see code_counter_avx2).
+static void add_byte_counts(const uint8_t *even, const uint8_t *odd, int lanes, int64_t *totals) {
+  for (int lane = 0; lane < lanes; lane++) {
+    for (int j = 0; j < 8; j++) {
+      totals[2 * j] += even[8 * lane + j];
+      totals[2 * j + 1] += odd[8 * lane + j];
+    }
+  }
+}
+
 /// Code usage without a per-element scatter or a register per code: each 64-bit lane holds
 /// sixteen 4-bit counts (count k at bits 4k), and a code c adds 1 << 4c to its lane (one
 /// variable shift per 4 codes). Two codes of a vector land in each lane per vector, so the
@@ -328,12 +342,7 @@ __attribute__((target("avx2,fma"))) static void flush_counts_avx2(code_counter_a
   uint8_t even[32], odd[32];
   _mm256_storeu_si256((__m256i *)even, counter->even_bytes);
   _mm256_storeu_si256((__m256i *)odd, counter->odd_bytes);
-  for (int lane = 0; lane < 4; lane++) {
-    for (int j = 0; j < 8; j++) {
-      counter->totals[2 * j] += even[8 * lane + j];
-      counter->totals[2 * j + 1] += odd[8 * lane + j];
-    }
-  }
+  add_byte_counts(even, odd, 4, counter->totals);
   counter->even_bytes = _mm256_setzero_si256();
   counter->odd_bytes = _mm256_setzero_si256();
   counter->pending_flushes = 0;
@@ -831,12 +840,7 @@ __attribute__((target(TK_AVX512))) static void flush_counts_avx512(code_counter_
   uint8_t even[64], odd[64];
   _mm512_storeu_si512(even, counter->even_bytes);
   _mm512_storeu_si512(odd, counter->odd_bytes);
-  for (int lane = 0; lane < 8; lane++) {
-    for (int j = 0; j < 8; j++) {
-      counter->totals[2 * j] += even[8 * lane + j];
-      counter->totals[2 * j + 1] += odd[8 * lane + j];
-    }
-  }
+  add_byte_counts(even, odd, 8, counter->totals);
   counter->even_bytes = _mm512_setzero_si512();
   counter->odd_bytes = _mm512_setzero_si512();
   counter->pending_flushes = 0;
@@ -1141,10 +1145,10 @@ static void search_span(tk_visitor *visitor, const float *x, int64_t count, int6
     int zero_group = !(scale > 0) || !(scale < INFINITY);
     if (state->vector_ok && !zero_group && !state->has_nonfinite) {
 #if TK_X86
-      // In x space where the rows kernel rounds there (amax in float-square range: see
-      // begin_group), else dividing; every loop gives the same codes and sums.
+      // In x space where the rows kernel rounds there (amax_in_vector_range), else dividing;
+      // every loop gives the same codes and sums.
       const int32_t path = tk_active_path();
-      const int in_range = state->amax >= 0x1p-40f && state->amax <= 0x1p60f;
+      const int in_range = amax_in_vector_range(state->amax);
       if (path == TK_PATH_AVX512 && in_range) {
         state->sse[r] += search_span_xspace_avx512(state, x, count, scale);
         continue;

@@ -12,28 +12,11 @@ import Testing
 /// Serialized: the path is process-wide.
 @Suite(.serialized)
 struct ClipSearchPathTests {
-  /// Student's t-like values (ν = 4) from a fixed seed.
-  private static func tValues(count: Int, seed: UInt64) -> [Float] {
-    var state = seed
-    func uniform() -> Double {
-      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-      return (Double(state >> 11) + 0.5) / Double(1 << 53)
-    }
-    return (0..<count).map { _ -> Float in
-      let normal = (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform())
-      let chi = (0..<4).reduce(0.0) { sum, _ in
-        let z = (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform())
-        return sum + z * z
-      }
-      return Float(0.02 * normal / (chi / 4).squareRoot())
-    }
-  }
-
   /// Rows of 300 (groups of 32, 128 and 50 leave tails of 12, 44 and 0; 300 % 8 = 4 leaves a
   /// scalar tail) with a NaN group and an all-zero group; the same rows scaled by 2^-70 and
   /// 2^70, out of float-square range (each its own tensor: their errors would swamp the others').
   private static func tensors(rows: Int, columns: Int) -> [(name: String, values: [Float])] {
-    var values = tValues(count: rows * columns, seed: 21)
+    var values = TensorFixtures.tValues(count: rows * columns, seed: 21)
     values[columns + 7] = .nan
     for index in 2 * columns..<2 * columns + 64 { values[index] = 0 }
     return [("t", values), ("tiny", values.map { $0 * 0x1p-70 }), ("huge", values.map { $0 * 0x1p70 })]
@@ -110,7 +93,7 @@ struct ClipSearchPathTests {
     }
     // Elements on and beside each threshold at the first ratio's scale (1: the group's amax
     // leads it), where rounding in x space and dividing part if either is off by a float.
-    let beside = Self.besideThresholds(prepared)
+    let beside = TensorFixtures.besideThresholds(prepared, amaxes: [1, 0.02, 7, 0x1p-30])
     try KernelPath.select(.portable)
     let reference = Self.searchErrors(beside, columns: 128, group: 128, codebook: prepared, ratios: ratios)
     for path in KernelPath.supported where path != .portable {
@@ -118,25 +101,5 @@ struct ClipSearchPathTests {
       let errors = Self.searchErrors(beside, columns: 128, group: 128, codebook: prepared, ratios: ratios)
       #expect(errors[0].bitPattern == reference[0].bitPattern, "\(formatID) beside thresholds on \(path.rawValue)")
     }
-  }
-
-  /// Groups of 128 led by their amax, holding the floats nearest t * s and the two either side
-  /// for every threshold t, at a few amaxes.
-  private static func besideThresholds(_ codebook: PreparedCodebook) -> [Float] {
-    var values: [Float] = []
-    for amax: Float in [1, 0.02, 7, 0x1p-30] {
-      let scale = amax / codebook.maxValue
-      var candidates: [Float] = []
-      for threshold in codebook.thresholds {
-        let nearest = threshold * scale
-        candidates += [nearest.nextDown.nextDown, nearest.nextDown, nearest, nearest.nextUp, nearest.nextUp.nextUp]
-          .filter { abs($0) <= amax }
-      }
-      for start in stride(from: 0, to: candidates.count, by: 127) {
-        let group = [amax] + candidates[start..<min(start + 127, candidates.count)]
-        values += group + [Float](repeating: 0, count: 128 - group.count)
-      }
-    }
-    return values
   }
 }

@@ -18,21 +18,9 @@ struct KernelPathTests {
     let settings: QuantizationSettings
   }
 
-  /// Student's t-like values (ν = 4) from a fixed seed, with a NaN and an Inf when `dirty`.
+  /// TensorFixtures.tValues with a NaN and an Inf when `dirty`.
   private static func tValues(count: Int, seed: UInt64, dirty: Bool) -> [Float] {
-    var state = seed
-    func uniform() -> Double {
-      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-      return (Double(state >> 11) + 0.5) / Double(1 << 53)
-    }
-    var values = (0..<count).map { _ -> Float in
-      let normal = (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform())
-      let chi = (0..<4).reduce(0.0) { sum, _ in
-        let z = (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform())
-        return sum + z * z
-      }
-      return Float(0.02 * normal / (chi / 4).squareRoot())
-    }
+    var values = TensorFixtures.tValues(count: count, seed: seed)
     if dirty, count > 300 {
       values[37] = .nan
       values[300] = -.infinity
@@ -141,23 +129,7 @@ struct KernelPathTests {
     }
     let prepared = PreparedCodebook(codebook)
     let amaxes: [Float] = [1, 2, 4, 0.02, 6, 7, 100, 3.5e4, 1e-9, 0.013_7, 0x1p-30, 0x1p50, 0.999_999_9, 12_345.678]
-    var values: [Float] = []
-    for amax in amaxes {
-      let scale = amax / prepared.maxValue
-      var candidates: [Float] = []
-      for threshold in prepared.thresholds {
-        let nearest = threshold * scale
-        candidates += [
-          nearest.nextDown.nextDown, nearest.nextDown, nearest, nearest.nextUp, nearest.nextUp.nextUp,
-        ].filter { abs($0) <= amax }
-      }
-      // Groups of 128 led by amax, so that every group has scale `scale`.
-      for start in stride(from: 0, to: candidates.count, by: 127) {
-        var group = [amax] + candidates[start..<min(start + 127, candidates.count)]
-        group += [Float](repeating: 0, count: 128 - group.count)
-        values += group
-      }
-    }
+    let values = TensorFixtures.besideThresholds(prepared, amaxes: amaxes)
     let tensor = TensorFixtures.f32(values, shape: [values.count / 128, 128])
     let settings = QuantizationSettings(group: .elements(128))
     // The definition: code = #{t < fl(x / s)}, x̂ = v[code] * s.
