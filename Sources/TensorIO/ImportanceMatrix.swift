@@ -59,7 +59,9 @@ public struct ImportanceMatrix: Sendable {
       }
       let experts = counts.count
       let columns = info.rowLength
-      guard experts > 0, sums.count == columns * experts else {
+      // A header's shape can make the product overflow (a huge row of an empty tensor).
+      let (cells, overflow) = columns.multipliedReportingOverflow(by: experts)
+      guard experts > 0, !overflow, sums.count == cells else {
         throw TensorFileError(
           file: path,
           problem: "\(MessageText.quoted(name)): in_sum2 holds \(sums.count) values, not \(columns) × \(experts) counts"
