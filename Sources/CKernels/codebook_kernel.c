@@ -419,9 +419,70 @@ typedef struct {
   int64_t tie_up[16];  // all ones where a tie at m_j rounds to the float above t_j
   float values[16];    // values[k] at index (-k) & 7 of its half (k < 8, k >= 8)
   int ties;            // some t_j is zero or subnormal: a quotient can tie at m_j
+  // The bucket grid (see prepare_grid), which the AVX-512 path rounds with where it applies.
+  int grid;                  // the codebook's thresholds lie apart enough for it
+  float grid_k, grid_offset; // u = grid_offset + grid_k * y for y = x / s, in [2, 4)
+  int32_t grid_below[32];    // per bucket: the thresholds below it
+  int32_t grid_slot[32];     // per bucket: the slot (above) of the threshold within it, 15 (+inf) if none
 } xspace_codebook;
 
-static void prepare_xspace_codebook(const float *values16, const float *thresholds15, xspace_codebook *prepared) {
+/// The bucket grid: a group's x̂ from one compare instead of six. u = fl(x * step + offset),
+/// with step = fl(K / s), lies in [2, 4), where the 5 bits of its pattern after the exponent
+/// number 32 buckets of equal width; for each bucket, the thresholds below it are counted ahead,
+/// and at most one lies within it, whose X_j is then the only compare. Exact: u is within 2^-22
+/// of U = offset + K * x / s, and every threshold's U_j = offset + K * t_j lies at least
+/// TK_GRID_MARGIN = 2^-16 from every bucket edge, so x lies beyond each threshold outside its
+/// bucket with room to spare (x / s is off t_j by ≥ 2^-17 / K, its rounding by ≤ 2^-24 / K),
+/// where X_j would give the same answer. K = 0.96875 * clip / max_value and an offset within
+/// 1/64 of 3 keep u in [2, 4) for |x| ≤ the group's amax (prepare_start_avx512 checks each
+/// group's amax * step ≤ 0.98); the offset is the first of 3, 3 ± 1/512, … 3 ± 8/512 that keeps
+/// every U_j off the edges, one per bucket at most. Codebooks with no such offset (thresholds
+/// closer than a bucket, as a subnormal one) and groups that fail the check round by quarters.
+#define TK_GRID_MARGIN 0x1p-16
+
+static void prepare_grid(const float *thresholds15, float clip, float max_value, xspace_codebook *prepared) {
+  static const int slot_of[15] = {0, 4, 8, 12, 3, 7, 11, 13, 2, 6, 10, 14, 1, 5, 9};  // the inverse of the slot order
+  prepared->grid = 0;
+  if (!(clip > 0) || !(max_value > 0)) return;
+  const float k = (float)(0.96875 * (double)clip / (double)max_value);
+  if (!(k >= FLT_MIN) || !(k < INFINITY)) return;
+  for (int attempt = 0; attempt <= 16; attempt++) {
+    const int step = (attempt + 1) / 2 * (attempt % 2 ? 1 : -1);  // 0, 1, -1, 2, -2, …
+    const float offset = 3.0f + (float)step / 512.0f;
+    int below_all = 0, fits = 1;
+    int32_t slot[32];
+    for (int b = 0; b < 32; b++) slot[b] = 15;
+    for (int j = 0; j < 15 && fits; j++) {
+      if (!(thresholds15[j] < INFINITY)) continue;
+      const double u = (double)offset + (double)k * (double)thresholds15[j];
+      if (u < 2.0 - TK_GRID_MARGIN) {
+        below_all++;  // below every element's u
+        continue;
+      }
+      if (u > 4.0 + TK_GRID_MARGIN) continue;  // above every element's u
+      const double position = (u - 2.0) * 16.0;
+      const double bucket = floor(position);
+      const int b = (int)bucket;
+      fits = position - bucket >= 16 * TK_GRID_MARGIN && bucket + 1 - position >= 16 * TK_GRID_MARGIN && b >= 0 &&
+             b < 32 && slot[b] == 15;
+      if (fits) slot[b] = slot_of[j];
+    }
+    if (!fits) continue;
+    for (int b = 0; b < 32; b++) {
+      prepared->grid_below[b] = below_all;
+      prepared->grid_slot[b] = slot[b];
+      below_all += slot[b] != 15;
+    }
+    prepared->grid = 1;
+    prepared->grid_k = k;
+    prepared->grid_offset = offset;
+    return;
+  }
+}
+
+/// `clip` and `max_value` set up the grid; 0 leaves it out.
+static void prepare_xspace_codebook(
+  const float *values16, const float *thresholds15, float clip, float max_value, xspace_codebook *prepared) {
   static const int order[16] = {0, 12, 8, 4, 1, 13, 9, 5, 2, 14, 10, 6, 3, 7, 11, 15};
   prepared->ties = 0;
   for (int slot = 0; slot < 16; slot++) {
@@ -440,6 +501,7 @@ static void prepare_xspace_codebook(const float *values16, const float *threshol
     if (fabsf(t) < FLT_MIN) prepared->ties = 1;
   }
   for (int k = 0; k < 16; k++) prepared->values[((16 - k) & 7) | (k & 8)] = values16[k];
+  prepare_grid(thresholds15, clip, max_value, prepared);
 }
 
 /// The tables round8_xspace reads: X_j and values * scale, in registers for a span's loop.
@@ -559,6 +621,8 @@ typedef struct {
   float scale;
   int zero_group;
   float bounds[16] __attribute__((aligned(16)));  // X_j in slot order
+  int grid;         // the AVX-512 path rounds the group on the codebook's grid
+  float grid_step;  // fl(K / scale) (see prepare_grid)
 } group_start;
 
 /// A group's start in two steps, placed apart in the loop so that neither dependency chain is
@@ -688,6 +752,14 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void widen_span
 /// Formats one walk of the groups takes at most (tk_quantize_codebooks splits larger sets).
 #define TK_MAX_FORMATS 16
 
+/// A group's X_j (the AVX2 path has no grid).
+__attribute__((target("avx2,fma"), always_inline)) static inline void prepare_start_avx2(
+  const xspace_codebook *prepared, uint32_t amax_bits, group_start *start) {
+  (void)amax_bits;
+  prepare_bounds_avx2(prepared, start->scale, start->bounds);
+  start->grid = 0;
+}
+
 #define TK_ROWS_TARGET "avx2,fma,f16c"
 #define TK_ROWS_NAME(name) name##_avx2
 #include "codebook_rows.h"
@@ -744,6 +816,20 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void prepare_bou
   _mm512_storeu_si512(bounds, _mm512_mask_add_epi32(bits, step, bits, direction));
 }
 
+/// A group's X_j, and whether it rounds on the codebook's grid: where |x| * step ≤ 0.98 for
+/// every |x| up to the group's amax (`amax_bits`, finite), so u stays in [2, 4).
+__attribute__((target(TK_AVX512), always_inline)) static inline void prepare_start_avx512(
+  const xspace_codebook *prepared, uint32_t amax_bits, group_start *start) {
+  prepare_bounds_avx512(prepared, start->scale, start->bounds);
+  start->grid = 0;
+  if (prepared->grid) {
+    float amax;
+    memcpy(&amax, &amax_bits, 4);
+    start->grid_step = (float)((double)prepared->grid_k / (double)start->scale);
+    start->grid = (double)amax * (double)start->grid_step <= 0.98;
+  }
+}
+
 /// The upper 8 floats of a 16-float register (AVX-512F only: no DQ extract).
 __attribute__((target(TK_AVX512), always_inline)) static inline __m256 upper8(__m512 v) {
   return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
@@ -793,10 +879,74 @@ __attribute__((target(TK_AVX512), always_inline)) static inline __m512i round16_
   return code;
 }
 
-/// A span's x̂ and codes as round_span_avx2, 16 at a time (a last 8 in the low half).
+/// A group's grid tables for 16 lanes: per bucket the codes below it (`below_*`) and its
+/// threshold's X_j (`x_*`, +inf where none), buckets 0-15 in `*_low`, 16-31 in `*_high`.
+typedef struct {
+  __m512 step, offset, x_low, x_high, levels;
+  __m512i below_low, below_high;
+} grid_table;
+
+__attribute__((target(TK_AVX512), always_inline)) static inline grid_table load_grid_table(
+  const xspace_codebook *prepared, const group_start *current) {
+  grid_table table;
+  const __m512 slots = _mm512_loadu_ps(current->bounds);
+  table.x_low = _mm512_permutexvar_ps(_mm512_loadu_si512(prepared->grid_slot), slots);
+  table.x_high = _mm512_permutexvar_ps(_mm512_loadu_si512(prepared->grid_slot + 16), slots);
+  table.below_low = _mm512_loadu_si512(prepared->grid_below);
+  table.below_high = _mm512_loadu_si512(prepared->grid_below + 16);
+  table.step = _mm512_set1_ps(current->grid_step);
+  table.offset = _mm512_set1_ps(prepared->grid_offset);
+  // prepared->values holds values[k] at ((-k) & 7) | (k & 8).
+  table.levels = _mm512_mul_ps(
+    _mm512_permutexvar_ps(
+      _mm512_setr_epi32(0, 7, 6, 5, 4, 3, 2, 1, 8, 15, 14, 13, 12, 11, 10, 9), _mm512_loadu_ps(prepared->values)),
+    _mm512_set1_ps(current->scale));
+  return table;
+}
+
+/// The codes #{X_j <= x} of 16 finite floats of a grid group and x̂ in `*rounded`: the bucket
+/// from u's pattern (bits 18-22: vpermt2d reads the low 5 bits of each index), the codes
+/// below it, and one compare with its threshold.
+__attribute__((target(TK_AVX512), always_inline)) static inline __m512i round16_grid(
+  const grid_table *table, __m512 x, __m512 *rounded) {
+  const __m512i bucket = _mm512_srli_epi32(_mm512_castps_si512(_mm512_fmadd_ps(x, table->step, table->offset)), 18);
+  const __m512i below = _mm512_permutex2var_epi32(table->below_low, bucket, table->below_high);
+  const __m512 threshold = _mm512_permutex2var_ps(table->x_low, bucket, table->x_high);
+  const __m512i code =
+    _mm512_mask_add_epi32(below, _mm512_cmp_ps_mask(x, threshold, _CMP_GE_OQ), below, _mm512_set1_epi32(1));
+  *rounded = _mm512_permutexvar_ps(code, table->levels);
+  return code;
+}
+
+/// round_span_avx512 for a group on the grid.
+__attribute__((target(TK_AVX512), always_inline)) static inline void round_span_grid_avx512(
+  const xspace_codebook *prepared, const group_start *current, const float *values, int64_t n, float *rounded,
+  int32_t *codes) {
+  const grid_table table = load_grid_table(prepared, current);
+  for (int64_t i = 0; i < n; i += 16) {
+    const int whole = n - i >= 16;
+    const __m512 x = whole ? _mm512_loadu_ps(values + i) : _mm512_castps256_ps512(_mm256_loadu_ps(values + i));
+    __m512 level;
+    const __m512i code = round16_grid(&table, x, &level);
+    if (whole) {
+      _mm512_storeu_ps(rounded + i, level);
+      _mm512_storeu_si512(codes + i, code);
+    } else {
+      _mm256_storeu_ps(rounded + i, _mm512_castps512_ps256(level));
+      _mm256_storeu_si256((__m256i *)(codes + i), _mm512_castsi512_si256(code));
+    }
+  }
+}
+
+/// A span's x̂ and codes as round_span_avx2, 16 at a time (a last 8 in the low half): on the
+/// grid where the group has it, else by quarters (round16_xspace).
 __attribute__((target(TK_AVX512), always_inline)) static inline void round_span_avx512(
   const xspace_codebook *prepared, const group_start *current, const float *values, int64_t n, float *rounded,
   int32_t *codes) {
+  if (current->grid) {
+    round_span_grid_avx512(prepared, current, values, n, rounded, codes);
+    return;
+  }
   // Locals: stores to `rounded` could alias tables in memory and force a reload per vector.
   const wide_xspace_table table = load_wide_xspace_table(prepared, current->bounds, current->scale);
   // No masked loads or stores (on AMD a masked store costs several plain ones): a last 8 is
@@ -1180,8 +1330,23 @@ void tk_clip_search_codebook(
   if (state.vector_ok) {
     prepare_padded(codebook, state.values16, state.thresholds15);
 #if TK_X86
-    prepare_xspace_codebook(state.values16, state.thresholds15, &state.prepared);
+    prepare_xspace_codebook(state.values16, state.thresholds15, 0, 0, &state.prepared);  // no grid
 #endif
   }
   tk_walk_groups(layout, &state.base);
+}
+
+int32_t tk_codebook_grid_fits(const tk_codebook *codebook, float clip) {
+#if TK_X86
+  if (codebook->count > 16) return 0;
+  float values16[16], thresholds15[15];
+  prepare_padded(codebook, values16, thresholds15);
+  xspace_codebook prepared;
+  prepare_grid(thresholds15, clip, codebook->max_value, &prepared);
+  return prepared.grid;
+#else
+  (void)codebook;
+  (void)clip;
+  return 0;
+#endif
 }

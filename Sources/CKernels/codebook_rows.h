@@ -3,7 +3,7 @@
 //   TK_ROWS_TARGET   the target features of the path (a string), and
 //   TK_ROWS_NAME(n)  n with the path's suffix (`n##_avx2`, `n##_avx512`),
 // and takes from the includer the path's span helpers, which are the only code that differs:
-//   TK_ROWS_NAME(prepare_bounds)         a group's X_j from its scale,
+//   TK_ROWS_NAME(prepare_start)          a group's X_j from its scale (and, AVX-512, its grid step),
 //   TK_ROWS_NAME(decode_span)            a span of F16/BF16 decoded to floats,
 //   TK_ROWS_NAME(code_counter)           code usage counts in vector lanes,
 //   TK_ROWS_NAME(round_span)             x̂ and codes of a span (x-space thresholds, no division),
@@ -30,7 +30,7 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
   start->scalar = begin_group(state, x, dtype, first, count, amax_bits, fixed_amax);
   start->scale = state->scale;
   start->zero_group = state->zero_group;
-  if (!start->scalar) TK_ROWS_NAME(prepare_bounds)(prepared, start->scale, start->bounds);
+  if (!start->scalar) TK_ROWS_NAME(prepare_start)(prepared, amax_bits, start);
   if (cached) {
     cache->amax_bits[slot] = amax_bits;
     cache->starts[slot] = *start;
@@ -48,7 +48,7 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
   quantize_state *state, const void *x, int32_t dtype, int64_t rows, int64_t row_length, int64_t group,
   float fixed_amax, float *out) {
   xspace_codebook prepared;
-  prepare_xspace_codebook(state->values16, state->thresholds15, &prepared);
+  prepare_xspace_codebook(state->values16, state->thresholds15, state->clip, state->codebook->max_value, &prepared);
   start_cache *cache = dtype == TK_F32 ? NULL : new_start_cache();  // F32 amax values rarely repeat
   TK_ROWS_NAME(code_counter) counter;
   memset(&counter, 0, sizeof counter);
@@ -149,7 +149,8 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
   group_start starts[TK_MAX_FORMATS][2];
   start_cache *caches[TK_MAX_FORMATS];
   for (int32_t f = 0; f < formats; f++) {
-    prepare_xspace_codebook(states[f].values16, states[f].thresholds15, &prepared[f]);
+    prepare_xspace_codebook(
+      states[f].values16, states[f].thresholds15, states[f].clip, states[f].codebook->max_value, &prepared[f]);
     caches[f] = dtype == TK_F32 ? NULL : new_start_cache();
     memset(&counters[f], 0, sizeof counters[f]);
     sums[f] = (vector_sums){_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(),

@@ -1,3 +1,4 @@
+import CKernels
 import Formats
 import Foundation
 import TensorIO
@@ -152,6 +153,73 @@ struct KernelPathTests {
         #expect(metrics == reference, "\(formatID) on \(path.rawValue)")
       }
       reference = metrics
+    }
+  }
+
+  /// The AVX-512 path rounds a codebook on its bucket grid where the thresholds lie apart (one
+  /// compare per element) and by quarters elsewhere (six); the test above runs formats of both
+  /// kinds, so it checks both against the definition. This keeps it so.
+  @Test func theThresholdTestRunsGridAndQuarterCodebooks() throws {
+    func fits(_ formatID: String, clip: Float = 1) throws -> Bool {
+      let format =
+        formatID == "subnormal"
+        ? QuantFormat.codebook(Self.subnormalCodebook) : try FormatSpec.parse(formatID).resolved()
+      guard case .codebook(let codebook) = format else { return false }
+      return PreparedCodebook(codebook).withCodebook { tk_codebook_grid_fits($0, clip) } == 1
+    }
+    #if arch(x86_64)
+      for formatID in ["nf4", "sf4", "e2m1", "e2m1-i", "int4", "apot4", "apot4-sp", "e1m2"] {
+        #expect(try fits(formatID), "\(formatID) on the grid")
+      }
+      // Thresholds closer than a bucket: six powers of two near zero, or subnormals.
+      #expect(try !fits("e3m0"))
+      #expect(try !fits("subnormal"))
+      // e2m1+-8's outer threshold, at clip 0.805, sits near a bucket edge for every offset.
+      #expect(try fits("e2m1+-8") && !fits("e2m1+-8", clip: 0.805))
+    #else
+      #expect(try !fits("nf4"))
+    #endif
+  }
+
+  /// A whole-tensor amax below some elements (the file grew between the range pass and this
+  /// one): those elements' u would leave [2, 4) on the grid, so their groups round by quarters
+  /// on AVX-512. Every path gives the portable path's sums, codes and x̂, and x̂ is the
+  /// definition's (codes of fl(x / s)).
+  @Test func aFixedAmaxBelowTheDataRoundsLikeTheDivision() throws {
+    let initial = KernelPath.active
+    defer { try? KernelPath.select(initial) }
+    let values = TensorFixtures.tValues(count: 64 * 128, seed: 31)
+    let fixedAmax = values.map(abs).max()! * 0.5
+    for formatID in ["nf4", "sf4"] {
+      guard case .codebook(let codebook) = try FormatSpec.parse(formatID).resolved() else {
+        Issue.record("\(formatID) is not a codebook format")
+        continue
+      }
+      let prepared = PreparedCodebook(codebook)
+      let scale = fixedAmax / prepared.maxValue
+      let expected = values.map { x in
+        (prepared.values[prepared.thresholds.filter { $0 < x / scale }.count] * scale).bitPattern
+      }
+      var reference: (sums: [Double], usage: [Int64])?
+      for path in KernelPath.supported {
+        try KernelPath.select(path)
+        var sums = tk_sums()
+        var usage = [Int64](repeating: 0, count: prepared.values.count)
+        var rounded = [Float](repeating: 0, count: values.count)
+        values.withUnsafeBytes { bytes in
+          var layout = tk_layout(
+            source: bytes.baseAddress, dtype: Int32(TK_F32.rawValue), rows: 64, row_length: 128, group: 128,
+            fixed_amax: fixedAmax, fixed_min: 0, fixed_max: 0)
+          prepared.withCodebook { tk_quantize_codebook(&layout, $0, 1, &sums, &usage, &rounded) }
+        }
+        #expect(rounded.map(\.bitPattern) == expected, "\(formatID) on \(path.rawValue)")
+        let measured = [sums.sum_sq_err, sums.sum_sq_x, sums.max_abs_err]
+        if let reference {
+          #expect(measured.map(\.bitPattern) == reference.sums.map(\.bitPattern), "\(formatID) on \(path.rawValue)")
+          #expect(usage == reference.usage, "\(formatID) on \(path.rawValue)")
+        }
+        reference = (measured, usage)
+      }
     }
   }
 

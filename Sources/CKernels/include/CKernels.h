@@ -74,6 +74,11 @@ void tk_quantize_codebooks(
   const tk_layout *layout, int32_t count, const tk_codebook *codebooks, const float *clips, tk_sums *sums,
   int64_t *const *usages);
 
+/// Whether the AVX-512 path rounds groups of `codebook` at `clip` on its bucket grid (one
+/// compare per element) rather than by quarters: 1 where every threshold lies apart enough
+/// (see prepare_grid); always 0 off x86. For tests that both ways are exercised.
+int32_t tk_codebook_grid_fits(const tk_codebook *codebook, float clip);
+
 /// Adds, for each clip ratio, the sum of squared errors of rounding with that ratio to `sse`.
 void tk_clip_search_codebook(
   const tk_layout *layout, const tk_codebook *codebook, const float *ratios, int32_t ratio_count,
