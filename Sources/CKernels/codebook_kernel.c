@@ -419,12 +419,15 @@ typedef struct {
   int64_t tie_up[16];  // all ones where a tie at m_j rounds to the float above t_j
   float values[16];    // values[k] at index (-k) & 7 of its half (k < 8, k >= 8)
   int ties;            // some t_j is zero or subnormal: a quotient can tie at m_j
-  // The bucket grid (see prepare_grid), which the AVX-512 path rounds with where it applies.
-  int grid;                  // the codebook's thresholds lie apart enough for it
-  float grid_k, grid_offset; // u = grid_offset + grid_k * y for y = x / s, in [2, 4)
-  int32_t grid_below[32];    // per bucket: the thresholds below it
-  int32_t grid_slot[32];     // per bucket: the slot (above) of the threshold within it, 15 (+inf) if none
 } xspace_codebook;
+
+/// A codebook's bucket grid at one clip ratio (see prepare_grid).
+typedef struct {
+  int fits;          // the codebook's thresholds lie apart enough for it
+  float k, offset;   // u = offset + k * y for y = x / s, in [2, 4)
+  int32_t below[32]; // per bucket: the thresholds below it
+  int32_t slot[32];  // per bucket: the slot (above) of the threshold within it, 15 (+inf) if none
+} bucket_grid;
 
 /// The bucket grid: a group's x̂ from one compare instead of six. u = fl(x * step + offset),
 /// with step = fl(K / s), lies in [2, 4), where the 5 bits of its pattern after the exponent
@@ -440,9 +443,9 @@ typedef struct {
 /// closer than a bucket, as a subnormal one) and groups that fail the check round by quarters.
 #define TK_GRID_MARGIN 0x1p-16
 
-static void prepare_grid(const float *thresholds15, float clip, float max_value, xspace_codebook *prepared) {
+static void prepare_grid(const float *thresholds15, float clip, float max_value, bucket_grid *grid) {
   static const int slot_of[15] = {0, 4, 8, 12, 3, 7, 11, 13, 2, 6, 10, 14, 1, 5, 9};  // the inverse of the slot order
-  prepared->grid = 0;
+  grid->fits = 0;
   if (!(clip > 0) || !(max_value > 0)) return;
   const float k = (float)(0.96875 * (double)clip / (double)max_value);
   if (!(k >= FLT_MIN) || !(k < INFINITY)) return;
@@ -469,20 +472,26 @@ static void prepare_grid(const float *thresholds15, float clip, float max_value,
     }
     if (!fits) continue;
     for (int b = 0; b < 32; b++) {
-      prepared->grid_below[b] = below_all;
-      prepared->grid_slot[b] = slot[b];
+      grid->below[b] = below_all;
+      grid->slot[b] = slot[b];
       below_all += slot[b] != 15;
     }
-    prepared->grid = 1;
-    prepared->grid_k = k;
-    prepared->grid_offset = offset;
+    grid->fits = 1;
+    grid->k = k;
+    grid->offset = offset;
     return;
   }
 }
 
-/// `clip` and `max_value` set up the grid; 0 leaves it out.
-static void prepare_xspace_codebook(
-  const float *values16, const float *thresholds15, float clip, float max_value, xspace_codebook *prepared) {
+/// Whether a group of finite amax `amax` and scale `scale` rounds on `grid`: where |x| * step
+/// ≤ 0.98 for every |x| up to the amax, step = fl(K / scale) (to `*step`), so u stays in [2, 4).
+static inline int grid_applies(const bucket_grid *grid, float amax, float scale, float *step) {
+  if (!grid->fits) return 0;
+  *step = (float)((double)grid->k / (double)scale);
+  return (double)amax * (double)*step <= 0.98;
+}
+
+static void prepare_xspace_codebook(const float *values16, const float *thresholds15, xspace_codebook *prepared) {
   static const int order[16] = {0, 12, 8, 4, 1, 13, 9, 5, 2, 14, 10, 6, 3, 7, 11, 15};
   prepared->ties = 0;
   for (int slot = 0; slot < 16; slot++) {
@@ -501,7 +510,6 @@ static void prepare_xspace_codebook(
     if (fabsf(t) < FLT_MIN) prepared->ties = 1;
   }
   for (int k = 0; k < 16; k++) prepared->values[((16 - k) & 7) | (k & 8)] = values16[k];
-  prepare_grid(thresholds15, clip, max_value, prepared);
 }
 
 /// The tables round8_xspace reads: X_j and values * scale, in registers for a span's loop.
@@ -682,8 +690,9 @@ static inline void walk_advance(group_walk *walk) {
 /// A span's x̂ (to `rounded`) and codes (to `codes`): `n` floats, a multiple of 8, of a group
 /// whose start is `current`.
 __attribute__((target("avx2,fma"), always_inline)) static inline void round_span_avx2(
-  const xspace_codebook *prepared, const group_start *current, const float *values, int64_t n, float *rounded,
-  int32_t *codes) {
+  const xspace_codebook *prepared, const bucket_grid *grid, const group_start *current, const float *values,
+  int64_t n, float *rounded, int32_t *codes) {
+  (void)grid;  // the AVX2 path has no grid
   // Locals: stores to `rounded` could alias tables in memory and force a reload per vector.
   const xspace_table table = load_xspace_table(prepared, current->bounds, current->scale);
   for (int64_t i = 0; i < n; i += 8) {
@@ -754,7 +763,8 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void widen_span
 
 /// A group's X_j (the AVX2 path has no grid).
 __attribute__((target("avx2,fma"), always_inline)) static inline void prepare_start_avx2(
-  const xspace_codebook *prepared, uint32_t amax_bits, group_start *start) {
+  const xspace_codebook *prepared, const bucket_grid *grid, uint32_t amax_bits, group_start *start) {
+  (void)grid;
   (void)amax_bits;
   prepare_bounds_avx2(prepared, start->scale, start->bounds);
   start->grid = 0;
@@ -819,15 +829,11 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void prepare_bou
 /// A group's X_j, and whether it rounds on the codebook's grid: where |x| * step ≤ 0.98 for
 /// every |x| up to the group's amax (`amax_bits`, finite), so u stays in [2, 4).
 __attribute__((target(TK_AVX512), always_inline)) static inline void prepare_start_avx512(
-  const xspace_codebook *prepared, uint32_t amax_bits, group_start *start) {
+  const xspace_codebook *prepared, const bucket_grid *grid, uint32_t amax_bits, group_start *start) {
   prepare_bounds_avx512(prepared, start->scale, start->bounds);
-  start->grid = 0;
-  if (prepared->grid) {
-    float amax;
-    memcpy(&amax, &amax_bits, 4);
-    start->grid_step = (float)((double)prepared->grid_k / (double)start->scale);
-    start->grid = (double)amax * (double)start->grid_step <= 0.98;
-  }
+  float amax;
+  memcpy(&amax, &amax_bits, 4);
+  start->grid = grid_applies(grid, amax, start->scale, &start->grid_step);
 }
 
 /// amax_bits_f32 32 lanes at a time (2-3% faster than 16 on F32 groups of 128 on the grid).
@@ -917,20 +923,20 @@ typedef struct {
 } grid_table;
 
 __attribute__((target(TK_AVX512), always_inline)) static inline grid_table load_grid_table(
-  const xspace_codebook *prepared, const group_start *current) {
+  const xspace_codebook *prepared, const bucket_grid *grid, const float *bounds, float step, float scale) {
   grid_table table;
-  const __m512 slots = _mm512_loadu_ps(current->bounds);
-  table.x_low = _mm512_permutexvar_ps(_mm512_loadu_si512(prepared->grid_slot), slots);
-  table.x_high = _mm512_permutexvar_ps(_mm512_loadu_si512(prepared->grid_slot + 16), slots);
-  table.below_low = _mm512_loadu_si512(prepared->grid_below);
-  table.below_high = _mm512_loadu_si512(prepared->grid_below + 16);
-  table.step = _mm512_set1_ps(current->grid_step);
-  table.offset = _mm512_set1_ps(prepared->grid_offset);
+  const __m512 slots = _mm512_loadu_ps(bounds);
+  table.x_low = _mm512_permutexvar_ps(_mm512_loadu_si512(grid->slot), slots);
+  table.x_high = _mm512_permutexvar_ps(_mm512_loadu_si512(grid->slot + 16), slots);
+  table.below_low = _mm512_loadu_si512(grid->below);
+  table.below_high = _mm512_loadu_si512(grid->below + 16);
+  table.step = _mm512_set1_ps(step);
+  table.offset = _mm512_set1_ps(grid->offset);
   // prepared->values holds values[k] at ((-k) & 7) | (k & 8).
   table.levels = _mm512_mul_ps(
     _mm512_permutexvar_ps(
       _mm512_setr_epi32(0, 7, 6, 5, 4, 3, 2, 1, 8, 15, 14, 13, 12, 11, 10, 9), _mm512_loadu_ps(prepared->values)),
-    _mm512_set1_ps(current->scale));
+    _mm512_set1_ps(scale));
   return table;
 }
 
@@ -950,9 +956,9 @@ __attribute__((target(TK_AVX512), always_inline)) static inline __m512i round16_
 
 /// round_span_avx512 for a group on the grid.
 __attribute__((target(TK_AVX512), always_inline)) static inline void round_span_grid_avx512(
-  const xspace_codebook *prepared, const group_start *current, const float *values, int64_t n, float *rounded,
-  int32_t *codes) {
-  const grid_table table = load_grid_table(prepared, current);
+  const xspace_codebook *prepared, const bucket_grid *grid, const group_start *current, const float *values,
+  int64_t n, float *rounded, int32_t *codes) {
+  const grid_table table = load_grid_table(prepared, grid, current->bounds, current->grid_step, current->scale);
   for (int64_t i = 0; i < n; i += 16) {
     const int whole = n - i >= 16;
     const __m512 x = whole ? _mm512_loadu_ps(values + i) : _mm512_castps256_ps512(_mm256_loadu_ps(values + i));
@@ -971,10 +977,10 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void round_span_
 /// A span's x̂ and codes as round_span_avx2, 16 at a time (a last 8 in the low half): on the
 /// grid where the group has it, else by quarters (round16_xspace).
 __attribute__((target(TK_AVX512), always_inline)) static inline void round_span_avx512(
-  const xspace_codebook *prepared, const group_start *current, const float *values, int64_t n, float *rounded,
-  int32_t *codes) {
+  const xspace_codebook *prepared, const bucket_grid *grid, const group_start *current, const float *values,
+  int64_t n, float *rounded, int32_t *codes) {
   if (current->grid) {
-    round_span_grid_avx512(prepared, current, values, n, rounded, codes);
+    round_span_grid_avx512(prepared, grid, current, values, n, rounded, codes);
     return;
   }
   // Locals: stores to `rounded` could alias tables in memory and force a reload per vector.
@@ -1205,6 +1211,7 @@ typedef struct {
   float thresholds15[15];
 #if TK_X86
   xspace_codebook prepared;  // for the x-space loops (vector_ok only)
+  bucket_grid *grids;        // the AVX-512 path's grid per ratio, or NULL
 #endif
 } search_state;
 
@@ -1290,18 +1297,28 @@ __attribute__((target("avx2,fma"))) static double search_span_xspace_avx2(
 
 /// search_span_xspace_avx2 16 lanes at a time, each run of 8 into one 8-double register (lanes
 /// 0-3 and 4-7 are the AVX2 loop's sse0 and sse1).
+/// On the ratio's bucket grid (`grid`, NULL for none) where the group's amax allows, as the rows
+/// kernel does; by quarters elsewhere.
 __attribute__((target(TK_AVX512))) static double search_span_xspace_avx512(
-  const search_state *state, const float *x, int64_t count, float scale_value) {
+  const search_state *state, const bucket_grid *grid, const float *x, int64_t count, float scale_value) {
   float bounds[16] __attribute__((aligned(64)));
   prepare_bounds_avx512(&state->prepared, scale_value, bounds);
   const wide_xspace_table table = load_wide_xspace_table(&state->prepared, bounds, scale_value);
+  float step = 0;
+  const int on_grid = grid != NULL && grid_applies(grid, state->amax, scale_value, &step);
+  grid_table buckets;
+  if (on_grid) buckets = load_grid_table(&state->prepared, grid, bounds, step, scale_value);
   __m512d sse = _mm512_setzero_pd();
   int64_t i = 0;
   for (; i + 8 <= count; i += 16) {
     const int whole = i + 16 <= count;
     const __m512 value = whole ? _mm512_loadu_ps(x + i) : _mm512_castps256_ps512(_mm256_loadu_ps(x + i));
     __m512 rounded;
-    (void)round16_xspace(&table, value, &rounded);
+    if (on_grid) {
+      (void)round16_grid(&buckets, value, &rounded);
+    } else {
+      (void)round16_xspace(&table, value, &rounded);
+    }
     const __m512d e0 = _mm512_sub_pd(
       _mm512_cvtps_pd(_mm512_castps512_ps256(value)), _mm512_cvtps_pd(_mm512_castps512_ps256(rounded)));
     sse = _mm512_fmadd_pd(e0, e0, sse);
@@ -1330,7 +1347,7 @@ static void search_span(tk_visitor *visitor, const float *x, int64_t count, int6
       const int32_t path = tk_active_path();
       const int in_range = amax_in_vector_range(state->amax);
       if (path == TK_PATH_AVX512 && in_range) {
-        state->sse[r] += search_span_xspace_avx512(state, x, count, scale);
+        state->sse[r] += search_span_xspace_avx512(state, state->grids ? &state->grids[r] : NULL, x, count, scale);
         continue;
       }
       if (path >= TK_PATH_AVX2) {
@@ -1360,10 +1377,20 @@ void tk_clip_search_codebook(
   if (state.vector_ok) {
     prepare_padded(codebook, state.values16, state.thresholds15);
 #if TK_X86
-    prepare_xspace_codebook(state.values16, state.thresholds15, 0, 0, &state.prepared);  // no grid
+    prepare_xspace_codebook(state.values16, state.thresholds15, &state.prepared);
+    // The grid needs each group's own amax as the bound on its |x|; a fixed amax is not one.
+    if (tk_active_path() == TK_PATH_AVX512 && layout->fixed_amax < 0 && ratio_count > 0) {
+      state.grids = malloc(sizeof(bucket_grid) * (size_t)ratio_count);
+      for (int32_t r = 0; state.grids != NULL && r < ratio_count; r++) {
+        prepare_grid(state.thresholds15, ratios[r], codebook->max_value, &state.grids[r]);
+      }
+    }
 #endif
   }
   tk_walk_groups(layout, &state.base);
+#if TK_X86
+  free(state.grids);
+#endif
 }
 
 int32_t tk_codebook_grid_fits(const tk_codebook *codebook, float clip) {
@@ -1371,9 +1398,9 @@ int32_t tk_codebook_grid_fits(const tk_codebook *codebook, float clip) {
   if (codebook->count > 16) return 0;
   float values16[16], thresholds15[15];
   prepare_padded(codebook, values16, thresholds15);
-  xspace_codebook prepared;
-  prepare_grid(thresholds15, clip, codebook->max_value, &prepared);
-  return prepared.grid;
+  bucket_grid grid;
+  prepare_grid(thresholds15, clip, codebook->max_value, &grid);
+  return grid.fits;
 #else
   (void)codebook;
   (void)clip;

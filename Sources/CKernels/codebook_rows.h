@@ -19,8 +19,9 @@
 /// The group's start in `start` (`state->scale` and `zero_group` may be left as they were):
 /// from `cache` where it holds the amax, else made and kept there.
 __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROWS_NAME(settle_group)(
-  quantize_state *state, const xspace_codebook *prepared, start_cache *cache, const void *x, int32_t dtype,
-  int64_t first, int64_t count, uint32_t amax_bits, float fixed_amax, group_start *start) {
+  quantize_state *state, const xspace_codebook *prepared, const bucket_grid *grid, start_cache *cache,
+  const void *x, int32_t dtype, int64_t first, int64_t count, uint32_t amax_bits, float fixed_amax,
+  group_start *start) {
   // A non-finite amax is not cached: such a group's scale comes from its finite elements.
   const int cached = cache != NULL && amax_bits < 0x7f800000u;
   const uint32_t slot = (amax_bits >> (dtype == TK_F16 ? 13 : 16)) & (TK_START_CACHE - 1);
@@ -31,7 +32,7 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
   start->scalar = begin_group(state, x, dtype, first, count, amax_bits, fixed_amax);
   start->scale = state->scale;
   start->zero_group = state->zero_group;
-  if (!start->scalar) TK_ROWS_NAME(prepare_start)(prepared, amax_bits, start);
+  if (!start->scalar) TK_ROWS_NAME(prepare_start)(prepared, grid, amax_bits, start);
   if (cached) {
     cache->amax_bits[slot] = amax_bits;
     cache->starts[slot] = *start;
@@ -49,7 +50,9 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
   quantize_state *state, const void *x, int32_t dtype, int64_t rows, int64_t row_length, int64_t group,
   float fixed_amax, float *out) {
   xspace_codebook prepared;
-  prepare_xspace_codebook(state->values16, state->thresholds15, state->clip, state->codebook->max_value, &prepared);
+  prepare_xspace_codebook(state->values16, state->thresholds15, &prepared);
+  bucket_grid grid;
+  prepare_grid(state->thresholds15, state->clip, state->codebook->max_value, &grid);
   start_cache *cache = dtype == TK_F32 ? NULL : new_start_cache();  // F32 amax values rarely repeat
   TK_ROWS_NAME(code_counter) counter;
   memset(&counter, 0, sizeof counter);
@@ -68,8 +71,8 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
   for (int64_t g = 0; g < TK_STARTS_AHEAD && g < groups; g++, walk_advance(&ahead)) {
     const int64_t count = walk_count(&ahead), first = walk_first(&ahead);
     TK_ROWS_NAME(settle_group)(
-      state, &prepared, cache, x, dtype, first, count, TK_ROWS_NAME(measure_group)(x, dtype, first, count),
-      fixed_amax, &starts[g]);
+      state, &prepared, &grid, cache, x, dtype, first, count,
+      TK_ROWS_NAME(measure_group)(x, dtype, first, count), fixed_amax, &starts[g]);
   }
   for (int64_t g = 0; g < groups; g++) {
     const int64_t count = walk_count(&walk), first = walk_first(&walk);
@@ -84,7 +87,7 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
     if (current->scalar) {
       if (has_next) {
         TK_ROWS_NAME(settle_group)(
-          state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
+          state, &prepared, &grid, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
       }
       state->scale = current->scale;
       state->zero_group = current->zero_group;
@@ -100,16 +103,16 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
         values = decoded;
       }
       float *r = g_out ? g_out + span : rounded;
-      TK_ROWS_NAME(round_span)(&prepared, current, values, n, r, codes);
+      TK_ROWS_NAME(round_span)(&prepared, &grid, current, values, n, r, codes);
       if (span == 0 && has_next) {
         TK_ROWS_NAME(settle_group)(
-          state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
+          state, &prepared, &grid, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
       }
       TK_ROWS_NAME(sum_and_count_span)(values, NULL, r, codes, n, &sums, &counter);
     }
     if (whole == 0 && has_next) {
       TK_ROWS_NAME(settle_group)(
-        state, &prepared, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
+        state, &prepared, &grid, cache, x, dtype, next_first, next_count, next_amax_bits, fixed_amax, next);
     }
     vectorized += whole;
     state->scale = current->scale;
@@ -144,14 +147,15 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
   quantize_state *states, int32_t formats, const void *x, int32_t dtype, int64_t rows, int64_t row_length,
   int64_t group, float fixed_amax) {
   xspace_codebook prepared[TK_MAX_FORMATS];
+  bucket_grid grids[TK_MAX_FORMATS];
   TK_ROWS_NAME(code_counter) counters[TK_MAX_FORMATS];
   vector_sums sums[TK_MAX_FORMATS];
   int64_t vectorized[TK_MAX_FORMATS];
   group_start starts[TK_MAX_FORMATS][2];
   start_cache *caches[TK_MAX_FORMATS];
   for (int32_t f = 0; f < formats; f++) {
-    prepare_xspace_codebook(
-      states[f].values16, states[f].thresholds15, states[f].clip, states[f].codebook->max_value, &prepared[f]);
+    prepare_xspace_codebook(states[f].values16, states[f].thresholds15, &prepared[f]);
+    prepare_grid(states[f].thresholds15, states[f].clip, states[f].codebook->max_value, &grids[f]);
     caches[f] = dtype == TK_F32 ? NULL : new_start_cache();
     memset(&counters[f], 0, sizeof counters[f]);
     sums[f] = (vector_sums){_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(),
@@ -174,7 +178,8 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
       const uint32_t amax_bits = TK_ROWS_NAME(measure_group)(x, dtype, first, count);
       for (int32_t f = 0; f < formats; f++) {
         TK_ROWS_NAME(settle_group)(
-          &states[f], &prepared[f], caches[f], x, dtype, first, count, amax_bits, fixed_amax, &starts[f][0]);
+          &states[f], &prepared[f], &grids[f], caches[f], x, dtype, first, count, amax_bits, fixed_amax,
+          &starts[f][0]);
       }
     }
     walk_advance(&walk);
@@ -203,7 +208,7 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
       for (int32_t f = 0; f < formats; f++) {
         const group_start *current = &starts[f][g & 1];
         if (current->scalar) continue;
-        TK_ROWS_NAME(round_span)(&prepared[f], current, values, n, rounded, codes);
+        TK_ROWS_NAME(round_span)(&prepared[f], &grids[f], current, values, n, rounded, codes);
         TK_ROWS_NAME(sum_and_count_span)(NULL, x_double, rounded, codes, n, &sums[f], &counters[f]);
         if (!shared_squares) {
           vector_sums *own = &sums[f];
@@ -217,16 +222,16 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
       if (span == 0 && has_next) {
         for (int32_t f = 0; f < formats; f++) {
           TK_ROWS_NAME(settle_group)(
-            &states[f], &prepared[f], caches[f], x, dtype, next_first, next_count, next_amax_bits, fixed_amax,
-            &starts[f][(g + 1) & 1]);
+            &states[f], &prepared[f], &grids[f], caches[f], x, dtype, next_first, next_count, next_amax_bits,
+            fixed_amax, &starts[f][(g + 1) & 1]);
         }
       }
     }
     if ((whole == 0 || vector_formats == 0) && has_next) {
       for (int32_t f = 0; f < formats; f++) {
         TK_ROWS_NAME(settle_group)(
-          &states[f], &prepared[f], caches[f], x, dtype, next_first, next_count, next_amax_bits, fixed_amax,
-          &starts[f][(g + 1) & 1]);
+          &states[f], &prepared[f], &grids[f], caches[f], x, dtype, next_first, next_count, next_amax_bits,
+          fixed_amax, &starts[f][(g + 1) & 1]);
       }
     }
     for (int32_t f = 0; f < formats; f++) {
