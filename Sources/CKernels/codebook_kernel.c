@@ -437,8 +437,8 @@ typedef struct {
 /// TK_GRID_MARGIN = 2^-16 from every bucket edge, so x lies beyond each threshold outside its
 /// bucket with room to spare (x / s is off t_j by ≥ 2^-17 / K, its rounding by ≤ 2^-24 / K),
 /// where X_j would give the same answer. K = 0.96875 * clip / max_value and an offset within
-/// 1/64 of 3 keep u in [2, 4) for |x| ≤ the group's amax (prepare_start_avx512 checks each
-/// group's amax * step ≤ 0.98); the offset is the first of 3, 3 ± 1/512, … 3 ± 8/512 that keeps
+/// 1/64 of 3 keep u in [2, 4) for |x| ≤ the group's amax (grid_applies checks each group's
+/// amax * step ≤ 0.98); the offset is the first of 3, 3 ± 1/512, … 3 ± 8/512 that keeps
 /// every U_j off the edges, one per bucket at most. Codebooks with no such offset (thresholds
 /// closer than a bucket, as a subnormal one) and groups that fail the check round by quarters.
 #define TK_GRID_MARGIN 0x1p-16
@@ -1296,18 +1296,21 @@ __attribute__((target("avx2,fma"))) static double search_span_xspace_avx2(
 }
 
 /// search_span_xspace_avx2 16 lanes at a time, each run of 8 into one 8-double register (lanes
-/// 0-3 and 4-7 are the AVX2 loop's sse0 and sse1).
-/// On the ratio's bucket grid (`grid`, NULL for none) where the group's amax allows, as the rows
-/// kernel does; by quarters elsewhere.
+/// 0-3 and 4-7 are the AVX2 loop's sse0 and sse1): on the ratio's bucket grid (`grid`, NULL for
+/// none) where the group's amax allows, as the rows kernel does, by quarters elsewhere.
 __attribute__((target(TK_AVX512))) static double search_span_xspace_avx512(
   const search_state *state, const bucket_grid *grid, const float *x, int64_t count, float scale_value) {
   float bounds[16] __attribute__((aligned(64)));
   prepare_bounds_avx512(&state->prepared, scale_value, bounds);
-  const wide_xspace_table table = load_wide_xspace_table(&state->prepared, bounds, scale_value);
   float step = 0;
   const int on_grid = grid != NULL && grid_applies(grid, state->amax, scale_value, &step);
   grid_table buckets;
-  if (on_grid) buckets = load_grid_table(&state->prepared, grid, bounds, step, scale_value);
+  wide_xspace_table table;
+  if (on_grid) {
+    buckets = load_grid_table(&state->prepared, grid, bounds, step, scale_value);
+  } else {
+    table = load_wide_xspace_table(&state->prepared, bounds, scale_value);
+  }
   __m512d sse = _mm512_setzero_pd();
   int64_t i = 0;
   for (; i + 8 <= count; i += 16) {
