@@ -7,7 +7,8 @@
 //   TK_ROWS_NAME(prepare_start)          a group's X_j from its scale (and, AVX-512, its grid step),
 //   TK_ROWS_NAME(decode_span)            a span of F16/BF16 decoded to floats,
 //   TK_ROWS_NAME(code_counter)           code usage counts in vector lanes,
-//   TK_ROWS_NAME(round_span)             x̂ and codes of a span (x-space thresholds, no division),
+//   TK_ROWS_NAME(round_span)             x̂ and codes of a span (x-space thresholds, no division;
+//                                        AVX-512: on the codebook's bucket grid where it applies),
 //   TK_ROWS_NAME(sum_and_count_span)     a span's error sums, in the lanes' order of every path
 //                                        (from x in float64 without Σx², or from x), and its
 //                                        codes counted,
