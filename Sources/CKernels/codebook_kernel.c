@@ -803,6 +803,15 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void prepare_bou
   const __m512d scale = _mm512_set1_pd((double)scale_value);
   const __m512d bound_low = _mm512_mul_pd(_mm512_loadu_pd(prepared->midpoint), scale);
   const __m512d bound_high = _mm512_mul_pd(_mm512_loadu_pd(prepared->midpoint + 8), scale);
+  if (!prepared->ties) {
+    // m_j * s is never a float here (see above), so X_j is m_j * s rounded up, by the conversion's
+    // own rounding: half the work of the nearest float and a step (-0 compares as +0).
+    const __m256 up_low = _mm512_cvt_roundpd_ps(bound_low, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+    const __m256 up_high = _mm512_cvt_roundpd_ps(bound_high, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+    _mm512_storeu_pd((double *)bounds, _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(up_low)),
+                                                          _mm256_castps_pd(up_high), 1));
+    return;
+  }
   const __m256 nearest_low = _mm512_cvtpd_ps(bound_low), nearest_high = _mm512_cvtpd_ps(bound_high);
   const __m512d back_low = _mm512_cvtps_pd(nearest_low), back_high = _mm512_cvtps_pd(nearest_high);
   __mmask16 step = (__mmask16)(_mm512_cmp_pd_mask(back_low, bound_low, _CMP_LT_OQ) |
