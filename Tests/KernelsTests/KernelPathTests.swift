@@ -120,14 +120,53 @@ struct KernelPathTests {
     "nf4", "sf4", "e2m1", "e2m1-i", "e2m1+-8", "e3m0", "int4", "apot4", "apot4-sp", "e1m2", "subnormal",
   ])
   func everyPathRoundsLikeTheDivisionBesideEachThreshold(formatID: String) throws {
-    let initial = KernelPath.active
-    defer { try? KernelPath.select(initial) }
     let format =
       formatID == "subnormal" ? QuantFormat.codebook(Self.subnormalCodebook) : try FormatSpec.parse(formatID).resolved()
     guard case .codebook(let codebook) = format else {
       Issue.record("\(formatID) is not a codebook format")
       return
     }
+    try Self.expectEveryPathRoundsLikeTheDivisionBesideEachThreshold(codebook)
+  }
+
+  /// Random codebooks of 4 to 16 values, uniform or crowded near zero, a third of them with a
+  /// largest magnitude on the negative side: every path rounds them like the division beside
+  /// every threshold. They reach what the catalog's codebooks do not: the grid's offset search,
+  /// thresholds beyond the amax, buckets left empty. At least a third fit the grid, so on an
+  /// AVX-512 CPU both ways are checked.
+  @Test func randomCodebooksRoundLikeTheDivisionOnEveryPath() throws {
+    var state: UInt64 = 0x5eed
+    func uniform() -> Double {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return (Double(state >> 11) + 0.5) / Double(1 << 53)
+    }
+    var fitting = 0
+    for index in 0..<30 {
+      let count = [4, 7, 8, 15, 16][index % 5]
+      var values = Set<Double>()
+      while values.count < count {
+        let u = 2 * uniform() - 1
+        values.insert(((index % 2 == 0 ? u : u * u * u) * 10_000).rounded() / 10_000)
+      }
+      var sorted = values.sorted()
+      if index % 3 == 0 { sorted = sorted.map { -$0 }.reversed() }  // the larger magnitude below zero
+      if sorted[sorted.count - 1] <= 0 { sorted.append(0.5) }  // a positive largest value
+      let codebook = Codebook(id: "random\(index)", name: "random \(index)", bits: 4, values: sorted)
+      try Self.expectEveryPathRoundsLikeTheDivisionBesideEachThreshold(codebook)
+      fitting += Int(PreparedCodebook(codebook).withCodebook { tk_codebook_grid_fits($0, 1) })
+    }
+    #if arch(x86_64)
+      #expect(fitting >= 10, "\(fitting) of 30 random codebooks fit the grid")
+    #endif
+  }
+
+  /// Elements on and beside every threshold of `codebook` at 14 amaxes (groups of 128): every
+  /// path's x̂ is the definition's, and every path's metrics are equal.
+  private static func expectEveryPathRoundsLikeTheDivisionBesideEachThreshold(_ codebook: Codebook) throws {
+    let initial = KernelPath.active
+    defer { try? KernelPath.select(initial) }
+    let format = QuantFormat.codebook(codebook)
+    let formatID = codebook.id
     let prepared = PreparedCodebook(codebook)
     let amaxes: [Float] = [1, 2, 4, 0.02, 6, 7, 100, 3.5e4, 1e-9, 0.013_7, 0x1p-30, 0x1p50, 0.999_999_9, 12_345.678]
     let values = TensorFixtures.besideThresholds(prepared, amaxes: amaxes)
