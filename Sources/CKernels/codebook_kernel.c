@@ -978,7 +978,8 @@ __attribute__((target(TK_AVX512), always_inline)) static inline __m512i round16_
   return code;
 }
 
-/// round_span_avx512 for a group on the grid.
+/// round_span_avx512 for a group on the grid. A loop of its own: one loop choosing the grid or
+/// the quarters per vector (as the clip search does) made the rows kernel 30% slower.
 __attribute__((target(TK_AVX512), always_inline)) static inline void round_span_grid_avx512(
   const xspace_codebook *prepared, const bucket_grid *grid, const group_start *current, const float *values,
   int64_t n, float *rounded, int32_t *codes) {
