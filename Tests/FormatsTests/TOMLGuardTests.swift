@@ -40,6 +40,21 @@ import Testing
     #expect(codebooks["mine"]?.values == [-1, 0, 1])
   }
 
+  /// A multi-line string may close with four or five quotes; the guard once closed it at the first
+  /// three and read the rest of the line as a string, so it missed the header after the array
+  /// (CI's fuzzing, Tests/Corpus/regressions/codebook-toml).
+  @Test(arguments: ["\"\"\"x\"\"\"\"", "\"\"\"x\"\"\"\"\"", "'''x''''", "'''x'''''"])
+  func aStringClosedByFourOrFiveQuotesEndsThere(string: String) throws {
+    let afterAnArray = "a = [\(string), 1]\n[=]\n"
+    #expect(TOMLGuard.firstProblem(in: afterAnArray)?.line == 2)
+    #expect(throws: FormatError.self) { try CodebookFile.parse(afterAnArray, file: "c.toml") }
+    let quotesInside = string.count - 7  // all but the opening and closing three, and the x
+    let valid = "[mine]\nname = \(string)\nvalues = [0, 1]\n"
+    #expect(TOMLGuard.firstProblem(in: valid) == nil)
+    let codebooks = try CodebookFile.parse(valid, file: "c.toml")
+    #expect(codebooks["mine"]?.name == "x" + String(repeating: String(string.first!), count: quotesInside))
+  }
+
   @Test func aBraceInsideAnArrayIsAnErrorLine() {
     let text = "[mine]\nvalues = [-1,\n -0.5, }}}0.38, 1.0]\n"
     #expect(TOMLGuard.firstProblem(in: text)?.line == 3)
