@@ -45,7 +45,7 @@ public enum FormatError: Error, Sendable, Equatable, CustomStringConvertible {
     case .unknownID(let id):
       "unknown format '\(id)' (see `tscope formats` for the ids)"
     case .invalidNu(let id, let text):
-      "format '\(id)': ν must be a positive number or 'fit', not '\(text)'"
+      "format '\(id)': ν must be a number of at least \(FormatCatalog.smallestNu), 'fit' or 'auto', not '\(text)'"
     case .noSupernormalCode(let id, let base):
       "format '\(id)': \(base) is not symmetric with a single zero, so it has no spare code for a supernormal value"
     case .invalidSupernormalValue(let id, let text):

@@ -86,7 +86,7 @@ public struct HardwareCostTable: Sendable, Equatable {
         do {
           _ = try FormatSpec.parse(id)
         } catch {
-          throw .costsFile(file: file, problem: "[\(key)]: unknown format id (see `tscope formats`)")
+          throw .costsFile(file: file, problem: "[\(key)]: \(error)")
         }
       }
       func number(_ field: String) throws(FormatError) -> Double {

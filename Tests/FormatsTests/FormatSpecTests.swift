@@ -13,6 +13,24 @@ struct FormatSpecTests {
     #expect(throws: FormatError.invalidNu(id: "sf4@0", text: "0")) { try FormatSpec.parse("sf4@0") }
   }
 
+  /// Below ν ≈ 0.04 SF's inner levels tie, and building the codebook trapped (scripts/fuzz, a
+  /// `--costs` row named `sf4@.0007`). The least ν a fit gives is accepted, at every width and for
+  /// the per-tensor formats too.
+  @Test func nuBelowTheFitsLeastIsRejected() throws {
+    for id in ["sf4@.0007", "sf3@0.02", "sf4@0.0499"] {
+      #expect(throws: FormatError.invalidNu(id: id, text: String(id.dropFirst(4)))) { try FormatSpec.parse(id) }
+    }
+    for id in ["sf4@0.05", "sf3@0.05", "sf4@1e300"] {
+      let values = try FormatSpec.parse(id).resolved().values
+      #expect(values.allSatisfy(\.isFinite) && zip(values, values.dropFirst()).allSatisfy { $0 < $1 }, "\(id)")
+    }
+    for id in ["sf4@fit", "sf3@fit", "lloyd@t"] {
+      let values = try FormatSpec.parse(id).resolved(fittedNu: FormatCatalog.smallestNu).values
+      #expect(values.allSatisfy(\.isFinite) && zip(values, values.dropFirst()).allSatisfy { $0 < $1 }, "\(id)")
+    }
+    #expect("\(FormatError.invalidNu(id: "sf4@0.01", text: "0.01"))".contains("at least 0.05"))
+  }
+
   @Test func supernormalValueAlreadyPresentIsRejected() {
     #expect(throws: FormatError.valueAlreadyInCodebook(id: "e2m1+6", value: "6")) { try FormatSpec.parse("e2m1+6") }
   }
