@@ -99,7 +99,7 @@ let package = Package(
     .testTarget(name: "ParallelTests", dependencies: ["Parallel", "TensorIO"]),
     .testTarget(name: "DistributionsTests", dependencies: ["Distributions"]),
     .testTarget(name: "FitsTests", dependencies: ["Fits", "Distributions", "Parallel", "TensorIO"]),
-    .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
+    .testTarget(name: "FormatsTests", dependencies: ["Formats", "Distributions"]),
     .testTarget(
       name: "KernelsTests", dependencies: ["Kernels", "CKernels", "Formats", "TensorIO", "Parallel", "Distributions"]),
     .testTarget(

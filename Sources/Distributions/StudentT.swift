@@ -8,6 +8,10 @@ public struct StudentT: ContinuousDistribution, Hashable {
   public let loc: Double
   public let scale: Double
 
+  /// The least ν tscope works with: a fit stops there (`StudentTFitter.nuRange`), and so does
+  /// `sf4@ν`, since below about 0.04 the quantiles spread so far that SF's inner levels tie.
+  public static let leastNu = 0.05
+
   public init(nu: Double, loc: Double = 0, scale: Double = 1) {
     self.nu = nu
     self.loc = loc

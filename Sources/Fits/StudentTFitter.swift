@@ -10,7 +10,7 @@ import RealModule
 /// log-likelihood stops rising (1e-13 nats). ν is kept in [0.05, 1e7]: at 1e7 the t is the normal
 /// to within 1e-7 nats, and a likelihood still rising there means ν = ∞.
 public enum StudentTFitter {
-  public static let nuRange: ClosedRange<Double> = 0.05...1e7
+  public static let nuRange: ClosedRange<Double> = StudentT.leastNu...1e7
 
   /// The fit and its mean log-likelihood on `sample`, or nil when `sample` has fewer than three
   /// values or no spread.

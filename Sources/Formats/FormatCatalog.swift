@@ -13,11 +13,6 @@ public enum FormatCatalog {
   /// SF4's default degrees of freedom.
   public static let defaultNu = 5.0
 
-  /// The least ν `sf4@ν` and `sf3@ν` take, the least a fit gives (`StudentTFitter.nuRange`).
-  /// Below about 0.04 the t's quantiles spread so far that SF's inner levels round to the same
-  /// value, and a codebook needs distinct levels.
-  public static let smallestNu = 0.05
-
   /// Every built-in format in listing order (`tscope formats`). SF4 and SF3 at the default ν.
   public static var all: [QuantFormat] {
     [

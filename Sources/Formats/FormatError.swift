@@ -1,8 +1,10 @@
+import Distributions
+
 /// Why a format id or a codebook file cannot be used; each case prints as one line.
 public enum FormatError: Error, Sendable, Equatable, CustomStringConvertible {
   /// No built-in format, alias or loaded codebook has this id.
   case unknownID(String)
-  /// `sf4@NU` with ν that is not a positive finite number.
+  /// `sf4@NU` with ν that is not a finite number of at least `StudentT.leastNu`.
   case invalidNu(id: String, text: String)
   /// `ID+VALUE` on a format that is not symmetric with a single zero.
   case noSupernormalCode(id: String, base: String)
@@ -45,7 +47,7 @@ public enum FormatError: Error, Sendable, Equatable, CustomStringConvertible {
     case .unknownID(let id):
       "unknown format '\(id)' (see `tscope formats` for the ids)"
     case .invalidNu(let id, let text):
-      "format '\(id)': ν must be a number of at least \(FormatCatalog.smallestNu), 'fit' or 'auto', not '\(text)'"
+      "format '\(id)': ν must be a number of at least \(StudentT.leastNu), 'fit' or 'auto', not '\(text)'"
     case .noSupernormalCode(let id, let base):
       "format '\(id)': \(base) is not symmetric with a single zero, so it has no spare code for a supernormal value"
     case .invalidSupernormalValue(let id, let text):

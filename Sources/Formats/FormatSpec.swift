@@ -60,7 +60,7 @@ public struct FormatSpec: Sendable, Hashable, CustomStringConvertible {
       let nuText = String(id.dropFirst(4))
       if nuText == "fit" { return FormatSpec(id: id, kind: .studentFloatAtFittedNu(bits: bits)) }
       if nuText == "auto" { return FormatSpec(id: id, kind: .studentFloatAuto(bits: bits)) }
-      guard let nu = Double(nuText), nu.isFinite, nu >= FormatCatalog.smallestNu else {
+      guard let nu = Double(nuText), nu.isFinite, nu >= StudentT.leastNu else {
         throw .invalidNu(id: id, text: nuText)
       }
       return FormatSpec(id: id, kind: .fixed(.codebook(FormatCatalog.studentFloat(bits: bits, nu: nu))))

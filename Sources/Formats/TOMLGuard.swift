@@ -205,7 +205,7 @@ struct TOMLGrammarReader {
   private mutating func scalar() throws(Failure) {
     let start = index
     while let byte = current, Self.isScalarByte(byte) { index += 1 }
-    if index - start == 10, current == UInt8(ascii: " "), let next = byte(1), Self.isDigit(next),
+    if index - start == 10, current == UInt8(ascii: " "), let next = byte(1), TOMLScalar.isDecimalDigit(next),
       TOMLScalar.isLocalDate(bytes[start..<index])
     {
       index += 1
@@ -340,12 +340,11 @@ struct TOMLGrammarReader {
 
   /// A control character TOML allows nowhere unescaped: U+0000–U+001F but tab, and U+007F.
   private static func isControl(_ byte: UInt8) -> Bool { (byte < 0x20 && byte != 0x09) || byte == 0x7F }
-  static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
   private static func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A }
 
   /// unquoted-key = 1*( ALPHA / DIGIT / "-" / "_" ).
   private static func isBareKeyByte(_ byte: UInt8) -> Bool {
-    isDigit(byte) || isLetter(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+    TOMLScalar.isDecimalDigit(byte) || isLetter(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
   }
 
   private static func startsKey(_ byte: UInt8) -> Bool {
@@ -354,12 +353,12 @@ struct TOMLGrammarReader {
 
   /// The bytes of booleans, numbers and date-times (but the space between a date and its time).
   private static func isScalarByte(_ byte: UInt8) -> Bool {
-    isDigit(byte) || isLetter(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")
+    TOMLScalar.isDecimalDigit(byte) || isLetter(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")
       || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
   }
 
   private static func hexValue(_ byte: UInt8) -> UInt32? {
-    if isDigit(byte) { return UInt32(byte - 0x30) }
+    if TOMLScalar.isDecimalDigit(byte) { return UInt32(byte - 0x30) }
     let lower = byte | 0x20
     return lower >= 0x61 && lower <= 0x66 ? UInt32(lower - 0x61 + 10) : nil
   }

@@ -1,3 +1,4 @@
+import Distributions
 import Testing
 
 @testable import Formats
@@ -25,7 +26,7 @@ struct FormatSpecTests {
       #expect(values.allSatisfy(\.isFinite) && zip(values, values.dropFirst()).allSatisfy { $0 < $1 }, "\(id)")
     }
     for id in ["sf4@fit", "sf3@fit", "lloyd@t"] {
-      let values = try FormatSpec.parse(id).resolved(fittedNu: FormatCatalog.smallestNu).values
+      let values = try FormatSpec.parse(id).resolved(fittedNu: StudentT.leastNu).values
       #expect(values.allSatisfy(\.isFinite) && zip(values, values.dropFirst()).allSatisfy { $0 < $1 }, "\(id)")
     }
     #expect("\(FormatError.invalidNu(id: "sf4@0.01", text: "0.01"))".contains("at least 0.05"))
