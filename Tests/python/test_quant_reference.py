@@ -70,6 +70,8 @@ def test_bench_kernel_reports_the_forced_path(sample_model, kernel_path):
     (row,) = run_json("bench", "kernel", sample_model, "--layer", "controls.laplace.weight", "--runs", "1",
                       "--kernel", kernel_path)
     assert row["path"] == kernel_path
+    # One pair: the fraction is that pair's read time over its kernel time.
+    assert row["fraction_of_read"] == pytest.approx(row["read_seconds"] / row["seconds"], rel=1e-9)
 
 
 def sign_magnitude(magnitudes, extra=None):

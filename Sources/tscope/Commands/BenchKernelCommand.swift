@@ -13,8 +13,9 @@ struct BenchKernelCommand: AsyncParsableCommand {
     discussion: """
       Runs the kernel once to warm up, then --runs times, and reports the median wall time and the median CPU \
       time (user + system, all threads). Without MODEL the tensor is a synthetic 4096×11008 Student's t \
-      (ν=5, scale 0.02) tensor in --dtype (f32 or bf16). The same run times a plain read of the same bytes \
-      (`bench read`) and reports the kernel's rate as a fraction of it.
+      (ν=5, scale 0.02) tensor in --dtype (f32 or bf16). Each kernel run is followed by a plain read of the \
+      same bytes (`bench read`); the kernel's rate as a fraction of the read's is the median over these \
+      pairs, so that both sides of each fraction see the machine in the same moment.
       """)
 
   @OptionGroup var tensorOptions: BenchTensorOptions
@@ -58,16 +59,23 @@ struct BenchKernelCommand: AsyncParsableCommand {
       throw UsageError(error.description)
     }
     _ = try Quantizer.measure(tensor, format: resolved, settings: settings)
-    let (median, cpuMedian) = try BenchTiming.medians(runs: tensorOptions.runs) {
-      _ = try Quantizer.measure(tensor, format: resolved, settings: settings)
-    }
+    // The ceiling in the same run: a plain read of the same bytes with the same threads, each
+    // kernel run followed by one read, the fraction taken within each pair.
+    var reader = try BenchRead.Reader(tensor, threads: threads)
+    let timing = try BenchTiming.pairs(
+      runs: tensorOptions.runs,
+      { _ = try Quantizer.measure(tensor, format: resolved, settings: settings) },
+      { try reader.read() })
+    reader.keep()
+    let (median, cpuMedian) = timing.first
     let shape = tensor.info.shape.map(String.init).joined(separator: "x")
     let what =
       "kernel \(resolved.id) group \(settings.group) \(settings.scale.rawValue) on \(tensor.info.name) \(shape) \(tensor.info.dtype)"
     let rate = Double(tensor.count) / median
-    // The ceiling in the same run: a plain read of the same bytes with the same threads.
-    let read = try BenchRead.measure(tensor, runs: tensorOptions.runs, threads: threads)
-    let ofRead = rate / read.elementsPerSecond
+    let read = BenchRead.Timing(
+      seconds: timing.second.wall, cpuSeconds: timing.second.cpu,
+      elementsPerSecond: Double(tensor.count) / timing.second.wall)
+    let ofRead = 1 / timing.firstOverSecond
     let cpuRate = Double(tensor.count) / cpuMedian
     let threadText = (threads.map { "\($0) thread(s)" } ?? "all cores") + ", \(KernelPath.active.rawValue) path"
     if tensorOptions.json {

@@ -61,12 +61,27 @@ enum BenchRead {
   }
 
   static func measure(_ tensor: Tensor, runs: Int, threads: Int?) throws -> Timing {
-    var checksum = try ReadBaseline.sum(tensor, threads: threads)
-    let (median, cpuMedian) = try BenchTiming.medians(runs: runs) {
-      checksum &+= try ReadBaseline.sum(tensor, threads: threads)
-    }
-    // The checksum is used, so no run can be optimized away.
-    if checksum == 1 { Console.writeError("") }
+    var reader = try Reader(tensor, threads: threads)
+    let (median, cpuMedian) = try BenchTiming.medians(runs: runs) { try reader.read() }
+    reader.keep()
     return Timing(seconds: median, cpuSeconds: cpuMedian, elementsPerSecond: Double(tensor.count) / median)
+  }
+
+  /// One plain read per call, warmed up once, its checksum kept so that no read can be optimized away.
+  struct Reader {
+    let tensor: Tensor
+    let threads: Int?
+    private var checksum: UInt64
+
+    init(_ tensor: Tensor, threads: Int?) throws {
+      self.tensor = tensor
+      self.threads = threads
+      checksum = try ReadBaseline.sum(tensor, threads: threads)
+    }
+
+    mutating func read() throws { checksum &+= try ReadBaseline.sum(tensor, threads: threads) }
+
+    /// Uses the checksum.
+    func keep() { if checksum == 1 { Console.writeError("") } }
   }
 }

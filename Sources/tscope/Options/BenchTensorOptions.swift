@@ -43,15 +43,44 @@ enum BenchTiming {
   /// Runs `work` `runs` times; the medians of wall-clock seconds and of process CPU seconds
   /// (all threads: the work apart from waiting on a busy machine).
   static func medians(runs: Int, _ work: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
-    var seconds: [Double] = []
-    var cpuSeconds: [Double] = []
-    for _ in 0..<runs {
-      let start = DispatchTime.now().uptimeNanoseconds
-      let cpuStart = ProcessCPUClock.seconds()
-      try work()
-      cpuSeconds.append(ProcessCPUClock.seconds() - cpuStart)
-      seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-    }
-    return (seconds.sorted()[seconds.count / 2], cpuSeconds.sorted()[cpuSeconds.count / 2])
+    var times: [(wall: Double, cpu: Double)] = []
+    for _ in 0..<runs { times.append(try timed(work)) }
+    return (median(times.map(\.wall)), median(times.map(\.cpu)))
   }
+
+  /// The timings of two pieces of work run alternately, `runs` pairs: each one's median wall and
+  /// CPU seconds, and the median over the pairs of first's wall time over second's. A ratio taken
+  /// within each pair sees the machine as both pieces did, where medians taken apart could come
+  /// from a quiet moment for one and a busy one for the other.
+  static func pairs(runs: Int, _ first: () throws -> Void, _ second: () throws -> Void) rethrows -> (
+    first: (wall: Double, cpu: Double), second: (wall: Double, cpu: Double), firstOverSecond: Double
+  ) {
+    var firstTimes: [(wall: Double, cpu: Double)] = []
+    var secondTimes: [(wall: Double, cpu: Double)] = []
+    for run in 0..<runs {
+      // Each goes first in every other pair, so that neither always runs in the wake of the other.
+      if run % 2 == 0 {
+        firstTimes.append(try timed(first))
+        secondTimes.append(try timed(second))
+      } else {
+        secondTimes.append(try timed(second))
+        firstTimes.append(try timed(first))
+      }
+    }
+    let ratios = zip(firstTimes, secondTimes).map { $0.wall / $1.wall }
+    return (
+      (median(firstTimes.map(\.wall)), median(firstTimes.map(\.cpu))),
+      (median(secondTimes.map(\.wall)), median(secondTimes.map(\.cpu))), median(ratios)
+    )
+  }
+
+  private static func timed(_ work: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let cpuStart = ProcessCPUClock.seconds()
+    try work()
+    let cpu = ProcessCPUClock.seconds() - cpuStart
+    return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, cpu)
+  }
+
+  private static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 }
