@@ -1111,6 +1111,125 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void sum_and_cou
 #define TK_ROWS_TARGET TK_AVX512
 #define TK_ROWS_NAME(name) name##_avx512
 #include "codebook_rows.h"
+
+/// quantize_rows_body_avx512 for the layout most tensors have: groups of a multiple of 8 elements
+/// and at most 512 bytes (so at most TK_SPAN elements) that tile the rows, each with its own
+/// amax, on a codebook with a grid. Groups are taken 16 at a time: their amax one by one, then their scales, grid steps and
+/// grid checks in 16 lanes at once, lane by lane the IEEE operations begin_group and grid_applies
+/// make (so the same bits), with none of the per-group walk, ring and flags. Each group on the
+/// grid is then rounded, summed and counted as the body does it; any other group (a non-finite
+/// element, a zero scale, an amax out of range or off the grid) goes the body's way, group by
+/// group, into the same sums in the same order. `groups` groups of `group` from `x`.
+__attribute__((target(TK_AVX512), always_inline)) static inline void quantize_tiles_body_avx512(
+  quantize_state *state, const void *x, int32_t dtype, int64_t groups, int64_t group, const xspace_codebook *prepared,
+  const bucket_grid *grid, float *out) {
+  code_counter_avx512 counter;
+  memset(&counter, 0, sizeof counter);
+  vector_sums sums = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(),
+                      _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
+  float decoded[TK_SPAN] __attribute__((aligned(64)));
+  float rounded[TK_SPAN] __attribute__((aligned(64)));
+  int32_t codes[TK_SPAN] __attribute__((aligned(64)));
+  // A batch's amax patterns, and the next batch's, measured while this one is rounded; lanes past
+  // the last group hold +inf's pattern, so they are never on the grid.
+  uint32_t amax_bits[16] __attribute__((aligned(64)));
+  uint32_t next_bits[16] __attribute__((aligned(64)));
+  float scales[16] __attribute__((aligned(64)));
+  float steps[16] __attribute__((aligned(64)));
+  const __m512 clip = _mm512_set1_ps(state->clip), max_value = _mm512_set1_ps(state->codebook->max_value);
+  const __m512d k = _mm512_set1_pd((double)grid->k), grid_limit = _mm512_set1_pd(0.98);
+  int64_t vectorized = 0;
+  for (int b = 0; b < 16; b++) {
+    next_bits[b] = b < groups ? measure_group_avx512(x, dtype, b * group, group) : 0x7f800000u;
+  }
+  for (int64_t batch_first = 0; batch_first < groups; batch_first += 16) {
+    const int batch = groups - batch_first < 16 ? (int)(groups - batch_first) : 16;
+    memcpy(amax_bits, next_bits, sizeof amax_bits);
+    const __m512i bits = _mm512_load_si512(amax_bits);
+    const __m512 amax = _mm512_castsi512_ps(bits);
+    // begin_group: scale = (amax * clip) / max_value; the vector path needs a finite amax in
+    // [2^-40, 2^60] and a scale in (0, inf).
+    const __m512 scale = _mm512_div_ps(_mm512_mul_ps(amax, clip), max_value);
+    __mmask16 on_grid = _mm512_cmplt_epu32_mask(bits, _mm512_set1_epi32(0x7f800000));
+    on_grid &= _mm512_cmp_ps_mask(scale, _mm512_setzero_ps(), _CMP_GT_OQ) &
+               _mm512_cmp_ps_mask(scale, _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
+    on_grid &= _mm512_cmp_ps_mask(amax, _mm512_set1_ps(0x1p-40f), _CMP_GE_OQ) &
+               _mm512_cmp_ps_mask(amax, _mm512_set1_ps(0x1p60f), _CMP_LE_OQ);
+    // grid_applies: step = (float)(K / (double)scale), and (double)amax * (double)step <= 0.98.
+    const __m256 step_low = _mm512_cvtpd_ps(_mm512_div_pd(k, _mm512_cvtps_pd(_mm512_castps512_ps256(scale))));
+    const __m256 step_high = _mm512_cvtpd_ps(_mm512_div_pd(k, _mm512_cvtps_pd(upper8(scale))));
+    const __mmask8 fits_low = _mm512_cmp_pd_mask(
+      _mm512_mul_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(amax)), _mm512_cvtps_pd(step_low)), grid_limit,
+      _CMP_LE_OQ);
+    const __mmask8 fits_high = _mm512_cmp_pd_mask(
+      _mm512_mul_pd(_mm512_cvtps_pd(upper8(amax)), _mm512_cvtps_pd(step_high)), grid_limit, _CMP_LE_OQ);
+    on_grid &= (__mmask16)(fits_low | ((unsigned)fits_high << 8));
+    _mm512_store_ps(scales, scale);
+    _mm256_store_ps(steps, step_low);
+    _mm256_store_ps(steps + 8, step_high);
+    for (int b = 0; b < batch; b++) {
+      // The next batch's amax, one group per group rounded: the reads spread over the rounding
+      // (measured all at once, F32 groups of 128 ran 38% slower from memory).
+      const int64_t ahead = batch_first + 16 + b;
+      next_bits[b] = ahead < groups ? measure_group_avx512(x, dtype, ahead * group, group) : 0x7f800000u;
+      const int64_t first = (batch_first + b) * group;
+      float *g_out = out ? out + first : NULL;
+      group_start start;
+      if ((on_grid >> b) & 1) {
+        start.scalar = 0;
+        start.zero_group = 0;
+        start.scale = scales[b];
+        start.grid = 1;
+        start.grid_step = steps[b];
+        prepare_bounds_avx512(prepared, start.scale, start.bounds);
+      } else {
+        start.scalar = begin_group(state, x, dtype, first, group, amax_bits[b], -1);
+        start.scale = state->scale;
+        start.zero_group = state->zero_group;
+        if (start.scalar) {
+          quantize_scalar(state, x, dtype, first, group, g_out);
+          continue;
+        }
+        prepare_start_avx512(prepared, grid, amax_bits[b], &start);
+      }
+      const float *values = (const float *)x + first;
+      if (dtype != TK_F32) {
+        decode_span_avx512(x, dtype, first, group, decoded);
+        values = decoded;
+      }
+      float *r = g_out ? g_out : rounded;
+      round_span_avx512(prepared, grid, &start, values, group, r, codes);
+      sum_and_count_span_avx512(values, NULL, r, codes, group, &sums, &counter);
+      vectorized += group;
+    }
+  }
+  flush_counts_avx512(&counter);
+  for (int32_t c = 0; c < state->codebook->count; c++) state->usage[c] += counter.totals[c];
+  add_vector_sums(&sums, state->sums);
+  state->sums->finite += vectorized;
+}
+
+/// quantize_tiles_body_avx512 where the layout and codebook allow it (returns 1), else 0. Only
+/// for groups of at most 512 bytes: read from memory, F32 groups of 256 ran 35-70% slower this
+/// way than in the body (whatever the batch's size, 4 to 16 groups), BF16 groups of 256 10% faster.
+__attribute__((target(TK_AVX512))) static int quantize_tiles_avx512(
+  quantize_state *state, const void *x, int32_t dtype, int64_t rows, int64_t row_length, int64_t group,
+  float fixed_amax, float *out) {
+  const int64_t group_bytes = group * (dtype == TK_F32 ? 4 : 2);
+  if (fixed_amax >= 0 || group % 8 != 0 || group_bytes > 512 || row_length % group != 0) return 0;
+  xspace_codebook prepared;
+  prepare_xspace_codebook(state->values16, state->thresholds15, &prepared);
+  bucket_grid grid;
+  prepare_grid(state->thresholds15, state->clip, state->codebook->max_value, &grid);
+  if (!grid.fits) return 0;
+  const int64_t groups = rows * (row_length / group);
+  switch (dtype) {
+    case TK_F32: quantize_tiles_body_avx512(state, x, TK_F32, groups, group, &prepared, &grid, out); break;
+    case TK_BF16: quantize_tiles_body_avx512(state, x, TK_BF16, groups, group, &prepared, &grid, out); break;
+    default: quantize_tiles_body_avx512(state, x, TK_F16, groups, group, &prepared, &grid, out); break;
+  }
+  return 1;
+}
 #endif
 
 
@@ -1156,9 +1275,13 @@ void tk_quantize_codebook(
     const int32_t path = tk_active_path();
 #if TK_X86
     if (path == TK_PATH_AVX512) {
-      quantize_rows_avx512(
-        &state, layout->source, layout->dtype, layout->rows, layout->row_length, group, layout->fixed_amax,
-        dequantized);
+      if (!quantize_tiles_avx512(
+            &state, layout->source, layout->dtype, layout->rows, layout->row_length, group, layout->fixed_amax,
+            dequantized)) {
+        quantize_rows_avx512(
+          &state, layout->source, layout->dtype, layout->rows, layout->row_length, group, layout->fixed_amax,
+          dequantized);
+      }
       return;
     }
     if (path == TK_PATH_AVX2) {

@@ -56,6 +56,23 @@ struct KernelPathTests {
             settings: QuantizationSettings(group: .elements(64), scale: .mse)))
       }
     }
+    // Rows tiled by groups of up to 256, which the AVX-512 path takes 16 at a time: 15, 30 and
+    // 160 groups (a last batch part full, or none), a NaN and an Inf in groups of their own.
+    let tiled = tValues(count: 5 * 768, seed: 17, dirty: true)
+    let tiledHalves = tiled.map { Float(bitPattern: $0.bitPattern & 0xFFFF_0000) }
+    for tensor in [
+      TensorFixtures.f32(tiled, shape: [5, 768]), TensorFixtures.bf16(tiledHalves, shape: [5, 768]),
+      TensorFixtures.f16(tiled, shape: [5, 768]),
+    ] {
+      for group in [256, 128, 24] {
+        for format in ["nf4", "sf4", "e2m1"] {
+          cases.append(
+            Case(
+              name: "tiled \(tensor.info.dtype) \(group) \(format)", tensor: tensor, format: format,
+              settings: QuantizationSettings(group: .elements(group))))
+        }
+      }
+    }
     // F16/BF16 groups whose amax repeats, or shares a cache slot with another amax (1, 4 and 1/4
     // differ only in their exponent's upper bits): the AVX2 path keeps each amax's scale and
     // thresholds, and must never use another amax's.
