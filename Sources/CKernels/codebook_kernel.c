@@ -1203,10 +1203,7 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void quantize_ti
       vectorized += group;
     }
   }
-  flush_counts_avx512(&counter);
-  for (int32_t c = 0; c < state->codebook->count; c++) state->usage[c] += counter.totals[c];
-  add_vector_sums(&sums, state->sums);
-  state->sums->finite += vectorized;
+  add_to_state_avx512(state, &counter, &sums, vectorized);
 }
 
 /// quantize_tiles_body_avx512 where the layout and codebook allow it (returns 1), else 0. Only

@@ -17,6 +17,15 @@
 // The group walk, the group starts' cache, the scalar path and the order of every sum are
 // shared, so every path gives the same results bit for bit.
 
+/// Moves a walk's code counts, lane sums and count of elements rounded in vectors into `state`.
+__attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROWS_NAME(add_to_state)(
+  quantize_state *state, TK_ROWS_NAME(code_counter) *counter, const vector_sums *sums, int64_t vectorized) {
+  TK_ROWS_NAME(flush_counts)(counter);
+  for (int32_t k = 0; k < state->codebook->count; k++) state->usage[k] += counter->totals[k];
+  add_vector_sums(sums, state->sums);
+  state->sums->finite += vectorized;
+}
+
 /// The group's start in `start` (`state->scale` and `zero_group` may be left as they were):
 /// from `cache` where it holds the amax, else made and kept there.
 __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROWS_NAME(settle_group)(
@@ -121,10 +130,7 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
     if (count > whole) quantize_scalar(state, x, dtype, first + whole, count - whole, g_out ? g_out + whole : NULL);
   }
   free(cache);
-  TK_ROWS_NAME(flush_counts)(&counter);
-  for (int32_t k = 0; k < state->codebook->count; k++) state->usage[k] += counter.totals[k];
-  add_vector_sums(&sums, state->sums);
-  state->sums->finite += vectorized;
+  TK_ROWS_NAME(add_to_state)(state, &counter, &sums, vectorized);
 }
 
 /// quantize_rows_body with its dtype fixed: `x` holds rows * row_length elements of `dtype`.
@@ -253,10 +259,7 @@ __attribute__((target(TK_ROWS_TARGET), always_inline)) static inline void TK_ROW
       sums[f].ssx1 = squares1;
     }
     free(caches[f]);
-    TK_ROWS_NAME(flush_counts)(&counters[f]);
-    for (int32_t k = 0; k < states[f].codebook->count; k++) states[f].usage[k] += counters[f].totals[k];
-    add_vector_sums(&sums[f], states[f].sums);
-    states[f].sums->finite += vectorized[f];
+    TK_ROWS_NAME(add_to_state)(&states[f], &counters[f], &sums[f], vectorized[f]);
   }
 }
 
