@@ -13,9 +13,10 @@ struct BenchKernelCommand: AsyncParsableCommand {
     discussion: """
       Runs the kernel once to warm up, then --runs times, and reports the median wall time and the median CPU \
       time (user + system, all threads). Without MODEL the tensor is a synthetic 4096×11008 Student's t \
-      (ν=5, scale 0.02) tensor in --dtype (f32 or bf16). Each kernel run is followed by a plain read of the \
-      same bytes (`bench read`); the kernel's rate as a fraction of the read's is the median over these \
-      pairs, so that both sides of each fraction see the machine in the same moment.
+      (ν=5, scale 0.02) tensor in --dtype (f32 or bf16). Each kernel run is paired with a plain read of the \
+      same bytes (`bench read`), the read first in every other pair; the kernel's rate as a fraction of the \
+      read's is the median over the pairs, so that both sides of each fraction see the machine in the same \
+      moment.
       """)
 
   @OptionGroup var tensorOptions: BenchTensorOptions
@@ -59,8 +60,8 @@ struct BenchKernelCommand: AsyncParsableCommand {
       throw UsageError(error.description)
     }
     _ = try Quantizer.measure(tensor, format: resolved, settings: settings)
-    // The ceiling in the same run: a plain read of the same bytes with the same threads, each
-    // kernel run followed by one read, the fraction taken within each pair.
+    // The ceiling in the same run: a plain read of the same bytes with the same threads, one per
+    // kernel run, the fraction taken within each pair.
     var reader = try BenchRead.Reader(tensor, threads: threads)
     let timing = try BenchTiming.pairs(
       runs: tensorOptions.runs,
