@@ -1207,13 +1207,16 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void quantize_ti
 }
 
 /// quantize_tiles_body_avx512 where the layout and codebook allow it (returns 1), else 0. Only
-/// for groups of at most 512 bytes: read from memory, F32 groups of 256 ran 35-70% slower this
-/// way than in the body (whatever the batch's size, 4 to 16 groups), BF16 groups of 256 10% faster.
+/// for groups of at most 512 bytes, and for F32 only without x̂: read from memory, F32 groups of
+/// 256 ran 35-70% slower this way than in the body (whatever the batch's size, 4 to 16 groups)
+/// and F32 groups of 128 writing x̂ 3-8% slower, where BF16 groups of 256 ran 10% faster and BF16
+/// groups of 128 writing x̂ 4-7% faster.
 __attribute__((target(TK_AVX512))) static int quantize_tiles_avx512(
   quantize_state *state, const void *x, int32_t dtype, int64_t rows, int64_t row_length, int64_t group,
   float fixed_amax, float *out) {
   const int64_t group_bytes = group * (dtype == TK_F32 ? 4 : 2);
   if (fixed_amax >= 0 || group % 8 != 0 || group_bytes > 512 || row_length % group != 0) return 0;
+  if (dtype == TK_F32 && out != NULL) return 0;
   xspace_codebook prepared;
   prepare_xspace_codebook(state->values16, state->thresholds15, &prepared);
   bucket_grid grid;
