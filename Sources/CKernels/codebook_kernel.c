@@ -1114,12 +1114,13 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void sum_and_cou
 
 /// quantize_rows_body_avx512 for the layout most tensors have: groups of a multiple of 8 elements
 /// and at most 512 bytes (so at most TK_SPAN elements) that tile the rows, each with its own
-/// amax, on a codebook with a grid. Groups are taken 16 at a time: their amax one by one, then their scales, grid steps and
-/// grid checks in 16 lanes at once, lane by lane the IEEE operations begin_group and grid_applies
-/// make (so the same bits), with none of the per-group walk, ring and flags. Each group on the
-/// grid is then rounded, summed and counted as the body does it; any other group (a non-finite
-/// element, a zero scale, an amax out of range or off the grid) goes the body's way, group by
-/// group, into the same sums in the same order. `groups` groups of `group` from `x`.
+/// amax, on a codebook with a grid. Groups are taken 16 at a time: their amax one by one, then
+/// their scales, grid steps and grid checks in 16 lanes at once, lane by lane the IEEE operations
+/// begin_group and grid_applies make (so the same bits), with none of the per-group walk, ring
+/// and flags. Each group on the grid is then rounded, summed and counted as the body does it; any
+/// other group (a non-finite element, a zero scale, an amax out of range or off the grid) goes the
+/// body's way, group by group, into the same sums in the same order. `groups` groups of `group`
+/// from `x`.
 __attribute__((target(TK_AVX512), always_inline)) static inline void quantize_tiles_body_avx512(
   quantize_state *state, const void *x, int32_t dtype, int64_t groups, int64_t group, const xspace_codebook *prepared,
   const bucket_grid *grid, float *out) {
