@@ -1184,14 +1184,13 @@ __attribute__((target(TK_AVX512), always_inline)) static inline void quantize_ti
         start.grid_step = steps[b];
         prepare_bounds_avx512(prepared, start.scale, start.bounds);
       } else {
-        start.scalar = begin_group(state, x, dtype, first, group, amax_bits[b], -1);
-        start.scale = state->scale;
-        start.zero_group = state->zero_group;
+        settle_group_avx512(state, prepared, grid, NULL, x, dtype, first, group, amax_bits[b], -1, &start);
         if (start.scalar) {
+          state->scale = start.scale;
+          state->zero_group = start.zero_group;
           quantize_scalar(state, x, dtype, first, group, g_out);
           continue;
         }
-        prepare_start_avx512(prepared, grid, amax_bits[b], &start);
       }
       const float *values = (const float *)x + first;
       if (dtype != TK_F32) {
