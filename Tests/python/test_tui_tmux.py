@@ -1,7 +1,7 @@
 """End to end: tmux runs the real tscope binary in a real terminal on the sample model.
 
-Every wait polls `capture-pane` until the screen shows what is expected (or a timeout fails the
-test with the last screen), so the test does not depend on how fast the machine is.
+Every wait polls `capture-pane` until the screen shows what is expected, twice in a row (or a
+timeout fails the test with the last screen), so the test does not depend on how fast the machine is.
 """
 import json
 import os
@@ -42,12 +42,22 @@ class Tmux:
         self.tmux("send-keys", "-t", "t", *keys)
 
     def wait_for(self, predicate, what, timeout=TIMEOUT):
+        """The screen once `predicate` holds on two captures in a row that are the same.
+
+        A capture can fall in the middle of a frame's output (ncurses writes a frame in pieces):
+        the header of the new frame over the rows of the old. Asking for the same screen twice
+        keeps such a half-drawn frame from passing for the frame the test waits for."""
         deadline = time.monotonic() + timeout
         screen = ""
+        matched = None
         while time.monotonic() < deadline:
             screen = self.screen()
             if predicate(screen):
-                return screen
+                if screen == matched:
+                    return screen
+                matched = screen
+            else:
+                matched = None
             time.sleep(0.05)
         pytest.fail(f"timed out waiting for {what}; last screen:\n{screen}")
 
