@@ -46,6 +46,12 @@ final class NcursesTerminal {
     keypad(window, true)
     set_escdelay(25)
     curs_set(0)
+    // ncurses 6.4 flushes its output after every cursor move until the screen has once been left
+    // and resumed (`_nc_mvcur` while `_endwin == ewInitial`), so a frame went out in some 65 small
+    // writes, and a terminal could show it half drawn. Leaving and resuming once here (with the
+    // modes above kept) lets a frame go out in a few buffer-sized writes.
+    endwin()
+    wrefresh(window)
     var mode = requested
     if mode != .mono && has_colors() {
       start_color()
