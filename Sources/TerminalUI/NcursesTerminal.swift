@@ -37,9 +37,9 @@ final class NcursesTerminal {
     guard let window = initscr() else { return nil }
     self.window = window
     // What a SIGBUS handler writes to give the terminal back (endwin is not async-signal-safe):
-    // attributes off, cursor shown, keypad mode off, the main screen again.
+    // any synchronized frame ended, attributes off, cursor shown, keypad mode off, the main screen again.
     TerminalFaultGuard.terminalTaken(
-      restore: "\u{1B}[0m\u{1B}[?25h\u{1B}[?1l\u{1B}>\u{1B}[?1049l", modes: hasModes ? modes : nil)
+      restore: "\u{1B}[?2026l\u{1B}[0m\u{1B}[?25h\u{1B}[?1l\u{1B}>\u{1B}[?1049l", modes: hasModes ? modes : nil)
     raw()  // Ctrl-C arrives as a key, so the loop can quit cleanly.
     noecho()
     nonl()
@@ -182,9 +182,22 @@ final class NcursesTerminal {
         column = end
       }
     }
+    // Synchronized output (DEC private mode 2026): a terminal that has it shows the frame only
+    // once the whole of it has arrived, never half drawn; others ignore the mode. Both marks are
+    // written straight to the descriptor, between ncurses' writes: doupdate flushes its buffer
+    // before it returns (`putp` would not do: it goes through stdio's buffer, out of order).
+    Self.writeToTerminal(Self.beginFrame)
     wnoutrefresh(window)
     doupdate()
+    Self.writeToTerminal(Self.endFrame)
     previous = screen
+  }
+
+  private static let beginFrame: StaticString = "\u{1B}[?2026h"
+  private static let endFrame: StaticString = "\u{1B}[?2026l"
+
+  private static func writeToTerminal(_ text: StaticString) {
+    text.withUTF8Buffer { _ = write(STDOUT_FILENO, $0.baseAddress, $0.count) }
   }
 
   private func apply(_ style: Style) {

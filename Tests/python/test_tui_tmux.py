@@ -171,6 +171,35 @@ def test_browse_toggle_compare_resize_quit(explorer):
     assert not explorer.alternate_screen_on()
 
 
+def test_frames_reach_the_terminal_whole(sample_model, tmp_path):
+    """The bytes tscope writes (tmux's pipe-pane copies them): every frame's drawing lies inside
+    one synchronized-output bracket (DEC mode 2026, ESC [?2026h ... ESC [?2026l), so a terminal
+    that has the mode never shows a frame half drawn, and each bracket is closed."""
+    started, raw = tmp_path / "started", tmp_path / "raw"
+    env = "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8"
+    # tscope starts once the pane's output is being copied, so its first frame is in the copy.
+    session = Tmux(f"while [ ! -e {started} ]; do sleep 0.05; done; {env} {tscope_binary()} {sample_model}")
+    try:
+        session.tmux("pipe-pane", "-o", "-t", "t", f"cat > {raw}")
+        started.touch()
+        session.wait_for(lambda s: settled(s) and "SQNR dB" in s, "the first tensor's table")
+        session.keys("j")
+        session.wait_for(lambda s: settled(s) and len(table(s)) == 4, "the next tensor")
+        session.keys("q")
+        session.wait_text("tscope exited 0")
+    finally:
+        session.close()
+    data = raw.read_bytes()
+    begin, end = b"\x1b[?2026h", b"\x1b[?2026l"
+    marks = re.findall(rb"\x1b\[\?2026[hl]", data)
+    assert len(marks) >= 4 and marks == [begin, end] * (len(marks) // 2), marks
+    # Outside the brackets: only mode changes (the alternate screen, keypad, cursor), no drawing.
+    outside = b"".join(re.split(rb"\x1b\[\?2026h.*?\x1b\[\?2026l", data, flags=re.S))
+    assert "│".encode() not in outside and b"SQNR" not in outside, outside
+    inside = b"".join(re.findall(rb"\x1b\[\?2026h(.*?)\x1b\[\?2026l", data, flags=re.S))
+    assert "│".encode() in inside and b"SQNR dB" in inside
+
+
 def test_ctrl_c_restores_the_terminal(explorer):
     explorer.wait_for(settled, "the first screen")
     explorer.keys("C-c")
