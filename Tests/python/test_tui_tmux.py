@@ -283,8 +283,8 @@ def test_R_reopens_a_rewritten_model(minilm, tmp_path):
             file.truncate()
         # To the query weight: its load finds the file changed.
         session.keys("/", name, "Enter")
-        session.wait_text("; press R to reopen")
-        assert "model.safetensors: changed on disk" in session.screen()
+        screen = session.wait_text("; press R to reopen")
+        assert "model.safetensors: changed on disk" in screen, screen
 
         session.keys("R")
         screen = session.wait_for(
