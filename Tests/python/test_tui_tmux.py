@@ -187,9 +187,14 @@ def test_frames_reach_the_terminal_whole(sample_model, tmp_path):
         session.wait_for(lambda s: settled(s) and len(table(s)) == 4, "the next tensor")
         session.keys("q")
         session.wait_text("tscope exited 0")
+        # The copy is written as tmux reads the pane: wait for the shell's line after tscope's last bytes.
+        deadline = time.monotonic() + TIMEOUT
+        while b"tscope exited" not in raw.read_bytes() and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
         session.close()
     data = raw.read_bytes()
+    assert b"tscope exited 0" in data
     begin, end = b"\x1b[?2026h", b"\x1b[?2026l"
     marks = re.findall(rb"\x1b\[\?2026[hl]", data)
     assert len(marks) >= 4 and marks == [begin, end] * (len(marks) // 2), marks
