@@ -16,11 +16,11 @@ public final class AnsiTerminal {
   public init(mode: ColorMode) {
     self.mode = mode
     Self.emit("\u{1B}[?1049h\u{1B}[?25l")
-    TerminalFaultGuard.terminalTaken(restore: "\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l", modes: nil)
+    TerminalFaultGuard.terminalTaken(restore: "\u{1B}[?2026l\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l", modes: nil)
     for number in Self.restoringSignals {
       signal(number) { received in
         // Only async-signal-safe work: a static string (no allocation) through write(2), then _exit(2).
-        let restore: StaticString = "\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l"
+        let restore: StaticString = "\u{1B}[?2026l\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l"
         _ = write(1, restore.utf8Start, restore.utf8CodeUnitCount)
         _exit(128 + received)
       }
@@ -30,8 +30,11 @@ public final class AnsiTerminal {
   deinit { close() }
 
   /// Draws `screen` over the previous frame; `clearing` first erases the screen (after a resize).
+  /// In synchronized output (DEC private mode 2026), as the explorer's frames: a terminal that has
+  /// it shows the frame once all of it has arrived.
   public func draw(_ screen: Screen, clearing: Bool = false) {
-    Self.emit((clearing ? "\u{1B}[0m\u{1B}[2J" : "") + screen.ansiFrame(mode: mode))
+    Self.emit(
+      "\u{1B}[?2026h" + (clearing ? "\u{1B}[0m\u{1B}[2J" : "") + screen.ansiFrame(mode: mode) + "\u{1B}[?2026l")
   }
 
   /// Leaves the alternate screen and shows the cursor again (idempotent).

@@ -171,21 +171,16 @@ def test_browse_toggle_compare_resize_quit(explorer):
     assert not explorer.alternate_screen_on()
 
 
-def test_frames_reach_the_terminal_whole(sample_model, tmp_path):
-    """The bytes tscope writes (tmux's pipe-pane copies them): every frame's drawing lies inside
-    one synchronized-output bracket (DEC mode 2026, ESC [?2026h ... ESC [?2026l), so a terminal
-    that has the mode never shows a frame half drawn, and each bracket is closed."""
-    started, raw = tmp_path / "started", tmp_path / "raw"
-    env = "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8"
-    # tscope starts once the pane's output is being copied, so its first frame is in the copy.
-    session = Tmux(f"while [ ! -e {started} ]; do sleep 0.05; done; {env} {tscope_binary()} {sample_model}")
+def copied_output(command, steps, folder):
+    """The bytes `command` writes to its terminal, copied by tmux's pipe-pane into `folder`
+    (started before the command starts, so the first frame is in the copy), after
+    `steps(session)` and the command's exit."""
+    started, raw = folder / "started", folder / "raw"
+    session = Tmux(f"while [ ! -e {started} ]; do sleep 0.05; done; {command}")
     try:
         session.tmux("pipe-pane", "-o", "-t", "t", f"cat > {raw}")
         started.touch()
-        session.wait_for(lambda s: settled(s) and "SQNR dB" in s, "the first tensor's table")
-        session.keys("j")
-        session.wait_for(lambda s: settled(s) and len(table(s)) == 4, "the next tensor")
-        session.keys("q")
+        steps(session)
         session.wait_text("tscope exited 0")
         # The copy is written as tmux reads the pane: wait for the shell's line after tscope's last bytes.
         deadline = time.monotonic() + TIMEOUT
@@ -195,14 +190,44 @@ def test_frames_reach_the_terminal_whole(sample_model, tmp_path):
         session.close()
     data = raw.read_bytes()
     assert b"tscope exited 0" in data
+    return data
+
+
+def assert_frames_synchronized(data, text):
+    """Every frame's drawing lies inside one synchronized-output bracket (DEC mode 2026,
+    ESC [?2026h ... ESC [?2026l), so a terminal that has the mode never shows a frame half drawn,
+    and each bracket is closed; `text` is on a frame."""
     begin, end = b"\x1b[?2026h", b"\x1b[?2026l"
     marks = re.findall(rb"\x1b\[\?2026[hl]", data)
     assert len(marks) >= 4 and marks == [begin, end] * (len(marks) // 2), marks
     # Outside the brackets: only mode changes (the alternate screen, keypad, cursor), no drawing.
     outside = b"".join(re.split(rb"\x1b\[\?2026h.*?\x1b\[\?2026l", data, flags=re.S))
-    assert "│".encode() not in outside and b"SQNR" not in outside, outside
+    assert "│".encode() not in outside and text not in outside, outside
     inside = b"".join(re.findall(rb"\x1b\[\?2026h(.*?)\x1b\[\?2026l", data, flags=re.S))
-    assert "│".encode() in inside and b"SQNR dB" in inside
+    assert "│".encode() in inside and text in inside
+
+
+def test_frames_reach_the_terminal_whole(sample_model, tmp_path):
+    """The explorer's frames, as written to the terminal, are each in one synchronized bracket."""
+    def steps(session):
+        session.wait_for(lambda s: settled(s) and "SQNR dB" in s, "the first tensor's table")
+        session.keys("j")
+        session.wait_for(lambda s: settled(s) and len(table(s)) == 4, "the next tensor")
+        session.keys("q")
+
+    env = "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8"
+    data = copied_output(f"{env} {tscope_binary()} {sample_model}", steps, tmp_path)
+    assert_frames_synchronized(data, b"SQNR dB")
+
+
+def test_demo_frames_reach_the_terminal_whole(sample_model, tmp_path):
+    """`tscope demo` played live (the raw-ANSI terminal): each frame in one synchronized bracket."""
+    script = tmp_path / "walk.keys"
+    script.write_text("keys jj\nwait 0.2\nkey enter\ntype 2\n")
+    env = "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8"
+    command = f"{env} {tscope_binary()} demo {sample_model} --script {script}"
+    data = copied_output(command, lambda session: None, tmp_path)
+    assert_frames_synchronized(data, b"SQNR dB")
 
 
 def test_ctrl_c_restores_the_terminal(explorer):
