@@ -1217,11 +1217,11 @@ __attribute__((target(TK_AVX512))) static int quantize_tiles_avx512(
   const int64_t group_bytes = group * (dtype == TK_F32 ? 4 : 2);
   if (fixed_amax >= 0 || group % 8 != 0 || group_bytes > 512 || row_length % group != 0) return 0;
   if (dtype == TK_F32 && out != NULL) return 0;
-  xspace_codebook prepared;
-  prepare_xspace_codebook(state->values16, state->thresholds15, &prepared);
   bucket_grid grid;
   prepare_grid(state->thresholds15, state->clip, state->codebook->max_value, &grid);
   if (!grid.fits) return 0;
+  xspace_codebook prepared;
+  prepare_xspace_codebook(state->values16, state->thresholds15, &prepared);
   const int64_t groups = rows * (row_length / group);
   switch (dtype) {
     case TK_F32: quantize_tiles_body_avx512(state, x, TK_F32, groups, group, &prepared, &grid, out); break;

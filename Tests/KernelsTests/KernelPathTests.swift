@@ -56,8 +56,9 @@ struct KernelPathTests {
             settings: QuantizationSettings(group: .elements(64), scale: .mse)))
       }
     }
-    // Rows tiled by groups of up to 256, which the AVX-512 path takes 16 at a time: 15, 30 and
-    // 160 groups (a last batch part full, or none), a NaN and an Inf in groups of their own.
+    // Rows tiled by groups of up to 512 bytes, which the AVX-512 path takes 16 at a time (F32
+    // groups of 256 are larger and take the one-group walk): 15, 30 and 160 groups (a last batch
+    // part full, or none), a NaN and an Inf in groups of their own.
     let tiled = tValues(count: 5 * 768, seed: 17, dirty: true)
     let tiledHalves = tiled.map { Float(bitPattern: $0.bitPattern & 0xFFFF_0000) }
     for tensor in [
