@@ -81,7 +81,36 @@ public enum ReportText {
       out += alignedTable(header: paretoHeader, rows: paretoCells(pareto), rightAligned: [1, 2])
       if !pareto.withoutCost.isEmpty { out += "without a cost: \(pareto.withoutCost.joined(separator: ", "))\n" }
     }
+    let missing = withoutSQNR(document.rows)
+    if !missing.isEmpty {
+      out += "\nNot in the summary (no SQNR):\n"
+      out += alignedTable(header: ["tensor", "formats", "reason"], rows: missing, rightAligned: [])
+    }
     return out
+  }
+
+  /// The tensors the summaries leave out, one line per tensor and reason: the formats without
+  /// an SQNR ("all" when none has one) and why, so that a terminal summary names every tensor it
+  /// does not count.
+  static func withoutSQNR(_ rows: [ReportRow]) -> [[String]] {
+    struct Omission: Hashable {
+      let tensor: String
+      let reason: String
+    }
+    var formatsPerTensor: [String: Int] = [:]
+    for row in rows { formatsPerTensor[row.name, default: 0] += 1 }
+    var order: [Omission] = []
+    var formats: [Omission: [String]] = [:]
+    for row in rows where row.sqnrDB == nil {
+      let omission = Omission(tensor: row.name, reason: row.reason ?? "no SQNR")
+      if formats[omission] == nil { order.append(omission) }
+      formats[omission, default: []].append(row.format)
+    }
+    return order.map { omission in
+      let missing = formats[omission] ?? []
+      let which = missing.count == formatsPerTensor[omission.tensor] ? "all" : missing.joined(separator: " ")
+      return [omission.tensor, which, omission.reason]
+    }
   }
 
   static let summaryHeader = [

@@ -79,6 +79,20 @@ def test_summary_is_recomputed_from_the_rows(whole_report):
     assert [line.split()[0] for line in lines[1:1 + len(FORMATS)]] == FORMATS
     # Then the same per layer type (issue 12's by_layer_type), after a blank line.
     assert lines[1 + len(FORMATS)] == "" and lines[2 + len(FORMATS)].split()[:2] == ["layer_type", "format"]
+    # Last, every tensor the summaries leave out, with the formats without an SQNR and the reason.
+    omitted = {}
+    for row in report["rows"]:
+        if row["sqnr_db"] is None:
+            omitted.setdefault((row["name"], row["reason"]), []).append(row["format"])
+    assert omitted  # the sample's I64 position_ids
+    start = lines.index("Not in the summary (no SQNR):")
+    assert lines[start + 1].split() == ["tensor", "formats", "reason"]
+    listed = {}
+    for line in lines[start + 2:]:
+        name, which, reason = re.split(r"\s{2,}", line.strip(), maxsplit=2)
+        listed[(name, reason)] = which
+    assert listed == {key: "all" if len(formats) == len(FORMATS) else " ".join(formats)
+                      for key, formats in omitted.items()}
 
 
 def test_csv_and_markdown_hold_the_same_rows(whole_report):
