@@ -118,6 +118,9 @@ public struct TensorRows: Sendable {
     return used.allSatisfy(everyNu.contains) ? metrics : nil
   }
 
+  /// The reason of a row whose tensor is all zeros: its SQNR is 0/0, not infinite.
+  public static let allZeroReason = "every element is zero: no signal, no error"
+
   func row(
     _ tensor: Tensor, spec: FormatSpec, metrics: QuantizationMetrics?, fit: FitReport?, reason: String?,
     formatName: String? = nil
@@ -130,7 +133,7 @@ public struct TensorRows: Sendable {
       if metrics.finiteCount == 0 {
         reasons.append("no finite elements")
       } else if !metrics.sqnrDB.isFinite {
-        reasons.append(Self.isAllZero(metrics) ? "every element is zero: no signal, no error" : "exact: no error")
+        reasons.append(Self.isAllZero(metrics) ? Self.allZeroReason : "exact: no error")
       }
     }
     if let fitReason = fit?.reason, reason == nil { reasons.append("fit: \(fitReason)") }

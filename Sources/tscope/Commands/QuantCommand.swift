@@ -96,7 +96,8 @@ enum QuantTable {
       let usage = row.codeUsage ?? []
       return [
         row.name, row.formatName ?? row.format, row.group, scale, scientific(mse),
-        row.sqnrDB.map { NumberText.fixed($0, digits: 2) } ?? "inf", row.maxAbsError.map(scientific) ?? "-",
+        row.sqnrDB.map { NumberText.fixed($0, digits: 2) } ?? (isAllZero(row) ? "-" : "inf"),
+        row.maxAbsError.map(scientific) ?? "-",
         row.relativeL2.map(scientific) ?? "-", "\(usage.filter { $0 > 0 }.count)/\(usage.count)",
       ]
         + zip(extras.columns, row.extraValues(extras)).map { column, value in
@@ -111,11 +112,22 @@ enum QuantTable {
         row.map { line + [$0.optGapDB.map { NumberText.fixed($0, digits: 2) } ?? "-"] } ?? line
       } : [header] + cells
     var out = TextTable.render(table, rightAligned: Set(4...(8 + extraHeader.count + (showsGap ? 1 : 0))))
-    let missing = rows.filter { $0.mse == nil }
-    if !missing.isEmpty {
-      out += "\n" + missing.map { "no numbers for \($0.name) × \($0.format): \($0.reason ?? "")\n" }.joined()
+    // Why a row has no numbers, or what its numbers mean (an all-zero tensor, no error, sf4@fit
+    // without a fit): the JSON's `reason`, so the table hides nothing the JSON says.
+    let explained = rows.filter { $0.mse == nil || $0.reason != nil }
+    if !explained.isEmpty {
+      out +=
+        "\n"
+        + explained.map { row in
+          "\(row.mse == nil ? "no numbers for" : "note on") \(row.name) × \(row.format): \(row.reason ?? "")\n"
+        }.joined()
     }
     return out
+  }
+
+  /// Whether a row's tensor is all zeros, whose SQNR (0/0) the table leaves empty.
+  private static func isAllZero(_ row: ReportRow) -> Bool {
+    row.reason?.contains(TensorRows.allZeroReason) == true
   }
 
   private static func scientific(_ value: Double) -> String { NumberText.scientific(value, digits: 4) }
