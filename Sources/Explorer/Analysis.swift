@@ -283,9 +283,8 @@ enum Analysis {
     let metrics = try Quantizer.measure(
       target, formats: runnable.map(\.format), settings: settings, isCancelled: isCancelled)
     for (run, measured) in zip(runnable, metrics) {
-      let sqnr = measured.finiteCount > 0 && measured.sqnrDB.isFinite ? measured.sqnrDB : nil
-      let reason = sqnr == nil ? (measured.finiteCount == 0 ? "no finite elements" : "exact: no error") : nil
-      cells[run.spec] = OverviewCell(sqnrDB: sqnr, isEstimate: sampled, reason: reason)
+      let reason = measured.sqnrReason
+      cells[run.spec] = OverviewCell(sqnrDB: reason == nil ? measured.sqnrDB : nil, isEstimate: sampled, reason: reason)
     }
     return cells
   }

@@ -51,4 +51,23 @@ public struct QuantizationMetrics: Sendable, Hashable {
 
   /// How many distinct values were used at least once.
   public var codesUsed: Int { codeUsage.filter { $0 > 0 }.count }
+
+  /// Whether every finite element landed, exactly, on the value 0: an all-zero tensor, whose
+  /// SQNR is 0/0 (no signal, no error) rather than the +∞ of an exact result.
+  public var isAllZero: Bool {
+    guard mse == 0, let zero = format.values.firstIndex(of: 0) else { return false }
+    return codeUsage[zero] == finiteCount
+  }
+
+  /// The reasons of an all-zero tensor's result and of an exact one (see `sqnrReason`).
+  public static let allZeroReason = "every element is zero: no signal, no error"
+  public static let exactReason = "exact: no error"
+
+  /// Why the SQNR is not a finite number (no finite element, an all-zero tensor, no error), or
+  /// nil when it is: the one wording of the rows, the table notes and the overview.
+  public var sqnrReason: String? {
+    if finiteCount == 0 { return "no finite elements" }
+    if sqnrDB.isFinite { return nil }
+    return isAllZero ? Self.allZeroReason : Self.exactReason
+  }
 }

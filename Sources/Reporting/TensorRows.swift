@@ -118,9 +118,6 @@ public struct TensorRows: Sendable {
     return used.allSatisfy(everyNu.contains) ? metrics : nil
   }
 
-  /// The reason of a row whose tensor is all zeros: its SQNR is 0/0, not infinite.
-  public static let allZeroReason = "every element is zero: no signal, no error"
-
   func row(
     _ tensor: Tensor, spec: FormatSpec, metrics: QuantizationMetrics?, fit: FitReport?, reason: String?,
     formatName: String? = nil
@@ -129,13 +126,7 @@ public struct TensorRows: Sendable {
     var reasons = [reason].compactMap { $0 }
     // No finite element: no metric means anything (the kernel's zeros are not results).
     let measured = metrics.flatMap { $0.finiteCount > 0 ? $0 : nil }
-    if let metrics {
-      if metrics.finiteCount == 0 {
-        reasons.append("no finite elements")
-      } else if !metrics.sqnrDB.isFinite {
-        reasons.append(Self.isAllZero(metrics) ? Self.allZeroReason : "exact: no error")
-      }
-    }
+    if let why = metrics?.sqnrReason { reasons.append(why) }
     if let fitReason = fit?.reason, reason == nil { reasons.append("fit: \(fitReason)") }
     // What the format chose: from the format as run, or for a fixed one as named.
     var codebook: Codebook?
@@ -153,12 +144,6 @@ public struct TensorRows: Sendable {
       formatNu: codebook?.nu, bitsPerWeight: bitsPerWeight, layerType: LayerType(tensorName: tensor.info.name).rawValue)
     result.imatrixSQNRDB = measured?.importanceSQNRDB.finiteOrNil
     return result
-  }
-
-  /// Whether every finite element landed, exactly, on the value 0: an all-zero tensor.
-  static func isAllZero(_ metrics: QuantizationMetrics) -> Bool {
-    guard metrics.mse == 0, let zero = metrics.format.values.firstIndex(of: 0) else { return false }
-    return metrics.codeUsage[zero] == metrics.finiteCount
   }
 
   /// The settings `spec` runs with, before it is run (block formats use their own).

@@ -49,11 +49,13 @@ struct OverviewModel {
     let tally = SQNRTally(subset)
     let values = ids.map { id in tally.entries[id].flatMap { weighted ? $0.weightedMean : $0.mean } }
     let isEstimate = ids.map { id in subset.contains { $0.format == id && estimated.contains([$0.name, id]) } }
-    // A format measured on every row here but without an SQNR: exact, or nothing to measure.
+    // A format measured on every row here but without an SQNR: exact (all-zero tensors too: no
+    // error, though no signal), or nothing to measure.
+    let exact: Set<String> = [QuantizationMetrics.exactReason, QuantizationMetrics.allZeroReason]
     let notes = ids.map { id -> String? in
       let measured = subset.filter { $0.format == id }
       guard !measured.isEmpty, measured.allSatisfy({ $0.sqnrDB == nil }) else { return nil }
-      return measured.allSatisfy { $0.reason == "exact: no error" } ? "exact" : "n/a"
+      return measured.allSatisfy { $0.reason.map(exact.contains) == true } ? "exact" : "n/a"
     }
     return OverviewTable.Line(label: label, depth: depth, values: values, isEstimate: isEstimate, notes: notes)
   }

@@ -110,8 +110,8 @@ struct ErrorTable: Widget {
         let cells =
           [
             mark + NumberText.shortScientific(metrics.mse, digits: 1),
-            metrics.sqnrDB.isFinite
-              ? NumberText.fixed(metrics.sqnrDB, digits: 2) : (glyphs.isUnicode ? "∞" : "inf"),
+            // An all-zero tensor's SQNR is 0/0, not the +∞ of an exact result (Δ still says exact).
+            metrics.isAllZero ? "-" : Self.sqnrText(metrics.sqnrDB, glyphs: glyphs),
             Self.deltaText(metrics.sqnrDB, best: bestSQNR, glyphs: glyphs),
           ]
           + (optimal.map { [Self.deltaText(metrics.sqnrDB, best: $0, glyphs: glyphs)] } ?? [])

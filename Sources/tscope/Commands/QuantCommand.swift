@@ -127,7 +127,7 @@ enum QuantTable {
 
   /// Whether a row's tensor is all zeros, whose SQNR (0/0) the table leaves empty.
   private static func isAllZero(_ row: ReportRow) -> Bool {
-    row.reason?.contains(TensorRows.allZeroReason) == true
+    row.reason?.contains(QuantizationMetrics.allZeroReason) == true
   }
 
   private static func scientific(_ value: Double) -> String { NumberText.scientific(value, digits: 4) }
