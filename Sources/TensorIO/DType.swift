@@ -84,6 +84,16 @@ public enum DType: Hashable, Sendable, CustomStringConvertible {
     }
   }
 
+  /// Whether this is a float type of 16 bits or more (F64, F32, F16, BF16): what an original,
+  /// unquantized checkpoint holds, where a shipped quantized one holds GGML blocks, FP8, F4 or a
+  /// checkpoint's quantized parts.
+  public var isWideFloat: Bool {
+    switch self {
+    case .f64, .f32, .f16, .bf16: true
+    default: false
+    }
+  }
+
   /// Elements per storage block: 1 for scalar types, 2 for `F4` (two a byte), 32 to 256 for GGML block types.
   public var blockElements: Int {
     switch self {

@@ -29,6 +29,20 @@ public enum ShippedMatching {
   /// permutes the rows of q_proj and k_proj (weights and biases) for its rotary layout.
   static let permutingArchitectures: Set<String> = ["llama"]
 
+  /// The quantized types of the original's tensors when the arguments look swapped: some paired
+  /// original is quantized while every paired shipped tensor is a wide float (F32/F16/BF16/F64),
+  /// so the "shipped" model is the more precise one. Empty otherwise (two quantized models can be
+  /// compared on purpose).
+  public static func swappedLook(_ pairs: [ShippedPair]) -> [String] {
+    guard pairs.allSatisfy({ $0.shipped.info.dtype.isWideFloat }) else { return [] }
+    var types: [String] = []
+    for pair in pairs where !pair.original.info.dtype.isWideFloat {
+      let name = pair.original.info.dtype.description
+      if !types.contains(name) { types.append(name) }
+    }
+    return types
+  }
+
   /// Every shipped tensor paired with its original (by the same name, else by llama.cpp's
   /// Hugging Face ↔ GGUF name map), and everything that could not be paired: shipped tensors in
   /// the shipped model's order, then the original's tensors the shipped model lacks.

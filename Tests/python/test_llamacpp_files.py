@@ -12,6 +12,7 @@ scripts/make-llamacpp-fixtures made them). CI does not build llama.cpp: it reads
   to a numpy oracle that reads the imatrix itself (gguf-py for the GGUF one, `struct` for the .dat).
 """
 import json
+import re
 import pathlib
 import struct
 import subprocess
@@ -21,7 +22,7 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from conftest import ROOT, run_json, tscope_binary
+from conftest import ROOT, run_json, run_tscope, tscope_binary
 from gguf_npy_fixtures import Q1_0, Q2_0, dequantize_q1_0, dequantize_q2_0
 from test_quant_reference import NF4, reference_codebook
 
@@ -248,6 +249,23 @@ def test_diff_against_each_shipped_file_equals_numpy(side, name, hf_model):
             assert row["sqnr_db"] == pytest.approx(truth["sqnr_db"], rel=1e-9), tensor.name
     if name == "Q4_K_M":
         assert types == {"Q4_K", "Q6_K", "F32"}
+
+
+def test_diff_says_when_the_two_models_look_swapped():
+    """ORIGINAL first: given the Q4_K_M file first and the F32 one second, diff still measures as
+    told (exit 0) but says on stderr that the original holds the quantized types (read with
+    gguf-py) and the shipped none; in the right order, and between two quantized files, it says
+    nothing."""
+    shipped_path = FIXTURES / MADE["Q4_K_M"]
+    quantized = {t.type_name for t in tensors_of(shipped_path)} - {"F32", "F16"}
+    swapped = run_tscope("diff", shipped_path, FIXTURES / "model-f32.gguf")
+    assert swapped.returncode == 0 and swapped.stdout
+    [line] = swapped.stderr.splitlines()
+    assert "may be swapped" in line and str(shipped_path) in line
+    named = re.search(r"holds quantized tensors \(([^)]*)\)", line).group(1).split(", ")
+    assert set(named) == quantized
+    assert run_tscope("diff", FIXTURES / "model-f32.gguf", shipped_path).stderr == ""
+    assert run_tscope("diff", FIXTURES / "mix-a.gguf", FIXTURES / "mix-b.gguf").stderr == ""
 
 
 def importance_from_gguf(path: pathlib.Path) -> dict:

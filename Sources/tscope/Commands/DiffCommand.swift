@@ -49,6 +49,13 @@ struct DiffCommand: AsyncParsableCommand {
       throw UsageError(
         "\(shipped): no tensor to compare with \(original) (none matches by name, llama.cpp's name map and shape)")
     }
+    let quantizedOriginal = ShippedMatching.swappedLook(pairs)
+    if !quantizedOriginal.isEmpty {
+      Console.writeError(
+        "tscope diff: \(original) (ORIGINAL) holds quantized tensors (\(quantizedOriginal.joined(separator: ", "))) "
+          + "and \(shipped) (SHIPPED) none: the two may be swapped (ORIGINAL comes first); "
+          + "measuring \(shipped) against \(original) as given\n")
+    }
     var measured: [ShippedDiffRow] = []
     for pair in pairs {
       try pair.shipped.checkFileUnchanged()
