@@ -61,6 +61,10 @@ struct DiffCommand: AsyncParsableCommand {
       try pair.shipped.checkFileUnchanged()
       try pair.original.checkFileUnchanged()
       measured.append(ShippedDiff.measure(pair))
+      // As `report` does: the pair's mapped pages leave the resident set, so memory stays one
+      // pair's, not both models'.
+      pair.original.releaseResidentPages()
+      pair.shipped.releaseResidentPages()
     }
     // Shipped order: measured and unmatched shipped rows interleaved as the shipped file lists
     // them, then the original's tensors the shipped model lacks.

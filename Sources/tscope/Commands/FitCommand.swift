@@ -65,7 +65,10 @@ struct FitCommand: AsyncParsableCommand {
         let tensor = tensors[index]
         group.addTask {
           try tensor.checkFileUnchanged()
-          return (index, try TensorFits.fit(tensor))
+          let report = try TensorFits.fit(tensor)
+          // As `report` does: resident memory stays a few tensors', not the model's.
+          tensor.releaseResidentPages()
+          return (index, report)
         }
         next += 1
       }

@@ -63,6 +63,8 @@ struct QuantCommand: AsyncParsableCommand {
       try tensor.checkFileUnchanged()
       if !tensor.info.dtype.isAnalysable { skipped.append(tensor.info) }
       rows += try maker.rows(for: rotate.apply(to: tensor))
+      // As `report` does: resident memory stays one tensor's, not the model's.
+      tensor.releaseResidentPages()
     }
     if json {
       Console.writeOutput(JSONText.array(rows.map(\.quantJSON)) + "\n")
