@@ -25,6 +25,8 @@ public final class Scheduler: Sendable {
     var focused: [(generation: Int, flag: CancellationFlag)] = []
     var survey: (generation: Int, flag: CancellationFlag)?
     var overview: (generation: Int, flag: CancellationFlag)?
+    /// The tensor last loaded for focus: the overview keeps its pages resident.
+    var focusedIndex: Int?
 
     var all: [CancellationFlag] {
       Array(quantizations.values) + focused.map(\.flag) + (survey.map { [$0.flag] } ?? [])
@@ -95,6 +97,7 @@ public final class Scheduler: Sendable {
     let inbox = self.inbox
     switch effect {
     case .load(let generation, let index, let rotation):
+      flags.withLock { $0.focusedIndex = index }
       let model = self.model
       let entry = TensorEntry(index: index, info: model.tensors[index])
       track(generation: generation) { flag in
@@ -215,6 +218,7 @@ public final class Scheduler: Sendable {
     let model = self.model
     let inbox = self.inbox
     let executor = self.executor
+    let flags = self.flags  // queued work must not hold the scheduler (see `chain`)
     let flag = CancellationFlag()
     flags.withLock { $0.overview = (request.generation, flag) }
     // A tensor no larger than the sample gets its exact cells from the estimate step.
@@ -248,6 +252,7 @@ public final class Scheduler: Sendable {
           })
       }
       if flag.isCancelled { return false }
+      Self.releasePages(of: index, in: model, unlessFocused: flags)
       var keyed: [QuantKey: OverviewCell] = [:]
       for (spec, cell) in cells { keyed[QuantKey(tensor: name, format: spec, settings: request.settings)] = cell }
       inbox.post(.overviewMeasured(generation: request.generation, cells: keyed))
@@ -283,11 +288,20 @@ public final class Scheduler: Sendable {
   /// enough that a 7B model's 291 tensors are all estimated in about a second per core.
   static let overviewSample = 1 << 15
 
+  /// Background work reads every tensor of the model (a fit's subsample strided over a tensor
+  /// touches most of its pages; an exact pass all of them): each tensor's pages then leave the
+  /// resident set (they stay in the page cache), so the survey and the overview of a 70B model do
+  /// not hold the model resident. The focused tensor keeps them, for the toggles that read it next.
+  private static func releasePages(of index: Int, in model: Model, unlessFocused flags: Locked<Flags>) {
+    if flags.withLock({ $0.focusedIndex }) != index { model.tensor(at: index).releaseResidentPages() }
+  }
+
   /// Surveys one tensor per step (`chain`).
   private func startSurvey(_ request: SurveyRequest) {
     let model = self.model
     let inbox = self.inbox
     let executor = self.executor
+    let flags = self.flags  // queued work must not hold the scheduler (see `chain`)
     let flag = CancellationFlag()
     flags.withLock { $0.survey = (request.generation, flag) }
     Self.chain(
@@ -309,6 +323,7 @@ public final class Scheduler: Sendable {
         }
         let key = request.format.map { QuantKey(tensor: entry.name, format: $0, settings: request.settings) }
         if flag.isCancelled { return false }
+        Self.releasePages(of: index, in: model, unlessFocused: flags)
         inbox.post(
           .surveyed(
             generation: request.generation, tensor: entry.name, nu: measured.nu,

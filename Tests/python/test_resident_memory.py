@@ -1,6 +1,7 @@
 """Commands that stream over a whole model keep resident memory near one tensor's working set, not
 the model's: each tensor's mapped pages are released once it is done (`report`, `fit`, `quant`,
-`diff`), as a 70B model's 140 GB could never be resident. Peak RSS is measured from a fresh, small
+`diff`, and the explorer's survey and model overview for every tensor but the focused one), as a
+70B model's 140 GB could never be resident. Peak RSS is measured from a fresh, small
 process (see test_changing_files.MEASURE) against `layers` on the same model as the baseline."""
 import json
 import subprocess
@@ -46,7 +47,7 @@ def peak_mib(*args):
     return peak_kb / 1024  # Linux: KiB
 
 
-@pytest.mark.parametrize("command", ["fit", "quant", "report", "diff"])
+@pytest.mark.parametrize("command", ["fit", "quant", "report", "diff", "overview", "survey"])
 def test_streaming_commands_hold_about_one_tensor(models, command):
     original, shipped = models
     args = {
@@ -54,6 +55,8 @@ def test_streaming_commands_hold_about_one_tensor(models, command):
         "quant": ["quant", original, "--layer", ".", "--format", "nf4"],
         "report": ["report", original, "--format", "nf4"],
         "diff": ["diff", original, shipped],
+        "overview": ["snapshot", original, "--keys", "v"],  # waits for every exact cell
+        "survey": ["snapshot", original, "--keys", "oo"],  # the list sorted by ν: every tensor's fit
     }[command]
     baseline = peak_mib("layers", original)
     model_mib = (original.stat().st_size + (shipped.stat().st_size if command == "diff" else 0)) / 2**20
