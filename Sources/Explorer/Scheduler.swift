@@ -97,8 +97,17 @@ public final class Scheduler: Sendable {
     let inbox = self.inbox
     switch effect {
     case .load(let generation, let index, let rotation):
-      flags.withLock { $0.focusedIndex = index }
       let model = self.model
+      let previous = flags.withLock { flags in
+        defer { flags.focusedIndex = index }
+        return flags.focusedIndex
+      }
+      // The tensor focus left: its pages leave the resident set too (the page cache keeps them,
+      // so coming back costs page faults, not reads), or browsing a 70B model would hold every
+      // tensor visited. Off this thread: unmapping a large tensor's pages takes milliseconds.
+      if let previous, previous != index, previous < model.tensors.count {
+        executor.submit(.background) { model.tensor(at: previous).releaseResidentPages() }
+      }
       let entry = TensorEntry(index: index, info: model.tensors[index])
       track(generation: generation) { flag in
         do {

@@ -1,7 +1,7 @@
 """Commands that stream over a whole model keep resident memory near one tensor's working set, not
 the model's: each tensor's mapped pages are released once it is done (`report`, `fit`, `quant`,
-`diff`, and the explorer's survey and model overview for every tensor but the focused one), as a
-70B model's 140 GB could never be resident. Peak RSS is measured from a fresh, small
+`diff`; in the explorer the survey and the model overview for every tensor but the focused one, and
+each tensor focus leaves), as a 70B model's 140 GB could never be resident. Peak RSS is measured from a fresh, small
 process (see test_changing_files.MEASURE) against `layers` on the same model as the baseline."""
 import json
 import subprocess
@@ -47,7 +47,7 @@ def peak_mib(*args):
     return peak_kb / 1024  # Linux: KiB
 
 
-@pytest.mark.parametrize("command", ["fit", "quant", "report", "diff", "overview", "survey"])
+@pytest.mark.parametrize("command", ["fit", "quant", "report", "diff", "overview", "survey", "browse"])
 def test_streaming_commands_hold_about_one_tensor(models, command):
     original, shipped = models
     args = {
@@ -57,6 +57,8 @@ def test_streaming_commands_hold_about_one_tensor(models, command):
         "diff": ["diff", original, shipped],
         "overview": ["snapshot", original, "--keys", "v"],  # waits for every exact cell
         "survey": ["snapshot", original, "--keys", "oo"],  # the list sorted by ν: every tensor's fit
+        # Every tensor focused in turn, each read whole (histogram, fit, exact results) before the next.
+        "browse": ["snapshot", original, "--keys", "/down<enter>" + "j" * (TENSORS - 1)],
     }[command]
     baseline = peak_mib("layers", original)
     model_mib = (original.stat().st_size + (shipped.stat().st_size if command == "diff" else 0)) / 2**20
