@@ -196,3 +196,57 @@ public enum NVFP4Variant: String, Sendable, Hashable, CaseIterable {
 }
 
 private func pow2(_ exponent: Int) -> Double { Double(sign: .plus, exponent: exponent, significand: 1) }
+
+/// llama.cpp's legacy block types as formats to try on any tensor (ggml-quants.c's reference
+/// `quantize_row_*_ref`): blocks of 32 along the row, each with an FP16 scale d; Q4_0, Q5_0 and
+/// Q8_0 are symmetric (d from the block's largest-magnitude element, with its sign for the 4- and
+/// 5-bit ones), Q4_1 and Q5_1 add an FP16 minimum m. The K-quants and IQ types are read from files
+/// (`tscope diff`, `--against`) but not offered here: their reference searches scales per sub-block.
+public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
+  case q4_0 = "q4_0"
+  case q4_1 = "q4_1"
+  case q5_0 = "q5_0"
+  case q5_1 = "q5_1"
+  case q8_0 = "q8_0"
+
+  public var id: String { rawValue }
+
+  /// ggml's type name (`Q4_0`).
+  public var name: String { rawValue.uppercased() }
+
+  public var bits: Int {
+    switch self {
+    case .q4_0, .q4_1: 4
+    case .q5_0, .q5_1: 5
+    case .q8_0: 8
+    }
+  }
+
+  /// Whether a block also stores its minimum (the asymmetric _1 types).
+  public var hasMinimum: Bool { self == .q4_1 || self == .q5_1 }
+
+  /// The stored codes `code_usage` counts, in ggml's order: Q4_0's 0…15 (the value is (q − 8)·d),
+  /// Q5_0's 0…31 ((q − 16)·d), the _1 types' 0…15 and 0…31 (q·d + m), Q8_0's −127…127 (q·d).
+  public var values: [Double] {
+    switch self {
+    case .q4_0, .q4_1: (0...15).map(Double.init)
+    case .q5_0, .q5_1: (0...31).map(Double.init)
+    case .q8_0: (-127...127).map(Double.init)
+    }
+  }
+
+  /// The code magnitude a block's largest element maps onto: 8 and 16 (d = max/−8, max/−16), 127
+  /// for Q8_0, 15 and 31 for the _1 types' range.
+  public var fullScale: Double {
+    switch self {
+    case .q4_0: 8
+    case .q5_0: 16
+    case .q4_1: 15
+    case .q5_1: 31
+    case .q8_0: 127
+    }
+  }
+
+  /// The elements of one block.
+  public static let blockSize = 32
+}

@@ -123,6 +123,8 @@ public struct FormatChoice: Hashable, Sendable, CustomStringConvertible {
       FormatChoice(id: "nvfp4-46", name: "NVFP4 4/6", hasSupernormal: false),
       FormatChoice(id: "nvint4", name: "NVINT4", hasSupernormal: false),
       FormatChoice(id: "if4", name: "IF4", hasSupernormal: false),
+    ]
+    + GGMLFormat.allCases.map { FormatChoice(id: $0.id, name: $0.name, hasSupernormal: false) } + [
       // Resolved on each tensor: the optimal 16-value codebook (the reference for `Δ opt`) and SF4
       // at the ν with the least MSE.
       FormatChoice(id: "lloyd", name: "Lloyd16", hasSupernormal: false),
@@ -172,10 +174,23 @@ extension QuantFormat {
     case .mxfp4, .nvfp4: 6
     case .mx(let format): format.element.maxNormal
     case .nvfp4Variant(let variant): variant.fullScale
+    case .ggml(let type): type.fullScale
     }
   }
 
-  /// Whether `values` have fixed places on the value axis once scaled (false for INT4-asym,
-  /// whose codes shift with each group's zero point).
-  public var hasFixedValuePositions: Bool { self != .int4Asymmetric }
+  /// Why `values` have no fixed places on the value axis once scaled (the histogram says so
+  /// instead of drawing them), or nil when they do: INT4-asym's codes shift with each group's zero
+  /// point, Q4_1/Q5_1's with each block's minimum, and Q4_0/Q5_0's d takes the sign of the block's
+  /// largest element, mirroring the codes (Q8_0's d is positive: its codes stay in place).
+  public var unplacedValuesReason: String? {
+    switch self {
+    case .int4Asymmetric: "codes shift with each group's zero point"
+    case .ggml(let type) where type.hasMinimum: "codes shift with each block's minimum"
+    case .ggml(.q4_0), .ggml(.q5_0): "codes mirror with the sign of each block's scale"
+    default: nil
+    }
+  }
+
+  /// Whether `values` have fixed places on the value axis once scaled.
+  public var hasFixedValuePositions: Bool { unplacedValuesReason == nil }
 }

@@ -54,6 +54,7 @@ public struct FormatSpec: Sendable, Hashable, CustomStringConvertible {
     }
     if let mx = try MXFormat.parse(id) { return FormatSpec(id: id, kind: .fixed(.microscaling(mx))) }
     if let variant = NVFP4Variant(rawValue: id) { return FormatSpec(id: id, kind: .fixed(.nvfp4Variant(variant))) }
+    if let type = GGMLFormat(rawValue: id) { return FormatSpec(id: id, kind: .fixed(.ggml(type))) }
     if let lloyd = try lloydSpec(id) { return lloyd }
     if id.hasPrefix("sf4@") || id.hasPrefix("sf3@") {
       let bits = id.hasPrefix("sf4@") ? 4 : 3
@@ -139,7 +140,7 @@ public struct FormatSpec: Sendable, Hashable, CustomStringConvertible {
         FormatCatalog.baseCodebooks[base] != nil || FormatCatalog.aliases[base] != nil
         || (base.hasPrefix("file:") && userCodebooks[String(base.dropFirst(5))] != nil)
         || ["sf4", "sf3", "int4-asym", "mxfp4", "nvfp4"].contains(base)
-        || (try? MXFormat.parse(base)) != nil || NVFP4Variant(rawValue: base) != nil
+        || (try? MXFormat.parse(base)) != nil || NVFP4Variant(rawValue: base) != nil || GGMLFormat(rawValue: base) != nil
         || ((base.hasPrefix("sf4@") || base.hasPrefix("sf3@")) && Double(base.dropFirst(4)) != nil)
       if known { return (base, String(id[id.index(after: index)...])) }
     }

@@ -15,6 +15,8 @@ public enum QuantFormat: Sendable, Hashable {
   case mx(MXFormat)
   /// An NVFP4 variant of the Four Over Six reference: blocks of 16, E4M3 block scales.
   case nvfp4Variant(NVFP4Variant)
+  /// A llama.cpp legacy block type (Q4_0 … Q8_0): blocks of 32, FP16 scales.
+  case ggml(GGMLFormat)
 
   /// The MX format `format`: `.mxfp4` for E2M1 under floor, `.mx` otherwise.
   public static func microscaling(_ format: MXFormat) -> QuantFormat {
@@ -29,6 +31,7 @@ public enum QuantFormat: Sendable, Hashable {
     case .nvfp4: "nvfp4"
     case .mx(let format): format.id
     case .nvfp4Variant(let variant): variant.id
+    case .ggml(let type): type.id
     }
   }
 
@@ -40,6 +43,7 @@ public enum QuantFormat: Sendable, Hashable {
     case .nvfp4: "NVFP4"
     case .mx(let format): format.name
     case .nvfp4Variant(let variant): variant.name
+    case .ggml(let type): type.name
     }
   }
 
@@ -48,12 +52,14 @@ public enum QuantFormat: Sendable, Hashable {
     case .codebook(let codebook): codebook.bits
     case .int4Asymmetric, .mxfp4, .nvfp4, .nvfp4Variant: 4
     case .mx(let format): format.element.bits
+    case .ggml(let type): type.bits
     }
   }
 
   /// The values whose use `code_usage` counts, ascending: the codebook's values; for INT4-asym
   /// the codes 0…15; for the E2M1 block formats the E2M1 values −6…6 (before scaling); for
-  /// the MX family its element's values; for the NVFP4 variants `NVFP4Variant.values`.
+  /// the MX family its element's values; for the NVFP4 variants `NVFP4Variant.values`; for the
+  /// llama.cpp types their stored codes (`GGMLFormat.values`).
   public var values: [Double] {
     switch self {
     case .codebook(let codebook): codebook.values
@@ -61,6 +67,7 @@ public enum QuantFormat: Sendable, Hashable {
     case .mxfp4, .nvfp4: E2M1.signedValues
     case .mx(let format): format.element.signedValues
     case .nvfp4Variant(let variant): variant.values
+    case .ggml(let type): type.values
     }
   }
 
@@ -69,6 +76,7 @@ public enum QuantFormat: Sendable, Hashable {
     switch self {
     case .mxfp4, .mx: MXFormat.blockSize
     case .nvfp4, .nvfp4Variant: NVFP4Variant.blockSize
+    case .ggml: GGMLFormat.blockSize
     case .codebook, .int4Asymmetric: nil
     }
   }

@@ -46,6 +46,7 @@ public enum BitsPerWeight {
     switch format {
     case .codebook, .int4Asymmetric: scaleBits
     case .mxfp4, .nvfp4, .mx, .nvfp4Variant: 8
+    case .ggml(let type): type.hasMinimum ? 32 : 16  // FP16 d (and m), whatever --scale-bits says
     }
   }
 
@@ -53,7 +54,7 @@ public enum BitsPerWeight {
   public static func tensorScaleBits(of format: QuantFormat) -> Int {
     switch format {
     case .nvfp4, .nvfp4Variant: 32
-    case .codebook, .int4Asymmetric, .mxfp4, .mx: 0
+    case .codebook, .int4Asymmetric, .mxfp4, .mx, .ggml: 0
     }
   }
 }

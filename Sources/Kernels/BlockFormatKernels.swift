@@ -29,3 +29,15 @@ extension NVFP4Variant {
     }
   }
 }
+
+extension GGMLFormat {
+  var kernelType: Int32 {
+    switch self {
+    case .q4_0: Int32(TK_GGML_Q4_0.rawValue)
+    case .q4_1: Int32(TK_GGML_Q4_1.rawValue)
+    case .q5_0: Int32(TK_GGML_Q5_0.rawValue)
+    case .q5_1: Int32(TK_GGML_Q5_1.rawValue)
+    case .q8_0: Int32(TK_GGML_Q8_0.rawValue)
+    }
+  }
+}

@@ -242,6 +242,8 @@ struct KernelPlan: Sendable {
       tk_quantize_mx(&layout, &element, mx.rule.kernelRule, &sums, &usage, output)
     case .nvfp4Variant(let variant):
       tk_quantize_nv_variant(&layout, variant.kernelVariant, fixedAmax, &sums, &usage, output)
+    case .ggml(let type):
+      tk_quantize_ggml(&layout, type.kernelType, &sums, &usage, output)
     case .codebook, .int4Asymmetric, .mxfp4, .nvfp4:
       tk_quantize_block(&layout, blockKind, clip, fixedAmax, &sums, &usage, output)
     }

@@ -55,8 +55,9 @@ def lloyd_starts(count=16):
     starts = [np.array([-1 + 2 * k / (count - 1) for k in range(count)])]
     listed = run_json("formats") + run_json("formats", "--format", "lloyd@normal")
     for entry in listed:
-        # Only codebooks: INT4-asym and the block formats (MX family, NVFP4 and its variants) scale their own way.
-        block = entry["id"].startswith(("mx", "nv")) or entry["id"] in ("int4-asym", "if4")
+        # Only codebooks: INT4-asym and the block formats (MX family, NVFP4 and its variants, llama.cpp's
+        # Q4_0 and Q4_1) scale their own way.
+        block = entry["id"].startswith(("mx", "nv")) or entry["id"] in ("int4-asym", "if4", "q4_0", "q4_1")
         if entry["bits"] != 4 or len(entry["values"]) > count or block:
             continue
         if entry["id"] == "lloyd@normal" and entry is not listed[-1]:

@@ -53,9 +53,14 @@ struct ErrorTable: Widget {
       if case .done(let result)? = row.outcome { return result.metrics.sqnrDB }
       return nil
     }
+    // `codes` fits its widest "used/count" (255/255 for Q8_0 and the 8-bit formats).
+    let codesWidth = rows.reduce(6) { width, row in
+      guard case .done(let result)? = row.outcome else { return width }
+      return max(width, 2 * String(result.codebook.count).count + 2)
+    }
     let columns: [(title: String, width: Int)] =
       [("MSE", 9), ("SQNR dB", 8), (glyphs.ascii("Δ best"), 7)] + (optimal != nil ? [(glyphs.ascii("Δ opt"), 7)] : [])
-      + [("max err", 9), ("codes", 6), ("bpw", 6)] + (weighted ? [("imat dB", 8)] : [])
+      + [("max err", 9), ("codes", codesWidth), ("bpw", 6)] + (weighted ? [("imat dB", 8)] : [])
     let nameWidth = self.nameWidth
     var shown = 0
     var used = 2 + nameWidth

@@ -167,8 +167,8 @@ struct CodebookPointsView: Widget {
         continue
       }
       guard let displayScale = result.displayScale else {
-        screen.put(
-          DisplayWidth.fit("codes shift with each group's zero point", width), x: x, y: y, style: theme.mutedStyle)
+        let reason = result.metrics.format.unplacedValuesReason ?? "codes have no fixed places"
+        screen.put(DisplayWidth.fit(reason, width), x: x, y: y, style: theme.mutedStyle)
         continue
       }
       let codeUsage = result.metrics.codeUsage

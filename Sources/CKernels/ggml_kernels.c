@@ -1,0 +1,129 @@
+// llama.cpp's legacy block types as formats: Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 quantized and
+// dequantized as ggml-quants.c's reference does it (`quantize_row_q4_0_ref` … `quantize_row_q8_0_ref`
+// and `dequantize_row_*`), element for element: blocks of 32 along the row, the scale d (and the
+// minimum m of the _1 types) stored as FP16, codes computed with the unrounded float d.
+// Not the hot path: plain scalar C, one block at a time.
+#include "tk_internal.h"
+
+/// `value` rounded to FP16 and back (round to nearest even, as GGML_FP32_TO_FP16 and numpy).
+static float fp16_round(float value) { return (float)(_Float16)value; }
+
+typedef struct {
+  float d;        // the block's FP16 scale
+  float minimum;  // its FP16 minimum (the _1 types; 0 otherwise)
+  float inverse;  // 1/d from the unrounded d (0 where d is 0): what the codes are computed with
+  float low;      // the _1 types' unrounded minimum, subtracted before scaling
+} ggml_block;
+
+/// The block's constants from its finite elements (ggml's loops, which see no NaN or Inf).
+static ggml_block block_constants(int32_t type, const float *x, int64_t count) {
+  ggml_block block = {0, 0, 0, 0};
+  float d;
+  if (type == TK_GGML_Q4_1 || type == TK_GGML_Q5_1) {
+    float minimum = INFINITY, maximum = -INFINITY;
+    for (int64_t i = 0; i < count; i++) {
+      if (!(fabsf(x[i]) < INFINITY)) continue;
+      if (x[i] < minimum) minimum = x[i];
+      if (x[i] > maximum) maximum = x[i];
+    }
+    if (minimum > maximum) minimum = maximum = 0;  // no finite element
+    d = (maximum - minimum) / (type == TK_GGML_Q4_1 ? 15 : 31);
+    block.low = minimum;
+    block.minimum = fp16_round(minimum);
+  } else {
+    // The first element of the largest magnitude, with its sign (`if (amax < fabsf(v))`).
+    float amax = 0, max = 0;
+    for (int64_t i = 0; i < count; i++) {
+      const float magnitude = fabsf(x[i]);
+      if (magnitude < INFINITY && amax < magnitude) {
+        amax = magnitude;
+        max = x[i];
+      }
+    }
+    switch (type) {
+      case TK_GGML_Q4_0: d = max / -8; break;
+      case TK_GGML_Q5_0: d = max / -16; break;
+      default: d = amax / 127; break;  // TK_GGML_Q8_0
+    }
+  }
+  block.inverse = d != 0 ? 1.0f / d : 0.0f;
+  block.d = fp16_round(d);
+  return block;
+}
+
+/// ggml's `MIN(top, (int8_t)(t))`, defined for every t: (int8_t) truncates the t ≥ 0 ggml meets;
+/// a t its cast would leave undefined (NaN, or ±inf from the 1/d of a subnormal d) clamps.
+static int truncated_code(float t, int top) {
+  if (!(t >= 0)) return 0;
+  return t >= (float)top ? top : (int)t;
+}
+
+/// The code of finite `value` (ggml's packed value: q4_0's 0…15, q8_0's −127…127) and its
+/// dequantized value in `*rounded`; the code's index among the format's values in `*slot`.
+static void round_value(int32_t type, const ggml_block *block, float value, float *rounded, int *slot) {
+  switch (type) {
+    case TK_GGML_Q4_0: {
+      const int q = truncated_code(value * block->inverse + 8.5f, 15);
+      *rounded = (float)(q - 8) * block->d;
+      *slot = q;
+      break;
+    }
+    case TK_GGML_Q5_0: {
+      const int q = truncated_code(value * block->inverse + 16.5f, 31);
+      *rounded = (float)(q - 16) * block->d;
+      *slot = q;
+      break;
+    }
+    case TK_GGML_Q4_1:
+    case TK_GGML_Q5_1: {
+      const int q = truncated_code((value - block->low) * block->inverse + 0.5f, type == TK_GGML_Q4_1 ? 15 : 31);
+      *rounded = (float)q * block->d + block->minimum;
+      *slot = q;
+      break;
+    }
+    default: {  // TK_GGML_Q8_0
+      const float nearest = roundf(value * block->inverse);  // halves away from zero, as ggml
+      const int q = nearest >= 127 ? 127 : (nearest <= -127 ? -127 : (nearest == nearest ? (int)nearest : 0));
+      *rounded = (float)q * block->d;
+      *slot = q + 127;
+      break;
+    }
+  }
+}
+
+void tk_quantize_ggml(const tk_layout *layout, int32_t type, tk_sums *sums, int64_t *usage, float *dequantized) {
+  enum { block_size = 32 };
+  float buffer[block_size];
+  const int64_t length = layout->row_length;
+  for (int64_t row = 0; row < layout->rows; row++) {
+    // A row's last block may be shorter (ggml needs whole blocks; tscope takes the rest as one).
+    for (int64_t start = 0; start < length; start += block_size) {
+      const int64_t count = length - start < block_size ? length - start : block_size;
+      const int64_t first = row * length + start;
+      const float *x = (const float *)layout->source + first;
+      if (layout->dtype != TK_F32) {
+        tk_decode(layout->source, layout->dtype, first, count, buffer);
+        x = buffer;
+      }
+      const ggml_block block = block_constants(type, x, count);
+      for (int64_t i = 0; i < count; i++) {
+        const float value = x[i];
+        if (!(fabsf(value) < INFINITY)) {
+          sums->nonfinite += 1;
+          if (dequantized) dequantized[first + i] = value;
+          continue;
+        }
+        float rounded;
+        int slot;
+        round_value(type, &block, value, &rounded, &slot);
+        usage[slot] += 1;
+        if (dequantized) dequantized[first + i] = rounded;
+        const double error = (double)value - (double)rounded;
+        sums->sum_sq_err += error * error;
+        sums->sum_sq_x += (double)value * (double)value;
+        if (fabs(error) > sums->max_abs_err) sums->max_abs_err = fabs(error);
+        sums->finite += 1;
+      }
+    }
+  }
+}

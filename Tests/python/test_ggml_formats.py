@@ -1,0 +1,121 @@
+"""llama.cpp's legacy block types as formats (`q4_0`, `q4_1`, `q5_0`, `q5_1`, `q8_0`), checked against
+gguf-py's quantizers (`gguf.quants`, a numpy port of ggml-quants.c's `quantize_row_*_ref`, bit-exact
+for these types) and its dequantizers: tscope's error metrics must equal those of the values gguf-py
+writes and reads back, and its code counts the codes gguf-py packs."""
+import math
+
+import gguf
+import numpy as np
+import pytest
+from gguf import quants
+from safetensors.numpy import save_file
+
+from conftest import run_json
+
+TYPES = {
+    "q4_0": gguf.GGMLQuantizationType.Q4_0,
+    "q4_1": gguf.GGMLQuantizationType.Q4_1,
+    "q5_0": gguf.GGMLQuantizationType.Q5_0,
+    "q5_1": gguf.GGMLQuantizationType.Q5_1,
+    "q8_0": gguf.GGMLQuantizationType.Q8_0,
+}
+
+
+def tensors():
+    rng = np.random.default_rng(11)
+    heavy = (rng.standard_t(3, (64, 256)) * 0.02).astype(np.float32)
+    heavy[3, :32] = 0  # an all-zero block
+    heavy[5, 64:96] = 0.25  # a constant block
+    heavy[7, 96:128] = -heavy[7, 96:128]  # its largest element negative, for the sign of d
+    positive = np.abs(rng.standard_normal((32, 128))).astype(np.float32) + 0.5  # the _1 types' minimum
+    # Ties: with amax 127 (Q8_0's d = 1) every k + 0.5 is a half, which ggml's roundf takes away
+    # from zero; with max −8 (Q4_0's d = 1) and −16 (Q5_0's) the codes' sums land on integers.
+    halves = np.array([[127] + [k + 0.5 for k in range(-15, 16)],
+                       [-127] + [k + 0.5 for k in range(-15, 16)],
+                       [-8] + [k / 4 for k in range(-15, 16)],
+                       [-16] + [k / 2 for k in range(-15, 16)]], np.float32)
+    return {"heavy": heavy, "positive": positive, "halves": halves,
+            "wide": (rng.standard_normal((8, 4096)) * 3e3).astype(np.float32)}
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ggml-formats") / "model.safetensors"
+    values = tensors()
+    save_file(values, str(path))
+    return path, values
+
+
+def codes(packed: np.ndarray, kind: str, blocks: int) -> np.ndarray:
+    """The stored codes of gguf-py's blocks, in element order (ggml's block layouts)."""
+    raw = packed.reshape(blocks, -1)
+    if kind == "q8_0":
+        return raw[:, 2:].view(np.int8).astype(np.int64).reshape(-1)
+    head = {"q4_0": 2, "q4_1": 4, "q5_0": 2, "q5_1": 4}[kind]
+    high = None
+    if kind in ("q5_0", "q5_1"):
+        bits = np.unpackbits(raw[:, head:head + 4], axis=-1, bitorder="little")  # 32 fifth bits
+        high = bits.astype(np.int64)
+        head += 4
+    qs = raw[:, head:head + 16]
+    low = np.concatenate([qs & 0x0F, qs >> 4], axis=-1).astype(np.int64)
+    return (low if high is None else low | (high << 4)).reshape(-1)
+
+
+@pytest.mark.parametrize("kind", sorted(TYPES))
+def test_metrics_and_codes_equal_gguf_py(model, kind):
+    path, values = model
+    rows = {r["name"]: r for r in run_json("quant", path, "--layer", ".", "--format", kind)}
+    for name, x in values.items():
+        packed = quants.quantize(x, TYPES[kind])
+        x_hat = quants.dequantize(packed, TYPES[kind]).reshape(x.shape)
+        error = x.astype(np.float64) - x_hat.astype(np.float64)
+        row = rows[name]
+        assert row["group"] == "32" and row["format"] == kind
+        assert row["max_abs_err"] == np.abs(error).max(), (kind, name)  # equal x̂ give equal maxima
+        assert math.isclose(row["mse"], float(np.mean(error ** 2)), rel_tol=1e-12), (kind, name)
+        signal = float(np.sum(x.astype(np.float64) ** 2))
+        assert math.isclose(row["sqnr_db"], 10 * math.log10(signal / float(np.sum(error ** 2))), rel_tol=1e-12)
+        stored = codes(packed, kind, x.size // 32)
+        first = -127 if kind == "q8_0" else 0
+        expected = np.bincount(stored - first, minlength=len(row["code_usage"]))
+        assert row["code_usage"] == expected.tolist(), (kind, name)
+
+
+def test_listed_by_ggml_name():
+    listed = {f["id"]: f for f in run_json("formats", "--json")}
+    for kind in TYPES:
+        assert listed[kind]["name"] == kind.upper() and listed[kind]["bits"] == int(kind[1])
+
+
+def test_bits_per_weight_are_ggml_block_sizes(model):
+    """An FP16 d per block of 32 (and an FP16 m for the _1 types), whatever --scale-bits says:
+    gguf-py's GGML_QUANT_SIZES (block elements, block bytes) give 4.5, 5, 5.5, 6 and 8.5."""
+    path, _ = model
+    for kind in TYPES:
+        elements, size = gguf.GGML_QUANT_SIZES[TYPES[kind]]
+        [row] = run_json("quant", path, "--layer", "heavy", "--format", kind, "--scale-bits", "8")
+        assert math.isclose(row["bpw"], size * 8 / elements), (kind, row["bpw"])
+
+
+def test_non_finite_elements_are_counted_and_the_rest_match(tmp_path):
+    """A NaN or Inf takes no part in its block's scale (ggml's loops never see one): the finite
+    elements round as in a block without it, checked against gguf-py on the block with the
+    non-finite element replaced by 0 where 0 changes neither the largest magnitude nor the range."""
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal((4, 64)) * 0.1).astype(np.float32)
+    x[:, 0] = 0.5  # the largest magnitude and the maximum of each row's first block
+    x[:, 1] = -0.5  # and its minimum
+    clean = x.copy()
+    x[:, 2], x[:, 3] = np.nan, np.inf
+    clean[:, 2], clean[:, 3] = 0, 0
+    path = tmp_path / "nonfinite.safetensors"
+    save_file({"x": x}, str(path))
+    for kind, qtype in TYPES.items():
+        [row] = run_json("quant", path, "--layer", "x", "--format", kind)
+        x_hat = quants.dequantize(quants.quantize(clean, qtype), qtype).reshape(x.shape)
+        finite = np.isfinite(x)
+        error = x[finite].astype(np.float64) - x_hat[finite].astype(np.float64)
+        assert row["count"] == x.size and sum(row["code_usage"]) == finite.sum()
+        assert row["max_abs_err"] == np.abs(error).max(), kind
+        assert math.isclose(row["mse"], float(np.mean(error ** 2)), rel_tol=1e-12), kind
