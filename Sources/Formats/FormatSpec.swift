@@ -140,7 +140,8 @@ public struct FormatSpec: Sendable, Hashable, CustomStringConvertible {
         FormatCatalog.baseCodebooks[base] != nil || FormatCatalog.aliases[base] != nil
         || (base.hasPrefix("file:") && userCodebooks[String(base.dropFirst(5))] != nil)
         || ["sf4", "sf3", "int4-asym", "mxfp4", "nvfp4"].contains(base)
-        || (try? MXFormat.parse(base)) != nil || NVFP4Variant(rawValue: base) != nil || GGMLFormat(rawValue: base) != nil
+        || (try? MXFormat.parse(base)) != nil || NVFP4Variant(rawValue: base) != nil
+        || GGMLFormat(rawValue: base) != nil
         || ((base.hasPrefix("sf4@") || base.hasPrefix("sf3@")) && Double(base.dropFirst(4)) != nil)
       if known { return (base, String(id[id.index(after: index)...])) }
     }
