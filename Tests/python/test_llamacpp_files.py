@@ -251,6 +251,27 @@ def test_diff_against_each_shipped_file_equals_numpy(side, name, hf_model):
         assert types == {"Q4_K", "Q6_K", "F32"}
 
 
+@pytest.mark.parametrize("mix, name, kind", [("mix-a", "token_embd.weight", "q4_0"),
+                                              ("mix-a", "output.weight", "q4_1"),
+                                              ("mix-b", "blk.0.attn_v.weight", "q8_0")])
+def test_ggml_formats_equal_what_llama_quantize_wrote(mix, name, kind):
+    """tscope's q4_0/q4_1/q8_0 on the F32 original equal the tensors llama-quantize wrote: these
+    have no imatrix entry (token_embd, output) or a type that ignores it (Q8_0), so llama.cpp ran
+    `quantize_row_*_ref`, the recipe tscope ports. Same max error and MSE as llama.cpp's values
+    (decoded by gguf-py), and the same code counts as its stored codes."""
+    from test_ggml_formats import codes
+    [shipped] = [t for t in tensors_of(FIXTURES / f"{mix}.gguf") if t.name == name]
+    assert shipped.type_name == kind.upper()
+    _, weights = original()
+    truth = error(weights[name], values_of(shipped))
+    [row] = run_json("quant", FIXTURES / "model-f32.gguf", "--layer", f"^{re.escape(name)}$", "--format", kind)
+    assert row["max_abs_err"] == truth["max_abs_err"]
+    assert row["mse"] == pytest.approx(truth["mse"], rel=1e-12)
+    stored = codes(shipped.data.reshape(-1).view(np.uint8), kind, weights[name].size // 32)
+    first = -127 if kind == "q8_0" else 0
+    assert row["code_usage"] == np.bincount(stored - first, minlength=len(row["code_usage"])).tolist()
+
+
 def test_diff_says_when_the_two_models_look_swapped():
     """ORIGINAL first: given the Q4_K_M file first and the F32 one second, diff still measures as
     told (exit 0) but says on stderr that the original holds the quantized types (read with
