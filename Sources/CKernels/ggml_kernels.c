@@ -106,10 +106,13 @@ void tk_quantize_ggml(const tk_layout *layout, int32_t type, tk_sums *sums, int6
         x = buffer;
       }
       const ggml_block block = block_constants(type, x, count);
+      // The sums in a local for the block (the same additions in the same order), so no element
+      // waits for the last one's sums to go through memory.
+      tk_sums block_sums = *sums;
       for (int64_t i = 0; i < count; i++) {
         const float value = x[i];
         if (!(fabsf(value) < INFINITY)) {
-          sums->nonfinite += 1;
+          block_sums.nonfinite += 1;
           if (dequantized) dequantized[first + i] = value;
           continue;
         }
@@ -119,11 +122,12 @@ void tk_quantize_ggml(const tk_layout *layout, int32_t type, tk_sums *sums, int6
         usage[slot] += 1;
         if (dequantized) dequantized[first + i] = rounded;
         const double error = (double)value - (double)rounded;
-        sums->sum_sq_err += error * error;
-        sums->sum_sq_x += (double)value * (double)value;
-        if (fabs(error) > sums->max_abs_err) sums->max_abs_err = fabs(error);
-        sums->finite += 1;
+        block_sums.sum_sq_err += error * error;
+        block_sums.sum_sq_x += (double)value * (double)value;
+        if (fabs(error) > block_sums.max_abs_err) block_sums.max_abs_err = fabs(error);
+        block_sums.finite += 1;
       }
+      *sums = block_sums;
     }
   }
 }
