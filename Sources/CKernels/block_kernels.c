@@ -327,8 +327,8 @@ void tk_quantize_mx(
         } else {
           int index;
           float magnitude = mx_round_magnitude(element, fabsf(value / scale), &index);
-          int negative = signbit(value) && magnitude > 0;
-          usage[negative ? center - index : center + index] += 1;
+          const int negative = (signbit(value) != 0) & (magnitude > 0);  // bitwise: see round_span
+          usage[center + index - 2 * negative * index] += 1;
           rounded = with_sign(magnitude, negative) * scale;
           add_error(&block_sums, value, rounded);
         }
