@@ -131,35 +131,57 @@ static group_params params_for(const block_rule *rule, group_range range) {
 }
 
 static void round_span(const block_rule *rule, group_params params, const float *x, int64_t count, float *out) {
-  // The sums in a local for the span (the same additions in the same order): added through the
-  // pointer, each element waited for the last one's store to reach the next load.
   tk_sums sums = *rule->sums;
-  for (int64_t i = 0; i < count; i++) {
-    float value = x[i];
-    if (!(fabsf(value) < INFINITY)) {
-      sums.nonfinite += 1;
-      if (out) out[i] = value;
-      continue;
-    }
-    float rounded;
-    if (rule->format == TK_INT4_ASYM) {
+  if (rule->format == TK_INT4_ASYM) {
+    for (int64_t i = 0; i < count; i++) {
+      float value = x[i];
+      if (!(fabsf(value) < INFINITY)) {
+        sums.nonfinite += 1;
+        if (out) out[i] = value;
+        continue;
+      }
       float code = 0;
       if (!params.zero_group) {
         code = rintf(value / params.scale) + params.zero_point;
         code = code < 0 ? 0 : (code > 15 ? 15 : code);
       }
-      rounded = params.zero_group ? 0.0f : (code - params.zero_point) * params.scale;
+      float rounded = params.zero_group ? 0.0f : (code - params.zero_point) * params.scale;
       rule->usage[(int)code] += 1;
-    } else {
-      float magnitude = params.zero_group ? 0.0f : e2m1_magnitude(fabsf(value / params.scale));
-      int index = e2m1_index(magnitude);
-      // Bitwise, not &&: the sign of random data is a coin toss, which a branch mispredicts.
-      int negative = (signbit(value) != 0) & (magnitude > 0);
-      rule->usage[7 + index - 2 * negative * index] += 1;
-      rounded = with_sign(magnitude, negative) * params.scale;
+      if (out) out[i] = rounded;
+      add_error(&sums, value, rounded);
     }
-    if (out) out[i] = rounded;
-    add_error(&sums, value, rounded);
+    *rule->sums = sums;
+    return;
+  }
+  // E2M1 formats: the rounding of a piece in a loop of its own, with no stores to shared
+  // counters, which the compiler vectorizes (one core, MXFP4: 7.9 -> 5.7 ns an element); then
+  // the counts and the sums (in a local: through the pointer, each element waited for the last
+  // one's store) in element order, so the same additions in the same order as before.
+  enum { piece = 64 };
+  float rounded[piece];
+  int32_t slot[piece];
+  for (int64_t begin = 0; begin < count; begin += piece) {
+    const int64_t n = count - begin < piece ? count - begin : piece;
+    const float *v = x + begin;
+    for (int64_t i = 0; i < n; i++) {
+      const float value = fabsf(v[i]) < INFINITY ? v[i] : 0.0f;  // NaN/Inf: skipped below
+      const float magnitude = params.zero_group ? 0.0f : e2m1_magnitude(fabsf(value / params.scale));
+      const int index = e2m1_index(magnitude);
+      const int negative = (signbit(value) != 0) & (magnitude > 0);
+      slot[i] = 7 + index - 2 * negative * index;
+      rounded[i] = with_sign(magnitude, negative) * params.scale;
+    }
+    for (int64_t i = 0; i < n; i++) {
+      const float value = v[i];
+      if (!(fabsf(value) < INFINITY)) {
+        sums.nonfinite += 1;
+        if (out) out[begin + i] = value;
+        continue;
+      }
+      rule->usage[slot[i]] += 1;
+      if (out) out[begin + i] = rounded[i];
+      add_error(&sums, value, rounded[i]);
+    }
   }
   *rule->sums = sums;
 }
