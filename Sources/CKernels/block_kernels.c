@@ -62,14 +62,6 @@ typedef struct {
   int64_t *usage;
 } block_rule;
 
-static void add_error(tk_sums *sums, float x, float rounded) {
-  double error = (double)x - (double)rounded;
-  sums->sum_sq_err += error * error;
-  sums->sum_sq_x += (double)x * (double)x;
-  if (fabs(error) > sums->max_abs_err) sums->max_abs_err = fabs(error);
-  sums->finite += 1;
-}
-
 typedef struct {
   float minimum, maximum, amax;
 } group_range;
@@ -148,7 +140,7 @@ static void round_span(const block_rule *rule, group_params params, const float 
       float rounded = params.zero_group ? 0.0f : (code - params.zero_point) * params.scale;
       rule->usage[(int)code] += 1;
       if (out) out[i] = rounded;
-      add_error(&sums, value, rounded);
+      tk_add_error(&sums, value, rounded);
     }
     *rule->sums = sums;
     return;
@@ -180,7 +172,7 @@ static void round_span(const block_rule *rule, group_params params, const float 
       }
       rule->usage[slot[i]] += 1;
       if (out) out[begin + i] = rounded[i];
-      add_error(&sums, value, rounded[i]);
+      tk_add_error(&sums, value, rounded[i]);
     }
   }
   *rule->sums = sums;
@@ -352,7 +344,7 @@ void tk_quantize_mx(
           const int negative = (signbit(value) != 0) & (magnitude > 0);  // bitwise: see round_span
           usage[center + index - 2 * negative * index] += 1;
           rounded = with_sign(magnitude, negative) * scale;
-          add_error(&block_sums, value, rounded);
+          tk_add_error(&block_sums, value, rounded);
         }
         if (dequantized) dequantized[first + i] = rounded;
       }
@@ -458,7 +450,7 @@ void tk_quantize_nv_variant(
           block_sums.nonfinite += 1;
         } else {
           usage[center + chosen->slot[i]] += 1;
-          add_error(&block_sums, x[i], chosen->rounded[i]);
+          tk_add_error(&block_sums, x[i], chosen->rounded[i]);
         }
         if (dequantized) dequantized[first + i] = chosen->rounded[i];
       }

@@ -44,14 +44,6 @@ typedef struct {
   float thresholds15[15];
 } quantize_state;
 
-static void accumulate(tk_sums *sums, float x, float rounded) {
-  double error = (double)x - (double)rounded;
-  sums->sum_sq_err += error * error;
-  sums->sum_sq_x += (double)x * (double)x;
-  if (fabs(error) > sums->max_abs_err) sums->max_abs_err = fabs(error);
-  sums->finite += 1;
-}
-
 static void quantize_span_scalar(quantize_state *state, const float *x, int64_t count, float *out) {
   for (int64_t i = 0; i < count; i++) {
     float value = x[i];
@@ -70,7 +62,7 @@ static void quantize_span_scalar(quantize_state *state, const float *x, int64_t 
       state->usage[code] += 1;
     }
     if (out) out[i] = rounded;
-    accumulate(state->sums, value, rounded);
+    tk_add_error(state->sums, value, rounded);
   }
 }
 

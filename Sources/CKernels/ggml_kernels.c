@@ -121,11 +121,7 @@ void tk_quantize_ggml(const tk_layout *layout, int32_t type, tk_sums *sums, int6
         round_value(type, &block, value, &rounded, &slot);
         usage[slot] += 1;
         if (dequantized) dequantized[first + i] = rounded;
-        const double error = (double)value - (double)rounded;
-        block_sums.sum_sq_err += error * error;
-        block_sums.sum_sq_x += (double)value * (double)value;
-        if (fabs(error) > block_sums.max_abs_err) block_sums.max_abs_err = fabs(error);
-        block_sums.finite += 1;
+        tk_add_error(&block_sums, value, rounded);
       }
       *sums = block_sums;
     }

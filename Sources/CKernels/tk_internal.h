@@ -46,6 +46,16 @@ static inline float tk_f16_to_f32(uint16_t bits) {
   return value;
 }
 
+/// Adds one finite element's squared error, square and |error| to `sums`, in float64: the
+/// scalar kernels' accumulation (x and x̂ are floats, so x − x̂ is exact in double).
+static inline void tk_add_error(tk_sums *sums, float x, float rounded) {
+  const double error = (double)x - (double)rounded;
+  sums->sum_sq_err += error * error;
+  sums->sum_sq_x += (double)x * (double)x;
+  if (fabs(error) > sums->max_abs_err) sums->max_abs_err = fabs(error);
+  sums->finite += 1;
+}
+
 /// Decodes `count` elements starting at element `first` of `source` into `out`.
 void tk_decode(const void *source, int32_t dtype, int64_t first, int64_t count, float *out);
 
