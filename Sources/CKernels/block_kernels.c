@@ -277,8 +277,22 @@ static int mx_shared_exponent(const tk_mx_element *element, int32_t rule, float 
   return exponent < -127 ? -127 : (exponent > 127 ? 127 : exponent);
 }
 
+/// 2^k as a float for -126 <= k <= 127, from its bits (ldexpf is a library call per element).
+static inline float power_of_two(int k) {
+  const uint32_t bits = (uint32_t)(k + 127) << 23;
+  float value;
+  memcpy(&value, &bits, sizeof value);
+  return value;
+}
+
+/// v (0 <= v < 2^22) rounded to an integer, ties to even, in IEEE arithmetic: adding and
+/// subtracting 2^23 rounds once (no contraction, tk_internal.h), where rintf is a library call.
+static inline float round_to_integer(float v) { return (v + 0x1p23f) - 0x1p23f; }
+
 /// a >= 0 rounded to the element's grid, ties to even, saturating at its max; `index` gets the
 /// place of the result among the element's non-negative values (its bit pattern, sign dropped).
+/// The scalings are products with exact powers of two (the quotients are below 2^(m + 1), the
+/// powers within 2^±30), the same values ldexpf gave.
 static float mx_round_magnitude(const tk_mx_element *element, float a, int *index) {
   const int m = element->mantissa_bits;
   if (!(a < element->max_normal)) {
@@ -286,14 +300,17 @@ static float mx_round_magnitude(const tk_mx_element *element, float a, int *inde
     return element->max_normal;
   }
   if (element->exponent_bits == 0) {  // MXINT8: k / 2^m
-    float q = rintf(ldexpf(a, m));
+    float q = round_to_integer(a * power_of_two(m));
     *index = (int)q;
-    return ldexpf(q, -m);
+    return q * power_of_two(-m);
   }
   const int minimum = 2 - (1 << (element->exponent_bits - 1));
-  int exponent = a < ldexpf(1.0f, minimum) ? minimum : floor_log2(a);
-  float q = rintf(ldexpf(a, m - exponent));  // a / quantum, exactly
-  float rounded = ldexpf(q, exponent - m);
+  // a >= 2^minimum is normal (minimum >= -14), so its exponent is in its bits.
+  uint32_t bits;
+  memcpy(&bits, &a, sizeof bits);
+  int exponent = a < power_of_two(minimum) ? minimum : (int)(bits >> 23) - 127;
+  float q = round_to_integer(a * power_of_two(m - exponent));  // a / quantum, exactly
+  float rounded = q * power_of_two(exponent - m);
   if (rounded > element->max_normal) {
     *index = element->magnitude_count - 1;
     return element->max_normal;
