@@ -58,34 +58,55 @@ static int truncated_code(float t, int top) {
   return t >= (float)top ? top : (int)t;
 }
 
-/// The code of finite `value` (ggml's packed value: q4_0's 0…15, q8_0's −127…127) and its
-/// dequantized value in `*rounded`; the code's index among the format's values in `*slot`.
-static void round_value(int32_t type, const ggml_block *block, float value, float *rounded, int *slot) {
+/// The codes of `count` elements (ggml's stored values: q4_0's 0…15, q8_0's −127…127) as their
+/// index among the format's values (`slot`) and their dequantized values (`rounded`). One loop per
+/// type with no stores to shared counters, which the compiler vectorizes; a NaN or Inf is rounded
+/// as 0 here and skipped by the caller.
+static void round_block(
+  int32_t type, const ggml_block *block, const float *x, int64_t count, float *rounded, int32_t *slot) {
+  const float inverse = block->inverse, d = block->d;
   switch (type) {
-    case TK_GGML_Q4_0: {
-      const int q = truncated_code(value * block->inverse + 8.5f, 15);
-      *rounded = (float)(q - 8) * block->d;
-      *slot = q;
-      break;
-    }
+    case TK_GGML_Q4_0:
     case TK_GGML_Q5_0: {
-      const int q = truncated_code(value * block->inverse + 16.5f, 31);
-      *rounded = (float)(q - 16) * block->d;
-      *slot = q;
+      const float offset = type == TK_GGML_Q4_0 ? 8.5f : 16.5f;
+      const int top = type == TK_GGML_Q4_0 ? 15 : 31, middle = type == TK_GGML_Q4_0 ? 8 : 16;
+      for (int64_t i = 0; i < count; i++) {
+        const float value = fabsf(x[i]) < INFINITY ? x[i] : 0.0f;
+        const int q = truncated_code(value * inverse + offset, top);
+        rounded[i] = (float)(q - middle) * d;
+        slot[i] = q;
+      }
       break;
     }
     case TK_GGML_Q4_1:
     case TK_GGML_Q5_1: {
-      const int q = truncated_code((value - block->low) * block->inverse + 0.5f, type == TK_GGML_Q4_1 ? 15 : 31);
-      *rounded = (float)q * block->d + block->minimum;
-      *slot = q;
+      const float low = block->low, minimum = block->minimum;
+      const int top = type == TK_GGML_Q4_1 ? 15 : 31;
+      for (int64_t i = 0; i < count; i++) {
+        const float value = fabsf(x[i]) < INFINITY ? x[i] : 0.0f;
+        const int q = truncated_code((value - low) * inverse + 0.5f, top);
+        rounded[i] = (float)q * d + minimum;
+        slot[i] = q;
+      }
       break;
     }
     default: {  // TK_GGML_Q8_0
-      const float nearest = roundf(value * block->inverse);  // halves away from zero, as ggml
-      const int q = nearest >= 127 ? 127 : (nearest <= -127 ? -127 : (nearest == nearest ? (int)nearest : 0));
-      *rounded = (float)q * block->d;
-      *slot = q + 127;
+      for (int64_t i = 0; i < count; i++) {
+        const float value = fabsf(x[i]) < INFINITY ? x[i] : 0.0f;
+        const float scaled = value * inverse;
+        // ggml's roundf (halves away from zero) on the magnitude, without the library call:
+        // its integer part plus one where the exact fraction is at least a half; clamped to 127,
+        // and NaN (0 times an infinite 1/d) to 0, as the clamps on roundf's result did.
+        float magnitude = fabsf(scaled);
+        magnitude = magnitude == magnitude ? magnitude : 0.0f;
+        magnitude = magnitude < 128.0f ? magnitude : 128.0f;
+        int q = (int)magnitude;
+        q += magnitude - (float)q >= 0.5f;
+        q = q > 127 ? 127 : q;
+        q = signbit(scaled) ? -q : q;
+        rounded[i] = (float)q * d;
+        slot[i] = q + 127;
+      }
       break;
     }
   }
@@ -93,7 +114,8 @@ static void round_value(int32_t type, const ggml_block *block, float value, floa
 
 void tk_quantize_ggml(const tk_layout *layout, int32_t type, tk_sums *sums, int64_t *usage, float *dequantized) {
   enum { block_size = 32 };
-  float buffer[block_size];
+  float buffer[block_size], rounded[block_size];
+  int32_t slot[block_size];
   const int64_t length = layout->row_length;
   for (int64_t row = 0; row < layout->rows; row++) {
     // A row's last block may be shorter (ggml needs whole blocks; tscope takes the rest as one).
@@ -106,8 +128,9 @@ void tk_quantize_ggml(const tk_layout *layout, int32_t type, tk_sums *sums, int6
         x = buffer;
       }
       const ggml_block block = block_constants(type, x, count);
-      // The sums in a local for the block (the same additions in the same order), so no element
-      // waits for the last one's sums to go through memory.
+      round_block(type, &block, x, count, rounded, slot);
+      // Then the counts and the sums in element order, the sums in a local for the block, so no
+      // element waits for the last one's sums to go through memory.
       tk_sums block_sums = *sums;
       for (int64_t i = 0; i < count; i++) {
         const float value = x[i];
@@ -116,12 +139,9 @@ void tk_quantize_ggml(const tk_layout *layout, int32_t type, tk_sums *sums, int6
           if (dequantized) dequantized[first + i] = value;
           continue;
         }
-        float rounded;
-        int slot;
-        round_value(type, &block, value, &rounded, &slot);
-        usage[slot] += 1;
-        if (dequantized) dequantized[first + i] = rounded;
-        tk_add_error(&block_sums, value, rounded);
+        usage[slot[i]] += 1;
+        if (dequantized) dequantized[first + i] = rounded[i];
+        tk_add_error(&block_sums, value, rounded[i]);
       }
       *sums = block_sums;
     }
