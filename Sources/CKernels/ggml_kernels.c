@@ -2,7 +2,7 @@
 // dequantized as ggml-quants.c's reference does it (`quantize_row_q4_0_ref` … `quantize_row_q8_0_ref`
 // and `dequantize_row_*`), element for element: blocks of 32 along the row, the scale d (and the
 // minimum m of the _1 types) stored as FP16, codes computed with the unrounded float d.
-// Not the hot path: plain scalar C, one block at a time.
+// Plain C, one block at a time; the rounding loops are written so the compiler vectorizes them.
 #include "tk_internal.h"
 
 /// `value` rounded to FP16 and back (round to nearest even, as GGML_FP32_TO_FP16 and numpy).
