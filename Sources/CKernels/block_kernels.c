@@ -124,8 +124,8 @@ static group_params params_for(const block_rule *rule, group_range range) {
 }
 
 static void round_span(const block_rule *rule, group_params params, const float *x, int64_t count, float *out) {
-  tk_sums sums = *rule->sums;
   if (rule->format == TK_INT4_ASYM) {
+    tk_sums sums = *rule->sums;  // in a local: see tk_count_and_sum
     for (int64_t i = 0; i < count; i++) {
       float value = x[i];
       if (!(fabsf(value) < INFINITY)) {
@@ -148,8 +148,7 @@ static void round_span(const block_rule *rule, group_params params, const float 
   }
   // E2M1 formats: the rounding of a piece in a loop of its own, with no stores to shared
   // counters, which the compiler vectorizes (one core, MXFP4: 7.9 -> 5.7 ns an element); then
-  // the counts and the sums (in a local: through the pointer, each element waited for the last
-  // one's store) in element order, so the same additions in the same order as before.
+  // the counts and the sums in element order (tk_count_and_sum).
   enum { piece = 64 };
   float rounded[piece];
   int32_t slot[piece];
@@ -164,19 +163,8 @@ static void round_span(const block_rule *rule, group_params params, const float 
       slot[i] = 7 + index - 2 * negative * index;
       rounded[i] = with_sign(magnitude, negative) * params.scale;
     }
-    for (int64_t i = 0; i < n; i++) {
-      const float value = v[i];
-      if (!(fabsf(value) < INFINITY)) {
-        sums.nonfinite += 1;
-        if (out) out[begin + i] = value;
-        continue;
-      }
-      rule->usage[slot[i]] += 1;
-      if (out) out[begin + i] = rounded[i];
-      tk_add_error(&sums, value, rounded[i]);
-    }
+    tk_count_and_sum(v, rounded, slot, n, rule->usage, rule->sums, out ? out + begin : NULL);
   }
-  *rule->sums = sums;
 }
 
 void tk_quantize_block(
@@ -350,7 +338,7 @@ void tk_quantize_mx(
       const int64_t first = row * length + start;
       const float *x = block_elements(layout, first, count, buffer);
       const float scale = ldexpf(1.0f, mx_shared_exponent(element, rule, finite_amax(x, count)));
-      tk_sums block_sums = *sums;  // in a local: see round_span
+      tk_sums block_sums = *sums;  // in a local: see tk_count_and_sum
       for (int64_t i = 0; i < count; i++) {
         float value = x[i];
         float rounded = value;
@@ -359,7 +347,7 @@ void tk_quantize_mx(
         } else {
           int index;
           float magnitude = mx_round_magnitude(element, fabsf(value / scale), &index);
-          const int negative = (signbit(value) != 0) & (magnitude > 0);  // bitwise: see round_span
+          const int negative = (signbit(value) != 0) & (magnitude > 0);  // bitwise: no branch on the sign
           usage[center + index - 2 * negative * index] += 1;
           rounded = with_sign(magnitude, negative) * scale;
           tk_add_error(&block_sums, value, rounded);
@@ -379,7 +367,7 @@ static const int if4_int_place[8] = {0, 2, 5, 7, 9, 11, 12, 13};
 /// One candidate encoding of a block: x̂ and the usage slot of each element, and its squared error.
 typedef struct {
   float rounded[16];
-  int slot[16];
+  int32_t slot[16];  // signed places: index into usage + center
   double error;
 } nv_candidate;
 
@@ -416,7 +404,7 @@ static void nv_encode(
       q = with_sign(magnitude, signbit(scaled) != 0);
       out->rounded[i] = q * scale * tensor_amax / constant;
       index = if4_places ? if4_float_place[index] : index;
-      const int negative = (signbit(scaled) != 0) & (magnitude > 0);  // bitwise: see round_span
+      const int negative = (signbit(scaled) != 0) & (magnitude > 0);  // bitwise: no branch on the sign
       out->slot[i] = index - 2 * negative * index;
     }
     double error = (double)value - (double)out->rounded[i];
@@ -462,17 +450,8 @@ void tk_quantize_nv_variant(
           if (second_choice.error < first_choice.error) chosen = &second_choice;
           break;
       }
-      tk_sums block_sums = *sums;  // in a local: see round_span
-      for (int64_t i = 0; i < count; i++) {
-        if (!(fabsf(x[i]) < INFINITY)) {
-          block_sums.nonfinite += 1;
-        } else {
-          usage[center + chosen->slot[i]] += 1;
-          tk_add_error(&block_sums, x[i], chosen->rounded[i]);
-        }
-        if (dequantized) dequantized[first + i] = chosen->rounded[i];
-      }
-      *sums = block_sums;
+      tk_count_and_sum(
+        x, chosen->rounded, chosen->slot, count, usage + center, sums, dequantized ? dequantized + first : NULL);
     }
   }
 }

@@ -129,21 +129,7 @@ void tk_quantize_ggml(const tk_layout *layout, int32_t type, tk_sums *sums, int6
       }
       const ggml_block block = block_constants(type, x, count);
       round_block(type, &block, x, count, rounded, slot);
-      // Then the counts and the sums in element order, the sums in a local for the block, so no
-      // element waits for the last one's sums to go through memory.
-      tk_sums block_sums = *sums;
-      for (int64_t i = 0; i < count; i++) {
-        const float value = x[i];
-        if (!(fabsf(value) < INFINITY)) {
-          block_sums.nonfinite += 1;
-          if (dequantized) dequantized[first + i] = value;
-          continue;
-        }
-        usage[slot[i]] += 1;
-        if (dequantized) dequantized[first + i] = rounded[i];
-        tk_add_error(&block_sums, value, rounded[i]);
-      }
-      *sums = block_sums;
+      tk_count_and_sum(x, rounded, slot, count, usage, sums, dequantized ? dequantized + first : NULL);
     }
   }
 }

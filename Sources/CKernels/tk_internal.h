@@ -56,6 +56,29 @@ static inline void tk_add_error(tk_sums *sums, float x, float rounded) {
   sums->finite += 1;
 }
 
+/// The second half of the scalar block kernels, once a piece's codes (`slot`, indices into
+/// `usage`) and dequantized values (`rounded`) are made: counts each finite element's code and adds
+/// its error to `sums` in element order (the sums in a local: through the pointer, each element
+/// would wait for the last one's store); a NaN or ±Inf is counted as non-finite and passed to `out`
+/// unchanged. `out` (NULL for none) receives the piece's x̂.
+static inline void tk_count_and_sum(
+  const float *x, const float *rounded, const int32_t *slot, int64_t count, int64_t *usage, tk_sums *sums,
+  float *out) {
+  tk_sums local = *sums;
+  for (int64_t i = 0; i < count; i++) {
+    const float value = x[i];
+    if (!(fabsf(value) < INFINITY)) {
+      local.nonfinite += 1;
+      if (out) out[i] = value;
+      continue;
+    }
+    usage[slot[i]] += 1;
+    if (out) out[i] = rounded[i];
+    tk_add_error(&local, value, rounded[i]);
+  }
+  *sums = local;
+}
+
 /// Decodes `count` elements starting at element `first` of `source` into `out`.
 void tk_decode(const void *source, int32_t dtype, int64_t first, int64_t count, float *out);
 

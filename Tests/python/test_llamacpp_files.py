@@ -259,7 +259,7 @@ def test_ggml_formats_equal_what_llama_quantize_wrote(mix, name, kind):
     have no imatrix entry (token_embd, output) or a type that ignores it (Q8_0), so llama.cpp ran
     `quantize_row_*_ref`, the recipe tscope ports. Same max error and MSE as llama.cpp's values
     (decoded by gguf-py), and the same code counts as its stored codes."""
-    from test_ggml_formats import codes
+    from test_ggml_formats import code_counts
     [shipped] = [t for t in tensors_of(FIXTURES / f"{mix}.gguf") if t.name == name]
     assert shipped.type_name == kind.upper()
     _, weights = original()
@@ -267,9 +267,8 @@ def test_ggml_formats_equal_what_llama_quantize_wrote(mix, name, kind):
     [row] = run_json("quant", FIXTURES / "model-f32.gguf", "--layer", f"^{re.escape(name)}$", "--format", kind)
     assert row["max_abs_err"] == truth["max_abs_err"]
     assert row["mse"] == pytest.approx(truth["mse"], rel=1e-12)
-    stored = codes(shipped.data.reshape(-1).view(np.uint8), kind, weights[name].size // 32)
-    first = -127 if kind == "q8_0" else 0
-    assert row["code_usage"] == np.bincount(stored - first, minlength=len(row["code_usage"])).tolist()
+    packed = shipped.data.reshape(-1).view(np.uint8)
+    assert row["code_usage"] == code_counts(packed, kind, weights[name].size, len(row["code_usage"]))
 
 
 def test_diff_says_when_the_two_models_look_swapped():
