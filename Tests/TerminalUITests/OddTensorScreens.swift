@@ -131,8 +131,9 @@ struct OddTensorScreenTests {
     #expect(text.contains("no fit: \(reason)"))
     #expect(text.contains("SF4(any ν)"))
     #expect(text.contains("exact"))
-    // Its SQNR is 0/0: `-`, not the ∞ of an exact result on a tensor with a signal.
+    // Its SQNR is 0/0, and says so: not the ∞ of an exact result on a tensor with a signal.
     #expect(!text.contains("∞"))
+    #expect(text.contains("0/0"))
     for row in session.state.tableRows {
       guard case .done(let result)? = row.outcome else {
         Issue.record("\(row.choice) has no result")

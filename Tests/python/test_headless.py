@@ -342,11 +342,11 @@ def test_quant_table_lists_every_tensor_and_says_why_numbers_are_missing(odd_mod
     assert [line.split()[0] for line in lines[1:6]] == order
     assert any(line.startswith("no numbers for nan × sf4@fit") for line in lines)
     assert result.stderr == "not analysed (dtype): ids (I64)\n"
-    # SQNR: 0/0 for the zeros (left empty), infinite where a tensor lands exactly on the codebook;
+    # SQNR: 0/0 for the zeros (no signal, no error), infinite where a tensor lands exactly on the codebook;
     # every reason the JSON gives is in the table's notes.
     cells = [re.split(r"\s{2,}", line.strip()) for line in lines[1:6]]
     sqnr = {row[0]: row[5] for row in cells}
-    assert sqnr["zeros"] == "-" and sqnr["constant"] == "inf" and sqnr["plus_minus_one"] == "inf"
+    assert sqnr["zeros"] == "0/0" and sqnr["constant"] == "inf" and sqnr["plus_minus_one"] == "inf"
     assert float(sqnr["normal"]) > 0
     reasons = {q["name"]: q["reason"] for q in run_json("quant", path, "--layer", ".", "--format", "sf4@fit")
                if q["reason"] and q["mse"] is not None}

@@ -115,8 +115,9 @@ struct ErrorTable: Widget {
         let cells =
           [
             mark + NumberText.shortScientific(metrics.mse, digits: 1),
-            // An all-zero tensor's SQNR is 0/0, not the +∞ of an exact result (Δ still says exact).
-            metrics.isAllZero ? "-" : Self.sqnrText(metrics.sqnrDB, glyphs: glyphs),
+            // An all-zero tensor's SQNR is 0/0 (no signal, no error), and the cell says so: not the
+            // +∞ of an exact result (Δ still says exact).
+            metrics.isAllZero ? "0/0" : Self.sqnrText(metrics.sqnrDB, glyphs: glyphs),
             Self.deltaText(metrics.sqnrDB, best: bestSQNR, glyphs: glyphs),
           ]
           + (optimal.map { [Self.deltaText(metrics.sqnrDB, best: $0, glyphs: glyphs)] } ?? [])

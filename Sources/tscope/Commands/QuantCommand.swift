@@ -98,7 +98,7 @@ enum QuantTable {
       let usage = row.codeUsage ?? []
       return [
         row.name, row.formatName ?? row.format, row.group, scale, scientific(mse),
-        row.sqnrDB.map { NumberText.fixed($0, digits: 2) } ?? (isAllZero(row) ? "-" : "inf"),
+        row.sqnrDB.map { NumberText.fixed($0, digits: 2) } ?? (isAllZero(row) ? "0/0" : "inf"),
         row.maxAbsError.map(scientific) ?? "-",
         row.relativeL2.map(scientific) ?? "-", "\(usage.filter { $0 > 0 }.count)/\(usage.count)",
       ]
@@ -127,7 +127,7 @@ enum QuantTable {
     return out
   }
 
-  /// Whether a row's tensor is all zeros, whose SQNR (0/0) the table leaves empty.
+  /// Whether a row's tensor is all zeros, whose SQNR the table shows as 0/0 (no signal, no error).
   private static func isAllZero(_ row: ReportRow) -> Bool {
     row.reason?.contains(QuantizationMetrics.allZeroReason) == true
   }
