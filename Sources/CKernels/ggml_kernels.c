@@ -1,12 +1,10 @@
-// llama.cpp's legacy block types as formats: Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 quantized and
+// llama.cpp's block types as formats. The legacy ones, Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0, quantized and
 // dequantized as ggml-quants.c's reference does it (`quantize_row_q4_0_ref` … `quantize_row_q8_0_ref`
 // and `dequantize_row_*`), element for element: blocks of 32 along the row, the scale d (and the
 // minimum m of the _1 types) stored as FP16, codes computed with the unrounded float d.
 // Plain C, one block at a time; the rounding loops are written so the compiler vectorizes them.
+// The K-quants' super-blocks are rounded by ggml_kquants.c; both share the walk at the end.
 #include "tk_internal.h"
-
-/// `value` rounded to FP16 and back (round to nearest even, as GGML_FP32_TO_FP16 and numpy).
-static float fp16_round(float value) { return (float)(_Float16)value; }
 
 typedef struct {
   float d;        // the block's FP16 scale
@@ -29,7 +27,7 @@ static ggml_block block_constants(int32_t type, const float *x, int64_t count) {
     if (minimum > maximum) minimum = maximum = 0;  // no finite element
     d = (maximum - minimum) / (type == TK_GGML_Q4_1 ? 15 : 31);
     block.low = minimum;
-    block.minimum = fp16_round(minimum);
+    block.minimum = tk_fp16_round(minimum);
   } else {
     // The first element of the largest magnitude, with its sign (`if (amax < fabsf(v))`).
     float amax = 0, max = 0;
@@ -47,7 +45,7 @@ static ggml_block block_constants(int32_t type, const float *x, int64_t count) {
     }
   }
   block.inverse = d != 0 ? 1.0f / d : 0.0f;
-  block.d = fp16_round(d);
+  block.d = tk_fp16_round(d);
   return block;
 }
 
@@ -113,9 +111,11 @@ static void round_block(
 }
 
 void tk_quantize_ggml(const tk_layout *layout, int32_t type, tk_sums *sums, int64_t *usage, float *dequantized) {
-  enum { block_size = 32 };
-  float buffer[block_size], rounded[block_size];
-  int32_t slot[block_size];
+  enum { largest_block = 256 };
+  const int is_kquant = type >= TK_GGML_Q2_K;
+  const int64_t block_size = is_kquant ? 256 : 32;
+  float buffer[largest_block], rounded[largest_block];
+  int32_t slot[largest_block];
   const int64_t length = layout->row_length;
   for (int64_t row = 0; row < layout->rows; row++) {
     // A row's last block may be shorter (ggml needs whole blocks; tscope takes the rest as one).
@@ -127,8 +127,12 @@ void tk_quantize_ggml(const tk_layout *layout, int32_t type, tk_sums *sums, int6
         tk_decode(layout->source, layout->dtype, first, count, buffer);
         x = buffer;
       }
-      const ggml_block block = block_constants(type, x, count);
-      round_block(type, &block, x, count, rounded, slot);
+      if (is_kquant) {
+        tk_kquant_super_block(type, x, count, rounded, slot);
+      } else {
+        const ggml_block block = block_constants(type, x, count);
+        round_block(type, &block, x, count, rounded, slot);
+      }
       tk_count_and_sum(x, rounded, slot, count, usage, sums, dequantized ? dequantized + first : NULL);
     }
   }

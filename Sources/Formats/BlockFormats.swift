@@ -197,56 +197,103 @@ public enum NVFP4Variant: String, Sendable, Hashable, CaseIterable {
 
 private func pow2(_ exponent: Int) -> Double { Double(sign: .plus, exponent: exponent, significand: 1) }
 
-/// llama.cpp's legacy block types as formats to try on any tensor (ggml-quants.c's reference
-/// `quantize_row_*_ref`): blocks of 32 along the row, each with an FP16 scale d; Q4_0, Q5_0 and
-/// Q8_0 are symmetric (d from the block's largest-magnitude element, with its sign for the 4- and
-/// 5-bit ones), Q4_1 and Q5_1 add an FP16 minimum m. The K-quants and IQ types are read from files
-/// (`tscope diff`, `--against`) but not offered here: their reference searches scales per sub-block.
+/// llama.cpp's block types as formats to try on any tensor, as llama-quantize writes them for a
+/// tensor without an imatrix entry (ggml-quants.c's reference `quantize_row_*_ref`).
+///
+/// - The legacy types: blocks of 32 along the row, each with an FP16 scale d. Q4_0, Q5_0 and Q8_0
+///   are symmetric (d from the block's largest-magnitude element, with its sign for the 4- and
+///   5-bit ones); Q4_1 and Q5_1 add an FP16 minimum m.
+/// - The K-quants: super-blocks of 256 with an FP16 d (and dmin), split into sub-blocks of 16
+///   (Q2_K, Q3_K, Q6_K) or 32 (Q4_K, Q5_K) whose scales (and minimums) are searched per sub-block
+///   and stored in 4, 6 or 8 bits.
+///
+/// The IQ types are read from files (`tscope diff`, `--against`) but not offered here.
 public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
   case q4_0 = "q4_0"
   case q4_1 = "q4_1"
   case q5_0 = "q5_0"
   case q5_1 = "q5_1"
   case q8_0 = "q8_0"
+  case q2_k = "q2_k"
+  case q3_k = "q3_k"
+  case q4_k = "q4_k"
+  case q5_k = "q5_k"
+  case q6_k = "q6_k"
 
   public var id: String { rawValue }
 
-  /// ggml's type name (`Q4_0`).
+  /// ggml's type name (`Q4_0`, `Q4_K`).
   public var name: String { rawValue.uppercased() }
 
   public var bits: Int {
     switch self {
-    case .q4_0, .q4_1: 4
-    case .q5_0, .q5_1: 5
+    case .q2_k: 2
+    case .q3_k: 3
+    case .q4_0, .q4_1, .q4_k: 4
+    case .q5_0, .q5_1, .q5_k: 5
+    case .q6_k: 6
     case .q8_0: 8
     }
   }
 
-  /// Whether a block also stores its minimum (the asymmetric _1 types).
-  public var hasMinimum: Bool { self == .q4_1 || self == .q5_1 }
+  /// Whether it is one of the K-quants (super-blocks of 256).
+  public var isKQuant: Bool { blockSize == 256 }
+
+  /// Whether a block also stores a minimum: the _1 types' m, the dmin and sub-block minimums of
+  /// Q2_K, Q4_K and Q5_K.
+  public var hasMinimum: Bool { [.q4_1, .q5_1, .q2_k, .q4_k, .q5_k].contains(self) }
 
   /// The stored codes `code_usage` counts, in ggml's order: Q4_0's 0…15 (the value is (q − 8)·d),
-  /// Q5_0's 0…31 ((q − 16)·d), the _1 types' 0…15 and 0…31 (q·d + m), Q8_0's −127…127 (q·d).
+  /// Q5_0's 0…31 ((q − 16)·d), the _1 types' 0…15 and 0…31 (q·d + m), Q8_0's −127…127 (q·d);
+  /// Q2_K's 0…3, Q4_K's 0…15 and Q5_K's 0…31 (q·d_s − m_s), Q3_K's 0…7 ((q − 4)·d_s) and Q6_K's
+  /// 0…63 ((q − 32)·d_s), d_s and m_s a sub-block's scale and minimum.
   public var values: [Double] {
     switch self {
-    case .q4_0, .q4_1: (0...15).map(Double.init)
-    case .q5_0, .q5_1: (0...31).map(Double.init)
+    case .q2_k: (0...3).map(Double.init)
+    case .q3_k: (0...7).map(Double.init)
+    case .q4_0, .q4_1, .q4_k: (0...15).map(Double.init)
+    case .q5_0, .q5_1, .q5_k: (0...31).map(Double.init)
+    case .q6_k: (0...63).map(Double.init)
     case .q8_0: (-127...127).map(Double.init)
     }
   }
 
   /// The code magnitude a block's largest element maps onto: 8 and 16 (d = max/−8, max/−16), 127
-  /// for Q8_0, 15 and 31 for the _1 types' range.
+  /// for Q8_0, 15 and 31 for the _1 types' range; for the K-quants, a sub-block's: 3, 15 and 31
+  /// for the range of Q2_K, Q4_K and Q5_K, 4 and 32 for Q3_K and Q6_K (scale max/−4, max/−32).
   public var fullScale: Double {
     switch self {
+    case .q2_k: 3
+    case .q3_k: 4
     case .q4_0: 8
     case .q5_0: 16
-    case .q4_1: 15
-    case .q5_1: 31
+    case .q4_1, .q4_k: 15
+    case .q5_1, .q5_k: 31
+    case .q6_k: 32
     case .q8_0: 127
     }
   }
 
-  /// The elements of one block.
-  public static let blockSize = 32
+  /// The elements of one block: 32, or a K-quant's super-block of 256.
+  public var blockSize: Int {
+    switch self {
+    case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0: 32
+    case .q2_k, .q3_k, .q4_k, .q5_k, .q6_k: 256
+    }
+  }
+
+  /// The bits one block stores besides its elements' codes: the FP16 d (16) and m (32 in all) of
+  /// the legacy types; for the K-quants, ggml's block size less the codes — Q2_K 84 bytes (2.625
+  /// bits per weight), Q3_K 110 (3.4375), Q4_K 144 (4.5), Q5_K 176 (5.5), Q6_K 210 (6.5625).
+  public var blockScaleBits: Int {
+    switch self {
+    case .q4_0, .q5_0, .q8_0: 16
+    case .q4_1, .q5_1: 32
+    case .q2_k: 84 * 8 - 2 * 256
+    case .q3_k: 110 * 8 - 3 * 256
+    case .q4_k: 144 * 8 - 4 * 256
+    case .q5_k: 176 * 8 - 5 * 256
+    case .q6_k: 210 * 8 - 6 * 256
+    }
+  }
 }

@@ -181,10 +181,14 @@ extension QuantFormat {
   /// Why `values` have no fixed places on the value axis once scaled (the histogram says so
   /// instead of drawing them), or nil when they do: INT4-asym's codes shift with each group's zero
   /// point, Q4_1/Q5_1's with each block's minimum, and Q4_0/Q5_0's d takes the sign of the block's
-  /// largest element, mirroring the codes (Q8_0's d is positive: its codes stay in place).
+  /// largest element, mirroring the codes (Q8_0's d is positive: its codes stay in place); the
+  /// K-quants' codes follow each sub-block's own scale (and minimum).
   public var unplacedValuesReason: String? {
     switch self {
     case .int4Asymmetric: "codes shift with each group's zero point"
+    case .ggml(let type) where type.isKQuant && type.hasMinimum:
+      "codes scale and shift with each sub-block's scale and minimum"
+    case .ggml(let type) where type.isKQuant: "codes scale and mirror with each sub-block's signed scale"
     case .ggml(let type) where type.hasMinimum: "codes shift with each block's minimum"
     case .ggml(.q4_0), .ggml(.q5_0): "codes mirror with the sign of each block's scale"
     default: nil

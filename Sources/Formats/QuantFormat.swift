@@ -76,7 +76,7 @@ public enum QuantFormat: Sendable, Hashable {
     switch self {
     case .mxfp4, .mx: MXFormat.blockSize
     case .nvfp4, .nvfp4Variant: NVFP4Variant.blockSize
-    case .ggml: GGMLFormat.blockSize
+    case .ggml(let type): type.blockSize
     case .codebook, .int4Asymmetric: nil
     }
   }

@@ -12,6 +12,8 @@ import Formats
 /// - NVFP4 and its variants (NVFP4-46, NVINT4, IF4): one 8-bit E4M3 scale per block of 16 plus
 ///   one 32-bit tensor scale (4.5 + 32/n); IF4's per-block choice of INT4 or FP4 is counted
 ///   within the scale's 8 bits (an E4M3 scale of a positive amax leaves its sign bit free).
+/// - llama.cpp's types: ggml's block layout (`GGMLFormat.blockScaleBits`): Q4_0 4.5, Q8_0 8.5,
+///   Q4_K 4.5, Q6_K 6.5625.
 ///
 /// Groups do not cross rows (SPEC §4): a row of length r holds ⌈r/g⌉ groups, so `channel` costs
 /// 16/r bits per weight and `tensor` 16/n.
@@ -46,7 +48,7 @@ public enum BitsPerWeight {
     switch format {
     case .codebook, .int4Asymmetric: scaleBits
     case .mxfp4, .nvfp4, .mx, .nvfp4Variant: 8
-    case .ggml(let type): type.hasMinimum ? 32 : 16  // FP16 d (and m), whatever --scale-bits says
+    case .ggml(let type): type.blockScaleBits  // ggml's own layout, whatever --scale-bits says
     }
   }
 

@@ -38,6 +38,11 @@ extension GGMLFormat {
     case .q5_0: Int32(TK_GGML_Q5_0.rawValue)
     case .q5_1: Int32(TK_GGML_Q5_1.rawValue)
     case .q8_0: Int32(TK_GGML_Q8_0.rawValue)
+    case .q2_k: Int32(TK_GGML_Q2_K.rawValue)
+    case .q3_k: Int32(TK_GGML_Q3_K.rawValue)
+    case .q4_k: Int32(TK_GGML_Q4_K.rawValue)
+    case .q5_k: Int32(TK_GGML_Q5_K.rawValue)
+    case .q6_k: Int32(TK_GGML_Q6_K.rawValue)
     }
   }
 }

@@ -47,7 +47,10 @@ def model(tmp_path_factory):
 
 
 def codes(packed: np.ndarray, kind: str, blocks: int) -> np.ndarray:
-    """The stored codes of gguf-py's blocks, in element order (ggml's block layouts)."""
+    """The stored codes of gguf-py's (or llama.cpp's) blocks, in element order (ggml's block
+    layouts, ggml-common.h; `blocks` counts blocks of 32, or super-blocks of 256 for K-quants)."""
+    if kind.endswith("_k"):
+        return k_quant_codes(packed.reshape(blocks, -1), kind).reshape(-1)
     raw = packed.reshape(blocks, -1)
     if kind == "q8_0":
         return raw[:, 2:].view(np.int8).astype(np.int64).reshape(-1)
@@ -62,11 +65,50 @@ def codes(packed: np.ndarray, kind: str, blocks: int) -> np.ndarray:
     return (low if high is None else low | (high << 4)).reshape(-1)
 
 
+def two_bit_planes(qs: np.ndarray) -> np.ndarray:
+    """Q2_K/Q3_K's low two bits: 64 bytes per super-block, each half of 32 bytes holding 4 planes
+    of 2 bits (element 128·h + 32·p + l is bits 2p of byte 32·h + l)."""
+    halves = qs.reshape(len(qs), 2, 1, 32).astype(np.int64)
+    shifts = np.array([0, 2, 4, 6]).reshape(1, 1, 4, 1)
+    return ((halves >> shifts) & 3).reshape(len(qs), 256)
+
+
+def nibble_halves(qs: np.ndarray) -> np.ndarray:
+    """Q4_K/Q5_K's low four bits: 128 bytes, each run of 32 bytes holding 64 elements (low nibbles
+    first, then high)."""
+    runs = qs.reshape(len(qs), 4, 1, 32).astype(np.int64)
+    return np.concatenate([runs & 0x0F, runs >> 4], axis=2).reshape(len(qs), 256)
+
+
+def k_quant_codes(raw: np.ndarray, kind: str) -> np.ndarray:
+    """The stored codes of K-quant super-blocks (rows of `raw`): Q2_K 0…3, Q3_K 0…7 (the high bit
+    from hmask), Q4_K 0…15, Q5_K 0…31 (the fifth bit from qh), Q6_K 0…63."""
+    if kind == "q2_k":  # scales[16], qs[64], d, dmin
+        return two_bit_planes(raw[:, 16:80])
+    if kind == "q3_k":  # hmask[32], qs[64], scales[12], d
+        high = np.unpackbits(raw[:, :32], axis=-1, bitorder="little").reshape(len(raw), 32, 8)
+        high = high.transpose(0, 2, 1).reshape(len(raw), 256).astype(np.int64)  # bit p of byte l: 32·p + l
+        return two_bit_planes(raw[:, 32:96]) | (high << 2)
+    if kind == "q4_k":  # d, dmin, scales[12], qs[128]
+        return nibble_halves(raw[:, 16:144])
+    if kind == "q5_k":  # d, dmin, scales[12], qh[32], qs[128]
+        high = np.unpackbits(raw[:, 16:48], axis=-1, bitorder="little").reshape(len(raw), 32, 8)
+        high = high.transpose(0, 2, 1).reshape(len(raw), 256).astype(np.int64)
+        return nibble_halves(raw[:, 48:176]) | (high << 4)
+    assert kind == "q6_k"  # ql[128], qh[64], scales[16], d
+    ql = raw[:, :128].reshape(len(raw), 2, 2, 32).astype(np.int64)  # half, run, l
+    qh = raw[:, 128:192].reshape(len(raw), 2, 1, 32).astype(np.int64)
+    low = np.concatenate([ql & 0x0F, ql >> 4], axis=2)  # half, (run 0 low, run 1 low, run 0 high, run 1 high)
+    high = (qh >> np.array([0, 2, 4, 6]).reshape(1, 1, 4, 1)) & 3
+    return (low | (high << 4)).reshape(len(raw), 256)
+
+
 def code_counts(packed: np.ndarray, kind: str, elements: int, slots: int) -> list:
     """How many of gguf-py's (or llama.cpp's) stored codes fall on each of tscope's `code_usage`
-    slots: 0…15 or 0…31, and for Q8_0 −127…127."""
+    slots: 0…15 or 0…31, and for Q8_0 −127…127; for K-quants 0…3, 0…7, 0…15, 0…31 or 0…63."""
     first = -127 if kind == "q8_0" else 0
-    return np.bincount(codes(packed, kind, elements // 32) - first, minlength=slots).tolist()
+    block = 256 if kind.endswith("_k") else 32
+    return np.bincount(codes(packed, kind, elements // block) - first, minlength=slots).tolist()
 
 
 @pytest.mark.parametrize("kind", sorted(TYPES))

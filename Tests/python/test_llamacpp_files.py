@@ -251,16 +251,22 @@ def test_diff_against_each_shipped_file_equals_numpy(side, name, hf_model):
         assert types == {"Q4_K", "Q6_K", "F32"}
 
 
-@pytest.mark.parametrize("mix, name, kind", [("mix-a", "token_embd.weight", "q4_0"),
-                                              ("mix-a", "output.weight", "q4_1"),
-                                              ("mix-b", "blk.0.attn_v.weight", "q8_0")])
-def test_ggml_formats_equal_what_llama_quantize_wrote(mix, name, kind):
-    """tscope's q4_0/q4_1/q8_0 on the F32 original equal the tensors llama-quantize wrote: these
+@pytest.mark.parametrize("file, name, kind", [("mix-a.gguf", "token_embd.weight", "q4_0"),
+                                               ("mix-a.gguf", "output.weight", "q4_1"),
+                                               ("mix-b.gguf", "blk.0.attn_v.weight", "q8_0"),
+                                               (MADE["Q2_K"], "token_embd.weight", "q2_k"),
+                                               (MADE["Q3_K_M"], "token_embd.weight", "q3_k"),
+                                               (MADE["Q4_K_M"], "token_embd.weight", "q4_k"),
+                                               (MADE["IQ2_XXS"], "output.weight", "q5_k"),
+                                               (MADE["Q4_K_M"], "output.weight", "q6_k")])
+def test_ggml_formats_equal_what_llama_quantize_wrote(file, name, kind):
+    """tscope's llama.cpp formats on the F32 original equal the tensors llama-quantize wrote: these
     have no imatrix entry (token_embd, output) or a type that ignores it (Q8_0), so llama.cpp ran
-    `quantize_row_*_ref`, the recipe tscope ports. Same max error and MSE as llama.cpp's values
-    (decoded by gguf-py), and the same code counts as its stored codes."""
+    `quantize_row_*_ref`, the recipe tscope ports (the K-quants' scale searches included). Same max
+    error and MSE as llama.cpp's values (decoded by gguf-py), and the same code counts as its
+    stored codes."""
     from test_ggml_formats import code_counts
-    [shipped] = [t for t in tensors_of(FIXTURES / f"{mix}.gguf") if t.name == name]
+    [shipped] = [t for t in tensors_of(FIXTURES / file) if t.name == name]
     assert shipped.type_name == kind.upper()
     _, weights = original()
     truth = error(weights[name], values_of(shipped))

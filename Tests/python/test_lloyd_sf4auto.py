@@ -56,8 +56,8 @@ def lloyd_starts(count=16):
     listed = run_json("formats") + run_json("formats", "--format", "lloyd@normal")
     for entry in listed:
         # Only codebooks: INT4-asym and the block formats (MX family, NVFP4 and its variants, llama.cpp's
-        # Q4_0 and Q4_1) scale their own way.
-        block = entry["id"].startswith(("mx", "nv")) or entry["id"] in ("int4-asym", "if4", "q4_0", "q4_1")
+        # Q4_0, Q4_1 and Q4_K) scale their own way.
+        block = entry["id"].startswith(("mx", "nv")) or entry["id"] in ("int4-asym", "if4", "q4_0", "q4_1", "q4_k")
         if entry["bits"] != 4 or len(entry["values"]) > count or block:
             continue
         if entry["id"] == "lloyd@normal" and entry is not listed[-1]:

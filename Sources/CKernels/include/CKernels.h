@@ -124,12 +124,24 @@ typedef enum { TK_NV_FOUR_OVER_SIX = 0, TK_NV_INT4 = 1, TK_NV_INT_FLOAT = 2 } tk
 void tk_quantize_nv_variant(
   const tk_layout *layout, int32_t variant, float tensor_amax, tk_sums *sums, int64_t *usage, float *dequantized);
 
-/// llama.cpp's legacy block types (ggml-quants.c's reference recipes).
-typedef enum { TK_GGML_Q4_0 = 0, TK_GGML_Q4_1 = 1, TK_GGML_Q5_0 = 2, TK_GGML_Q5_1 = 3, TK_GGML_Q8_0 = 4 } tk_ggml_type;
+/// llama.cpp's legacy block types and K-quants (ggml-quants.c's reference recipes).
+typedef enum {
+  TK_GGML_Q4_0 = 0,
+  TK_GGML_Q4_1 = 1,
+  TK_GGML_Q5_0 = 2,
+  TK_GGML_Q5_1 = 3,
+  TK_GGML_Q8_0 = 4,
+  TK_GGML_Q2_K = 5,
+  TK_GGML_Q3_K = 6,
+  TK_GGML_Q4_K = 7,
+  TK_GGML_Q5_K = 8,
+  TK_GGML_Q6_K = 9
+} tk_ggml_type;
 
 /// Rounds every element as `quantize_row_<type>_ref` and `dequantize_row_<type>` do, in blocks of
-/// 32 along the row (a row's shorter tail as one block); scales from each block's finite elements.
-/// `usage` counts ggml's stored codes: 16 (Q4_0, Q4_1), 32 (Q5_0, Q5_1) or 255 (Q8_0, −127…127)
+/// 32 (legacy types) or super-blocks of 256 (K-quants) along the row, a row's shorter tail as one
+/// block; scales from each block's finite elements. `usage` counts ggml's stored codes: 16 (Q4_0,
+/// Q4_1, Q4_K), 32 (Q5_0, Q5_1, Q5_K), 255 (Q8_0, −127…127), 4 (Q2_K), 8 (Q3_K) or 64 (Q6_K)
 /// entries.
 void tk_quantize_ggml(const tk_layout *layout, int32_t type, tk_sums *sums, int64_t *usage, float *dequantized);
 
