@@ -277,6 +277,29 @@ def test_ggml_formats_equal_what_llama_quantize_wrote(file, name, kind):
     assert row["code_usage"] == code_counts(packed, kind, weights[name].size, len(row["code_usage"]))
 
 
+@pytest.mark.parametrize("kind", ["q2_k", "q3_k", "q4_k", "q5_k", "q6_k"])
+def test_k_quants_equal_llama_quantize_on_edge_super_blocks(kind):
+    """kquant-edge-TYPE.gguf (scripts/make-kquant-edge-fixtures): llama-quantize --pure, no imatrix,
+    on super-blocks built to reach the searches' rare paths — zero and constant super-blocks and
+    sub-blocks, scales below FP16's subnormals, sub-block scales that round to 0, one-sided data,
+    exact ties, an outlier, large values. Every tensor, each holding one magnitude class so its MSE
+    weighs every super-block: the same max error, MSE and stored codes as llama.cpp's."""
+    from test_ggml_formats import code_counts
+    original = {t.name: values_of(t) for t in tensors_of(FIXTURES / "kquant-edge-f16.gguf")}
+    rows = {r["name"]: r for r in run_json("quant", FIXTURES / "kquant-edge-f16.gguf", "--layer", ".",
+                                           "--format", kind)}
+    shipped = [t for t in tensors_of(FIXTURES / f"kquant-edge-{kind.upper()}.gguf") if t.type_name != "F32"]
+    assert len(shipped) == 9 and {t.type_name for t in shipped} == {kind.upper()}
+    for tensor in shipped:
+        truth = error(original[tensor.name], values_of(tensor))
+        row = rows[tensor.name]
+        assert row["max_abs_err"] == truth["max_abs_err"], tensor.name
+        assert row["mse"] == pytest.approx(truth["mse"], rel=1e-12), tensor.name
+        packed = tensor.data.reshape(-1).view(np.uint8)
+        assert row["code_usage"] == code_counts(packed, kind, original[tensor.name].size,
+                                                len(row["code_usage"])), tensor.name
+
+
 def test_diff_says_when_the_two_models_look_swapped():
     """ORIGINAL first: given the Q4_K_M file first and the F32 one second, diff still measures as
     told (exit 0) but says on stderr that the original holds the quantized types (read with
