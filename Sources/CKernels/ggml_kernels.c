@@ -3,7 +3,8 @@
 // and `dequantize_row_*`), element for element: blocks of 32 along the row, the scale d (and the
 // minimum m of the _1 types) stored as FP16, codes computed with the unrounded float d.
 // Plain C, one block at a time; the rounding loops are written so the compiler vectorizes them.
-// The K-quants' super-blocks are rounded by ggml_kquants.c; both share the walk at the end.
+// The K-quants' super-blocks, and every type's imatrix path, are rounded by ggml_searches.c's scale
+// searches; all share the walk at the end.
 #include "tk_internal.h"
 
 typedef struct {
@@ -110,14 +111,47 @@ static void round_block(
   }
 }
 
-void tk_quantize_ggml(const tk_layout *layout, int32_t type, tk_sums *sums, int64_t *usage, float *dequantized) {
+/// The imatrix paths' σ² of a legacy row: Σx²/n over its elements in order, NaN and ±Inf as 0.
+static float row_mean_square(const tk_layout *layout, int64_t row) {
+  enum { chunk = 256 };
+  float buffer[chunk], sum = 0;
+  const int64_t length = layout->row_length;
+  for (int64_t start = 0; start < length; start += chunk) {
+    const int64_t count = length - start < chunk ? length - start : chunk;
+    const int64_t first = row * length + start;
+    const float *x = (const float *)layout->source + first;
+    if (layout->dtype != TK_F32) {
+      tk_decode(layout->source, layout->dtype, first, count, buffer);
+      x = buffer;
+    }
+    for (int64_t i = 0; i < count; i++) {
+      const float value = fabsf(x[i]) < INFINITY ? x[i] : 0.0f;
+      sum += value * value;
+    }
+  }
+  return sum / length;
+}
+
+void tk_quantize_ggml(
+  const tk_layout *layout, int32_t type, const tk_ggml_importance *importance, tk_sums *sums, int64_t *usage,
+  float *dequantized) {
   enum { largest_block = 256 };
   const int is_kquant = type >= TK_GGML_Q2_K;
   const int64_t block_size = is_kquant ? 256 : 32;
+  // Q8_0 has no imatrix path: llama-quantize writes it from the reference with or without one.
+  const int weighted = importance != NULL && type != TK_GGML_Q8_0;
   float buffer[largest_block], rounded[largest_block];
   int32_t slot[largest_block];
   const int64_t length = layout->row_length;
   for (int64_t row = 0; row < layout->rows; row++) {
+    const float *row_importance = NULL;
+    float row_sigma2 = 0;
+    if (weighted) {
+      int64_t expert = (importance->first_row + row) / importance->rows_per_expert;
+      expert = expert < importance->experts - 1 ? expert : importance->experts - 1;
+      row_importance = importance->values + expert * length;
+      if (!is_kquant) row_sigma2 = row_mean_square(layout, row);
+    }
     // A row's last block may be shorter (ggml needs whole blocks; tscope takes the rest as one).
     for (int64_t start = 0; start < length; start += block_size) {
       const int64_t count = length - start < block_size ? length - start : block_size;
@@ -127,8 +161,9 @@ void tk_quantize_ggml(const tk_layout *layout, int32_t type, tk_sums *sums, int6
         tk_decode(layout->source, layout->dtype, first, count, buffer);
         x = buffer;
       }
-      if (is_kquant) {
-        tk_kquant_super_block(type, x, count, rounded, slot);
+      if (is_kquant || weighted) {
+        tk_ggml_searched_block(
+          type, x, count, row_importance ? row_importance + start : NULL, row_sigma2, rounded, slot);
       } else {
         const ggml_block block = block_constants(type, x, count);
         round_block(type, &block, x, count, rounded, slot);

@@ -49,10 +49,14 @@ static inline float tk_f16_to_f32(uint16_t bits) {
 /// `value` rounded to FP16 and back (round to nearest even, as GGML_FP32_TO_FP16 and numpy).
 static inline float tk_fp16_round(float value) { return (float)(_Float16)value; }
 
-/// One super-block (256 elements, or a row's shorter tail) of a K-quant type (`TK_GGML_Q2_K` …
-/// `TK_GGML_Q6_K`) as ggml-quants.c's reference quantizes and dequantizes it: the stored codes
-/// into `slot`, the dequantized values into `rounded` (ggml_kquants.c).
-void tk_kquant_super_block(int32_t type, const float *x, int64_t count, float *rounded, int32_t *slot);
+/// One block of a llama.cpp type as ggml-quants.c's scale searches make it (ggml_searches.c): a
+/// K-quant super-block (256 elements, or a row's shorter tail) on the reference path when
+/// `importance` is NULL, on the imatrix path otherwise; or a legacy Q4_0…Q5_1 block on the imatrix
+/// path (`row_sigma2`: its row's Σx²/n). The stored codes into `slot`, the dequantized values into
+/// `rounded`.
+void tk_ggml_searched_block(
+  int32_t type, const float *x, int64_t count, const float *importance, float row_sigma2, float *rounded,
+  int32_t *slot);
 
 /// Adds one finite element's squared error, square and |error| to `sums`, in float64: the
 /// scalar kernels' accumulation (x and x̂ are floats, so x − x̂ is exact in double).

@@ -111,7 +111,9 @@ enum Analysis {
     if tensor.sampleIsWhole { return importance }
     guard importance.values.count == importance.rowLength else { return nil }
     let rows = max(tensor.sample.count / max(importance.rowLength, 1), 1)
-    return ImportanceWeights(values: importance.values, rowLength: importance.rowLength, rowsPerExpert: rows)
+    return ImportanceWeights(
+      values: importance.values, rowLength: importance.rowLength, rowsPerExpert: rows,
+      unseenExperts: importance.unseenExperts)
   }
 
   /// The sampled estimate for `key`: metrics and display histograms on the row sample.

@@ -297,3 +297,28 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
     }
   }
 }
+
+/// The column importance llama-quantize weighs a tensor's scale searches by (`--imatrix`): E[x_j²]
+/// of input column j over the calibration tokens, per expert — row r takes
+/// `values[(r / rowsPerExpert) * rowLength + j]`. Empty `values`: the imatrix has no entry for the
+/// tensor, which llama-quantize then writes from its reference path.
+public struct GGMLImportance: Sendable, Hashable {
+  public let values: [Float]
+  public let rowLength: Int
+  public let rowsPerExpert: Int
+
+  /// The format-id suffix of the imatrix path (`q4_k:imatrix`).
+  public static let suffix = "imatrix"
+
+  public init(values: [Float], rowLength: Int, rowsPerExpert: Int) {
+    self.values = values
+    self.rowLength = rowLength
+    self.rowsPerExpert = rowsPerExpert
+  }
+
+  /// No entry for the tensor: the reference path.
+  public static let missing = GGMLImportance(values: [], rowLength: 0, rowsPerExpert: 1)
+
+  /// Experts the importance holds (0 for `missing`).
+  public var experts: Int { rowLength > 0 ? values.count / rowLength : 0 }
+}

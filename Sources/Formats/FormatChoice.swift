@@ -174,7 +174,7 @@ extension QuantFormat {
     case .mxfp4, .nvfp4: 6
     case .mx(let format): format.element.maxNormal
     case .nvfp4Variant(let variant): variant.fullScale
-    case .ggml(let type): type.fullScale
+    case .ggml(let type, _): type.fullScale
     }
   }
 
@@ -186,11 +186,11 @@ extension QuantFormat {
   public var unplacedValuesReason: String? {
     switch self {
     case .int4Asymmetric: "codes shift with each group's zero point"
-    case .ggml(let type) where type.isKQuant && type.hasMinimum:
+    case .ggml(let type, _) where type.isKQuant && type.hasMinimum:
       "codes scale and shift with each sub-block's scale and minimum"
-    case .ggml(let type) where type.isKQuant: "codes scale and mirror with each sub-block's signed scale"
-    case .ggml(let type) where type.hasMinimum: "codes shift with each block's minimum"
-    case .ggml(.q4_0), .ggml(.q5_0): "codes mirror with the sign of each block's scale"
+    case .ggml(let type, _) where type.isKQuant: "codes scale and mirror with each sub-block's signed scale"
+    case .ggml(let type, _) where type.hasMinimum: "codes shift with each block's minimum"
+    case .ggml(.q4_0, _), .ggml(.q5_0, _): "codes mirror with the sign of each block's scale"
     default: nil
     }
   }

@@ -24,6 +24,10 @@ public enum FormatError: Error, Sendable, Equatable, CustomStringConvertible {
   case costsFile(file: String, problem: String)
   /// `MXID:RULE` with a rule that is not floor, rceil or even.
   case unknownScaleRule(id: String, rule: String)
+  /// `TYPE:imatrix` without an importance matrix (`--imatrix`) to quantize with.
+  case needsImportance(id: String)
+  /// `ID:imatrix` on a format that is not one of llama.cpp's types.
+  case noImatrixPath(id: String, base: String)
 
   /// `text` on one line: control characters and line breaks (a TOML parser's message may quote
   /// them) written as `\u{…}`.
@@ -64,6 +68,10 @@ public enum FormatError: Error, Sendable, Equatable, CustomStringConvertible {
       "\(file): \(problem)"
     case .unknownScaleRule(let id, let rule):
       "format '\(id)': the scale rule must be floor, rceil or even, not '\(rule)'"
+    case .needsImportance(let id):
+      "format '\(id)' quantizes as llama-quantize --imatrix does: give the importance matrix with --imatrix FILE"
+    case .noImatrixPath(let id, let base):
+      "format '\(id)': only llama.cpp's types (q4_0 … q6_k) have an imatrix path, not '\(base)'"
     }
   }
 }

@@ -3,9 +3,9 @@ import Foundation
 
 /// A format as named on the command line, before it meets a tensor.
 ///
-/// Most ids name a fixed format. Two resolve per tensor: `sf4@fit` (SF4 at the tensor's
-/// fitted ν) and `ID+auto` (the supernormal value that lowers the tensor's MSE most, found by
-/// the kernel).
+/// Most ids name a fixed format. Some resolve per tensor: `sf4@fit` (SF4 at the tensor's
+/// fitted ν), `ID+auto` (the supernormal value that lowers the tensor's MSE most, found by
+/// the kernel) and `TYPE:imatrix` (a llama.cpp type with the tensor's importance).
 public struct FormatSpec: Sendable, Hashable, CustomStringConvertible {
   public enum Kind: Sendable, Hashable {
     case fixed(QuantFormat)
@@ -20,6 +20,9 @@ public struct FormatSpec: Sendable, Hashable, CustomStringConvertible {
     case lloydAtFittedNu(levels: Int)
     /// `sf4@auto`: SF`bits` at the ν with the least MSE on the tensor (searched by the kernel).
     case studentFloatAuto(bits: Int)
+    /// `TYPE:imatrix`: a llama.cpp type from llama-quantize's imatrix path, with the tensor's
+    /// importance (from `--imatrix`).
+    case ggmlWithImportance(GGMLFormat)
   }
 
   /// The id as written (lower-cased).
@@ -51,6 +54,11 @@ public struct FormatSpec: Sendable, Hashable, CustomStringConvertible {
     case "sf4": return FormatSpec(id: id, kind: .fixed(.codebook(FormatCatalog.studentFloat(bits: 4, nu: nil))))
     case "sf3": return FormatSpec(id: id, kind: .fixed(.codebook(FormatCatalog.studentFloat(bits: 3, nu: nil))))
     default: break
+    }
+    if id.hasSuffix(":" + GGMLImportance.suffix) {
+      let base = String(id.dropLast(GGMLImportance.suffix.count + 1))
+      guard let type = GGMLFormat(rawValue: base) else { throw .noImatrixPath(id: id, base: base) }
+      return FormatSpec(id: id, kind: .ggmlWithImportance(type))
     }
     if let mx = try MXFormat.parse(id) { return FormatSpec(id: id, kind: .fixed(.microscaling(mx))) }
     if let variant = NVFP4Variant(rawValue: id) { return FormatSpec(id: id, kind: .fixed(.nvfp4Variant(variant))) }
@@ -91,6 +99,8 @@ public struct FormatSpec: Sendable, Hashable, CustomStringConvertible {
           values: values, nu: nu))
     case .supernormalAuto, .lloyd, .studentFloatAuto:
       throw .needsTensorSearch(id: id)
+    case .ggmlWithImportance:
+      throw .needsImportance(id: id)
     }
   }
 
@@ -172,6 +182,12 @@ public struct FormatSpec: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension FormatSpec {
+  /// Whether the format quantizes with the tensor's importance (`TYPE:imatrix`).
+  public var quantizesWithImportance: Bool {
+    if case .ggmlWithImportance = kind { return true }
+    return false
+  }
+
   /// A format with the storage of this spec, before it meets a tensor: the format itself when
   /// fixed, else a codebook of the same width (SF at any ν, a base with any supernormal value
   /// stores the same bits and scales).
@@ -184,6 +200,8 @@ extension FormatSpec {
     // Whatever values Lloyd-Max finds, a K-level codebook stores ⌈log2 K⌉ bits and one scale.
     case .lloyd(let levels), .lloydAtFittedNu(let levels):
       .codebook(Codebook(id: id, name: id, bits: Self.bits(forLevels: levels), values: [-1, 0, 1]))
+    // The imatrix changes the codes chosen, not what a block stores.
+    case .ggmlWithImportance(let type): .ggml(type, importance: .missing)
     }
   }
 }

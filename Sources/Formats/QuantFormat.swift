@@ -15,8 +15,9 @@ public enum QuantFormat: Sendable, Hashable {
   case mx(MXFormat)
   /// An NVFP4 variant of the Four Over Six reference: blocks of 16, E4M3 block scales.
   case nvfp4Variant(NVFP4Variant)
-  /// A llama.cpp legacy block type (Q4_0 … Q8_0): blocks of 32, FP16 scales.
-  case ggml(GGMLFormat)
+  /// A llama.cpp type (Q4_0 … Q8_0, Q2_K … Q6_K) as llama-quantize writes it: from its reference
+  /// path (`importance` nil), or from its imatrix path with the tensor's importance (`TYPE:imatrix`).
+  case ggml(GGMLFormat, importance: GGMLImportance? = nil)
 
   /// The MX format `format`: `.mxfp4` for E2M1 under floor, `.mx` otherwise.
   public static func microscaling(_ format: MXFormat) -> QuantFormat {
@@ -31,7 +32,7 @@ public enum QuantFormat: Sendable, Hashable {
     case .nvfp4: "nvfp4"
     case .mx(let format): format.id
     case .nvfp4Variant(let variant): variant.id
-    case .ggml(let type): type.id
+    case .ggml(let type, let importance): importance == nil ? type.id : "\(type.id):\(GGMLImportance.suffix)"
     }
   }
 
@@ -43,7 +44,7 @@ public enum QuantFormat: Sendable, Hashable {
     case .nvfp4: "NVFP4"
     case .mx(let format): format.name
     case .nvfp4Variant(let variant): variant.name
-    case .ggml(let type): type.name
+    case .ggml(let type, let importance): importance == nil ? type.name : "\(type.name) \(GGMLImportance.suffix)"
     }
   }
 
@@ -52,7 +53,7 @@ public enum QuantFormat: Sendable, Hashable {
     case .codebook(let codebook): codebook.bits
     case .int4Asymmetric, .mxfp4, .nvfp4, .nvfp4Variant: 4
     case .mx(let format): format.element.bits
-    case .ggml(let type): type.bits
+    case .ggml(let type, _): type.bits
     }
   }
 
@@ -67,7 +68,7 @@ public enum QuantFormat: Sendable, Hashable {
     case .mxfp4, .nvfp4: E2M1.signedValues
     case .mx(let format): format.element.signedValues
     case .nvfp4Variant(let variant): variant.values
-    case .ggml(let type): type.values
+    case .ggml(let type, _): type.values
     }
   }
 
@@ -76,7 +77,7 @@ public enum QuantFormat: Sendable, Hashable {
     switch self {
     case .mxfp4, .mx: MXFormat.blockSize
     case .nvfp4, .nvfp4Variant: NVFP4Variant.blockSize
-    case .ggml(let type): type.blockSize
+    case .ggml(let type, _): type.blockSize
     case .codebook, .int4Asymmetric: nil
     }
   }

@@ -48,7 +48,7 @@ public enum BitsPerWeight {
     switch format {
     case .codebook, .int4Asymmetric: scaleBits
     case .mxfp4, .nvfp4, .mx, .nvfp4Variant: 8
-    case .ggml(let type): type.blockScaleBits  // ggml's own layout, whatever --scale-bits says
+    case .ggml(let type, _): type.blockScaleBits  // ggml's own layout, whatever --scale-bits says
     }
   }
 

@@ -1,5 +1,6 @@
 import CKernels
 import Formats
+import TensorIO
 
 extension MXElement {
   /// The element as the C kernel takes it.
@@ -44,5 +45,18 @@ extension GGMLFormat {
     case .q5_k: Int32(TK_GGML_Q5_K.rawValue)
     case .q6_k: Int32(TK_GGML_Q6_K.rawValue)
     }
+  }
+}
+
+extension GGMLImportance {
+  /// The importance llama-quantize quantizes with: the imatrix's mean squares, and 1 for every
+  /// column of an expert no calibration token reached (tools/quantize/quantize.cpp `load_imatrix`).
+  init(_ weights: ImportanceWeights) {
+    var values = weights.values
+    for expert in weights.unseenExperts {
+      let start = expert * weights.rowLength
+      for column in start..<min(start + weights.rowLength, values.count) { values[column] = 1 }
+    }
+    self.init(values: values, rowLength: weights.rowLength, rowsPerExpert: weights.rowsPerExpert)
   }
 }

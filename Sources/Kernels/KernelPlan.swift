@@ -103,7 +103,9 @@ struct KernelPlan: Sendable {
       configure(&layout)
       // In bounds: the piece's elements are firstElement..<firstElement + rows * row_length,
       // inside the tensor, and `output` holds one Float per tensor element.
-      return totals(layout: &layout, clip: clip, output: destination.map { $0.start + firstElement })
+      return totals(
+        layout: &layout, firstRow: firstElement / source.rowLength, clip: clip,
+        output: destination.map { $0.start + firstElement })
     }
     return KernelTotals(merging: parts, clip: clip)
   }
@@ -128,7 +130,7 @@ struct KernelPlan: Sendable {
     }
     let batches = grouped.filter { $0.count > 1 }
     let alone = plans.indices.filter { index in !batches.contains { $0.contains(index) } }
-    let parts = try source.map(isCancelled: isCancelled) { layout, _ in
+    let parts = try source.map(isCancelled: isCancelled) { layout, firstElement in
       var totals = [KernelTotals?](repeating: nil, count: plans.count)
       for batch in batches {
         var batchLayout = layout
@@ -142,7 +144,8 @@ struct KernelPlan: Sendable {
       for index in alone {
         var planLayout = layout
         plans[index].configure(&planLayout)
-        totals[index] = plans[index].totals(layout: &planLayout, clip: clips[index], output: nil)
+        totals[index] = plans[index].totals(
+          layout: &planLayout, firstRow: firstElement / source.rowLength, clip: clips[index], output: nil)
       }
       return totals.map { $0! }
     }
@@ -185,8 +188,11 @@ struct KernelPlan: Sendable {
     }
   }
 
-  /// One piece's sums and code counts (x̂ to `output`, indexed from the piece's first element).
-  func totals(layout: inout tk_layout, clip: Float, output: UnsafeMutablePointer<Float>?) -> KernelTotals {
+  /// One piece's sums and code counts (x̂ to `output`, indexed from the piece's first element);
+  /// `firstRow` is the piece's first row in the tensor.
+  func totals(layout: inout tk_layout, firstRow: Int, clip: Float, output: UnsafeMutablePointer<Float>?)
+    -> KernelTotals
+  {
     var sums = tk_sums()
     var usage = [Int64](repeating: 0, count: format.values.count)
     if let codebook {
@@ -194,7 +200,7 @@ struct KernelPlan: Sendable {
         tk_quantize_codebook(&layout, prepared, clip, &sums, &usage, output)
       }
     } else {
-      quantizeBlocks(&layout, clip: clip, sums: &sums, usage: &usage, output: output)
+      quantizeBlocks(&layout, firstRow: firstRow, clip: clip, sums: &sums, usage: &usage, output: output)
     }
     return KernelTotals(sums: sums, usage: usage)
   }
@@ -225,15 +231,17 @@ struct KernelPlan: Sendable {
           tk_quantize_codebook(&layout, prepared, clip, &sums, &usage, rounded.baseAddress)
         }
       } else {
-        quantizeBlocks(&layout, clip: clip, sums: &sums, usage: &usage, output: rounded.baseAddress)
+        quantizeBlocks(
+          &layout, firstRow: firstElement / source.rowLength, clip: clip, sums: &sums, usage: &usage,
+          output: rounded.baseAddress)
       }
       return body(UnsafeBufferPointer(original), UnsafeBufferPointer(rounded))
     }
   }
 
-  /// Runs a non-codebook format's own C kernel on one piece.
+  /// Runs a non-codebook format's own C kernel on one piece whose first row is `firstRow`.
   private func quantizeBlocks(
-    _ layout: inout tk_layout, clip: Float, sums: inout tk_sums, usage: inout [Int64],
+    _ layout: inout tk_layout, firstRow: Int, clip: Float, sums: inout tk_sums, usage: inout [Int64],
     output: UnsafeMutablePointer<Float>?
   ) {
     switch format {
@@ -242,11 +250,31 @@ struct KernelPlan: Sendable {
       tk_quantize_mx(&layout, &element, mx.rule.kernelRule, &sums, &usage, output)
     case .nvfp4Variant(let variant):
       tk_quantize_nv_variant(&layout, variant.kernelVariant, fixedAmax, &sums, &usage, output)
-    case .ggml(let type):
-      tk_quantize_ggml(&layout, type.kernelType, &sums, &usage, output)
+    case .ggml(let type, let importance):
+      guard let importance, importance.experts > 0 else {
+        tk_quantize_ggml(&layout, type.kernelType, nil, &sums, &usage, output)
+        return
+      }
+      importance.values.withUnsafeBufferPointer { values in
+        var guide = tk_ggml_importance(
+          values: values.baseAddress, rows_per_expert: Int64(rowsPerExpert(importance)),
+          experts: Int64(importance.experts), first_row: Int64(firstRow))
+        tk_quantize_ggml(&layout, type.kernelType, &guide, &sums, &usage, output)
+      }
     case .codebook, .int4Asymmetric, .mxfp4, .nvfp4:
       tk_quantize_block(&layout, blockKind, clip, fixedAmax, &sums, &usage, output)
     }
+  }
+
+  /// The rows of each expert in the rows this plan reads: the importance's own count on the whole
+  /// tensor; on a row sample of an expert tensor (the explorer's estimates, a tensor of sampled
+  /// rows evenly spread), the sample's rows shared out evenly among the experts.
+  private func rowsPerExpert(_ importance: GGMLImportance) -> Int {
+    let rows = source.tensor.count / max(source.rowLength, 1)
+    guard importance.experts > 1, rows != importance.experts * importance.rowsPerExpert else {
+      return importance.rowsPerExpert
+    }
+    return max(rows / importance.experts, 1)
   }
 
   /// The C id of a format `tk_quantize_block` runs.

@@ -76,7 +76,7 @@ extension KernelPlan {
       return zip(plans, clips).map { plan, clip in
         var planLayout = layout
         plan.configure(&planLayout)
-        let totals = plan.totals(layout: &planLayout, clip: clip, output: rounded.baseAddress)
+        let totals = plan.totals(layout: &planLayout, firstRow: firstRow, clip: clip, output: rounded.baseAddress)
         var sums = WeightedSums()
         importance.values.withUnsafeBufferPointer { weights in
           // The piece's rows, split where the expert (and so the weight vector) changes.

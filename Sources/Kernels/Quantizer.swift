@@ -65,11 +65,17 @@ public enum Quantizer {
   }
 
   /// The format `spec` stands for on `tensor` (see `measure(_:spec:fittedNu:settings:isCancelled:)`).
+  /// `importance` is the tensor's entry in the `--imatrix` file, which `TYPE:imatrix` quantizes
+  /// with: `.some(nil)` when the file has no entry for the tensor (llama-quantize's reference path),
+  /// nil when no file was given (`TYPE:imatrix` then throws `FormatError.needsImportance`).
   public static func resolve(
     _ spec: FormatSpec, for tensor: Tensor, fittedNu: Double? = nil, settings: QuantizationSettings,
-    isCancelled: @Sendable () -> Bool = { false }
+    importance: ImportanceWeights?? = nil, isCancelled: @Sendable () -> Bool = { false }
   ) throws -> QuantFormat {
     switch spec.kind {
+    case .ggmlWithImportance(let type):
+      guard let importance else { throw FormatError.needsImportance(id: spec.id) }
+      return .ggml(type, importance: importance.map(GGMLImportance.init) ?? .missing)
     case .supernormalAuto(let base):
       return try SupernormalSearch.bestFormat(
         base: base, id: spec.id, tensor: tensor, settings: settings, isCancelled: isCancelled)

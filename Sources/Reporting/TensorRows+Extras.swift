@@ -14,7 +14,7 @@ extension TensorRows {
     if importance != nil { rows = rows.map { withImportance($0, weights: weights) } }
     if let activations {
       let samples = analysable && tensor.info.shape.count == 2 ? try activations.samples(for: tensor.info) : nil
-      rows = try withOutputError(rows, tensor: tensor, samples: samples)
+      rows = try withOutputError(rows, tensor: tensor, weights: weights, samples: samples)
     }
     return rows
   }
@@ -42,9 +42,9 @@ extension TensorRows {
 
   /// The rows with `output_rel_err` and `output_sqnr_db`: each measured row's format, resolved
   /// as the row ran it, on the samples (one decode of W and one X·Wᵀ for all of them).
-  private func withOutputError(_ rows: [ReportRow], tensor: Tensor, samples: ActivationSample?) throws
-    -> [ReportRow]
-  {
+  private func withOutputError(
+    _ rows: [ReportRow], tensor: Tensor, weights: ImportanceWeights?, samples: ActivationSample?
+  ) throws -> [ReportRow] {
     var rows = rows.map { row in
       var row = row
       row.extras.insert(.output)
@@ -63,7 +63,8 @@ extension TensorRows {
     let formats = try measured.map { index in
       // sf4@fit ran with the fitted ν the row names; ID+auto's search is deterministic.
       try Quantizer.resolve(
-        specs[rows[index].format]!, for: tensor, fittedNu: rows[index].formatNu, settings: settings)
+        specs[rows[index].format]!, for: tensor, fittedNu: rows[index].formatNu, settings: settings,
+        importance: imatrixEntry(weights))
     }
     let errors = try Quantizer.outputErrors(tensor, formats: formats, settings: settings, samples: samples)
     for (index, error) in zip(measured, errors) {

@@ -34,6 +34,12 @@ public struct TensorRows: Sendable {
     self.scaleBits = scaleBits
   }
 
+  /// What `Quantizer.resolve` quantizes `TYPE:imatrix` with: the tensor's entry (`weights`, nil
+  /// for none) when an imatrix was given, nil when none was.
+  func imatrixEntry(_ weights: ImportanceWeights?) -> ImportanceWeights?? {
+    importance == nil ? nil : .some(weights)
+  }
+
   /// One row per format, without the optional metrics. A tensor whose dtype is not analysed
   /// gets rows without numbers. With `weights`, every measurement also weighs its error.
   func metricRows(for tensor: Tensor, weights: ImportanceWeights?) throws -> [ReportRow] {
@@ -50,7 +56,9 @@ public struct TensorRows: Sendable {
     var metrics: [QuantizationMetrics?] = Array(repeating: nil, count: formats.count)
     // Every format that needs no fitted ν in one pass over the tensor (`ID+auto` searched first).
     let direct = formats.indices.filter { !formats[$0].needsFittedNu }
-    let resolved = try direct.map { try Quantizer.resolve(formats[$0], for: tensor, settings: settings) }
+    let resolved = try direct.map {
+      try Quantizer.resolve(formats[$0], for: tensor, settings: settings, importance: imatrixEntry(weights))
+    }
     let results =
       try weights.map { try Quantizer.measure(tensor, formats: resolved, settings: settings, importance: $0) }
       ?? Quantizer.measure(tensor, formats: resolved, settings: settings)

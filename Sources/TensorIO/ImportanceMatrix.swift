@@ -15,6 +15,15 @@ public struct ImportanceMatrix: Sendable {
     public let meanSquares: [Float]
     /// Input columns per expert as the file states them (GGUF), or nil (legacy: the tensor's row length).
     public let columns: Int?
+    /// Experts no calibration token reached (GGUF count 0), ascending: importance 0 here, but
+    /// llama-quantize quantizes them with importance 1.
+    public let unseenExperts: [Int]
+
+    public init(meanSquares: [Float], columns: Int?, unseenExperts: [Int] = []) {
+      self.meanSquares = meanSquares
+      self.columns = columns
+      self.unseenExperts = unseenExperts
+    }
   }
 
   public let path: String
@@ -76,7 +85,8 @@ public struct ImportanceMatrix: Sendable {
           meanSquares[expert * columns + column] = sumValues[expert * columns + column] / count
         }
       }
-      entries[name] = Entry(meanSquares: meanSquares, columns: columns)
+      let unseen = (0..<experts).filter { !(countValues[$0] > 0) }
+      entries[name] = Entry(meanSquares: meanSquares, columns: columns, unseenExperts: unseen)
     }
     return ImportanceMatrix(path: path, entries: entries)
   }
@@ -145,15 +155,21 @@ public struct ImportanceMatrix: Sendable {
     if let expert {
       guard expert < experts else { throw mismatch("expert \(expert), but the imatrix has \(experts)") }
       let slice = Array(entry.meanSquares[(expert * rowLength)..<((expert + 1) * rowLength)])
-      return ImportanceWeights(values: slice, rowLength: rowLength, rowsPerExpert: max(rows, 1))
+      return ImportanceWeights(
+        values: slice, rowLength: rowLength, rowsPerExpert: max(rows, 1),
+        unseenExperts: entry.unseenExperts.contains(expert) ? [0] : [])
     }
     if experts == 1 {
-      return ImportanceWeights(values: entry.meanSquares, rowLength: rowLength, rowsPerExpert: max(rows, 1))
+      return ImportanceWeights(
+        values: entry.meanSquares, rowLength: rowLength, rowsPerExpert: max(rows, 1),
+        unseenExperts: entry.unseenExperts)
     }
     guard tensor.shape.count == 3, tensor.shape[0] == experts else {
       throw mismatch("the imatrix has \(experts) experts; the tensor is not [\(experts), rows, \(rowLength)]")
     }
-    return ImportanceWeights(values: entry.meanSquares, rowLength: rowLength, rowsPerExpert: rows / experts)
+    return ImportanceWeights(
+      values: entry.meanSquares, rowLength: rowLength, rowsPerExpert: rows / experts,
+      unseenExperts: entry.unseenExperts)
   }
 }
 
@@ -163,11 +179,14 @@ public struct ImportanceWeights: Sendable, Equatable {
   public let values: [Float]
   public let rowLength: Int
   public let rowsPerExpert: Int
+  /// Experts no calibration token reached (their values are 0), by index into `values`' experts.
+  public let unseenExperts: [Int]
 
-  public init(values: [Float], rowLength: Int, rowsPerExpert: Int) {
+  public init(values: [Float], rowLength: Int, rowsPerExpert: Int, unseenExperts: [Int] = []) {
     precondition(rowLength > 0 && rowsPerExpert > 0 && values.count % rowLength == 0)
     self.values = values
     self.rowLength = rowLength
     self.rowsPerExpert = rowsPerExpert
+    self.unseenExperts = unseenExperts
   }
 }

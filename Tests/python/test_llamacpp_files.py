@@ -277,6 +277,50 @@ def test_ggml_formats_equal_what_llama_quantize_wrote(file, name, kind):
     assert row["code_usage"] == code_counts(packed, kind, weights[name].size, len(row["code_usage"]))
 
 
+GGML_FORMATS = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"}
+
+
+@pytest.mark.parametrize("file", sorted({entry for entry in MADE.values()}))
+def test_imatrix_formats_equal_every_tensor_llama_quantize_wrote(file):
+    """`TYPE:imatrix` with llama-imatrix's GGUF quantizes as `llama-quantize --imatrix` did: every
+    tensor of a llama.cpp type tscope offers, in every committed file — the K-quants and Q4_0…Q5_1
+    from the imatrix path (quantize_row_*_impl), token_embd and output (no imatrix entry) and Q8_0
+    (none) from the reference path. Same max error, MSE and stored codes as llama.cpp's."""
+    from test_ggml_formats import code_counts
+    _, weights = original()
+    by_type = {}
+    for tensor in tensors_of(FIXTURES / file):
+        if tensor.type_name in GGML_FORMATS:
+            by_type.setdefault(tensor.type_name, []).append(tensor)
+    if not by_type:
+        pytest.skip(f"{file} holds none of the types tscope offers")
+    for type_name, shipped in by_type.items():
+        kind = type_name.lower()
+        pattern = "^(" + "|".join(re.escape(t.name) for t in shipped) + ")$"
+        rows = {r["name"]: r for r in run_json("quant", FIXTURES / "model-f32.gguf", "--layer", pattern, "--format",
+                                               f"{kind}:imatrix", "--imatrix", FIXTURES / "imatrix.gguf")}
+        for tensor in shipped:
+            truth = error(weights[tensor.name], values_of(tensor))
+            row = rows[tensor.name]
+            assert row["format"] == f"{kind}:imatrix"
+            assert row["max_abs_err"] == truth["max_abs_err"], (file, tensor.name)
+            assert row["mse"] == pytest.approx(truth["mse"], rel=1e-12), (file, tensor.name)
+            packed = tensor.data.reshape(-1).view(np.uint8)
+            assert row["code_usage"] == code_counts(packed, kind, weights[tensor.name].size,
+                                                    len(row["code_usage"])), (file, tensor.name)
+
+
+def test_imatrix_formats_need_an_imatrix():
+    """Without --imatrix, `TYPE:imatrix` is refused with one line (exit 2); on a format that is not
+    a llama.cpp type, too."""
+    for format_id, words in (("q4_k:imatrix", "--imatrix FILE"), ("nf4:imatrix", "only llama.cpp's types")):
+        result = run_tscope("quant", FIXTURES / "model-f32.gguf", "--layer", "attn_q", "--format", format_id,
+                            check=False)
+        assert result.returncode == 2 and result.stdout == ""
+        [line] = result.stderr.splitlines()
+        assert words in line and format_id in line
+
+
 @pytest.mark.parametrize("kind", ["q2_k", "q3_k", "q4_k", "q5_k", "q6_k"])
 def test_k_quants_equal_llama_quantize_on_edge_super_blocks(kind):
     """kquant-edge-TYPE.gguf (scripts/make-kquant-edge-fixtures): llama-quantize --pure, no imatrix,

@@ -138,12 +138,24 @@ typedef enum {
   TK_GGML_Q6_K = 9
 } tk_ggml_type;
 
-/// Rounds every element as `quantize_row_<type>_ref` and `dequantize_row_<type>` do, in blocks of
-/// 32 (legacy types) or super-blocks of 256 (K-quants) along the row, a row's shorter tail as one
-/// block; scales from each block's finite elements. `usage` counts ggml's stored codes: 16 (Q4_0,
-/// Q4_1, Q4_K), 32 (Q5_0, Q5_1, Q5_K), 255 (Q8_0, −127…127), 4 (Q2_K), 8 (Q3_K) or 64 (Q6_K)
-/// entries.
-void tk_quantize_ggml(const tk_layout *layout, int32_t type, tk_sums *sums, int64_t *usage, float *dequantized);
+/// The column importance llama-quantize quantizes with (`--imatrix`): row r of the layout takes
+/// `values + min((first_row + r) / rows_per_expert, experts − 1) · row_length`.
+typedef struct {
+  const float *values;
+  int64_t rows_per_expert;
+  int64_t experts;
+  int64_t first_row;
+} tk_ggml_importance;
+
+/// Rounds every element as llama-quantize does, in blocks of 32 (legacy types) or super-blocks of
+/// 256 (K-quants) along the row, a row's shorter tail as one block; scales from each block's finite
+/// elements. Without `importance` (NULL), ggml-quants.c's reference path (`quantize_row_<type>_ref`);
+/// with it, the imatrix path (`quantize_row_<type>_impl`; Q8_0 has none and ignores it); values as
+/// `dequantize_row_<type>`. `usage` counts ggml's stored codes: 16 (Q4_0, Q4_1, Q4_K), 32 (Q5_0,
+/// Q5_1, Q5_K), 255 (Q8_0, −127…127), 4 (Q2_K), 8 (Q3_K) or 64 (Q6_K) entries.
+void tk_quantize_ggml(
+  const tk_layout *layout, int32_t type, const tk_ggml_importance *importance, tk_sums *sums, int64_t *usage,
+  float *dequantized);
 
 /// Smallest and largest finite element of `count` elements (both 0 when none).
 void tk_min_max(const void *source, int32_t dtype, int64_t count, float *minimum, float *maximum);

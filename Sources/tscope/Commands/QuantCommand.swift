@@ -52,6 +52,7 @@ struct QuantCommand: AsyncParsableCommand {
     var maker = TensorRows(
       formats: try quantization.specs(formats), settings: quantization.settings, exactFits: exactFits,
       fitsEveryTensor: false, scaleBits: quantization.scaleBits)
+    try weighting.check(maker.formats)
     maker.importance = try weighting.importanceMatrix()
     maker.activations = try weighting.activationFile()
     let opened = try Model.open(model)

@@ -70,6 +70,7 @@ struct ReportCommand: AsyncParsableCommand {
   func run() async throws {
     let costTable = try CostsOption.load(costs)
     let specs = try quantization.specs(formats.isEmpty ? Self.defaultFormats : formats)
+    try weighting.check(specs)
     let settings = quantization.settings
     let destination = try out.map(ReportDestination.init(path:))
     let plan = try shardPlan()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Formats
 import TensorIO
 
 /// The options `quant` and `report` share for the error that matters beyond the weights':
@@ -16,6 +17,12 @@ struct ErrorWeightingOptions: ParsableArguments {
         + "the layer or its weight): adds output_rel_err and output_sqnr_db.",
       valueName: "file"))
   var activations: String?
+
+  /// Refuses `TYPE:imatrix` formats without `--imatrix`: they quantize with it (exit 2).
+  func check(_ specs: [FormatSpec]) throws {
+    guard imatrix == nil, let spec = specs.first(where: \.quantizesWithImportance) else { return }
+    throw UsageError(FormatError.needsImportance(id: spec.id).description)
+  }
 
   /// The importance matrix, read once per command (exit 2 on a bad file).
   func importanceMatrix() throws -> ImportanceMatrix? {
