@@ -137,9 +137,10 @@ void tk_quantize_ggml(
   float *dequantized) {
   enum { largest_block = 256 };
   const int is_kquant = type >= TK_GGML_Q2_K;
-  const int64_t block_size = is_kquant ? 256 : 32;
   // Q8_0 has no imatrix path: llama-quantize writes it from the reference with or without one.
   const int weighted = importance != NULL && type != TK_GGML_Q8_0;
+  // The searched paths take eight legacy blocks at a time (their searches run in lanes).
+  const int64_t block_size = is_kquant || weighted ? 256 : 32;
   float buffer[largest_block], rounded[largest_block];
   int32_t slot[largest_block];
   const int64_t length = layout->row_length;

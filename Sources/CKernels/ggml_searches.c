@@ -347,6 +347,252 @@ static float sum_of_squares(const float *x, int64_t count) {
   return sum;
 }
 
+// The lane helpers pass 32-byte vectors by value; they are always inlined, so the ABI of such
+// arguments without AVX (what -Wpsabi warns about) never applies.
+#pragma clang diagnostic ignored "-Wpsabi"
+
+/// Eight floats or ints, one lane per sub-block (the compiler's vector extension: two SSE registers
+/// on the baseline ISA, one AVX register with AVX2). Lane arithmetic is IEEE per lane, as scalar.
+typedef float lane_floats __attribute__((vector_size(32)));
+typedef int32_t lane_ints __attribute__((vector_size(32)));
+enum { lanes = 8 };
+
+static inline __attribute__((always_inline)) lane_floats lane_splat(float value) {
+  return (lane_floats){value, value, value, value, value, value, value, value};
+}
+
+static inline __attribute__((always_inline)) lane_ints lane_splat_int(int32_t value) {
+  return (lane_ints){value, value, value, value, value, value, value, value};
+}
+
+/// `mask ? yes : no` per lane (mask lanes all ones or all zeros, as comparisons give).
+static inline __attribute__((always_inline)) lane_ints lane_select_int(lane_ints mask, lane_ints yes, lane_ints no) {
+  return (yes & mask) | (no & ~mask);
+}
+
+static inline __attribute__((always_inline)) lane_floats lane_select(lane_ints mask, lane_floats yes, lane_floats no) {
+  return (lane_floats)lane_select_int(mask, (lane_ints)yes, (lane_ints)no);
+}
+
+/// `nearest_int` per lane.
+static inline __attribute__((always_inline)) lane_ints lane_nearest(lane_floats value) {
+  const lane_floats shifted = value + lane_splat(12582912.0f);
+  return ((lane_ints)shifted & lane_splat_int(0x007fffff)) - lane_splat_int(0x00400000);
+}
+
+static inline __attribute__((always_inline)) lane_ints lane_clamp(lane_ints value, int32_t high) {
+  const lane_ints low = lane_select_int(value < lane_splat_int(0), lane_splat_int(0), value);
+  return lane_select_int(low > lane_splat_int(high), lane_splat_int(high), low);
+}
+
+static inline __attribute__((always_inline)) lane_floats lane_abs(lane_floats value) {
+  return (lane_floats)((lane_ints)value & lane_splat_int(0x7fffffff));
+}
+
+/// `make_qkx2_quants` (`qkx3` 0) or `make_qkx3_quants` (`qkx3` 1) on eight sub-blocks of `n`
+/// elements at once, one per lane: sub-block k's elements at `x + k·stride` (weights likewise),
+/// codes to `L + k·stride`, scales and minimums' negations to `scales[k]`, `mins[k]`. Each lane
+/// does its sub-block's operations in the scalar function's order, so the results are the same bit
+/// for bit; the lanes only take the eight dependency chains of the trial sums side by side (the
+/// scalar search waits on one float addition after another: about 50 ns an element).
+static inline __attribute__((always_inline)) void asymmetric_search_lanes(
+  int qkx3, int n, int nmax, const float *x, const float *weights, int stride, uint8_t *L, float *scales,
+  float *mins, float rmin, float rdelta, int nstep, int use_mad) {
+  lane_floats xt[32], wt[32];
+  lane_ints Lt[32], Laux[32];
+  for (int i = 0; i < n; ++i) {
+    for (int k = 0; k < lanes; ++k) {
+      xt[i][k] = x[k * stride + i];
+      wt[i][k] = weights[k * stride + i];
+    }
+  }
+  lane_floats min = xt[0], max = xt[0], sum_w = wt[0];
+  lane_floats sum_x = sum_w * xt[0];
+  for (int i = 1; i < n; ++i) {
+    min = lane_select(xt[i] < min, xt[i], min);
+    max = lane_select(xt[i] > max, xt[i], max);
+    sum_w += wt[i];
+    sum_x += wt[i] * xt[i];
+  }
+  const lane_floats zero = lane_splat(0), levels = lane_splat((float)nmax);
+  min = lane_select(min > zero, zero, min);
+  const lane_ints done = qkx3 ? ~(max > min) : max == min;
+  const lane_floats first_iscale = levels / (max - min);
+  lane_floats scale = lane_splat(1) / first_iscale, best = zero;
+  for (int i = 0; i < n; ++i) {
+    const lane_ints l = lane_clamp(lane_nearest(first_iscale * (xt[i] - min)), nmax);
+    Lt[i] = l;
+    lane_floats diff = scale * __builtin_convertvector(l, lane_floats) + min - xt[i];
+    diff = use_mad ? lane_abs(diff) : diff * diff;
+    best += wt[i] * diff;
+  }
+  for (int is = 0; nstep >= 1 && is <= nstep; ++is) {
+    const lane_floats iscale = lane_splat(rmin + rdelta * is + nmax) / (max - min);
+    lane_floats sum_l = zero, sum_l2 = zero, sum_xl = zero;
+    for (int i = 0; i < n; ++i) {
+      const lane_floats v = iscale * (xt[i] - min);
+      lane_ints l;
+      if (qkx3) {
+        l = lane_select_int(v > zero, lane_nearest(lane_select(v < levels, v, levels)), lane_splat_int(0));
+      } else {
+        l = lane_clamp(lane_nearest(v), nmax);
+      }
+      Laux[i] = l;
+      const lane_floats lf = __builtin_convertvector(l, lane_floats);
+      sum_l += wt[i] * lf;
+      sum_l2 += wt[i] * lf * lf;
+      sum_xl += wt[i] * lf * xt[i];
+    }
+    const lane_floats D = sum_w * sum_l2 - sum_l * sum_l;
+    const lane_ints solvable = (D > zero) & ~done;
+    lane_floats this_scale = (sum_w * sum_xl - sum_x * sum_l) / D;
+    lane_floats this_min = (sum_l2 * sum_x - sum_l * sum_xl) / D;
+    const lane_ints positive_min = this_min > zero;
+    this_scale = lane_select(positive_min, sum_xl / sum_l2, this_scale);
+    this_min = lane_select(positive_min, zero, this_min);
+    lane_floats error = zero;
+    for (int i = 0; i < n; ++i) {
+      lane_floats diff = this_scale * __builtin_convertvector(Laux[i], lane_floats) + this_min - xt[i];
+      diff = use_mad ? lane_abs(diff) : diff * diff;
+      error += wt[i] * diff;
+    }
+    const lane_ints better = solvable & (error < best);
+    best = lane_select(better, error, best);
+    scale = lane_select(better, this_scale, scale);
+    min = lane_select(better, this_min, min);
+    for (int i = 0; i < n; ++i) Lt[i] = lane_select_int(better, Laux[i], Lt[i]);
+  }
+  scale = lane_select(done, zero, scale);
+  for (int k = 0; k < lanes; ++k) {
+    mins[k] = -min[k];
+    scales[k] = scale[k];
+    for (int i = 0; i < n; ++i) L[k * stride + i] = done[k] ? 0 : (uint8_t)Lt[i][k];
+  }
+}
+
+/// `make_qx_quants` (rmse_type 1) on eight sub-blocks of `n` (16 or 32) at once, one per lane:
+/// sub-block k's elements at `x + n·k`, weights likewise (`qw`, or x² when NULL), codes to
+/// `L + n·k`, scales to `scales[k]`; each lane in the scalar function's order, as
+/// `asymmetric_search_lanes`.
+static inline __attribute__((always_inline)) void symmetric_search_lanes(
+  int n, int nmax, const float *x, const float *qw, int8_t *L, float *scales) {
+  lane_floats xt[32], wt[32];
+  lane_ints Lt[32], Laux[32];
+  for (int i = 0; i < n; ++i) {
+    for (int k = 0; k < lanes; ++k) {
+      xt[i][k] = x[k * n + i];
+      wt[i][k] = qw ? qw[k * n + i] : x[k * n + i] * x[k * n + i];
+    }
+  }
+  const lane_floats zero = lane_splat(0);
+  lane_floats max = zero, amax = zero;
+  for (int i = 0; i < n; ++i) {
+    const lane_floats ax = lane_abs(xt[i]);
+    const lane_ints larger = ax > amax;
+    amax = lane_select(larger, ax, amax);
+    max = lane_select(larger, xt[i], max);
+  }
+  const lane_ints done = amax < lane_splat(1e-15f);  // GROUP_MAX_EPS: all zero
+  const lane_ints low = lane_splat_int(-nmax);
+  const int32_t high = nmax - 1;
+  lane_floats iscale = lane_splat((float)-nmax) / max;
+  lane_floats sumlx = zero, suml2 = zero;
+  for (int i = 0; i < n; ++i) {
+    lane_ints l = lane_nearest(iscale * xt[i]);
+    l = lane_select_int(l < low, low, l);
+    l = lane_select_int(l > lane_splat_int(high), lane_splat_int(high), l);
+    Lt[i] = l + lane_splat_int(nmax);
+    const lane_floats lf = __builtin_convertvector(l, lane_floats);
+    sumlx += wt[i] * xt[i] * lf;
+    suml2 += wt[i] * lf * lf;
+  }
+  lane_floats scale = lane_select(suml2 != zero, sumlx / suml2, zero);
+  lane_floats best = scale * sumlx;
+  for (int is = -9; is <= 9; ++is) {
+    if (is == 0) continue;
+    iscale = -lane_splat(nmax + 0.1f * is) / max;
+    sumlx = suml2 = zero;
+    for (int i = 0; i < n; ++i) {
+      lane_ints l = lane_nearest(iscale * xt[i]);
+      l = lane_select_int(l < low, low, l);
+      l = lane_select_int(l > lane_splat_int(high), lane_splat_int(high), l);
+      Laux[i] = l + lane_splat_int(nmax);
+      const lane_floats lf = __builtin_convertvector(l, lane_floats);
+      sumlx += wt[i] * xt[i] * lf;
+      suml2 += wt[i] * lf * lf;
+    }
+    const lane_ints better = (suml2 > zero) & (sumlx * sumlx > best * suml2);
+    scale = lane_select(better, sumlx / suml2, scale);
+    best = lane_select(better, scale * sumlx, best);
+    for (int i = 0; i < n; ++i) Lt[i] = lane_select_int(better, Laux[i], Lt[i]);
+  }
+  scale = lane_select(done, zero, scale);
+  for (int k = 0; k < lanes; ++k) {
+    scales[k] = scale[k];
+    for (int i = 0; i < n; ++i) L[k * n + i] = done[k] ? 0 : (int8_t)Lt[i][k];
+  }
+}
+
+/// The lanes compiled for the baseline ISA and for AVX2 (eight lanes, one register each; no FMA, so
+/// the same results), chosen at run time as the kernel's paths are (`TSCOPE_KERNEL`).
+static void asymmetric_search_lanes_portable(
+  int qkx3, int n, int nmax, const float *x, const float *weights, int stride, uint8_t *L, float *scales,
+  float *mins, float rmin, float rdelta, int nstep, int use_mad) {
+  asymmetric_search_lanes(qkx3, n, nmax, x, weights, stride, L, scales, mins, rmin, rdelta, nstep, use_mad);
+}
+
+__attribute__((target("avx2"))) static void asymmetric_search_lanes_avx2(
+  int qkx3, int n, int nmax, const float *x, const float *weights, int stride, uint8_t *L, float *scales,
+  float *mins, float rmin, float rdelta, int nstep, int use_mad) {
+  asymmetric_search_lanes(qkx3, n, nmax, x, weights, stride, L, scales, mins, rmin, rdelta, nstep, use_mad);
+}
+
+static void symmetric_search_lanes_portable(
+  int n, int nmax, const float *x, const float *qw, int8_t *L, float *scales) {
+  symmetric_search_lanes(n, nmax, x, qw, L, scales);
+}
+
+__attribute__((target("avx2"))) static void symmetric_search_lanes_avx2(
+  int n, int nmax, const float *x, const float *qw, int8_t *L, float *scales) {
+  symmetric_search_lanes(n, nmax, x, qw, L, scales);
+}
+
+/// Every sub-block of `size`'s `make_qx_quants` (rmse_type 1; weights `qw`, or x² when NULL):
+/// eight at a time in lanes where eight whole sub-blocks follow, the rest one by one.
+static void symmetric_searches(
+  int64_t count, int size, int nmax, const float *x, const float *qw, int8_t *L, float *scales) {
+  const int sub_blocks = (int)((count + size - 1) / size);
+  int j = 0;
+  for (; j + lanes <= sub_blocks && (int64_t)(j + lanes) * size <= count; j += lanes) {
+    (tk_have_avx2() ? symmetric_search_lanes_avx2 : symmetric_search_lanes_portable)(
+      size, nmax, x + size * j, qw ? qw + size * j : NULL, L + size * j, scales + j);
+  }
+  for (; j < sub_blocks; ++j) {
+    const int n = sub_count(count, size, j);
+    scales[j] = make_qx_quants(n, nmax, x + size * j, L + size * j, qw ? qw + size * j : NULL);
+  }
+}
+
+/// Every sub-block's asymmetric search (`make_qkx2_quants`, or `make_qkx3_quants` with `qkx3`):
+/// eight at a time in lanes where eight whole sub-blocks follow, the rest one by one.
+static void asymmetric_searches(
+  int qkx3, int64_t count, int size, int nmax, const float *x, const float *weights, uint8_t *L, float *scales,
+  float *mins, float rmin, float rdelta, int nstep, int use_mad) {
+  const int sub_blocks = (int)((count + size - 1) / size);
+  int j = 0;
+  for (; j + lanes <= sub_blocks && (int64_t)(j + lanes) * size <= count; j += lanes) {
+    (tk_have_avx2() ? asymmetric_search_lanes_avx2 : asymmetric_search_lanes_portable)(
+      qkx3, size, nmax, x + size * j, weights + size * j, size, L + size * j, scales + j, mins + j, rmin, rdelta,
+      nstep, use_mad);
+  }
+  for (; j < sub_blocks; ++j) {
+    const int n = sub_count(count, size, j);
+    const float *xs = x + size * j, *ws = weights + size * j;
+    scales[j] = qkx3 ? make_qkx3_quants(n, nmax, xs, ws, L + size * j, &mins[j], rmin, rdelta, nstep)
+                     : make_qkx2_quants(n, nmax, xs, ws, L + size * j, &mins[j], rmin, rdelta, nstep, use_mad);
+  }
+}
+
 /// What an asymmetric K-quant super-block (Q2_K, Q4_K, Q5_K) stores: the codes of each sub-block's
 /// search, each sub-block's scale and minimum codes, and the FP16 d and dmin they multiply.
 typedef struct {
@@ -371,24 +617,29 @@ static void asymmetric_reference(int32_t type, const float *x, int64_t count, as
   const int size = type == TK_GGML_Q2_K ? 16 : 32;
   const int nmax = type == TK_GGML_Q2_K ? 3 : type == TK_GGML_Q4_K ? 15 : 31;
   const int sub_blocks = (int)((count + size - 1) / size);
-  float scales[super_block / 16], mins[super_block / 16], weights[32];
-  float max_scale = 0, max_min = 0;  // as the minimum is deducted, scales are positive
+  float scales[super_block / 16], mins[super_block / 16], weights[super_block];
   for (int j = 0; j < sub_blocks; ++j) {
     const int n = sub_count(count, size, j);
     const float *xs = x + size * j;
-    uint8_t *L = block->L + size * j;
+    float *ws = weights + size * j;
     if (type == TK_GGML_Q2_K) {
-      for (int l = 0; l < n; ++l) weights[l] = fabsf(xs[l]);
-      scales[j] = make_qkx2_quants(n, nmax, xs, weights, L, &mins[j], -0.5f, 0.1f, 15, 1);
+      for (int l = 0; l < n; ++l) ws[l] = fabsf(xs[l]);
     } else {
       const float av_x = sqrtf(sum_of_squares(xs, n) / n);
-      for (int l = 0; l < n; ++l) weights[l] = av_x + fabsf(xs[l]);
-      if (type == TK_GGML_Q4_K) {
-        scales[j] = make_qkx2_quants(n, nmax, xs, weights, L, &mins[j], -1.f, 0.1f, 20, 0);
-      } else {
-        scales[j] = make_qkx2_quants(n, nmax, xs, weights, L, &mins[j], -0.5f, 0.1f, 15, 0);
-      }
+      for (int l = 0; l < n; ++l) ws[l] = av_x + fabsf(xs[l]);
     }
+  }
+  switch (type) {
+    case TK_GGML_Q2_K:
+      asymmetric_searches(0, count, size, nmax, x, weights, block->L, scales, mins, -0.5f, 0.1f, 15, 1);
+      break;
+    case TK_GGML_Q4_K:
+      asymmetric_searches(0, count, size, nmax, x, weights, block->L, scales, mins, -1.f, 0.1f, 20, 0);
+      break;
+    default: asymmetric_searches(0, count, size, nmax, x, weights, block->L, scales, mins, -0.5f, 0.1f, 15, 0); break;
+  }
+  float max_scale = 0, max_min = 0;  // as the minimum is deducted, scales are positive
+  for (int j = 0; j < sub_blocks; ++j) {
     if (scales[j] > max_scale) max_scale = scales[j];
     if (mins[j] > max_min) max_min = mins[j];
   }
@@ -433,16 +684,17 @@ static void asymmetric_imatrix(
   const int sub_blocks = (int)((count + size - 1) / size);
   const float sum_x2 = sum_of_squares(x, count);
   const float sigma2 = type == TK_GGML_Q2_K ? sum_x2 / super_block : 2 * sum_x2 / super_block;
-  float scales[super_block / 16], mins[super_block / 16], sw[super_block / 16], weights[32];
+  float scales[super_block / 16], mins[super_block / 16], sw[super_block / 16], weights[super_block];
   for (int j = 0; j < sub_blocks; ++j) {
     const int n = sub_count(count, size, j);
     const float *xs = x + size * j;
-    for (int l = 0; l < n; ++l) weights[l] = qw[size * j + l] * sqrtf(sigma2 + xs[l] * xs[l]);
+    float *ws = weights + size * j;
+    for (int l = 0; l < n; ++l) ws[l] = qw[size * j + l] * sqrtf(sigma2 + xs[l] * xs[l]);
     float sumw = 0;
-    for (int l = 0; l < n; ++l) sumw += weights[l];
+    for (int l = 0; l < n; ++l) sumw += ws[l];
     sw[j] = sumw;
-    scales[j] = make_qkx3_quants(n, nmax, xs, weights, block->L + size * j, &mins[j], -0.9f, 0.05f, 36);
   }
+  asymmetric_searches(1, count, size, nmax, x, weights, block->L, scales, mins, -0.9f, 0.05f, 36, 0);
   const int levels = type == TK_GGML_Q2_K ? 15 : 63;
   uint8_t Ls[super_block / 16], Lm[super_block / 16];
   const float d = make_qp_quants(sub_blocks, levels, scales, Ls, sw);
@@ -535,16 +787,17 @@ static void q3_reference(const float *x, int64_t count, float *rounded, int32_t 
 static void q3_imatrix(const float *x, int64_t count, const float *qw, float *rounded, int32_t *slot) {
   const int sub_blocks = (int)((count + 15) / 16);
   int8_t L[super_block], Ls[super_block / 16];
-  float scales[super_block / 16], sw[super_block / 16], weights[16];
+  float scales[super_block / 16], sw[super_block / 16], weights[super_block];
   const float sigma2 = 2 * sum_of_squares(x, count) / super_block;
   for (int j = 0; j < sub_blocks; ++j) {
     const int n = sub_count(count, 16, j);
-    for (int l = 0; l < n; ++l) weights[l] = qw[16 * j + l] * sqrtf(sigma2 + x[16 * j + l] * x[16 * j + l]);
+    float *ws = weights + 16 * j;
+    for (int l = 0; l < n; ++l) ws[l] = qw[16 * j + l] * sqrtf(sigma2 + x[16 * j + l] * x[16 * j + l]);
     float sumw = 0;
-    for (int l = 0; l < n; ++l) sumw += weights[l];
+    for (int l = 0; l < n; ++l) sumw += ws[l];
     sw[j] = sumw;
-    scales[j] = make_qx_quants(n, 4, x + 16 * j, L + 16 * j, weights);
   }
+  symmetric_searches(count, 16, 4, x, weights, L, scales);
   const float d = tk_fp16_round(make_qx_quants(sub_blocks, 32, scales, Ls, sw));
   int stored[super_block / 16];
   for (int j = 0; j < sub_blocks; ++j) stored[j] = (Ls[j] & 63) - 32;  // its 6 bits, minus 32
@@ -559,8 +812,8 @@ static void q6_super_block(const float *x, int64_t count, const float *qw, float
   int8_t L[super_block];
   float scales[super_block / 16];
   float max_scale = 0, max_abs_scale = 0;
+  symmetric_searches(count, 16, 32, x, qw, L, scales);
   for (int j = 0; j < sub_blocks; ++j) {
-    scales[j] = make_qx_quants(sub_count(count, 16, j), 32, x + 16 * j, L + 16 * j, qw ? qw + 16 * j : NULL);
     const float abs_scale = fabsf(scales[j]);
     if (abs_scale > max_abs_scale) {
       max_abs_scale = abs_scale;
@@ -592,32 +845,37 @@ static void q6_super_block(const float *x, int64_t count, const float *qw, float
   }
 }
 
-/// A legacy block (Q4_0, Q4_1, Q5_0, Q5_1) on the imatrix path (`quantize_row_q4_0_impl` …):
-/// weights qw·√(σ² + x²), σ² the whole row's mean square; `make_qx_quants` (Q4_0, Q5_0) or
-/// `make_qkx3_quants` (Q4_1, Q5_1) gives the scale (and minimum), stored as FP16 with the
-/// search's codes kept.
+/// Legacy blocks of 32 (Q4_0, Q4_1, Q5_0, Q5_1; up to eight, `count` elements) on the imatrix path
+/// (`quantize_row_q4_0_impl` …): weights qw·√(σ² + x²), σ² the whole row's mean square;
+/// `make_qx_quants` (Q4_0, Q5_0) or `make_qkx3_quants` (Q4_1, Q5_1) gives each block's scale (and
+/// minimum), stored as FP16 with the search's codes kept.
 static void legacy_imatrix(
   int32_t type, const float *x, int64_t count, const float *qw, float row_sigma2, float *rounded, int32_t *slot) {
-  float weights[32];
+  enum { block = 32 };
+  float weights[super_block], scales[super_block / block], mins[super_block / block];
   for (int64_t j = 0; j < count; ++j) weights[j] = qw[j] * sqrtf(row_sigma2 + x[j] * x[j]);
-  const int n = (int)count;
+  const int blocks = (int)((count + block - 1) / block);
   if (type == TK_GGML_Q4_0 || type == TK_GGML_Q5_0) {
     const int nmax = type == TK_GGML_Q4_0 ? 8 : 16;
-    int8_t L[32];
-    const float d = tk_fp16_round(make_qx_quants(n, nmax, x, L, weights));
-    for (int j = 0; j < n; ++j) {
-      rounded[j] = (float)(L[j] - nmax) * d;
-      slot[j] = L[j];
+    int8_t L[super_block];
+    symmetric_searches(count, block, nmax, x, weights, L, scales);
+    for (int b = 0; b < blocks; ++b) {
+      const float d = tk_fp16_round(scales[b]);
+      for (int j = block * b; j < block * b + sub_count(count, block, b); ++j) {
+        rounded[j] = (float)(L[j] - nmax) * d;
+        slot[j] = L[j];
+      }
     }
     return;
   }
-  uint8_t L[32];
-  float min;
-  const float d = tk_fp16_round(make_qkx3_quants(n, type == TK_GGML_Q4_1 ? 15 : 31, x, weights, L, &min, -0.9f, 0.05f, 36));
-  const float m = tk_fp16_round(-min);
-  for (int j = 0; j < n; ++j) {
-    rounded[j] = (float)L[j] * d + m;
-    slot[j] = L[j];
+  uint8_t L[super_block];
+  asymmetric_searches(1, count, block, type == TK_GGML_Q4_1 ? 15 : 31, x, weights, L, scales, mins, -0.9f, 0.05f, 36, 0);
+  for (int b = 0; b < blocks; ++b) {
+    const float d = tk_fp16_round(scales[b]), m = tk_fp16_round(-mins[b]);
+    for (int j = block * b; j < block * b + sub_count(count, block, b); ++j) {
+      rounded[j] = (float)L[j] * d + m;
+      slot[j] = L[j];
+    }
   }
 }
 

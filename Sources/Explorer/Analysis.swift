@@ -73,12 +73,14 @@ enum Analysis {
   /// is none (the caller keeps that result only when it is exact, so ν cannot matter); `ID+auto`,
   /// `sf4@auto` and `lloyd` searched on `tensor` by the kernel.
   private static func format(
-    _ key: QuantKey, fittedNu: Double?, on tensor: Tensor, isCancelled: @Sendable () -> Bool
+    _ key: QuantKey, fittedNu: Double?, on tensor: Tensor, importance: ImportanceWeights??,
+    isCancelled: @Sendable () -> Bool
   ) throws -> QuantFormat {
     let nu = key.format.needsFittedNu ? fittedNu ?? FormatCatalog.defaultNu : nil
     do {
       return try Quantizer.resolve(
-        key.format, for: tensor, fittedNu: nu, settings: key.settings, isCancelled: isCancelled)
+        key.format, for: tensor, fittedNu: nu, settings: key.settings, importance: importance,
+        isCancelled: isCancelled)
     } catch let error as FormatError {
       throw AnalysisUnavailable(error.description)
     }
@@ -117,13 +119,16 @@ enum Analysis {
   }
 
   /// The sampled estimate for `key`: metrics and display histograms on the row sample.
+  /// `importance` is the imatrix's entry for the tensor (`Scheduler.imatrixEntry`): it weighs the
+  /// error and is what `TYPE:imatrix` quantizes with.
   static func estimate(
-    _ tensor: LoadedTensor, key: QuantKey, fittedNu: Double?, importance: ImportanceWeights? = nil,
+    _ tensor: LoadedTensor, key: QuantKey, fittedNu: Double?, importance: ImportanceWeights?? = nil,
     isCancelled: @Sendable () -> Bool
   ) throws -> QuantResult {
-    let format = try format(key, fittedNu: fittedNu, on: tensor.sample, isCancelled: isCancelled)
+    let format = try format(
+      key, fittedNu: fittedNu, on: tensor.sample, importance: importance, isCancelled: isCancelled)
     let sampled = try measure(
-      tensor.sample, format: format, settings: key.settings, importance: sampleImportance(tensor, importance),
+      tensor.sample, format: format, settings: key.settings, importance: sampleImportance(tensor, importance ?? nil),
       isCancelled: isCancelled)
     return try compose(
       sampled, display: display(tensor, key: key, format: format, sampled: sampled, isCancelled: isCancelled),
@@ -134,7 +139,7 @@ enum Analysis {
   /// sample (taken from `estimate` when that was computed already).
   static func full(
     _ tensor: LoadedTensor, key: QuantKey, fittedNu: Double?, reusing estimate: QuantResult?,
-    importance: ImportanceWeights? = nil, isCancelled: @Sendable () -> Bool
+    importance: ImportanceWeights?? = nil, isCancelled: @Sendable () -> Bool
   ) throws -> QuantResult {
     if tensor.sampleIsWhole {
       return try self.estimate(
@@ -156,7 +161,7 @@ enum Analysis {
   /// its one-format run's bit for bit. A key that cannot run gets why not; the others still run.
   static func full(
     _ tensor: LoadedTensor, runs: [(member: QuantizationPass.Member, estimate: QuantResult)],
-    importance: ImportanceWeights? = nil, isCancelled: @Sendable () -> Bool
+    importance: ImportanceWeights?? = nil, isCancelled: @Sendable () -> Bool
   ) throws -> [Result<QuantResult, AnalysisUnavailable>] {
     var outcomes: [Result<QuantResult, AnalysisUnavailable>?] = Array(repeating: nil, count: runs.count)
     var runnable: [(position: Int, format: QuantFormat)] = []
@@ -165,7 +170,8 @@ enum Analysis {
       precondition(run.member.key.settings == settings, "a pass runs one setting")
       do {
         let format = try format(
-          run.member.key, fittedNu: run.member.fittedNu, on: tensor.tensor, isCancelled: isCancelled)
+          run.member.key, fittedNu: run.member.fittedNu, on: tensor.tensor, importance: importance,
+          isCancelled: isCancelled)
         runnable.append((position, format))
       } catch let error as AnalysisUnavailable {
         outcomes[position] = .failure(error)
@@ -173,7 +179,7 @@ enum Analysis {
     }
     try tensor.tensor.checkFileUnchanged()
     let metrics = try measure(
-      tensor.tensor, formats: runnable.map(\.format), settings: settings, importance: importance,
+      tensor.tensor, formats: runnable.map(\.format), settings: settings, importance: importance ?? nil,
       isCancelled: isCancelled)
     for ((position, _), measured) in zip(runnable, metrics) {
       let (member, shown) = runs[position]
@@ -232,7 +238,7 @@ enum Analysis {
   /// is given, its SQNR on the same small row sample.
   static func survey(
     _ tensor: Tensor, format: FormatSpec?, settings: QuantizationSettings, sampleLimit: Int,
-    isCancelled: @Sendable () -> Bool
+    importance: ImportanceWeights?? = nil, isCancelled: @Sendable () -> Bool
   ) throws(TensorFileError) -> (nu: Double?, sqnr: Double?) {
     try tensor.checkFileUnchanged()
     let sample = RowSample.tensor(of: tensor, maxElements: sampleLimit)
@@ -240,7 +246,8 @@ enum Analysis {
     guard let fitted = try? Self.fit(sample, isCancelled: isCancelled) else { return (nil, nil) }
     guard let format,
       let resolved = try? Quantizer.resolve(
-        format, for: sample, fittedNu: fitted.nu, settings: settings, isCancelled: isCancelled)
+        format, for: sample, fittedNu: fitted.nu, settings: settings, importance: importance,
+        isCancelled: isCancelled)
     else { return (fitted.nu, nil) }
     let metrics = try? measure(sample, format: resolved, settings: settings, isCancelled: isCancelled)
     return (fitted.nu, metrics?.sqnrDB)
@@ -253,7 +260,7 @@ enum Analysis {
   /// `report` uses) for the exact value.
   static func overview(
     _ tensor: Tensor, formats: [FormatSpec], settings: QuantizationSettings, sampleLimit: Int?,
-    isCancelled: @Sendable () -> Bool
+    importance: ImportanceWeights?? = nil, isCancelled: @Sendable () -> Bool
   ) throws -> [FormatSpec: OverviewCell] {
     try tensor.checkFileUnchanged()
     let sampled = sampleLimit.map { tensor.count > $0 } ?? false
@@ -274,7 +281,7 @@ enum Analysis {
     for spec in formats {
       do {
         let format = try Quantizer.resolve(
-          spec, for: target, fittedNu: nu, settings: settings, isCancelled: isCancelled)
+          spec, for: target, fittedNu: nu, settings: settings, importance: importance, isCancelled: isCancelled)
         runnable.append((spec, format))
       } catch is Cancelled {
         throw Cancelled()

@@ -50,6 +50,13 @@ public final class Scheduler: Sendable {
     self.importance = importance
   }
 
+  /// The importance matrix's entry for a tensor: nil without a matrix, `.some(nil)` when it has no
+  /// entry for the tensor (what `Quantizer.resolve` tells `TYPE:imatrix` by). A length mismatch
+  /// was refused before the explorer opened (`ImportanceMatrix.weights`).
+  private func imatrixEntry(for info: TensorInfo) -> ImportanceWeights?? {
+    importance.map { matrix in (try? matrix.weights(for: info)) ?? nil }
+  }
+
   private var model: Model { current.withLock(\.model) }
   private var inbox: Inbox { current.withLock(\.inbox) }
   private var shipped: ShippedComparison? { current.withLock(\.shipped) }
@@ -141,7 +148,7 @@ public final class Scheduler: Sendable {
       // `run` starts these as passes; one on its own is a pass of one key.
       startPass(QuantizationPass.passes(for: [effect])[0])
     case .estimateBeforeFit(let generation, let key, let reference):
-      let weights = (try? importance?.weights(for: reference.tensor.tensor.info)) ?? nil
+      let weights = imatrixEntry(for: reference.tensor.tensor.info)
       track(generation: generation) { flag in
         let nu = TensorFits.quickNu(reference.tensor.sample)
         let result = try? Analysis.estimate(reference.tensor, key: key, fittedNu: nu, importance: weights) {
@@ -243,7 +250,7 @@ public final class Scheduler: Sendable {
       do {
         cells = try Analysis.overview(
           model.tensor(at: index), formats: request.formats, settings: request.settings,
-          sampleLimit: isEstimate ? Self.overviewSample : nil
+          sampleLimit: isEstimate ? Self.overviewSample : nil, importance: imatrixEntry(for: model.tensors[index])
         ) { flag.isCancelled }
       } catch is Cancelled {
         return false
@@ -322,7 +329,7 @@ public final class Scheduler: Sendable {
         do {
           measured = try Analysis.survey(
             model.tensor(at: index), format: request.format, settings: request.settings,
-            sampleLimit: Self.surveySample
+            sampleLimit: Self.surveySample, importance: self.imatrixEntry(for: model.tensors[index])
           ) { flag.isCancelled }
         } catch {
           // The file changed: the survey stops (every later tensor would fail the same way).
@@ -354,8 +361,7 @@ public final class Scheduler: Sendable {
     let executor = self.executor
     let tensor = pass.tensor.tensor
     let generation = pass.generation
-    // A length mismatch was refused before the explorer opened (`ImportanceMatrix.weights`).
-    let weights = (try? importance?.weights(for: tensor.tensor.info)) ?? nil
+    let weights = imatrixEntry(for: tensor.tensor.info)
     let memberFlags = pass.members.map { _ in CancellationFlag() }
     flags.withLock { flags in
       for (member, flag) in zip(pass.members, memberFlags) { flags.quantizations[member.key] = flag }

@@ -124,7 +124,7 @@ public struct FormatChoice: Hashable, Sendable, CustomStringConvertible {
       FormatChoice(id: "nvint4", name: "NVINT4", hasSupernormal: false),
       FormatChoice(id: "if4", name: "IF4", hasSupernormal: false),
     ]
-    + GGMLFormat.allCases.map { FormatChoice(id: $0.id, name: $0.name, hasSupernormal: false) } + [
+    + GGMLFormat.allCases.flatMap(ggmlForms) + [
       // Resolved on each tensor: the optimal 16-value codebook (the reference for `Δ opt`) and SF4
       // at the ν with the least MSE.
       FormatChoice(id: "lloyd", name: "Lloyd16", hasSupernormal: false),
@@ -140,11 +140,31 @@ public struct FormatChoice: Hashable, Sendable, CustomStringConvertible {
       }
   }
 
+  /// A llama.cpp type from llama-quantize's reference path, then (but Q8_0, which has no other)
+  /// its imatrix path (`q4_k:imatrix`, `Q4_K imatrix`), which the picker lists under it.
+  private static func ggmlForms(_ type: GGMLFormat) -> [FormatChoice] {
+    [FormatChoice(id: type.id, name: type.name, hasSupernormal: false)]
+      + (type == .q8_0
+        ? []
+        : [
+          FormatChoice(
+            id: "\(type.id):\(GGMLImportance.suffix)", name: "\(type.name) \(GGMLImportance.suffix)",
+            hasSupernormal: false)
+        ])
+  }
+
   /// The scale rule of an MX format's `rceil` or `even` form (the picker lists it under the
   /// `floor` form, by the rule's name alone); nil for every other format.
   public var scaleRuleForm: MXScaleRule? {
     guard case .fixed(.mx(let format)) = spec().kind, format.rule != .floor else { return nil }
     return format.rule
+  }
+
+  /// What the picker shows of a form listed under its base format (by this alone, indented): an MX
+  /// format's scale rule, `imatrix` for a llama.cpp type's imatrix path; nil for a base format.
+  public var formLabel: String? {
+    if let rule = scaleRuleForm { return rule.rawValue }
+    return spec().quantizesWithImportance ? GGMLImportance.suffix : nil
   }
 
   /// The catalogue entry with base id `id`.

@@ -65,7 +65,7 @@ public func render(_ state: State, size: TerminalSize, theme: Theme, glyphs: Gly
   if let cursor = state.pickerCursor {
     let lines = FormatChoice.catalogue.map {
       FormatPicker.Line(
-        name: $0.scaleRuleForm.map { "  \($0.rawValue)" } ?? state.displayName($0),
+        name: $0.formLabel.map { "  \($0)" } ?? state.displayName($0),
         isSelected: state.selectedFormats.contains($0))
     }
     draw(FormatPicker(lines: lines, cursor: cursor), whole)

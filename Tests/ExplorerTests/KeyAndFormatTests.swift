@@ -49,15 +49,20 @@ struct SettingsTests {
   }
 
   @Test func everyCatalogueFormatAndVariantIsKnownToTheKernel() throws {
-    // lloyd and sf4@auto resolve on a tensor (the kernel searches them), the rest without one.
+    // lloyd and sf4@auto resolve on a tensor (the kernel searches them), the rest without one;
+    // TYPE:imatrix with an importance matrix (here one without an entry for the tensor) and only so.
     let tensor = TestModels.tensor(
       "t", TestModels.heavyTailed(rows: 16, columns: 128, seed: 3), shape: [16, 128])
     for choice in FormatChoice.catalogue {
       for variant in choice.hasSupernormal ? Supernormal.allCases : [.none] {
         let spec = choice.spec(variant)
         #expect(spec.needsFittedNu == (choice.id == "sf4@fit"))
-        let resolved = try? Quantizer.resolve(spec, for: tensor, fittedNu: 4.5, settings: QuantizationSettings())
+        let settings = QuantizationSettings()
+        let resolved = try? Quantizer.resolve(
+          spec, for: tensor, fittedNu: 4.5, settings: settings, importance: .some(nil))
         #expect(resolved != nil, "\(spec.id)")
+        let withoutMatrix = try? Quantizer.resolve(spec, for: tensor, fittedNu: 4.5, settings: settings)
+        #expect((withoutMatrix == nil) == spec.quantizesWithImportance, "\(spec.id)")
       }
     }
   }

@@ -321,6 +321,29 @@ def test_imatrix_formats_need_an_imatrix():
         assert words in line and format_id in line
 
 
+def test_the_explorer_picks_the_imatrix_path():
+    """In the explorer, the picker lists `imatrix` under Q4_K; picked with Q4_K on attn_q, its row
+    shows what `quant` measures (SQNR and imatrix-weighted SQNR to the table's two decimals); without
+    --imatrix, the row says to give one."""
+    picker = "f" + "j" * 60 + "k" * 6 + "<space>k<space><enter>"  # from the list's end: Q4_K imatrix, Q4_K
+    keys = "j<right>jj" + picker  # blk.0 → attn_q
+    imatrix = FIXTURES / "imatrix.gguf"
+    screen = run_tscope("snapshot", FIXTURES / "model-f32.gguf", "--imatrix", imatrix, "--size", "120x40",
+                        "--keys", keys).stdout
+    assert "blk.0.attn_q.weight" in screen
+    rows = {r["format"]: r for r in run_json("quant", FIXTURES / "model-f32.gguf", "--layer", "attn_q", "--format",
+                                             "q4_k", "--format", "q4_k:imatrix", "--imatrix", imatrix)}
+    for name, format_id in (("Q4_K imatrix", "q4_k:imatrix"), ("Q4_K ", "q4_k")):
+        [line] = [line for line in screen.splitlines() if re.search(r"[●○]" + re.escape(name) + r"\s+\d", line)]
+        numbers = re.findall(r"-?\d+\.\d+", line.split(name, 1)[1])
+        assert f"{rows[format_id]['sqnr_db']:.2f}" in numbers, (line, rows[format_id]["sqnr_db"])
+        assert f"{rows[format_id]['imatrix_sqnr_db']:.2f}" in numbers, (line, rows[format_id]["imatrix_sqnr_db"])
+    assert rows["q4_k:imatrix"]["mse"] != rows["q4_k"]["mse"]
+    without = run_tscope("snapshot", FIXTURES / "model-f32.gguf", "--size", "120x40", "--keys", keys).stdout
+    [line] = [line for line in without.splitlines() if "Q4_K imatrix format" in line]
+    assert "--imatrix" in line or "quantizes as llama-quantize" in line
+
+
 @pytest.mark.parametrize("kind", ["q2_k", "q3_k", "q4_k", "q5_k", "q6_k"])
 def test_k_quants_equal_llama_quantize_on_edge_super_blocks(kind):
     """kquant-edge-TYPE.gguf (scripts/make-kquant-edge-fixtures): llama-quantize --pure, no imatrix,
