@@ -136,11 +136,12 @@ void tk_quantize_ggml(
   const tk_layout *layout, int32_t type, const tk_ggml_importance *importance, tk_sums *sums, int64_t *usage,
   float *dequantized) {
   enum { largest_block = 256 };
-  const int is_kquant = type >= TK_GGML_Q2_K;
+  const int is_legacy = type < TK_GGML_Q2_K;
   // Q8_0 has no imatrix path: llama-quantize writes it from the reference with or without one.
   const int weighted = importance != NULL && type != TK_GGML_Q8_0;
-  // The searched paths take eight legacy blocks at a time (their searches run in lanes).
-  const int64_t block_size = is_kquant || weighted ? 256 : 32;
+  const int searched = !is_legacy || weighted;
+  // Searched legacy blocks go eight at a time (their searches run in lanes); IQ4_NL's one by one.
+  const int64_t block_size = type == TK_GGML_IQ4_NL ? 32 : searched ? 256 : 32;
   float buffer[largest_block], rounded[largest_block];
   int32_t slot[largest_block];
   const int64_t length = layout->row_length;
@@ -151,7 +152,7 @@ void tk_quantize_ggml(
       int64_t expert = (importance->first_row + row) / importance->rows_per_expert;
       expert = expert < importance->experts - 1 ? expert : importance->experts - 1;
       row_importance = importance->values + expert * length;
-      if (!is_kquant) row_sigma2 = row_mean_square(layout, row);
+      if (is_legacy) row_sigma2 = row_mean_square(layout, row);
     }
     // A row's last block may be shorter (ggml needs whole blocks; tscope takes the rest as one).
     for (int64_t start = 0; start < length; start += block_size) {
@@ -162,7 +163,7 @@ void tk_quantize_ggml(
         tk_decode(layout->source, layout->dtype, first, count, buffer);
         x = buffer;
       }
-      if (is_kquant || weighted) {
+      if (searched) {
         tk_ggml_searched_block(
           type, x, count, row_importance ? row_importance + start : NULL, row_sigma2, rounded, slot);
       } else {

@@ -879,6 +879,115 @@ static void legacy_imatrix(
   }
 }
 
+/// IQ4_NL's and IQ4_XS's non-linear 4-bit values (ggml-common.h `kvalues_iq4nl`).
+static const int8_t iq4_values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
+/// ggml's `best_index_int8` over `iq4_values`: the nearest value's index, a tie to the larger.
+static int iq4_index(float x) {
+  if (x <= iq4_values[0]) return 0;
+  if (x >= iq4_values[15]) return 15;
+  int ml = 0, mu = 15;
+  while (mu - ml > 1) {
+    const int mav = (ml + mu) / 2;
+    if (x < iq4_values[mav]) {
+      mu = mav;
+    } else {
+      ml = mav;
+    }
+  }
+  return x - iq4_values[mu - 1] < iq4_values[mu] - x ? mu - 1 : mu;
+}
+
+/// IQ4_NL (a block of 32) and IQ4_XS (a super-block of 256, blocks of 32 whose scales are coded in 6
+/// bits under an FP16 d) as llama-quantize writes them (`quantize_iq4_nl`, `quantize_iq4_xs`:
+/// `quantize_row_iq4_nl_impl` with 7 trial scales each way): weights x², or qw·√(σ² + x²) on the
+/// imatrix path (σ² twice the mean square); each block's scale the best least-squares one, then
+/// every code the nearest value to x/scale. x̂ = d·value (IQ4_XS: d·(scale − 32)·value).
+static void iq4_block(int32_t type, const float *x, int64_t count, const float *qw, float *rounded, int32_t *slot) {
+  enum { block = 32, ntry = 7 };
+  const int super_size = type == TK_GGML_IQ4_XS ? super_block : block;
+  float sigma2 = 0;
+  for (int64_t j = 0; j < count; ++j) sigma2 += x[j] * x[j];
+  sigma2 *= 2.f / super_size;
+  const int blocks = (int)((count + block - 1) / block);
+  uint8_t L[super_block];
+  float scales[super_block / block], weight[block];
+  float max_scale = 0, amax_scale = 0;
+  for (int ib = 0; ib < blocks; ++ib) {
+    const int n = sub_count(count, block, ib);
+    const float *xb = x + ib * block;
+    uint8_t *Lb = L + ib * block;
+    for (int j = 0; j < n; ++j) weight[j] = qw ? qw[ib * block + j] * sqrtf(sigma2 + xb[j] * xb[j]) : xb[j] * xb[j];
+    float amax = 0, max = 0;
+    for (int j = 0; j < n; ++j) {
+      const float ax = fabsf(xb[j]);
+      if (ax > amax) {
+        amax = ax;
+        max = xb[j];
+      }
+    }
+    if (amax < 1e-15f) {  // GROUP_MAX_EPS
+      scales[ib] = 0;
+      continue;
+    }
+    float d = -max / iq4_values[0];
+    float id = 1 / d;
+    float sumqx = 0, sumq2 = 0;
+    for (int j = 0; j < n; ++j) {
+      const int l = iq4_index(id * xb[j]);
+      Lb[j] = (uint8_t)l;
+      const float q = iq4_values[l];
+      sumqx += weight[j] * q * xb[j];
+      sumq2 += weight[j] * q * q;
+    }
+    d = sumq2 > 0 ? sumqx / sumq2 : 0.f;
+    float best = d * sumqx;
+    for (int itry = -ntry; itry <= ntry; ++itry) {
+      id = (itry + iq4_values[0]) / max;
+      sumqx = sumq2 = 0;
+      for (int j = 0; j < n; ++j) {
+        const float q = iq4_values[iq4_index(id * xb[j])];
+        sumqx += weight[j] * q * xb[j];
+        sumq2 += weight[j] * q * q;
+      }
+      if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
+        d = sumqx / sumq2;
+        best = d * sumqx;
+      }
+    }
+    scales[ib] = d;
+    const float abs_d = fabsf(d);
+    if (abs_d > amax_scale) {
+      amax_scale = abs_d;
+      max_scale = d;
+    }
+  }
+  if (type == TK_GGML_IQ4_XS) {
+    const float d = -max_scale / 32;
+    const float d16 = tk_fp16_round(d);
+    const float id = d ? 1 / d : 0.f;
+    for (int ib = 0; ib < blocks; ++ib) {
+      const int l = clamp_int(nearest_int(id * scales[ib]), -32, 31);
+      const float dl = d * l;
+      const float idl = dl ? 1 / dl : 0.f;
+      const float stored = d16 * l;  // dequantize_row_iq4_xs: d · (ls − 32)
+      for (int j = ib * block; j < ib * block + sub_count(count, block, ib); ++j) {
+        L[j] = (uint8_t)iq4_index(idl * x[j]);
+        rounded[j] = stored * iq4_values[L[j]];
+        slot[j] = L[j];
+      }
+    }
+    return;
+  }
+  const float d16 = tk_fp16_round(scales[0]);
+  const float id = scales[0] ? 1 / scales[0] : 0;
+  for (int64_t j = 0; j < count; ++j) {
+    L[j] = (uint8_t)iq4_index(id * x[j]);
+    rounded[j] = d16 * iq4_values[L[j]];
+    slot[j] = L[j];
+  }
+}
+
 void tk_ggml_searched_block(
   int32_t type, const float *x, int64_t count, const float *importance, float row_sigma2, float *rounded,
   int32_t *slot) {
@@ -893,6 +1002,8 @@ void tk_ggml_searched_block(
       }
       break;
     case TK_GGML_Q6_K: q6_super_block(clean, count, importance, rounded, slot); break;
+    case TK_GGML_IQ4_NL:
+    case TK_GGML_IQ4_XS: iq4_block(type, clean, count, importance, rounded, slot); break;
     case TK_GGML_Q2_K:
     case TK_GGML_Q4_K:
     case TK_GGML_Q5_K: {

@@ -207,7 +207,11 @@ private func pow2(_ exponent: Int) -> Double { Double(sign: .plus, exponent: exp
 ///   (Q2_K, Q3_K, Q6_K) or 32 (Q4_K, Q5_K) whose scales (and minimums) are searched per sub-block
 ///   and stored in 4, 6 or 8 bits.
 ///
-/// The IQ types are read from files (`tscope diff`, `--against`) but not offered here.
+/// - IQ4_NL and IQ4_XS: ggml's non-linear 16 values (−127 … 113) under a searched scale per block
+///   of 32 (IQ4_XS: coded in 6 bits under an FP16 d per 256).
+///
+/// The other IQ types (lattice codebooks) are read from files (`tscope diff`, `--against`) but not
+/// offered here.
 public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
   case q4_0 = "q4_0"
   case q4_1 = "q4_1"
@@ -219,6 +223,8 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
   case q4_k = "q4_k"
   case q5_k = "q5_k"
   case q6_k = "q6_k"
+  case iq4_nl = "iq4_nl"
+  case iq4_xs = "iq4_xs"
 
   public var id: String { rawValue }
 
@@ -229,15 +235,18 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
     switch self {
     case .q2_k: 2
     case .q3_k: 3
-    case .q4_0, .q4_1, .q4_k: 4
+    case .q4_0, .q4_1, .q4_k, .iq4_nl, .iq4_xs: 4
     case .q5_0, .q5_1, .q5_k: 5
     case .q6_k: 6
     case .q8_0: 8
     }
   }
 
-  /// Whether it is one of the K-quants (super-blocks of 256).
-  public var isKQuant: Bool { blockSize == 256 }
+  /// Whether it is one of the K-quants (super-blocks of 256 with searched sub-block scales).
+  public var isKQuant: Bool { [.q2_k, .q3_k, .q4_k, .q5_k, .q6_k].contains(self) }
+
+  /// Whether it is one of the non-linear IQ4 types (a 16-value codebook under a searched block scale).
+  public var isIQ4: Bool { self == .iq4_nl || self == .iq4_xs }
 
   /// Whether a block also stores a minimum: the _1 types' m, the dmin and sub-block minimums of
   /// Q2_K, Q4_K and Q5_K.
@@ -251,7 +260,7 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
     switch self {
     case .q2_k: (0...3).map(Double.init)
     case .q3_k: (0...7).map(Double.init)
-    case .q4_0, .q4_1, .q4_k: (0...15).map(Double.init)
+    case .q4_0, .q4_1, .q4_k, .iq4_nl, .iq4_xs: (0...15).map(Double.init)
     case .q5_0, .q5_1, .q5_k: (0...31).map(Double.init)
     case .q6_k: (0...63).map(Double.init)
     case .q8_0: (-127...127).map(Double.init)
@@ -271,14 +280,15 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
     case .q5_1, .q5_k: 31
     case .q6_k: 32
     case .q8_0: 127
+    case .iq4_nl, .iq4_xs: 127  // the value −127 a block's largest element starts on
     }
   }
 
   /// The elements of one block: 32, or a K-quant's super-block of 256.
   public var blockSize: Int {
     switch self {
-    case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0: 32
-    case .q2_k, .q3_k, .q4_k, .q5_k, .q6_k: 256
+    case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .iq4_nl: 32
+    case .q2_k, .q3_k, .q4_k, .q5_k, .q6_k, .iq4_xs: 256
     }
   }
 
@@ -294,6 +304,8 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
     case .q4_k: 144 * 8 - 4 * 256
     case .q5_k: 176 * 8 - 5 * 256
     case .q6_k: 210 * 8 - 6 * 256
+    case .iq4_nl: 16  // FP16 d
+    case .iq4_xs: 136 * 8 - 4 * 256  // FP16 d, 6-bit block scales: 4.25 bits per weight
     }
   }
 }

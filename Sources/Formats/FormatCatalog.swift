@@ -27,7 +27,7 @@ public enum FormatCatalog {
       .mx(MXFormat(element: .fp6E3M2)), .mx(MXFormat(element: .int8)),
       .nvfp4Variant(.fourOverSix), .nvfp4Variant(.int4), .nvfp4Variant(.intFloat),
       .ggml(.q4_0), .ggml(.q4_1), .ggml(.q5_0), .ggml(.q5_1), .ggml(.q8_0),
-      .ggml(.q2_k), .ggml(.q3_k), .ggml(.q4_k), .ggml(.q5_k), .ggml(.q6_k),
+      .ggml(.q2_k), .ggml(.q3_k), .ggml(.q4_k), .ggml(.q5_k), .ggml(.q6_k), .ggml(.iq4_nl), .ggml(.iq4_xs),
       .codebook(int8), .codebook(fp8E4M3), .codebook(fp8E5M2),
       .codebook(nf3), .codebook(studentFloat(bits: 3, nu: nil)),
     ]

@@ -206,6 +206,7 @@ extension QuantFormat {
   public var unplacedValuesReason: String? {
     switch self {
     case .int4Asymmetric: "codes shift with each group's zero point"
+    case .ggml(let type, _) where type.isIQ4: "codes scale and mirror with each block's searched scale"
     case .ggml(let type, _) where type.isKQuant && type.hasMinimum:
       "codes scale and shift with each sub-block's scale and minimum"
     case .ggml(let type, _) where type.isKQuant: "codes scale and mirror with each sub-block's signed scale"

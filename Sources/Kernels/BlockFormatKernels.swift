@@ -44,6 +44,8 @@ extension GGMLFormat {
     case .q4_k: Int32(TK_GGML_Q4_K.rawValue)
     case .q5_k: Int32(TK_GGML_Q5_K.rawValue)
     case .q6_k: Int32(TK_GGML_Q6_K.rawValue)
+    case .iq4_nl: Int32(TK_GGML_IQ4_NL.rawValue)
+    case .iq4_xs: Int32(TK_GGML_IQ4_XS.rawValue)
     }
   }
 }

@@ -52,6 +52,9 @@ def codes(packed: np.ndarray, kind: str, blocks: int) -> np.ndarray:
     if kind.endswith("_k"):
         return k_quant_codes(packed.reshape(blocks, -1), kind).reshape(-1)
     raw = packed.reshape(blocks, -1)
+    if kind in ("iq4_nl", "iq4_xs"):  # d[, scales_h, scales_l[4]], then 16 bytes per 32 values
+        qs = raw[:, 2 if kind == "iq4_nl" else 8:].reshape(blocks, -1, 1, 16).astype(np.int64)
+        return np.concatenate([qs & 0x0F, qs >> 4], axis=2).reshape(-1)
     if kind == "q8_0":
         return raw[:, 2:].view(np.int8).astype(np.int64).reshape(-1)
     head = {"q4_0": 2, "q4_1": 4, "q5_0": 2, "q5_1": 4}[kind]
@@ -107,7 +110,7 @@ def code_counts(packed: np.ndarray, kind: str, elements: int, slots: int) -> lis
     """How many of gguf-py's (or llama.cpp's) stored codes fall on each of tscope's `code_usage`
     slots: 0…15 or 0…31, and for Q8_0 −127…127; for K-quants 0…3, 0…7, 0…15, 0…31 or 0…63."""
     first = -127 if kind == "q8_0" else 0
-    block = 256 if kind.endswith("_k") else 32
+    block = 256 if kind.endswith("_k") or kind == "iq4_xs" else 32
     return np.bincount(codes(packed, kind, elements // block) - first, minlength=slots).tolist()
 
 

@@ -277,7 +277,7 @@ def test_ggml_formats_equal_what_llama_quantize_wrote(file, name, kind):
     assert row["code_usage"] == code_counts(packed, kind, weights[name].size, len(row["code_usage"]))
 
 
-GGML_FORMATS = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"}
+GGML_FORMATS = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"}
 
 
 @pytest.mark.parametrize("file", sorted({entry for entry in MADE.values()}))
@@ -325,7 +325,9 @@ def test_the_explorer_picks_the_imatrix_path():
     """In the explorer, the picker lists `imatrix` under Q4_K; picked with Q4_K on attn_q, its row
     shows what `quant` measures (SQNR and imatrix-weighted SQNR to the table's two decimals); without
     --imatrix, the row says to give one."""
-    picker = "f" + "j" * 60 + "k" * 6 + "<space>k<space><enter>"  # from the list's end: Q4_K imatrix, Q4_K
+    # From the list's end (SF4(auto), Lloyd16, then IQ4_XS, IQ4_NL, Q6_K, Q5_K each with its imatrix
+    # form): up ten to Q4_K imatrix, then Q4_K.
+    picker = "f" + "j" * 80 + "k" * 10 + "<space>k<space><enter>"
     keys = "j<right>jj" + picker  # blk.0 → attn_q
     imatrix = FIXTURES / "imatrix.gguf"
     screen = run_tscope("snapshot", FIXTURES / "model-f32.gguf", "--imatrix", imatrix, "--size", "120x40",
@@ -344,7 +346,7 @@ def test_the_explorer_picks_the_imatrix_path():
     assert "--imatrix" in line or "quantizes as llama-quantize" in line
 
 
-@pytest.mark.parametrize("kind", ["q2_k", "q3_k", "q4_k", "q5_k", "q6_k"])
+@pytest.mark.parametrize("kind", ["q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "iq4_nl", "iq4_xs"])
 def test_k_quants_equal_llama_quantize_on_edge_super_blocks(kind):
     """kquant-edge-TYPE.gguf (scripts/make-kquant-edge-fixtures): llama-quantize --pure, no imatrix,
     on super-blocks built to reach the searches' rare paths — zero and constant super-blocks and

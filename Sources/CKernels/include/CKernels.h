@@ -135,7 +135,9 @@ typedef enum {
   TK_GGML_Q3_K = 6,
   TK_GGML_Q4_K = 7,
   TK_GGML_Q5_K = 8,
-  TK_GGML_Q6_K = 9
+  TK_GGML_Q6_K = 9,
+  TK_GGML_IQ4_NL = 10,
+  TK_GGML_IQ4_XS = 11
 } tk_ggml_type;
 
 /// The column importance llama-quantize quantizes with (`--imatrix`): row r of the layout takes
@@ -147,12 +149,14 @@ typedef struct {
   int64_t first_row;
 } tk_ggml_importance;
 
-/// Rounds every element as llama-quantize does, in blocks of 32 (legacy types) or super-blocks of
-/// 256 (K-quants) along the row, a row's shorter tail as one block; scales from each block's finite
-/// elements. Without `importance` (NULL), ggml-quants.c's reference path (`quantize_row_<type>_ref`);
-/// with it, the imatrix path (`quantize_row_<type>_impl`; Q8_0 has none and ignores it); values as
-/// `dequantize_row_<type>`. `usage` counts ggml's stored codes: 16 (Q4_0, Q4_1, Q4_K), 32 (Q5_0,
-/// Q5_1, Q5_K), 255 (Q8_0, −127…127), 4 (Q2_K), 8 (Q3_K) or 64 (Q6_K) entries.
+/// Rounds every element as llama-quantize does, in blocks of 32 (legacy types, IQ4_NL) or
+/// super-blocks of 256 (K-quants, IQ4_XS) along the row, a row's shorter tail as one block; scales
+/// from each block's finite elements. Without `importance` (NULL), the path llama-quantize takes
+/// for a tensor without an imatrix entry (`quantize_row_<type>_ref`; IQ4's own search weighted by
+/// x²); with it, the imatrix path (`quantize_row_<type>_impl`; Q8_0 has none and ignores it);
+/// values as `dequantize_row_<type>`. `usage` counts ggml's stored codes: 16 (Q4_0, Q4_1, Q4_K,
+/// and IQ4_NL/IQ4_XS's value indices), 32 (Q5_0, Q5_1, Q5_K), 255 (Q8_0, −127…127), 4 (Q2_K),
+/// 8 (Q3_K) or 64 (Q6_K) entries.
 void tk_quantize_ggml(
   const tk_layout *layout, int32_t type, const tk_ggml_importance *importance, tk_sums *sums, int64_t *usage,
   float *dequantized);
