@@ -140,8 +140,8 @@ void tk_quantize_ggml(
   // Q8_0 has no imatrix path: llama-quantize writes it from the reference with or without one.
   const int weighted = importance != NULL && type != TK_GGML_Q8_0;
   const int searched = !is_legacy || weighted;
-  // Searched legacy blocks go eight at a time (their searches run in lanes); IQ4_NL's one by one.
-  const int64_t block_size = type == TK_GGML_IQ4_NL ? 32 : searched ? 256 : 32;
+  // Searched legacy and IQ4_NL blocks go eight at a time (their searches run in lanes).
+  const int64_t block_size = searched ? 256 : 32;
   float buffer[largest_block], rounded[largest_block];
   int32_t slot[largest_block];
   const int64_t length = layout->row_length;

@@ -882,109 +882,187 @@ static void legacy_imatrix(
 /// IQ4_NL's and IQ4_XS's non-linear 4-bit values (ggml-common.h `kvalues_iq4nl`).
 static const int8_t iq4_values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 
-/// ggml's `best_index_int8` over `iq4_values`: the nearest value's index, a tie to the larger.
+/// ggml's `best_index_int8` over `iq4_values` (the nearest value's index, a tie to the larger),
+/// without its branches: the count of neighbour pairs whose midpoint x has reached, decided by the
+/// same float differences as ggml's last step (`x - val[mu-1] < val[mu] - x`). Equal for every
+/// finite x: below a pair both differences keep their signs, and x − v ≠ 0 unless x = v.
 static int iq4_index(float x) {
-  if (x <= iq4_values[0]) return 0;
-  if (x >= iq4_values[15]) return 15;
-  int ml = 0, mu = 15;
-  while (mu - ml > 1) {
-    const int mav = (ml + mu) / 2;
-    if (x < iq4_values[mav]) {
-      mu = mav;
-    } else {
-      ml = mav;
-    }
-  }
-  return x - iq4_values[mu - 1] < iq4_values[mu] - x ? mu - 1 : mu;
+  int index = 0;
+  for (int m = 1; m < 16; ++m) index += x - iq4_values[m - 1] >= iq4_values[m] - x;
+  return index;
 }
 
-/// IQ4_NL (a block of 32) and IQ4_XS (a super-block of 256, blocks of 32 whose scales are coded in 6
-/// bits under an FP16 d) as llama-quantize writes them (`quantize_iq4_nl`, `quantize_iq4_xs`:
-/// `quantize_row_iq4_nl_impl` with 7 trial scales each way): weights x², or qw·√(σ² + x²) on the
-/// imatrix path (σ² twice the mean square); each block's scale the best least-squares one, then
-/// every code the nearest value to x/scale. x̂ = d·value (IQ4_XS: d·(scale − 32)·value).
-static void iq4_block(int32_t type, const float *x, int64_t count, const float *qw, float *rounded, int32_t *slot) {
-  enum { block = 32, ntry = 7 };
-  const int super_size = type == TK_GGML_IQ4_XS ? super_block : block;
-  float sigma2 = 0;
-  for (int64_t j = 0; j < count; ++j) sigma2 += x[j] * x[j];
-  sigma2 *= 2.f / super_size;
-  const int blocks = (int)((count + block - 1) / block);
-  uint8_t L[super_block];
-  float scales[super_block / block], weight[block];
-  float max_scale = 0, amax_scale = 0;
-  for (int ib = 0; ib < blocks; ++ib) {
-    const int n = sub_count(count, block, ib);
-    const float *xb = x + ib * block;
-    uint8_t *Lb = L + ib * block;
-    for (int j = 0; j < n; ++j) weight[j] = qw ? qw[ib * block + j] * sqrtf(sigma2 + xb[j] * xb[j]) : xb[j] * xb[j];
-    float amax = 0, max = 0;
-    for (int j = 0; j < n; ++j) {
-      const float ax = fabsf(xb[j]);
-      if (ax > amax) {
-        amax = ax;
-        max = xb[j];
-      }
+int tk_iq4_index(float x) { return iq4_index(x); }
+
+/// `iq4_index` per lane, with the value it picks.
+static inline __attribute__((always_inline)) lane_ints lane_iq4_index(lane_floats x, lane_ints *value) {
+  lane_ints index = lane_splat_int(0), picked = lane_splat_int(iq4_values[0]);
+  for (int m = 1; m < 16; ++m) {
+    const lane_ints reached = (x - lane_splat(iq4_values[m - 1])) >= (lane_splat(iq4_values[m]) - x);
+    index -= reached;
+    picked += reached & lane_splat_int(iq4_values[m] - iq4_values[m - 1]);
+  }
+  *value = picked;
+  return index;
+}
+
+/// `quantize_row_iq4_nl_impl`'s per-block scale search on eight blocks of 32 at once, one per lane
+/// (block k's elements and weights at `x + 32·k`, `weight + 32·k`), each lane in ggml's order: the
+/// scales to `scales[k]` (0 for a block below 1e-15).
+static inline __attribute__((always_inline)) void iq4_search_lanes(
+  const float *x, const float *weight, float *scales) {
+  enum { n = 32, ntry = 7 };
+  lane_floats xt[n], wt[n];
+  for (int i = 0; i < n; ++i) {
+    for (int k = 0; k < lanes; ++k) {
+      xt[i][k] = x[k * n + i];
+      wt[i][k] = weight[k * n + i];
     }
-    if (amax < 1e-15f) {  // GROUP_MAX_EPS
-      scales[ib] = 0;
-      continue;
+  }
+  const lane_floats zero = lane_splat(0);
+  lane_floats amax = zero, max = zero;
+  for (int i = 0; i < n; ++i) {
+    const lane_floats ax = lane_abs(xt[i]);
+    const lane_ints larger = ax > amax;
+    amax = lane_select(larger, ax, amax);
+    max = lane_select(larger, xt[i], max);
+  }
+  const lane_ints done = amax < lane_splat(1e-15f);  // GROUP_MAX_EPS
+  lane_floats d = -max / lane_splat(iq4_values[0]);
+  lane_floats id = lane_splat(1) / d;
+  lane_floats sumqx = zero, sumq2 = zero;
+  for (int i = 0; i < n; ++i) {
+    lane_ints value;
+    lane_iq4_index(id * xt[i], &value);
+    const lane_floats q = __builtin_convertvector(value, lane_floats);
+    sumqx += wt[i] * q * xt[i];
+    sumq2 += wt[i] * q * q;
+  }
+  d = lane_select(sumq2 > zero, sumqx / sumq2, zero);
+  lane_floats best = d * sumqx;
+  for (int itry = -ntry; itry <= ntry; ++itry) {
+    id = lane_splat((float)(itry + iq4_values[0])) / max;
+    sumqx = sumq2 = zero;
+    for (int i = 0; i < n; ++i) {
+      lane_ints value;
+      lane_iq4_index(id * xt[i], &value);
+      const lane_floats q = __builtin_convertvector(value, lane_floats);
+      sumqx += wt[i] * q * xt[i];
+      sumq2 += wt[i] * q * q;
     }
-    float d = -max / iq4_values[0];
-    float id = 1 / d;
-    float sumqx = 0, sumq2 = 0;
+    const lane_ints better = (sumq2 > zero) & (sumqx * sumqx > best * sumq2);
+    d = lane_select(better, sumqx / sumq2, d);
+    best = lane_select(better, d * sumqx, best);
+  }
+  d = lane_select(done, zero, d);
+  for (int k = 0; k < lanes; ++k) scales[k] = d[k];
+}
+
+static void iq4_search_lanes_portable(const float *x, const float *weight, float *scales) {
+  iq4_search_lanes(x, weight, scales);
+}
+
+__attribute__((target("avx2"))) static void iq4_search_lanes_avx2(const float *x, const float *weight, float *scales) {
+  iq4_search_lanes(x, weight, scales);
+}
+
+/// One block's scale search (`quantize_row_iq4_nl_impl`'s loop body): 0 for a block below 1e-15.
+static float iq4_block_scale(const float *xb, const float *weight, int n) {
+  enum { ntry = 7 };
+  float amax = 0, max = 0;
+  for (int j = 0; j < n; ++j) {
+    const float ax = fabsf(xb[j]);
+    if (ax > amax) {
+      amax = ax;
+      max = xb[j];
+    }
+  }
+  if (amax < 1e-15f) return 0;  // GROUP_MAX_EPS
+  float d = -max / iq4_values[0];
+  float id = 1 / d;
+  float sumqx = 0, sumq2 = 0;
+  for (int j = 0; j < n; ++j) {
+    const float q = iq4_values[iq4_index(id * xb[j])];
+    sumqx += weight[j] * q * xb[j];
+    sumq2 += weight[j] * q * q;
+  }
+  d = sumq2 > 0 ? sumqx / sumq2 : 0.f;
+  float best = d * sumqx;
+  for (int itry = -ntry; itry <= ntry; ++itry) {
+    id = (itry + iq4_values[0]) / max;
+    sumqx = sumq2 = 0;
     for (int j = 0; j < n; ++j) {
-      const int l = iq4_index(id * xb[j]);
-      Lb[j] = (uint8_t)l;
-      const float q = iq4_values[l];
+      const float q = iq4_values[iq4_index(id * xb[j])];
       sumqx += weight[j] * q * xb[j];
       sumq2 += weight[j] * q * q;
     }
-    d = sumq2 > 0 ? sumqx / sumq2 : 0.f;
-    float best = d * sumqx;
-    for (int itry = -ntry; itry <= ntry; ++itry) {
-      id = (itry + iq4_values[0]) / max;
-      sumqx = sumq2 = 0;
-      for (int j = 0; j < n; ++j) {
-        const float q = iq4_values[iq4_index(id * xb[j])];
-        sumqx += weight[j] * q * xb[j];
-        sumq2 += weight[j] * q * q;
-      }
-      if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-        d = sumqx / sumq2;
-        best = d * sumqx;
-      }
-    }
-    scales[ib] = d;
-    const float abs_d = fabsf(d);
-    if (abs_d > amax_scale) {
-      amax_scale = abs_d;
-      max_scale = d;
+    if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
+      d = sumqx / sumq2;
+      best = d * sumqx;
     }
   }
-  if (type == TK_GGML_IQ4_XS) {
-    const float d = -max_scale / 32;
-    const float d16 = tk_fp16_round(d);
-    const float id = d ? 1 / d : 0.f;
+  return d;
+}
+
+/// IQ4_NL (blocks of 32; up to eight at a time here) and IQ4_XS (a super-block of 256, blocks of 32
+/// whose scales are coded in 6 bits under an FP16 d) as llama-quantize writes them
+/// (`quantize_iq4_nl`, `quantize_iq4_xs`: `quantize_row_iq4_nl_impl` with 7 trial scales each way):
+/// weights x², or qw·√(σ² + x²) on the imatrix path (σ² twice the mean square of the IQ4_NL block
+/// or IQ4_XS super-block); each block's scale the best least-squares one, then every code the
+/// nearest value to x/scale. x̂ = d·value (IQ4_XS: d·(scale − 32)·value).
+static void iq4_block(int32_t type, const float *x, int64_t count, const float *qw, float *rounded, int32_t *slot) {
+  enum { block = 32 };
+  const int blocks = (int)((count + block - 1) / block);
+  float weight[super_block], scales[super_block / block];
+  const float super_sigma2 = type == TK_GGML_IQ4_XS && qw ? sum_of_squares(x, count) * (2.f / super_block) : 0;
+  for (int ib = 0; ib < blocks; ++ib) {
+    const int n = sub_count(count, block, ib);
+    const float *xb = x + ib * block;
+    const float sigma2 =
+      type == TK_GGML_IQ4_XS ? super_sigma2 : qw ? sum_of_squares(xb, n) * (2.f / block) : 0;
+    for (int j = 0; j < n; ++j) {
+      weight[ib * block + j] = qw ? qw[ib * block + j] * sqrtf(sigma2 + xb[j] * xb[j]) : xb[j] * xb[j];
+    }
+  }
+  int first = 0;
+  if (blocks == lanes && count == super_block) {
+    (tk_have_avx2() ? iq4_search_lanes_avx2 : iq4_search_lanes_portable)(x, weight, scales);
+    first = lanes;
+  }
+  for (int ib = first; ib < blocks; ++ib) {
+    scales[ib] = iq4_block_scale(x + ib * block, weight + ib * block, sub_count(count, block, ib));
+  }
+  if (type == TK_GGML_IQ4_NL) {  // each block's scale as FP16, the codes against the unrounded one
     for (int ib = 0; ib < blocks; ++ib) {
-      const int l = clamp_int(nearest_int(id * scales[ib]), -32, 31);
-      const float dl = d * l;
-      const float idl = dl ? 1 / dl : 0.f;
-      const float stored = d16 * l;  // dequantize_row_iq4_xs: d · (ls − 32)
+      const float d16 = tk_fp16_round(scales[ib]);
+      const float id = scales[ib] ? 1 / scales[ib] : 0;
       for (int j = ib * block; j < ib * block + sub_count(count, block, ib); ++j) {
-        L[j] = (uint8_t)iq4_index(idl * x[j]);
-        rounded[j] = stored * iq4_values[L[j]];
-        slot[j] = L[j];
+        slot[j] = iq4_index(id * x[j]);
+        rounded[j] = d16 * iq4_values[slot[j]];
       }
     }
     return;
   }
-  const float d16 = tk_fp16_round(scales[0]);
-  const float id = scales[0] ? 1 / scales[0] : 0;
-  for (int64_t j = 0; j < count; ++j) {
-    L[j] = (uint8_t)iq4_index(id * x[j]);
-    rounded[j] = d16 * iq4_values[L[j]];
-    slot[j] = L[j];
+  float max_scale = 0, amax_scale = 0;
+  for (int ib = 0; ib < blocks; ++ib) {
+    const float abs_d = fabsf(scales[ib]);
+    if (abs_d > amax_scale) {
+      amax_scale = abs_d;
+      max_scale = scales[ib];
+    }
+  }
+  const float d = -max_scale / 32;
+  const float d16 = tk_fp16_round(d);
+  const float id = d ? 1 / d : 0.f;
+  for (int ib = 0; ib < blocks; ++ib) {
+    const int l = clamp_int(nearest_int(id * scales[ib]), -32, 31);
+    const float dl = d * l;
+    const float idl = dl ? 1 / dl : 0.f;
+    const float stored = d16 * l;  // dequantize_row_iq4_xs: d · (ls − 32)
+    for (int j = ib * block; j < ib * block + sub_count(count, block, ib); ++j) {
+      slot[j] = iq4_index(idl * x[j]);
+      rounded[j] = stored * iq4_values[slot[j]];
+    }
   }
 }
 

@@ -161,6 +161,10 @@ void tk_quantize_ggml(
   const tk_layout *layout, int32_t type, const tk_ggml_importance *importance, tk_sums *sums, int64_t *usage,
   float *dequantized);
 
+/// The index of the IQ4 value (ggml's `kvalues_iq4nl`, −127 … 113) nearest `x`, a tie to the larger:
+/// ggml's `best_index_int8`, without branches (what the IQ4_NL/IQ4_XS searches round with).
+int tk_iq4_index(float x);
+
 /// Smallest and largest finite element of `count` elements (both 0 when none).
 void tk_min_max(const void *source, int32_t dtype, int64_t count, float *minimum, float *maximum);
 
