@@ -111,6 +111,13 @@ static void round_block(
   }
 }
 
+/// `count` elements from element `first` as floats: in place for F32, else decoded into `buffer`.
+static const float *floats_at(const tk_layout *layout, int64_t first, int64_t count, float *buffer) {
+  if (layout->dtype == TK_F32) return (const float *)layout->source + first;
+  tk_decode(layout->source, layout->dtype, first, count, buffer);
+  return buffer;
+}
+
 /// The imatrix paths' σ² of a legacy row: Σx²/n over its elements in order, NaN and ±Inf as 0.
 static float row_mean_square(const tk_layout *layout, int64_t row) {
   enum { chunk = 256 };
@@ -118,12 +125,7 @@ static float row_mean_square(const tk_layout *layout, int64_t row) {
   const int64_t length = layout->row_length;
   for (int64_t start = 0; start < length; start += chunk) {
     const int64_t count = length - start < chunk ? length - start : chunk;
-    const int64_t first = row * length + start;
-    const float *x = (const float *)layout->source + first;
-    if (layout->dtype != TK_F32) {
-      tk_decode(layout->source, layout->dtype, first, count, buffer);
-      x = buffer;
-    }
+    const float *x = floats_at(layout, row * length + start, count, buffer);
     for (int64_t i = 0; i < count; i++) {
       const float value = fabsf(x[i]) < INFINITY ? x[i] : 0.0f;
       sum += value * value;
@@ -158,11 +160,7 @@ void tk_quantize_ggml(
     for (int64_t start = 0; start < length; start += block_size) {
       const int64_t count = length - start < block_size ? length - start : block_size;
       const int64_t first = row * length + start;
-      const float *x = (const float *)layout->source + first;
-      if (layout->dtype != TK_F32) {
-        tk_decode(layout->source, layout->dtype, first, count, buffer);
-        x = buffer;
-      }
+      const float *x = floats_at(layout, first, count, buffer);
       if (searched) {
         tk_ggml_searched_block(
           type, x, count, row_importance ? row_importance + start : NULL, row_sigma2, rounded, slot);

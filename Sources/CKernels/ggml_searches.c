@@ -14,6 +14,9 @@
 // ends in a shorter block; its last sub-block is cut at the row's end and searched over the
 // elements it has. NaN and ±Inf are searched and rounded as 0 (ggml's loops see none); the caller
 // counts them as non-finite.
+#include <stdatomic.h>
+#include <stdlib.h>
+
 #include "tk_internal.h"
 
 enum { super_block = 256 };
@@ -29,12 +32,15 @@ static int nearest_int(float value) {
 
 static int clamp_int(int value, int low, int high) { return value < low ? low : value > high ? high : value; }
 
-/// `make_qkx2_quants`: the scale and minimum of an asymmetric sub-block of `n` elements with codes
+/// `make_qkx2_quants` (`qkx3` 0) and `make_qkx3_quants` (`qkx3` 1, as the imatrix paths run it:
+/// squared error): the scale and minimum of an asymmetric sub-block of `n` elements with codes
 /// 0…nmax, searched over nstep + 1 trial scales by weighted squared (or absolute, `use_mad`) error.
-/// Codes into `L`; returns the scale, the minimum's negation into `the_min`.
-static float make_qkx2_quants(
-  int n, int nmax, const float *x, const float *weights, uint8_t *L, float *the_min, float rmin, float rdelta,
-  int nstep, int use_mad) {
+/// Codes into `L`; returns the scale, the minimum's negation into `the_min`. The two differ only
+/// where marked: qkx3 gives up on max ≤ min, and guards its trial codes against a minimum at or
+/// near the maximum.
+static float make_qkx_quants(
+  int qkx3, int n, int nmax, const float *x, const float *weights, uint8_t *L, float *the_min, float rmin,
+  float rdelta, int nstep, int use_mad) {
   uint8_t Laux[32];
   float min = x[0], max = x[0];
   float sum_w = weights[0];
@@ -47,7 +53,7 @@ static float make_qkx2_quants(
     sum_x += w * x[i];
   }
   if (min > 0) min = 0;
-  if (max == min) {
+  if (qkx3 ? max <= min : max == min) {
     for (int i = 0; i < n; ++i) L[i] = 0;
     *the_min = -min;
     return 0.f;
@@ -69,7 +75,8 @@ static float make_qkx2_quants(
     iscale = (rmin + rdelta * is + nmax) / (max - min);
     float sum_l = 0, sum_l2 = 0, sum_xl = 0;
     for (int i = 0; i < n; ++i) {
-      const int l = clamp_int(nearest_int(iscale * (x[i] - min)), 0, nmax);
+      const float v = iscale * (x[i] - min);
+      const int l = qkx3 ? (v > 0 ? nearest_int(v < nmax ? v : (float)nmax) : 0) : clamp_int(nearest_int(v), 0, nmax);
       Laux[i] = (uint8_t)l;
       const float w = weights[i];
       sum_l += w * l;
@@ -93,73 +100,6 @@ static float make_qkx2_quants(
       if (cur_error < best_error) {
         for (int i = 0; i < n; ++i) L[i] = Laux[i];
         best_error = cur_error;
-        scale = this_scale;
-        min = this_min;
-      }
-    }
-  }
-  *the_min = -min;
-  return scale;
-}
-
-/// `make_qkx3_quants`: `make_qkx2_quants` as the imatrix paths run it (weights given, squared
-/// error), with its guard for trial codes of a minimum at or near the maximum.
-static float make_qkx3_quants(
-  int n, int nmax, const float *x, const float *weights, uint8_t *L, float *the_min, float rmin, float rdelta,
-  int nstep) {
-  uint8_t Laux[32];
-  float min = x[0], max = x[0];
-  float sum_w = weights[0];
-  float sum_x = sum_w * x[0];
-  for (int i = 1; i < n; ++i) {
-    if (x[i] < min) min = x[i];
-    if (x[i] > max) max = x[i];
-    const float w = weights[i];
-    sum_w += w;
-    sum_x += w * x[i];
-  }
-  if (min > 0) min = 0;
-  if (max <= min) {
-    memset(L, 0, (size_t)n);
-    *the_min = -min;
-    return 0.f;
-  }
-  float iscale = nmax / (max - min);
-  float scale = 1 / iscale;
-  float best_mad = 0;
-  for (int i = 0; i < n; ++i) {
-    L[i] = (uint8_t)clamp_int(nearest_int(iscale * (x[i] - min)), 0, nmax);
-    const float diff = scale * L[i] + min - x[i];
-    best_mad += weights[i] * (diff * diff);
-  }
-  for (int is = 0; is <= nstep; ++is) {
-    iscale = (rmin + rdelta * is + nmax) / (max - min);
-    float sum_l = 0, sum_l2 = 0, sum_xl = 0;
-    for (int i = 0; i < n; ++i) {
-      const float v = iscale * (x[i] - min);
-      const int l = v > 0 ? nearest_int(v < nmax ? v : (float)nmax) : 0;
-      Laux[i] = (uint8_t)l;
-      const float w = weights[i];
-      sum_l += w * l;
-      sum_l2 += w * l * l;
-      sum_xl += w * l * x[i];
-    }
-    const float D = sum_w * sum_l2 - sum_l * sum_l;
-    if (D > 0) {
-      float this_scale = (sum_w * sum_xl - sum_x * sum_l) / D;
-      float this_min = (sum_l2 * sum_x - sum_l * sum_xl) / D;
-      if (this_min > 0) {
-        this_min = 0;
-        this_scale = sum_xl / sum_l2;
-      }
-      float mad = 0;
-      for (int i = 0; i < n; ++i) {
-        const float diff = this_scale * Laux[i] + this_min - x[i];
-        mad += weights[i] * (diff * diff);
-      }
-      if (mad < best_mad) {
-        for (int i = 0; i < n; ++i) L[i] = Laux[i];
-        best_mad = mad;
         scale = this_scale;
         min = this_min;
       }
@@ -547,6 +487,20 @@ __attribute__((target("avx2"))) static void asymmetric_search_lanes_avx2(
   asymmetric_search_lanes(qkx3, n, nmax, x, weights, stride, L, scales, mins, rmin, rdelta, nstep, use_mad);
 }
 
+/// Whether the searches run eight at a time in lanes (the default) or one by one as ggml runs them
+/// (`TSCOPE_GGML_SEARCH=scalar`): the same results either way, both paths tested against
+/// llama.cpp's files.
+static int lanes_enabled(void) {
+  static _Atomic int decided = -1;
+  int value = atomic_load_explicit(&decided, memory_order_relaxed);
+  if (value < 0) {
+    const char *forced = getenv("TSCOPE_GGML_SEARCH");
+    value = !(forced && strcmp(forced, "scalar") == 0);
+    atomic_store_explicit(&decided, value, memory_order_relaxed);
+  }
+  return value;
+}
+
 static void symmetric_search_lanes_portable(
   int n, int nmax, const float *x, const float *qw, int8_t *L, float *scales) {
   symmetric_search_lanes(n, nmax, x, qw, L, scales);
@@ -563,7 +517,7 @@ static void symmetric_searches(
   int64_t count, int size, int nmax, const float *x, const float *qw, int8_t *L, float *scales) {
   const int sub_blocks = (int)((count + size - 1) / size);
   int j = 0;
-  for (; j + lanes <= sub_blocks && (int64_t)(j + lanes) * size <= count; j += lanes) {
+  for (; lanes_enabled() && j + lanes <= sub_blocks && (int64_t)(j + lanes) * size <= count; j += lanes) {
     (tk_have_avx2() ? symmetric_search_lanes_avx2 : symmetric_search_lanes_portable)(
       size, nmax, x + size * j, qw ? qw + size * j : NULL, L + size * j, scales + j);
   }
@@ -580,7 +534,7 @@ static void asymmetric_searches(
   float *mins, float rmin, float rdelta, int nstep, int use_mad) {
   const int sub_blocks = (int)((count + size - 1) / size);
   int j = 0;
-  for (; j + lanes <= sub_blocks && (int64_t)(j + lanes) * size <= count; j += lanes) {
+  for (; lanes_enabled() && j + lanes <= sub_blocks && (int64_t)(j + lanes) * size <= count; j += lanes) {
     (tk_have_avx2() ? asymmetric_search_lanes_avx2 : asymmetric_search_lanes_portable)(
       qkx3, size, nmax, x + size * j, weights + size * j, size, L + size * j, scales + j, mins + j, rmin, rdelta,
       nstep, use_mad);
@@ -588,8 +542,7 @@ static void asymmetric_searches(
   for (; j < sub_blocks; ++j) {
     const int n = sub_count(count, size, j);
     const float *xs = x + size * j, *ws = weights + size * j;
-    scales[j] = qkx3 ? make_qkx3_quants(n, nmax, xs, ws, L + size * j, &mins[j], rmin, rdelta, nstep)
-                     : make_qkx2_quants(n, nmax, xs, ws, L + size * j, &mins[j], rmin, rdelta, nstep, use_mad);
+    scales[j] = make_qkx_quants(qkx3, n, nmax, xs, ws, L + size * j, &mins[j], rmin, rdelta, nstep, use_mad);
   }
 }
 
@@ -1025,7 +978,7 @@ static void iq4_block(int32_t type, const float *x, int64_t count, const float *
     }
   }
   int first = 0;
-  if (blocks == lanes && count == super_block) {
+  if (lanes_enabled() && blocks == lanes && count == super_block) {
     (tk_have_avx2() ? iq4_search_lanes_avx2 : iq4_search_lanes_portable)(x, weight, scales);
     first = lanes;
   }

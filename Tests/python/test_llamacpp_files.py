@@ -28,8 +28,8 @@ from test_quant_reference import NF4, reference_codebook
 
 FIXTURES = ROOT / "Tests" / "Fixtures" / "llamacpp"
 MANIFEST = json.loads((FIXTURES / "manifest.json").read_text())
-# Every committed quantized file: llama-quantize's own mixes (Q4_K_M, …) and the two `--pure`
-# files with one type per tensor (mix-a, mix-b).
+# Every committed quantized file: llama-quantize's own mixes (Q4_K_M, …) and the three `--pure`
+# files with one type per tensor or two (mix-a, mix-b, mix-c).
 MADE = {name: entry["file"] for group in ("types", "mixes") for name, entry in MANIFEST[group].items()
         if entry["file"]}
 # Types gguf-py has no dequantizer for: ggml type id → (name, the numpy port of ggml's dequantize_row_*).
@@ -38,6 +38,12 @@ PORTS = {Q1_0[0]: ("Q1_0", dequantize_q1_0), Q2_0[0]: ("Q2_0", dequantize_q2_0)}
 HF_STEMS = {"attn_norm": "input_layernorm", "attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj",
             "attn_v": "self_attn.v_proj", "attn_output": "self_attn.o_proj", "ffn_norm": "post_attention_layernorm",
             "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj", "ffn_down": "mlp.down_proj"}
+
+
+# The searches of llama.cpp's types run eight sub-blocks at a time in vector lanes by default, or one
+# by one as ggml runs them (TSCOPE_GGML_SEARCH=scalar, the path a row's shorter tail takes): both
+# must give llama.cpp's bytes.
+SEARCHES = ["lanes", "scalar"]
 
 
 def hf_name(name: str) -> str:
@@ -259,7 +265,8 @@ def test_diff_against_each_shipped_file_equals_numpy(side, name, hf_model):
                                                (MADE["Q4_K_M"], "token_embd.weight", "q4_k"),
                                                (MADE["IQ2_XXS"], "output.weight", "q5_k"),
                                                (MADE["Q4_K_M"], "output.weight", "q6_k")])
-def test_ggml_formats_equal_what_llama_quantize_wrote(file, name, kind):
+@pytest.mark.parametrize("search", SEARCHES)
+def test_ggml_formats_equal_what_llama_quantize_wrote(file, name, kind, search):
     """tscope's llama.cpp formats on the F32 original equal the tensors llama-quantize wrote: these
     have no imatrix entry (token_embd, output) or a type that ignores it (Q8_0), so llama.cpp ran
     `quantize_row_*_ref`, the recipe tscope ports (the K-quants' scale searches included). Same max
@@ -270,7 +277,8 @@ def test_ggml_formats_equal_what_llama_quantize_wrote(file, name, kind):
     assert shipped.type_name == kind.upper()
     _, weights = original()
     truth = error(weights[name], values_of(shipped))
-    [row] = run_json("quant", FIXTURES / "model-f32.gguf", "--layer", f"^{re.escape(name)}$", "--format", kind)
+    [row] = run_json("quant", FIXTURES / "model-f32.gguf", "--layer", f"^{re.escape(name)}$", "--format", kind,
+                     env={"TSCOPE_GGML_SEARCH": search})
     assert row["max_abs_err"] == truth["max_abs_err"]
     assert row["mse"] == pytest.approx(truth["mse"], rel=1e-12)
     packed = shipped.data.reshape(-1).view(np.uint8)
@@ -280,8 +288,9 @@ def test_ggml_formats_equal_what_llama_quantize_wrote(file, name, kind):
 GGML_FORMATS = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"}
 
 
+@pytest.mark.parametrize("search", SEARCHES)
 @pytest.mark.parametrize("file", sorted({entry for entry in MADE.values()}))
-def test_imatrix_formats_equal_every_tensor_llama_quantize_wrote(file):
+def test_imatrix_formats_equal_every_tensor_llama_quantize_wrote(file, search):
     """`TYPE:imatrix` with llama-imatrix's GGUF quantizes as `llama-quantize --imatrix` did: every
     tensor of a llama.cpp type tscope offers, in every committed file — the K-quants and Q4_0…Q5_1
     from the imatrix path (quantize_row_*_impl), token_embd and output (no imatrix entry) and Q8_0
@@ -298,7 +307,8 @@ def test_imatrix_formats_equal_every_tensor_llama_quantize_wrote(file):
         kind = type_name.lower()
         pattern = "^(" + "|".join(re.escape(t.name) for t in shipped) + ")$"
         rows = {r["name"]: r for r in run_json("quant", FIXTURES / "model-f32.gguf", "--layer", pattern, "--format",
-                                               f"{kind}:imatrix", "--imatrix", FIXTURES / "imatrix.gguf")}
+                                               f"{kind}:imatrix", "--imatrix", FIXTURES / "imatrix.gguf",
+                                               env={"TSCOPE_GGML_SEARCH": search})}
         for tensor in shipped:
             truth = error(weights[tensor.name], values_of(tensor))
             row = rows[tensor.name]
@@ -346,8 +356,9 @@ def test_the_explorer_picks_the_imatrix_path():
     assert "--imatrix" in line or "quantizes as llama-quantize" in line
 
 
+@pytest.mark.parametrize("search", SEARCHES)
 @pytest.mark.parametrize("kind", ["q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "iq4_nl", "iq4_xs"])
-def test_k_quants_equal_llama_quantize_on_edge_super_blocks(kind):
+def test_k_quants_equal_llama_quantize_on_edge_super_blocks(kind, search):
     """kquant-edge-TYPE.gguf (scripts/make-kquant-edge-fixtures): llama-quantize --pure, no imatrix,
     on super-blocks built to reach the searches' rare paths — zero and constant super-blocks and
     sub-blocks, scales below FP16's subnormals, sub-block scales that round to 0, one-sided data,
@@ -356,7 +367,7 @@ def test_k_quants_equal_llama_quantize_on_edge_super_blocks(kind):
     from test_ggml_formats import code_counts
     original = {t.name: values_of(t) for t in tensors_of(FIXTURES / "kquant-edge-f16.gguf")}
     rows = {r["name"]: r for r in run_json("quant", FIXTURES / "kquant-edge-f16.gguf", "--layer", ".",
-                                           "--format", kind)}
+                                           "--format", kind, env={"TSCOPE_GGML_SEARCH": search})}
     shipped = [t for t in tensors_of(FIXTURES / f"kquant-edge-{kind.upper()}.gguf") if t.type_name != "F32"]
     assert len(shipped) == 9 and {t.type_name for t in shipped} == {kind.upper()}
     for tensor in shipped:

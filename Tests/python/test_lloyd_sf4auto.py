@@ -7,6 +7,8 @@ codebook quantizes the whole tensor (nearest level, float32 midpoints) and gives
 `quant` must print; the other formats' MSE come from the paper's round-to-nearest port
 (`test_paper_rtn.py`), and `lloyd` must be at least as good as every one of them.
 """
+import re
+
 import numpy as np
 import pytest
 from safetensors.numpy import load_file
@@ -56,8 +58,9 @@ def lloyd_starts(count=16):
     listed = run_json("formats") + run_json("formats", "--format", "lloyd@normal")
     for entry in listed:
         # Only codebooks: INT4-asym and the block formats (MX family, NVFP4 and its variants, llama.cpp's
-        # Q4_0, Q4_1 and Q4_K) scale their own way.
-        block = entry["id"].startswith(("mx", "nv")) or entry["id"] in ("int4-asym", "if4", "q4_0", "q4_1", "q4_k")
+        # 4-bit types Q4_0, Q4_1, Q4_K, IQ4_NL, IQ4_XS) scale their own way.
+        block = (entry["id"].startswith(("mx", "nv")) or entry["id"] in ("int4-asym", "if4")
+                 or re.fullmatch(r"i?q4_(0|1|k|nl|xs)", entry["id"]) is not None)
         if entry["bits"] != 4 or len(entry["values"]) > count or block:
             continue
         if entry["id"] == "lloyd@normal" and entry is not listed[-1]:
