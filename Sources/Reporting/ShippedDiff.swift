@@ -19,6 +19,9 @@ public struct ShippedDiffRow: Sendable {
   public let error: ShippedError?
   /// Why the tensor was not compared; nil for a measured row.
   public let reason: String?
+  /// Which llama-quantize path made the shipped values (`diff --made-by`); nil when not asked or
+  /// not a type tscope makes.
+  public var recipe: ShippedRecipe? = nil
 }
 
 /// Measures each pair of a shipped model and its original (`ShippedMatching` pairs them).

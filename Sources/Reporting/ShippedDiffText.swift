@@ -7,7 +7,7 @@ public enum ShippedDiffText {
   /// The fields of a JSON object and a CSV line, in order.
   static let fields = [
     "name", "shipped_name", "shipped_type", "layer_type", "count", "bpw", "mse", "sqnr_db", "max_abs_err", "rel_l2",
-    "non_finite", "reason",
+    "non_finite", "made_by", "reason",
   ]
 
   /// One JSON array: a row object per shipped tensor, then the original's tensors the shipped
@@ -25,7 +25,7 @@ public enum ShippedDiffText {
       JSONText.string(row.layerType.rawValue), String(row.count), JSONText.number(row.bitsPerWeight),
       JSONText.number(row.error?.mse), JSONText.number(row.error?.sqnrDB), JSONText.number(row.error?.maxAbsError),
       JSONText.number(row.error?.relativeL2), row.error.map { String($0.nonFiniteCount) } ?? "null",
-      JSONText.string(row.reason),
+      JSONText.string(row.recipe?.text), JSONText.string(row.reason),
     ]
   }
 
@@ -55,9 +55,12 @@ public enum ShippedDiffText {
   public static func table(_ rows: [ShippedDiffRow], original: String, shipped: String) -> String {
     var out = "\(shipped) against \(original)\n\n"
     let measured = rows.filter { $0.error != nil }
-    var lines: [[String]] = [["tensor", "type", "layer", "count", "bpw", "mse", "sqnr dB", "max |err|", "rel l2"]]
+    let madeBy = rows.contains { $0.recipe != nil }
+    var lines: [[String]] = [
+      ["tensor", "type", "layer", "count", "bpw", "mse", "sqnr dB", "max |err|", "rel l2"] + (madeBy ? ["made by"] : [])
+    ]
     for row in measured {
-      lines.append(cells(row))
+      lines.append(cells(row) + (madeBy ? [row.recipe?.text ?? "-"] : []))
     }
     out += TextTable.render(lines, rightAligned: Set(3..<9))
     let skipped = rows.filter { $0.error == nil }
@@ -74,9 +77,11 @@ public enum ShippedDiffText {
   /// Markdown: the measured rows, the rows not compared, the summary.
   public static func markdown(_ rows: [ShippedDiffRow], original: String, shipped: String) -> String {
     var out = "# tscope diff\n\nShipped `\(shipped)` against original `\(original)`.\n\n"
+    let madeBy = rows.contains { $0.recipe != nil }
+    let header = ["tensor", "type", "layer", "count", "bpw", "mse", "sqnr dB", "max abs err", "rel l2"]
     out += markdownTable(
-      [["tensor", "type", "layer", "count", "bpw", "mse", "sqnr dB", "max abs err", "rel l2"]]
-        + rows.filter { $0.error != nil }.map(cells))
+      [header + (madeBy ? ["made by"] : [])]
+        + rows.filter { $0.error != nil }.map { cells($0) + (madeBy ? [$0.recipe?.text ?? "-"] : []) })
     let skipped = rows.filter { $0.error == nil }
     if !skipped.isEmpty {
       out += "\n## Not compared\n\n"

@@ -380,6 +380,62 @@ def test_k_quants_equal_llama_quantize_on_edge_super_blocks(kind, search):
                                                 len(row["code_usage"])), tensor.name
 
 
+def imatrix_entries() -> set:
+    """The weights llama-imatrix wrote an entry for (gguf-py's reading of the GGUF imatrix)."""
+    return {t.name.removesuffix(".in_sum2") for t in gguf.GGUFReader(FIXTURES / "imatrix.gguf").tensors
+            if t.name.endswith(".in_sum2")}
+
+
+@pytest.mark.parametrize("side", ["gguf", "hf"])
+def test_diff_tells_how_each_tensor_was_made(hf_model, side):
+    """`diff --made-by --imatrix`: every tensor of a type tscope makes, in every committed file,
+    is named as llama-quantize made it — its imatrix path where imatrix.gguf has an entry for the
+    tensor (but Q8_0, which has none), its reference path elsewhere; other types and F32 get null.
+    From the HF original too (q/k rows permuted back). Without --imatrix, the imatrix-made tensors
+    are "not the reference path"; against slightly changed weights, "neither path"."""
+    entries = imatrix_entries()
+    source = FIXTURES / "model-f32.gguf" if side == "gguf" else hf_model
+    offered = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"}
+    checked = 0
+    for file in sorted(set(MADE.values())):
+        types = {t.name: t.type_name for t in tensors_of(FIXTURES / file)}
+        rows = run_json("diff", source, FIXTURES / file, "--made-by", "--imatrix", FIXTURES / "imatrix.gguf")
+        plain = {r["shipped_name"]: r for r in run_json("diff", source, FIXTURES / file, "--made-by")}
+        for row in rows:
+            name, type_name = row["shipped_name"], types[row["shipped_name"]]
+            if type_name not in offered:
+                assert row["made_by"] is None, (file, name)
+                continue
+            checked += 1
+            by_imatrix = name in entries and type_name != "Q8_0"
+            assert row["made_by"] == ("llama-quantize --imatrix" if by_imatrix else "llama-quantize"), (file, name)
+            assert plain[name]["made_by"] == ("not the reference path" if by_imatrix else "llama-quantize")
+    assert checked >= 50  # the fixtures hold 56 such tensors
+
+
+def test_diff_made_by_tells_other_weights_apart(tmp_path):
+    """The same file against weights 0.1% larger: "neither path" for every tensor of a type tscope
+    makes (a one-ulp nudge of one element would not do: it rarely moves a quantized value)."""
+    _, weights = original()
+    changed = tmp_path / "changed.gguf"
+    writer = gguf.GGUFWriter(str(changed), "llama")
+    for name, w in weights.items():
+        writer.add_tensor(name, (w * np.float32(1.001)).astype(np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    rows = run_json("diff", changed, FIXTURES / MADE["Q4_K_M"], "--made-by", "--imatrix", FIXTURES / "imatrix.gguf")
+    made = [r["made_by"] for r in rows if r["shipped_type"] in ("Q4_K", "Q6_K")]
+    assert len(made) == 9 and set(made) == {"neither path"}, made
+
+
+def test_diff_imatrix_needs_made_by():
+    result = run_tscope("diff", FIXTURES / "model-f32.gguf", FIXTURES / MADE["Q4_K_M"], "--imatrix",
+                        FIXTURES / "imatrix.gguf", check=False)
+    assert result.returncode == 2 and result.stdout == "" and "--made-by" in result.stderr
+
+
 def test_diff_says_when_the_two_models_look_swapped():
     """ORIGINAL first: given the Q4_K_M file first and the F32 one second, diff still measures as
     told (exit 0) but says on stderr that the original holds the quantized types (read with

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kernels
 import Reporting
 import TensorIO
 
@@ -23,9 +24,15 @@ struct DiffCommand: AsyncParsableCommand {
       Tensors on one side only, of another shape, or of a dtype tscope does not decode are listed \
       with the reason. The table ends with each shipped type's mean and pooled SQNR.
 
+      --made-by also tells, for each tensor of a type tscope makes (q4_0 … q8_0, q2_k … q6_k, iq4_nl, \
+      iq4_xs), how it was made: quantizing the original again, "llama-quantize" when llama-quantize's \
+      reference path (no imatrix entry) gives every shipped value bit for bit, "llama-quantize \
+      --imatrix" when its imatrix path with --imatrix FILE does, else "neither path" (or "not the \
+      reference path" without --imatrix): another tool, another imatrix, or not this original.
+
       --json prints one array: {"name","shipped_name","shipped_type","layer_type","count","bpw", \
-      "mse","sqnr_db","max_abs_err","rel_l2","non_finite","reason"} per tensor (null where not \
-      measured). --out FILE writes the same as .csv, .json or .md.
+      "mse","sqnr_db","max_abs_err","rel_l2","non_finite","made_by","reason"} per tensor (null where \
+      not measured). --out FILE writes the same as .csv, .json or .md.
       """)
 
   @Argument(help: "The original (unquantized) model.")
@@ -39,6 +46,15 @@ struct DiffCommand: AsyncParsableCommand {
 
   @Option(help: "Also write the rows to FILE (.csv, .json or .md).")
   var out: String?
+
+  @Flag(help: "Tell how each llama.cpp tensor was made: which llama-quantize path gives its values again.")
+  var madeBy = false
+
+  @Option(
+    help: ArgumentHelp(
+      "The importance matrix llama-quantize may have used (.gguf or legacy .dat): --made-by also tries its "
+        + "imatrix path.", valueName: "file"))
+  var imatrix: String?
 
   func run() async throws {
     let destination = try out.map { try ReportDestination(path: $0) }
@@ -56,11 +72,19 @@ struct DiffCommand: AsyncParsableCommand {
           + "and \(shipped) (SHIPPED) none: the two may be swapped (ORIGINAL comes first); "
           + "measuring \(shipped) against \(original) as given\n")
     }
+    if imatrix != nil && !madeBy { throw UsageError("--imatrix is used by --made-by: give both") }
+    let importance = try imatrix.map { path throws(TensorFileError) in try ImportanceMatrix.read(path) }
     var measured: [ShippedDiffRow] = []
     for pair in pairs {
       try pair.shipped.checkFileUnchanged()
       try pair.original.checkFileUnchanged()
-      measured.append(ShippedDiff.measure(pair))
+      var row = ShippedDiff.measure(pair)
+      if madeBy {
+        let entry = try importance.map { matrix throws(TensorFileError) in try matrix.weights(for: pair.original.info) }
+        row.recipe = try ShippedRecipe.find(
+          shipped: pair.shipped, original: pair.original, originalRows: pair.originalRows, importance: entry)
+      }
+      measured.append(row)
       // As `report` does: the pair's mapped pages leave the resident set, so memory stays one
       // pair's, not both models'.
       pair.original.releaseResidentPages()

@@ -1,0 +1,57 @@
+import Formats
+import Parallel
+import TensorIO
+
+/// How a shipped llama.cpp tensor was made, as far as tscope can tell by making it again: its
+/// type quantized from the original by llama-quantize's reference path (no imatrix entry), or by
+/// its imatrix path with the importance matrix given, gives exactly the shipped values — or
+/// neither does (another tool, another imatrix, or not this original).
+public enum ShippedRecipe: Sendable, Equatable {
+  /// The type's reference path (`TYPE`) gives every shipped value.
+  case reference
+  /// The imatrix path with the given importance (`TYPE:imatrix`) gives every shipped value.
+  case imatrix
+  /// Neither path llama-quantize would take gives the shipped values; `triedImatrix` says whether
+  /// an importance matrix was given (else only the reference path was tried).
+  case neither(triedImatrix: Bool)
+
+  /// The row's text (`made_by`).
+  public var text: String {
+    switch self {
+    case .reference: "llama-quantize"
+    case .imatrix: "llama-quantize --imatrix"
+    case .neither(let triedImatrix): triedImatrix ? "neither path" : "not the reference path"
+    }
+  }
+
+  /// The recipe of `shipped` against `original`, or nil when its type is not one tscope makes
+  /// (`GGMLFormat`) or the original is not analysable. `importance` is the original tensor's entry
+  /// in the given imatrix (nil: no imatrix; `.some(nil)`: no entry, where llama-quantize takes the
+  /// reference path too). `originalRows` maps each shipped row to its original row, as for the error.
+  /// Values compare bit for bit: the same recipe on the same weights gives the same floats.
+  public static func find(
+    shipped: Tensor, original: Tensor, originalRows: [Int]?, importance: ImportanceWeights??
+  ) throws(Cancelled) -> ShippedRecipe? {
+    guard case .ggml(let block) = shipped.info.dtype, let type = GGMLFormat(rawValue: block.name.lowercased()),
+      original.info.dtype.isAnalysable, original.count == shipped.count, original.count > 0
+    else { return nil }
+    let shippedValues = shipped.decodedValues()
+    let rowLength = originalRows.map { original.count / max($0.count, 1) } ?? original.count
+    func gives(_ format: QuantFormat) throws(Cancelled) -> Bool {
+      let made = try Quantizer.dequantize(original, format: format)
+      for row in 0..<(original.count / rowLength) {
+        let source = (originalRows?[row] ?? row) * rowLength
+        for column in 0..<rowLength
+        where made[source + column].bitPattern != shippedValues[row * rowLength + column].bitPattern {
+          return false
+        }
+      }
+      return true
+    }
+    if try gives(.ggml(type)) { return .reference }
+    // With an imatrix that has no entry for the tensor, llama-quantize's path is the reference one.
+    guard let matrixEntry = importance else { return .neither(triedImatrix: false) }
+    guard let entry = matrixEntry else { return .neither(triedImatrix: true) }
+    return try gives(.ggml(type, importance: GGMLImportance(entry))) ? .imatrix : .neither(triedImatrix: true)
+  }
+}
