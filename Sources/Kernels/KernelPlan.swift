@@ -350,7 +350,7 @@ struct KernelTotals {
     return QuantizationMetrics(
       format: plan.format, group: effective.group, scaleMode: effective.scale, clipRatio: ScaleMode.decimal(of: clip),
       count: plan.source.elementCount, finiteCount: finite, nonFiniteCount: Int(sums.nonfinite), mse: mse,
-      sqnrDB: sqnr, maxAbsError: sums.max_abs_err, relativeL2: relative, codeUsage: usageCounts,
+      sqnrDB: sqnr, maxAbsError: sums.max_abs_err, relativeL2: relative, signal: sums.sum_sq_x, codeUsage: usageCounts,
       isEstimate: plan.source.isSample)
   }
 }

@@ -19,8 +19,10 @@ public struct QuantizationMetrics: Sendable, Hashable {
   /// 10·log10(Σx² / Σ(x − x̂)²); +∞ when the error is zero.
   public let sqnrDB: Double
   public let maxAbsError: Double
-  /// ‖x − x̂‖ / ‖x‖.
+  /// ‖x − x̂‖ / ‖x‖ (0 when x is all zero).
   public let relativeL2: Double
+  /// Σx² over the finite elements (0 for an all-zero tensor).
+  public let signal: Double
   /// Elements per value of `format.values`, in the same order.
   public let codeUsage: [Int]
   /// Whether only sampled rows were read (`RowSelection.sample` on a larger tensor).
@@ -31,8 +33,8 @@ public struct QuantizationMetrics: Sendable, Hashable {
 
   public init(
     format: QuantFormat, group: GroupSize, scaleMode: ScaleMode, clipRatio: Double, count: Int, finiteCount: Int,
-    nonFiniteCount: Int, mse: Double, sqnrDB: Double, maxAbsError: Double, relativeL2: Double, codeUsage: [Int],
-    isEstimate: Bool
+    nonFiniteCount: Int, mse: Double, sqnrDB: Double, maxAbsError: Double, relativeL2: Double, signal: Double,
+    codeUsage: [Int], isEstimate: Bool
   ) {
     self.format = format
     self.group = group
@@ -45,6 +47,7 @@ public struct QuantizationMetrics: Sendable, Hashable {
     self.sqnrDB = sqnrDB
     self.maxAbsError = maxAbsError
     self.relativeL2 = relativeL2
+    self.signal = signal
     self.codeUsage = codeUsage
     self.isEstimate = isEstimate
   }
@@ -52,12 +55,10 @@ public struct QuantizationMetrics: Sendable, Hashable {
   /// How many distinct values were used at least once.
   public var codesUsed: Int { codeUsage.filter { $0 > 0 }.count }
 
-  /// Whether every finite element landed, exactly, on the value 0: an all-zero tensor, whose
-  /// SQNR is 0/0 (no signal, no error) rather than the +∞ of an exact result.
-  public var isAllZero: Bool {
-    guard mse == 0, let zero = format.values.firstIndex(of: 0) else { return false }
-    return codeUsage[zero] == finiteCount
-  }
+  /// Whether every finite element is 0 and so is its x̂: an all-zero tensor, whose SQNR is 0/0 (no
+  /// signal, no error) rather than the +∞ of an exact result. Told by Σx², not by the code 0
+  /// (llama.cpp's types count stored codes, and a zero block's code need not be 0).
+  public var isAllZero: Bool { signal == 0 && mse == 0 && finiteCount > 0 }
 
   /// The reasons of an all-zero tensor's result and of an exact one (see `sqnrReason`).
   public static let allZeroReason = "every element is zero: no signal, no error"

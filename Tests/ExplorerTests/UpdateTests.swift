@@ -23,7 +23,7 @@ struct UpdateTests {
     let empty = Histogram.empty(lower: -1, upper: 1, bins: 1)
     let metrics = QuantizationMetrics(
       format: .int4Asymmetric, group: .standard, scaleMode: .absmax, clipRatio: 1, count: 3, finiteCount: 3,
-      nonFiniteCount: 0, mse: 1e-5, sqnrDB: sqnr, maxAbsError: 0.01, relativeL2: 0.1, codeUsage: [1, 2],
+      nonFiniteCount: 0, mse: 1e-5, sqnrDB: sqnr, maxAbsError: 0.01, relativeL2: 0.1, signal: 1e-3, codeUsage: [1, 2],
       isEstimate: estimate)
     return QuantResult(
       metrics: metrics, displayScale: 1, errorHistogram: empty, dequantizedHistogram: empty, isEstimate: estimate,

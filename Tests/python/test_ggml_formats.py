@@ -168,3 +168,19 @@ def test_non_finite_elements_are_counted_and_the_rest_match(tmp_path):
         assert row["count"] == x.size and sum(row["code_usage"]) == finite.sum()
         assert row["max_abs_err"] == np.abs(error).max(), kind
         assert math.isclose(row["mse"], float(np.mean(error ** 2)), rel_tol=1e-12), kind
+
+
+@pytest.mark.parametrize("kind", ["q4_0", "q4_1", "q8_0", "q2_k", "q3_k", "q4_k", "q6_k", "iq4_nl", "iq4_xs",
+                                  "nf4", "int4-asym", "mxfp4", "nvfp4"])
+def test_an_all_zero_tensor_is_zero_over_zero_in_every_format(tmp_path, kind):
+    """A tensor of zeros has no signal and no error: every format says so (SQNR null with the
+    all-zero reason), whatever code its zero is stored as (Q4_0's 8, IQ4's index of the value 1);
+    a tensor with one non-zero element is not all zero."""
+    path = tmp_path / "zeros.safetensors"
+    one = np.zeros((2, 256), dtype=np.float32)
+    one[1, 7] = 0.25
+    save_file({"zeros": np.zeros((2, 256), dtype=np.float32), "one": one}, str(path))
+    rows = {r["name"]: r for r in run_json("quant", path, "--layer", ".", "--format", kind)}
+    assert rows["zeros"]["mse"] == 0 and rows["zeros"]["sqnr_db"] is None
+    assert "every element is zero" in rows["zeros"]["reason"], rows["zeros"]
+    assert rows["one"]["reason"] is None or "every element is zero" not in rows["one"]["reason"]
