@@ -7,30 +7,17 @@
 //   under an FP16 d (and dmin);
 // - the imatrix paths (`quantize_row_*_K_impl`, `quantize_row_q4_0_impl` … `q5_1_impl`, with
 //   `make_qkx3_quants`, `make_qp_quants` and `make_qx_quants` weighted), which it takes with one:
-//   the searches weigh each element by its column's importance (and its own size).
-// Values are dequantized as `dequantize_row_*` does.
+//   the searches weigh each element by its column's importance (and its own size);
+// - IQ4_NL and IQ4_XS (`quantize_row_iq4_nl_impl`), with or without an imatrix.
+// Values are dequantized as `dequantize_row_*` does. Where eight whole sub-blocks follow, their
+// searches run side by side in ggml_search_lanes.c (the same results); these scalar functions
+// take the rest, and everything with `TSCOPE_GGML_SEARCH=scalar`.
 //
 // A row whose length is not a multiple of the block (llama.cpp gives such tensors another type)
 // ends in a shorter block; its last sub-block is cut at the row's end and searched over the
 // elements it has. NaN and ±Inf are searched and rounded as 0 (ggml's loops see none); the caller
 // counts them as non-finite.
-#include <stdatomic.h>
-#include <stdlib.h>
-
-#include "tk_internal.h"
-
-enum { super_block = 256 };
-
-/// ggml's `nearest_int`: round half to even by the 1.5·2^23 trick, for any finite float (ggml
-/// asserts |x| ≤ 2^22 − 1; beyond that the trick's bits are kept as ggml's release build keeps them).
-static int nearest_int(float value) {
-  const float shifted = value + 12582912.0f;
-  int32_t bits;
-  memcpy(&bits, &shifted, sizeof bits);
-  return (bits & 0x007fffff) - 0x00400000;
-}
-
-static int clamp_int(int value, int low, int high) { return value < low ? low : value > high ? high : value; }
+#include "ggml_search.h"
 
 /// `make_qkx2_quants` (`qkx3` 0) and `make_qkx3_quants` (`qkx3` 1, as the imatrix paths run it:
 /// squared error): the scale and minimum of an asymmetric sub-block of `n` elements with codes
@@ -178,17 +165,26 @@ static float make_qp_quants(int n, int nmax, const float *x, uint8_t *L, const f
   return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
 }
 
-/// `make_q3_quants` with do_rmse: a symmetric sub-block's scale (signed, from its largest-magnitude
-/// element) refined by moving one code at a time, weights x². Codes 0…2·nmax−1 into `L`.
-static float make_q3_quants(int n, int nmax, const float *x, int8_t *L) {
-  float max = 0, amax = 0;
+/// The first element of the largest magnitude, with its sign (ggml's `if (ax > amax)` scan); that
+/// magnitude into `amax`.
+static float largest_magnitude(const float *x, int n, float *amax) {
+  float max = 0, largest = 0;
   for (int i = 0; i < n; ++i) {
     const float ax = fabsf(x[i]);
-    if (ax > amax) {
-      amax = ax;
+    if (ax > largest) {
+      largest = ax;
       max = x[i];
     }
   }
+  *amax = largest;
+  return max;
+}
+
+/// `make_q3_quants` with do_rmse: a symmetric sub-block's scale (signed, from its largest-magnitude
+/// element) refined by moving one code at a time, weights x². Codes 0…2·nmax−1 into `L`.
+static float make_q3_quants(int n, int nmax, const float *x, int8_t *L) {
+  float amax;
+  const float max = largest_magnitude(x, n, &amax);
   if (amax < 1e-15f) {  // GROUP_MAX_EPS: all zero
     for (int i = 0; i < n; ++i) L[i] = 0;
     return 0.f;
@@ -232,14 +228,8 @@ static float make_q3_quants(int n, int nmax, const float *x, int8_t *L) {
 /// scales around nmax/max by weighted squared error, the weights `qw` (the imatrix paths) or, when
 /// NULL, x². Codes 0…2·nmax−1 into `L`.
 static float make_qx_quants(int n, int nmax, const float *x, int8_t *L, const float *qw) {
-  float max = 0, amax = 0;
-  for (int i = 0; i < n; ++i) {
-    const float ax = fabsf(x[i]);
-    if (ax > amax) {
-      amax = ax;
-      max = x[i];
-    }
-  }
+  float amax;
+  const float max = largest_magnitude(x, n, &amax);
   if (amax < 1e-15f) {  // GROUP_MAX_EPS: all zero
     for (int i = 0; i < n; ++i) L[i] = 0;
     return 0.f;
@@ -274,241 +264,11 @@ static float make_qx_quants(int n, int nmax, const float *x, int8_t *L, const fl
   return scale;
 }
 
-/// The elements of sub-block `j` of a block of `count` (the last one may be cut short).
-static int sub_count(int64_t count, int size, int j) {
-  const int64_t left = count - (int64_t)size * j;
-  return left < size ? (int)left : size;
-}
-
 /// Σx² of `count` floats in order (the imatrix paths' σ²).
 static float sum_of_squares(const float *x, int64_t count) {
   float sum = 0;
   for (int64_t i = 0; i < count; ++i) sum += x[i] * x[i];
   return sum;
-}
-
-// The lane helpers pass 32-byte vectors by value; they are always inlined, so the ABI of such
-// arguments without AVX (what -Wpsabi warns about) never applies.
-#pragma clang diagnostic ignored "-Wpsabi"
-
-/// Eight floats or ints, one lane per sub-block (the compiler's vector extension: two SSE registers
-/// on the baseline ISA, one AVX register with AVX2). Lane arithmetic is IEEE per lane, as scalar.
-typedef float lane_floats __attribute__((vector_size(32)));
-typedef int32_t lane_ints __attribute__((vector_size(32)));
-enum { lanes = 8 };
-
-static inline __attribute__((always_inline)) lane_floats lane_splat(float value) {
-  return (lane_floats){value, value, value, value, value, value, value, value};
-}
-
-static inline __attribute__((always_inline)) lane_ints lane_splat_int(int32_t value) {
-  return (lane_ints){value, value, value, value, value, value, value, value};
-}
-
-/// `mask ? yes : no` per lane (mask lanes all ones or all zeros, as comparisons give).
-static inline __attribute__((always_inline)) lane_ints lane_select_int(lane_ints mask, lane_ints yes, lane_ints no) {
-  return (yes & mask) | (no & ~mask);
-}
-
-static inline __attribute__((always_inline)) lane_floats lane_select(lane_ints mask, lane_floats yes, lane_floats no) {
-  return (lane_floats)lane_select_int(mask, (lane_ints)yes, (lane_ints)no);
-}
-
-/// `nearest_int` per lane.
-static inline __attribute__((always_inline)) lane_ints lane_nearest(lane_floats value) {
-  const lane_floats shifted = value + lane_splat(12582912.0f);
-  return ((lane_ints)shifted & lane_splat_int(0x007fffff)) - lane_splat_int(0x00400000);
-}
-
-static inline __attribute__((always_inline)) lane_ints lane_clamp(lane_ints value, int32_t high) {
-  const lane_ints low = lane_select_int(value < lane_splat_int(0), lane_splat_int(0), value);
-  return lane_select_int(low > lane_splat_int(high), lane_splat_int(high), low);
-}
-
-static inline __attribute__((always_inline)) lane_floats lane_abs(lane_floats value) {
-  return (lane_floats)((lane_ints)value & lane_splat_int(0x7fffffff));
-}
-
-/// `make_qkx2_quants` (`qkx3` 0) or `make_qkx3_quants` (`qkx3` 1) on eight sub-blocks of `n`
-/// elements at once, one per lane: sub-block k's elements at `x + k·stride` (weights likewise),
-/// codes to `L + k·stride`, scales and minimums' negations to `scales[k]`, `mins[k]`. Each lane
-/// does its sub-block's operations in the scalar function's order, so the results are the same bit
-/// for bit; the lanes only take the eight dependency chains of the trial sums side by side (the
-/// scalar search waits on one float addition after another: about 50 ns an element).
-static inline __attribute__((always_inline)) void asymmetric_search_lanes(
-  int qkx3, int n, int nmax, const float *x, const float *weights, int stride, uint8_t *L, float *scales,
-  float *mins, float rmin, float rdelta, int nstep, int use_mad) {
-  lane_floats xt[32], wt[32];
-  lane_ints Lt[32], Laux[32];
-  for (int i = 0; i < n; ++i) {
-    for (int k = 0; k < lanes; ++k) {
-      xt[i][k] = x[k * stride + i];
-      wt[i][k] = weights[k * stride + i];
-    }
-  }
-  lane_floats min = xt[0], max = xt[0], sum_w = wt[0];
-  lane_floats sum_x = sum_w * xt[0];
-  for (int i = 1; i < n; ++i) {
-    min = lane_select(xt[i] < min, xt[i], min);
-    max = lane_select(xt[i] > max, xt[i], max);
-    sum_w += wt[i];
-    sum_x += wt[i] * xt[i];
-  }
-  const lane_floats zero = lane_splat(0), levels = lane_splat((float)nmax);
-  min = lane_select(min > zero, zero, min);
-  const lane_ints done = qkx3 ? ~(max > min) : max == min;
-  const lane_floats first_iscale = levels / (max - min);
-  lane_floats scale = lane_splat(1) / first_iscale, best = zero;
-  for (int i = 0; i < n; ++i) {
-    const lane_ints l = lane_clamp(lane_nearest(first_iscale * (xt[i] - min)), nmax);
-    Lt[i] = l;
-    lane_floats diff = scale * __builtin_convertvector(l, lane_floats) + min - xt[i];
-    diff = use_mad ? lane_abs(diff) : diff * diff;
-    best += wt[i] * diff;
-  }
-  for (int is = 0; nstep >= 1 && is <= nstep; ++is) {
-    const lane_floats iscale = lane_splat(rmin + rdelta * is + nmax) / (max - min);
-    lane_floats sum_l = zero, sum_l2 = zero, sum_xl = zero;
-    for (int i = 0; i < n; ++i) {
-      const lane_floats v = iscale * (xt[i] - min);
-      lane_ints l;
-      if (qkx3) {
-        l = lane_select_int(v > zero, lane_nearest(lane_select(v < levels, v, levels)), lane_splat_int(0));
-      } else {
-        l = lane_clamp(lane_nearest(v), nmax);
-      }
-      Laux[i] = l;
-      const lane_floats lf = __builtin_convertvector(l, lane_floats);
-      sum_l += wt[i] * lf;
-      sum_l2 += wt[i] * lf * lf;
-      sum_xl += wt[i] * lf * xt[i];
-    }
-    const lane_floats D = sum_w * sum_l2 - sum_l * sum_l;
-    const lane_ints solvable = (D > zero) & ~done;
-    lane_floats this_scale = (sum_w * sum_xl - sum_x * sum_l) / D;
-    lane_floats this_min = (sum_l2 * sum_x - sum_l * sum_xl) / D;
-    const lane_ints positive_min = this_min > zero;
-    this_scale = lane_select(positive_min, sum_xl / sum_l2, this_scale);
-    this_min = lane_select(positive_min, zero, this_min);
-    lane_floats error = zero;
-    for (int i = 0; i < n; ++i) {
-      lane_floats diff = this_scale * __builtin_convertvector(Laux[i], lane_floats) + this_min - xt[i];
-      diff = use_mad ? lane_abs(diff) : diff * diff;
-      error += wt[i] * diff;
-    }
-    const lane_ints better = solvable & (error < best);
-    best = lane_select(better, error, best);
-    scale = lane_select(better, this_scale, scale);
-    min = lane_select(better, this_min, min);
-    for (int i = 0; i < n; ++i) Lt[i] = lane_select_int(better, Laux[i], Lt[i]);
-  }
-  scale = lane_select(done, zero, scale);
-  for (int k = 0; k < lanes; ++k) {
-    mins[k] = -min[k];
-    scales[k] = scale[k];
-    for (int i = 0; i < n; ++i) L[k * stride + i] = done[k] ? 0 : (uint8_t)Lt[i][k];
-  }
-}
-
-/// `make_qx_quants` (rmse_type 1) on eight sub-blocks of `n` (16 or 32) at once, one per lane:
-/// sub-block k's elements at `x + n·k`, weights likewise (`qw`, or x² when NULL), codes to
-/// `L + n·k`, scales to `scales[k]`; each lane in the scalar function's order, as
-/// `asymmetric_search_lanes`.
-static inline __attribute__((always_inline)) void symmetric_search_lanes(
-  int n, int nmax, const float *x, const float *qw, int8_t *L, float *scales) {
-  lane_floats xt[32], wt[32];
-  lane_ints Lt[32], Laux[32];
-  for (int i = 0; i < n; ++i) {
-    for (int k = 0; k < lanes; ++k) {
-      xt[i][k] = x[k * n + i];
-      wt[i][k] = qw ? qw[k * n + i] : x[k * n + i] * x[k * n + i];
-    }
-  }
-  const lane_floats zero = lane_splat(0);
-  lane_floats max = zero, amax = zero;
-  for (int i = 0; i < n; ++i) {
-    const lane_floats ax = lane_abs(xt[i]);
-    const lane_ints larger = ax > amax;
-    amax = lane_select(larger, ax, amax);
-    max = lane_select(larger, xt[i], max);
-  }
-  const lane_ints done = amax < lane_splat(1e-15f);  // GROUP_MAX_EPS: all zero
-  const lane_ints low = lane_splat_int(-nmax);
-  const int32_t high = nmax - 1;
-  lane_floats iscale = lane_splat((float)-nmax) / max;
-  lane_floats sumlx = zero, suml2 = zero;
-  for (int i = 0; i < n; ++i) {
-    lane_ints l = lane_nearest(iscale * xt[i]);
-    l = lane_select_int(l < low, low, l);
-    l = lane_select_int(l > lane_splat_int(high), lane_splat_int(high), l);
-    Lt[i] = l + lane_splat_int(nmax);
-    const lane_floats lf = __builtin_convertvector(l, lane_floats);
-    sumlx += wt[i] * xt[i] * lf;
-    suml2 += wt[i] * lf * lf;
-  }
-  lane_floats scale = lane_select(suml2 != zero, sumlx / suml2, zero);
-  lane_floats best = scale * sumlx;
-  for (int is = -9; is <= 9; ++is) {
-    if (is == 0) continue;
-    iscale = -lane_splat(nmax + 0.1f * is) / max;
-    sumlx = suml2 = zero;
-    for (int i = 0; i < n; ++i) {
-      lane_ints l = lane_nearest(iscale * xt[i]);
-      l = lane_select_int(l < low, low, l);
-      l = lane_select_int(l > lane_splat_int(high), lane_splat_int(high), l);
-      Laux[i] = l + lane_splat_int(nmax);
-      const lane_floats lf = __builtin_convertvector(l, lane_floats);
-      sumlx += wt[i] * xt[i] * lf;
-      suml2 += wt[i] * lf * lf;
-    }
-    const lane_ints better = (suml2 > zero) & (sumlx * sumlx > best * suml2);
-    scale = lane_select(better, sumlx / suml2, scale);
-    best = lane_select(better, scale * sumlx, best);
-    for (int i = 0; i < n; ++i) Lt[i] = lane_select_int(better, Laux[i], Lt[i]);
-  }
-  scale = lane_select(done, zero, scale);
-  for (int k = 0; k < lanes; ++k) {
-    scales[k] = scale[k];
-    for (int i = 0; i < n; ++i) L[k * n + i] = done[k] ? 0 : (int8_t)Lt[i][k];
-  }
-}
-
-/// The lanes compiled for the baseline ISA and for AVX2 (eight lanes, one register each; no FMA, so
-/// the same results), chosen at run time as the kernel's paths are (`TSCOPE_KERNEL`).
-static void asymmetric_search_lanes_portable(
-  int qkx3, int n, int nmax, const float *x, const float *weights, int stride, uint8_t *L, float *scales,
-  float *mins, float rmin, float rdelta, int nstep, int use_mad) {
-  asymmetric_search_lanes(qkx3, n, nmax, x, weights, stride, L, scales, mins, rmin, rdelta, nstep, use_mad);
-}
-
-__attribute__((target("avx2"))) static void asymmetric_search_lanes_avx2(
-  int qkx3, int n, int nmax, const float *x, const float *weights, int stride, uint8_t *L, float *scales,
-  float *mins, float rmin, float rdelta, int nstep, int use_mad) {
-  asymmetric_search_lanes(qkx3, n, nmax, x, weights, stride, L, scales, mins, rmin, rdelta, nstep, use_mad);
-}
-
-/// Whether the searches run eight at a time in lanes (the default) or one by one as ggml runs them
-/// (`TSCOPE_GGML_SEARCH=scalar`): the same results either way, both paths tested against
-/// llama.cpp's files.
-static int lanes_enabled(void) {
-  static _Atomic int decided = -1;
-  int value = atomic_load_explicit(&decided, memory_order_relaxed);
-  if (value < 0) {
-    const char *forced = getenv("TSCOPE_GGML_SEARCH");
-    value = !(forced && strcmp(forced, "scalar") == 0);
-    atomic_store_explicit(&decided, value, memory_order_relaxed);
-  }
-  return value;
-}
-
-static void symmetric_search_lanes_portable(
-  int n, int nmax, const float *x, const float *qw, int8_t *L, float *scales) {
-  symmetric_search_lanes(n, nmax, x, qw, L, scales);
-}
-
-__attribute__((target("avx2"))) static void symmetric_search_lanes_avx2(
-  int n, int nmax, const float *x, const float *qw, int8_t *L, float *scales) {
-  symmetric_search_lanes(n, nmax, x, qw, L, scales);
 }
 
 /// Every sub-block of `size`'s `make_qx_quants` (rmse_type 1; weights `qw`, or x² when NULL):
@@ -517,8 +277,9 @@ static void symmetric_searches(
   int64_t count, int size, int nmax, const float *x, const float *qw, int8_t *L, float *scales) {
   const int sub_blocks = (int)((count + size - 1) / size);
   int j = 0;
-  for (; lanes_enabled() && j + lanes <= sub_blocks && (int64_t)(j + lanes) * size <= count; j += lanes) {
-    (tk_have_avx2() ? symmetric_search_lanes_avx2 : symmetric_search_lanes_portable)(
+  const int in_lanes = tk_ggml_search_lanes_enabled();
+  for (; in_lanes && j + lanes <= sub_blocks && (int64_t)(j + lanes) * size <= count; j += lanes) {
+    tk_symmetric_search_lanes(
       size, nmax, x + size * j, qw ? qw + size * j : NULL, L + size * j, scales + j);
   }
   for (; j < sub_blocks; ++j) {
@@ -534,8 +295,9 @@ static void asymmetric_searches(
   float *mins, float rmin, float rdelta, int nstep, int use_mad) {
   const int sub_blocks = (int)((count + size - 1) / size);
   int j = 0;
-  for (; lanes_enabled() && j + lanes <= sub_blocks && (int64_t)(j + lanes) * size <= count; j += lanes) {
-    (tk_have_avx2() ? asymmetric_search_lanes_avx2 : asymmetric_search_lanes_portable)(
+  const int in_lanes = tk_ggml_search_lanes_enabled();
+  for (; in_lanes && j + lanes <= sub_blocks && (int64_t)(j + lanes) * size <= count; j += lanes) {
+    tk_asymmetric_search_lanes(
       qkx3, size, nmax, x + size * j, weights + size * j, size, L + size * j, scales + j, mins + j, rmin, rdelta,
       nstep, use_mad);
   }
@@ -689,22 +451,32 @@ static void asymmetric_round(
   }
 }
 
-/// Q3_K's codes −4…3 (stored 0…7) rounded against each sub-block's stored signed scale, then
-/// dequantized: x̂ = d·scale·(q − 4). Sub-blocks whose scale is 0 keep their search's codes.
-static void q3_round(const float *x, int64_t count, int8_t *L, const int *scale, float d, float *rounded, int32_t *slot) {
+/// The symmetric sub-blocks of 16 of Q3_K (nmax 4) and Q6_K (nmax 32): every code −nmax…nmax−1
+/// (stored nmax higher) rounded again against its sub-block's stored scale `dl[j]`, then
+/// dequantized: x̂ = dl·(q − nmax). A sub-block whose scale is 0 keeps its search's codes.
+static void symmetric_round(
+  const float *x, int64_t count, int8_t *L, const float *dl, int nmax, float *rounded, int32_t *slot) {
   const int sub_blocks = (int)((count + 15) / 16);
   for (int j = 0; j < sub_blocks; ++j) {
     const int n = sub_count(count, 16, j);
-    const float dl = d * scale[j];
-    if (dl != 0) {
-      for (int l = 0; l < n; ++l) L[16 * j + l] = (int8_t)(clamp_int(nearest_int(x[16 * j + l] / dl), -4, 3) + 4);
+    if (dl[j] != 0) {
+      for (int l = 0; l < n; ++l) {
+        L[16 * j + l] = (int8_t)(clamp_int(nearest_int(x[16 * j + l] / dl[j]), -nmax, nmax - 1) + nmax);
+      }
     }
     for (int l = 0; l < n; ++l) {
       const int q = L[16 * j + l];
-      rounded[16 * j + l] = dl * (float)(q - 4);
+      rounded[16 * j + l] = dl[j] * (float)(q - nmax);
       slot[16 * j + l] = q;
     }
   }
+}
+
+/// Q3_K's stored scales (the decoded 6-bit fields minus 32) under d, applied: dl = d·scale.
+static void q3_round(const float *x, int64_t count, int8_t *L, const int *scale, float d, float *rounded, int32_t *slot) {
+  float dl[super_block / 16];
+  for (int j = 0; j < (int)((count + 15) / 16); ++j) dl[j] = d * scale[j];
+  symmetric_round(x, count, L, dl, 4, rounded, slot);
 }
 
 /// Q3_K's reference path: `make_q3_quants` per sub-block of 16, the signed scales coded in 6 bits
@@ -782,20 +554,12 @@ static void q6_super_block(const float *x, int64_t count, const float *qw, float
   }
   const float iscale = -128.f / max_scale;
   const float d = tk_fp16_round(1 / iscale);
+  float dl[super_block / 16];
   for (int j = 0; j < sub_blocks; ++j) {
-    const int n = sub_count(count, 16, j);
     const int scale = nearest_int(iscale * scales[j]);
-    const int8_t stored = (int8_t)(scale < 127 ? scale : 127);
-    const float dl = d * stored;
-    if (dl != 0) {
-      for (int l = 0; l < n; ++l) L[16 * j + l] = (int8_t)(clamp_int(nearest_int(x[16 * j + l] / dl), -32, 31) + 32);
-    }
-    for (int l = 0; l < n; ++l) {
-      const int q = L[16 * j + l];
-      rounded[16 * j + l] = dl * (float)(q - 32);
-      slot[16 * j + l] = q;
-    }
+    dl[j] = d * (int8_t)(scale < 127 ? scale : 127);  // the stored int8 scale
   }
+  symmetric_round(x, count, L, dl, 32, rounded, slot);
 }
 
 /// Legacy blocks of 32 (Q4_0, Q4_1, Q5_0, Q5_1; up to eight, `count` elements) on the imatrix path
@@ -832,104 +596,13 @@ static void legacy_imatrix(
   }
 }
 
-/// IQ4_NL's and IQ4_XS's non-linear 4-bit values (ggml-common.h `kvalues_iq4nl`).
-static const int8_t iq4_values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
-
-/// ggml's `best_index_int8` over `iq4_values` (the nearest value's index, a tie to the larger),
-/// without its branches: the count of neighbour pairs whose midpoint x has reached, decided by the
-/// same float differences as ggml's last step (`x - val[mu-1] < val[mu] - x`). Equal for every
-/// finite x: below a pair both differences keep their signs, and x − v ≠ 0 unless x = v.
-static int iq4_index(float x) {
-  int index = 0;
-  for (int m = 1; m < 16; ++m) index += x - iq4_values[m - 1] >= iq4_values[m] - x;
-  return index;
-}
-
 int tk_iq4_index(float x) { return iq4_index(x); }
-
-/// `iq4_index` per lane, with the value it picks.
-static inline __attribute__((always_inline)) lane_ints lane_iq4_index(lane_floats x, lane_ints *value) {
-  lane_ints index = lane_splat_int(0), picked = lane_splat_int(iq4_values[0]);
-  for (int m = 1; m < 16; ++m) {
-    const lane_ints reached = (x - lane_splat(iq4_values[m - 1])) >= (lane_splat(iq4_values[m]) - x);
-    index -= reached;
-    picked += reached & lane_splat_int(iq4_values[m] - iq4_values[m - 1]);
-  }
-  *value = picked;
-  return index;
-}
-
-/// `quantize_row_iq4_nl_impl`'s per-block scale search on eight blocks of 32 at once, one per lane
-/// (block k's elements and weights at `x + 32·k`, `weight + 32·k`), each lane in ggml's order: the
-/// scales to `scales[k]` (0 for a block below 1e-15).
-static inline __attribute__((always_inline)) void iq4_search_lanes(
-  const float *x, const float *weight, float *scales) {
-  enum { n = 32, ntry = 7 };
-  lane_floats xt[n], wt[n];
-  for (int i = 0; i < n; ++i) {
-    for (int k = 0; k < lanes; ++k) {
-      xt[i][k] = x[k * n + i];
-      wt[i][k] = weight[k * n + i];
-    }
-  }
-  const lane_floats zero = lane_splat(0);
-  lane_floats amax = zero, max = zero;
-  for (int i = 0; i < n; ++i) {
-    const lane_floats ax = lane_abs(xt[i]);
-    const lane_ints larger = ax > amax;
-    amax = lane_select(larger, ax, amax);
-    max = lane_select(larger, xt[i], max);
-  }
-  const lane_ints done = amax < lane_splat(1e-15f);  // GROUP_MAX_EPS
-  lane_floats d = -max / lane_splat(iq4_values[0]);
-  lane_floats id = lane_splat(1) / d;
-  lane_floats sumqx = zero, sumq2 = zero;
-  for (int i = 0; i < n; ++i) {
-    lane_ints value;
-    lane_iq4_index(id * xt[i], &value);
-    const lane_floats q = __builtin_convertvector(value, lane_floats);
-    sumqx += wt[i] * q * xt[i];
-    sumq2 += wt[i] * q * q;
-  }
-  d = lane_select(sumq2 > zero, sumqx / sumq2, zero);
-  lane_floats best = d * sumqx;
-  for (int itry = -ntry; itry <= ntry; ++itry) {
-    id = lane_splat((float)(itry + iq4_values[0])) / max;
-    sumqx = sumq2 = zero;
-    for (int i = 0; i < n; ++i) {
-      lane_ints value;
-      lane_iq4_index(id * xt[i], &value);
-      const lane_floats q = __builtin_convertvector(value, lane_floats);
-      sumqx += wt[i] * q * xt[i];
-      sumq2 += wt[i] * q * q;
-    }
-    const lane_ints better = (sumq2 > zero) & (sumqx * sumqx > best * sumq2);
-    d = lane_select(better, sumqx / sumq2, d);
-    best = lane_select(better, d * sumqx, best);
-  }
-  d = lane_select(done, zero, d);
-  for (int k = 0; k < lanes; ++k) scales[k] = d[k];
-}
-
-static void iq4_search_lanes_portable(const float *x, const float *weight, float *scales) {
-  iq4_search_lanes(x, weight, scales);
-}
-
-__attribute__((target("avx2"))) static void iq4_search_lanes_avx2(const float *x, const float *weight, float *scales) {
-  iq4_search_lanes(x, weight, scales);
-}
 
 /// One block's scale search (`quantize_row_iq4_nl_impl`'s loop body): 0 for a block below 1e-15.
 static float iq4_block_scale(const float *xb, const float *weight, int n) {
   enum { ntry = 7 };
-  float amax = 0, max = 0;
-  for (int j = 0; j < n; ++j) {
-    const float ax = fabsf(xb[j]);
-    if (ax > amax) {
-      amax = ax;
-      max = xb[j];
-    }
-  }
+  float amax;
+  const float max = largest_magnitude(xb, n, &amax);
   if (amax < 1e-15f) return 0;  // GROUP_MAX_EPS
   float d = -max / iq4_values[0];
   float id = 1 / d;
@@ -978,8 +651,8 @@ static void iq4_block(int32_t type, const float *x, int64_t count, const float *
     }
   }
   int first = 0;
-  if (lanes_enabled() && blocks == lanes && count == super_block) {
-    (tk_have_avx2() ? iq4_search_lanes_avx2 : iq4_search_lanes_portable)(x, weight, scales);
+  if (tk_ggml_search_lanes_enabled() && blocks == lanes && count == super_block) {
+    tk_iq4_search_lanes(x, weight, scales);
     first = lanes;
   }
   for (int ib = first; ib < blocks; ++ib) {
