@@ -320,6 +320,25 @@ def test_imatrix_formats_equal_every_tensor_llama_quantize_wrote(file, search):
                                                     len(row["code_usage"])), (file, tensor.name)
 
 
+def test_report_runs_the_imatrix_path_as_quant_does(tmp_path):
+    """`report` resolves `TYPE:imatrix` with each tensor's imatrix entry as `quant` does: the same
+    rows (a tensor without an entry on the reference path); without --imatrix it is refused."""
+    imatrix = FIXTURES / "imatrix.gguf"
+    formats = ["--format", "q4_k:imatrix", "--format", "iq4_xs:imatrix"]
+    quant = {(r["name"], r["format"]): r for r in run_json("quant", FIXTURES / "model-f32.gguf", "--layer", ".",
+                                                          *formats, "--imatrix", imatrix)}
+    out = tmp_path / "report.json"
+    run_tscope("report", FIXTURES / "model-f32.gguf", *formats, "--imatrix", imatrix, "--out", out)
+    rows = json.loads(out.read_text())["rows"]
+    assert {(r["name"], r["format"]) for r in rows} == set(quant)
+    for row in rows:
+        twin = quant[(row["name"], row["format"])]
+        for key in ("mse", "sqnr_db", "max_abs_err", "imatrix_sqnr_db"):
+            assert row[key] == twin[key], (row["name"], row["format"], key)
+    refused = run_tscope("report", FIXTURES / "model-f32.gguf", *formats, check=False)
+    assert refused.returncode == 2 and "--imatrix FILE" in refused.stderr
+
+
 def test_imatrix_formats_need_an_imatrix():
     """Without --imatrix, `TYPE:imatrix` is refused with one line (exit 2); on a format that is not
     a llama.cpp type, too."""
