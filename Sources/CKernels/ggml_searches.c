@@ -485,15 +485,9 @@ static void q3_reference(const float *x, int64_t count, float *rounded, int32_t 
   const int sub_blocks = (int)((count + 15) / 16);
   int8_t L[super_block];
   float scales[super_block / 16];
-  float max_scale = 0, amax = 0;
-  for (int j = 0; j < sub_blocks; ++j) {
-    scales[j] = make_q3_quants(sub_count(count, 16, j), 4, x + 16 * j, L + 16 * j);
-    const float scale = fabsf(scales[j]);
-    if (scale > amax) {
-      amax = scale;
-      max_scale = scales[j];
-    }
-  }
+  for (int j = 0; j < sub_blocks; ++j) scales[j] = make_q3_quants(sub_count(count, 16, j), 4, x + 16 * j, L + 16 * j);
+  float amax;
+  const float max_scale = largest_magnitude(scales, sub_blocks, &amax);
   int stored[super_block / 16];  // the decoded 6-bit scale minus 32
   float d = 0;
   if (max_scale != 0) {
@@ -536,15 +530,9 @@ static void q6_super_block(const float *x, int64_t count, const float *qw, float
   const int sub_blocks = (int)((count + 15) / 16);
   int8_t L[super_block];
   float scales[super_block / 16];
-  float max_scale = 0, max_abs_scale = 0;
   symmetric_searches(count, 16, 32, x, qw, L, scales);
-  for (int j = 0; j < sub_blocks; ++j) {
-    const float abs_scale = fabsf(scales[j]);
-    if (abs_scale > max_abs_scale) {
-      max_abs_scale = abs_scale;
-      max_scale = scales[j];
-    }
-  }
+  float max_abs_scale;
+  const float max_scale = largest_magnitude(scales, sub_blocks, &max_abs_scale);
   if (max_abs_scale < 1e-15f) {  // GROUP_MAX_EPS: the block is stored as zeros
     for (int64_t i = 0; i < count; ++i) {
       rounded[i] = 0;
@@ -669,14 +657,8 @@ static void iq4_block(int32_t type, const float *x, int64_t count, const float *
     }
     return;
   }
-  float max_scale = 0, amax_scale = 0;
-  for (int ib = 0; ib < blocks; ++ib) {
-    const float abs_d = fabsf(scales[ib]);
-    if (abs_d > amax_scale) {
-      amax_scale = abs_d;
-      max_scale = scales[ib];
-    }
-  }
+  float amax_scale;
+  const float max_scale = largest_magnitude(scales, blocks, &amax_scale);
   const float d = -max_scale / 32;
   const float d16 = tk_fp16_round(d);
   const float id = d ? 1 / d : 0.f;
