@@ -14,6 +14,8 @@ public enum ShippedRecipe: Sendable, Equatable {
   /// Neither path llama-quantize would take gives the shipped values; `triedImatrix` says whether
   /// an importance matrix was given (else only the reference path was tried).
   case neither(triedImatrix: Bool)
+  /// Not tried, and why: the shipped tensor is not quantized, or is of a type tscope does not make.
+  case notTried(String)
 
   /// The row's text (`made_by`).
   public var text: String {
@@ -21,20 +23,27 @@ public enum ShippedRecipe: Sendable, Equatable {
     case .reference: "llama-quantize"
     case .imatrix: "llama-quantize --imatrix"
     case .neither(let triedImatrix): triedImatrix ? "neither path" : "not the reference path"
+    case .notTried(let why): "unknown: \(why)"
     }
   }
 
-  /// The recipe of `shipped` against `original`, or nil when its type is not one tscope makes
-  /// (`GGMLFormat`) or the original is not analysable. `importance` is the original tensor's entry
+  /// The recipe of `shipped` against `original`; `notTried` with the reason when its type is not one
+  /// tscope makes (`GGMLFormat`) or the original is not analysable. `importance` is the original tensor's entry
   /// in the given imatrix (nil: no imatrix; `.some(nil)`: no entry, where llama-quantize takes the
   /// reference path too). `originalRows` maps each shipped row to its original row, as for the error.
   /// Values compare bit for bit: the same recipe on the same weights gives the same floats.
   public static func find(
     shipped: Tensor, original: Tensor, originalRows: [Int]?, importance: ImportanceWeights??
-  ) throws(Cancelled) -> ShippedRecipe? {
-    guard case .ggml(let block) = shipped.info.dtype, let type = GGMLFormat(rawValue: block.name.lowercased()),
-      original.info.dtype.isAnalysable, original.count == shipped.count, original.count > 0
-    else { return nil }
+  ) throws(Cancelled) -> ShippedRecipe {
+    guard case .ggml(let block) = shipped.info.dtype else {
+      return .notTried("\(shipped.info.dtype) is not a llama.cpp quantized type")
+    }
+    guard let type = GGMLFormat(rawValue: block.name.lowercased()) else {
+      return .notTried("tscope does not make \(block.name)")
+    }
+    guard original.info.dtype.isAnalysable, original.count == shipped.count, original.count > 0 else {
+      return .notTried("the original \(original.info.dtype) tensor cannot be quantized again")
+    }
     let shippedValues = shipped.decodedValues()
     let rowLength = originalRows.map { original.count / max($0.count, 1) } ?? original.count
     func gives(_ format: QuantFormat) throws(Cancelled) -> Bool {

@@ -19,8 +19,8 @@ public struct ShippedDiffRow: Sendable {
   public let error: ShippedError?
   /// Why the tensor was not compared; nil for a measured row.
   public let reason: String?
-  /// Which llama-quantize path made the shipped values (`diff --made-by`); nil when not asked or
-  /// not a type tscope makes.
+  /// Which llama-quantize path made the shipped values, or why that was not tried (`diff
+  /// --made-by`); nil when not asked.
   public var recipe: ShippedRecipe? = nil
 }
 

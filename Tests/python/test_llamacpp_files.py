@@ -409,7 +409,8 @@ def imatrix_entries() -> set:
 def test_diff_tells_how_each_tensor_was_made(hf_model, side):
     """`diff --made-by --imatrix`: every tensor of a type tscope makes, in every committed file,
     is named as llama-quantize made it — its imatrix path where imatrix.gguf has an entry for the
-    tensor (but Q8_0, which has none), its reference path elsewhere; other types and F32 get null.
+    tensor (but Q8_0, which has none), its reference path elsewhere; other types and F32 say why they
+    were not tried.
     From the HF original too (q/k rows permuted back). Without --imatrix, the imatrix-made tensors
     are "not the reference path"; against slightly changed weights, "neither path"."""
     entries = imatrix_entries()
@@ -422,8 +423,10 @@ def test_diff_tells_how_each_tensor_was_made(hf_model, side):
         plain = {r["shipped_name"]: r for r in run_json("diff", source, FIXTURES / file, "--made-by")}
         for row in rows:
             name, type_name = row["shipped_name"], types[row["shipped_name"]]
-            if type_name not in offered:
-                assert row["made_by"] is None, (file, name)
+            if type_name not in offered:  # not tried, and the row says why
+                why = "is not a llama.cpp quantized type" if type_name == "F32" else "tscope does not make"
+                assert row["made_by"].startswith("unknown: ") and type_name in row["made_by"], (file, name)
+                assert why in row["made_by"], (file, name)
                 continue
             checked += 1
             by_imatrix = name in entries and type_name != "Q8_0"

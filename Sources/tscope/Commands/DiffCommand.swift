@@ -28,7 +28,8 @@ struct DiffCommand: AsyncParsableCommand {
       iq4_xs), how it was made: quantizing the original again, "llama-quantize" when llama-quantize's \
       reference path (no imatrix entry) gives every shipped value bit for bit, "llama-quantize \
       --imatrix" when its imatrix path with --imatrix FILE does, else "neither path" (or "not the \
-      reference path" without --imatrix): another tool, another imatrix, or not this original.
+      reference path" without --imatrix): another tool, another imatrix, or not this original; a tensor \
+      it cannot try says why ("unknown: tscope does not make IQ2_XXS").
 
       --json prints one array: {"name","shipped_name","shipped_type","layer_type","count","bpw", \
       "mse","sqnr_db","max_abs_err","rel_l2","non_finite","made_by","reason"} per tensor (null where \
