@@ -28,6 +28,10 @@ static inline int sub_count(int64_t count, int size, int j) {
   return left < size ? (int)left : size;
 }
 
+/// ggml's `make_qp_quants` (ggml_searches.c): also IQ2_XXS's first scale, which passes one negative
+/// value (the sign-parity flip) whose code wraps in the uint8_t `L`, as in ggml.
+float make_qp_quants(int n, int nmax, const float *x, uint8_t *L, const float *quant_weights);
+
 /// IQ4_NL's and IQ4_XS's non-linear 4-bit values (ggml-common.h `kvalues_iq4nl`).
 static const int8_t iq4_values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 

@@ -96,10 +96,11 @@ static float make_qkx_quants(
   return scale;
 }
 
-/// `make_qp_quants`: codes 0…nmax for non-negative values (the sub-block scales and minimums of
-/// the imatrix paths) under one scale, tried at nine values around nmax/max by weighted squared
-/// error, then refined by moving one code at a time. Codes into `L`; returns the scale.
-static float make_qp_quants(int n, int nmax, const float *x, uint8_t *L, const float *quant_weights) {
+/// `make_qp_quants` (declared in ggml_search.h): codes 0…nmax for non-negative values (the
+/// sub-block scales and minimums of the imatrix paths) under one scale, tried at nine values around
+/// nmax/max by weighted squared error, then refined by moving one code at a time. Codes into `L`;
+/// returns the scale.
+float make_qp_quants(int n, int nmax, const float *x, uint8_t *L, const float *quant_weights) {
   float max = 0;
   for (int i = 0; i < n; ++i) max = max > x[i] ? max : x[i];
   if (max < 1e-15f) {  // GROUP_MAX_EPS: all zero
@@ -674,6 +675,39 @@ static void iq4_block(int32_t type, const float *x, int64_t count, const float *
   }
 }
 
+/// An IQ lattice type's super-block: ggml needs whole super-blocks of 256, so a row's shorter tail
+/// is padded with zeros (importance 0 where an imatrix is given) and the padding dropped after.
+static void lattice_block(
+  int32_t type, float *clean, int64_t count, const float *importance, float *rounded, int32_t *slot) {
+  float padded_importance[super_block], padded_rounded[super_block];
+  int32_t padded_slot[super_block];
+  for (int64_t i = count; i < super_block; i++) clean[i] = 0;
+  if (!importance && (type == TK_GGML_IQ2_XXS || type == TK_GGML_IQ2_XS || type == TK_GGML_IQ1_S)) {
+    // ggml asserts an imatrix for these; tscope refuses them without one before they get here, so
+    // this only keeps a caller that forgot from crashing: every element weighs the same.
+    for (int i = 0; i < super_block; i++) padded_importance[i] = i < count ? 1.0f : 0.0f;
+    importance = padded_importance;
+  }
+  if (importance && importance != padded_importance && count < super_block) {
+    memcpy(padded_importance, importance, (size_t)count * sizeof(float));
+    for (int64_t i = count; i < super_block; i++) padded_importance[i] = 0;
+    importance = padded_importance;
+  }
+  float *out = count < super_block ? padded_rounded : rounded;
+  int32_t *codes = count < super_block ? padded_slot : slot;
+  switch (type) {
+    case TK_GGML_IQ3_XXS:
+    case TK_GGML_IQ3_S: tk_iq3_super_block(type, clean, importance, out, codes); break;
+    case TK_GGML_IQ1_S:
+    case TK_GGML_IQ1_M: tk_iq1_super_block(type, clean, importance, out, codes); break;
+    default: tk_iq2_super_block(type, clean, importance, out, codes); break;
+  }
+  if (count < super_block) {
+    memcpy(rounded, padded_rounded, (size_t)count * sizeof(float));
+    memcpy(slot, padded_slot, (size_t)count * sizeof(int32_t));
+  }
+}
+
 void tk_ggml_searched_block(
   int32_t type, const float *x, int64_t count, const float *importance, float row_sigma2, float *rounded,
   int32_t *slot) {
@@ -702,6 +736,13 @@ void tk_ggml_searched_block(
       asymmetric_round(type, clean, count, &block, rounded, slot);
       break;
     }
+    case TK_GGML_IQ2_XXS:
+    case TK_GGML_IQ2_XS:
+    case TK_GGML_IQ2_S:
+    case TK_GGML_IQ3_XXS:
+    case TK_GGML_IQ3_S:
+    case TK_GGML_IQ1_S:
+    case TK_GGML_IQ1_M: lattice_block(type, clean, count, importance, rounded, slot); break;
     default: legacy_imatrix(type, clean, count, importance, row_sigma2, rounded, slot); break;
   }
 }

@@ -58,6 +58,17 @@ void tk_ggml_searched_block(
   int32_t type, const float *x, int64_t count, const float *importance, float row_sigma2, float *rounded,
   int32_t *slot);
 
+/// One super-block of 256 of an IQ lattice type as ggml-quants.c's `quantize_row_<type>_impl`
+/// makes it: IQ2_XXS, IQ2_XS and IQ2_S (ggml_lattice_iq2.c), IQ3_XXS and IQ3_S (ggml_lattice_iq3.c),
+/// IQ1_S and IQ1_M (ggml_lattice_iq1.c). `x`: 256 finite floats; `importance`: their 256 imatrix
+/// weights, or NULL for ggml's path without one (IQ2_XXS, IQ2_XS and IQ1_S have none: never NULL).
+/// The dequantized values (as `dequantize_row_<type>`) into `rounded`; each element's code into
+/// `slot`: the index of its signed grid value in ascending order (IQ2: −43, −25, −8, 8, 25, 43;
+/// IQ3_XXS: −62, −52, …, −4, 4, …, 62; IQ3_S: −15, −13, …, −1, 1, …, 15; IQ1: −1, 0, 1).
+void tk_iq2_super_block(int32_t type, const float *x, const float *importance, float *rounded, int32_t *slot);
+void tk_iq3_super_block(int32_t type, const float *x, const float *importance, float *rounded, int32_t *slot);
+void tk_iq1_super_block(int32_t type, const float *x, const float *importance, float *rounded, int32_t *slot);
+
 /// Adds one finite element's squared error, square and |error| to `sums`, in float64: the
 /// scalar kernels' accumulation (x and x̂ are floats, so x − x̂ is exact in double).
 static inline void tk_add_error(tk_sums *sums, float x, float rounded) {

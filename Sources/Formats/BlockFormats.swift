@@ -209,9 +209,12 @@ private func pow2(_ exponent: Int) -> Double { Double(sign: .plus, exponent: exp
 ///
 /// - IQ4_NL and IQ4_XS: ggml's non-linear 16 values (−127 … 113) under a searched scale per block
 ///   of 32 (IQ4_XS: coded in 6 bits under an FP16 d per 256).
+/// - The lattice types IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S and IQ1_M: groups of 8 (IQ3: 4)
+///   elements take the nearest point of ggml's grid (256 to 2048 points) with a sign pattern, under
+///   a searched scale per block of 16 or 32 and an FP16 d per 256 (`quantize_row_<type>_impl`).
+///   IQ2_XXS, IQ2_XS and IQ1_S exist only with an imatrix (`requiresImportance`).
 ///
-/// The other IQ types (lattice codebooks) are read from files (`tscope diff`, `--against`) but not
-/// offered here.
+/// TQ1_0 and TQ2_0 (ternary) are read from files (`tscope diff`, `--against`) but not offered here.
 public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
   case q4_0 = "q4_0"
   case q4_1 = "q4_1"
@@ -225,6 +228,13 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
   case q6_k = "q6_k"
   case iq4_nl = "iq4_nl"
   case iq4_xs = "iq4_xs"
+  case iq2_xxs = "iq2_xxs"
+  case iq2_xs = "iq2_xs"
+  case iq2_s = "iq2_s"
+  case iq3_xxs = "iq3_xxs"
+  case iq3_s = "iq3_s"
+  case iq1_s = "iq1_s"
+  case iq1_m = "iq1_m"
 
   public var id: String { rawValue }
 
@@ -233,8 +243,9 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
 
   public var bits: Int {
     switch self {
-    case .q2_k: 2
-    case .q3_k: 3
+    case .iq1_s, .iq1_m: 1
+    case .q2_k, .iq2_xxs, .iq2_xs, .iq2_s: 2
+    case .q3_k, .iq3_xxs, .iq3_s: 3
     case .q4_0, .q4_1, .q4_k, .iq4_nl, .iq4_xs: 4
     case .q5_0, .q5_1, .q5_k: 5
     case .q6_k: 6
@@ -248,6 +259,15 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
   /// Whether it is one of the non-linear IQ4 types (a 16-value codebook under a searched block scale).
   public var isIQ4: Bool { self == .iq4_nl || self == .iq4_xs }
 
+  /// Whether it is one of the lattice types (groups of elements on a grid of points).
+  public var isLattice: Bool { [.iq2_xxs, .iq2_xs, .iq2_s, .iq3_xxs, .iq3_s, .iq1_s, .iq1_m].contains(self) }
+
+  /// Whether ggml makes it only with an importance matrix: `quantize_row_<type>_impl` asserts one
+  /// for IQ2_XXS, IQ2_XS and IQ1_S, so only `TYPE:imatrix` is offered. (llama-quantize asks for an
+  /// imatrix for IQ2_S, IQ3_XXS and IQ1_M too, but for `token_embd` and `output` takes ggml's path
+  /// without one, which tscope offers as the plain id.)
+  public var requiresImportance: Bool { [.iq2_xxs, .iq2_xs, .iq1_s].contains(self) }
+
   /// Whether a block also stores a minimum: the _1 types' m, the dmin and sub-block minimums of
   /// Q2_K, Q4_K and Q5_K.
   public var hasMinimum: Bool { [.q4_1, .q5_1, .q2_k, .q4_k, .q5_k].contains(self) }
@@ -255,9 +275,15 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
   /// The stored codes `code_usage` counts, in ggml's order: Q4_0's 0…15 (the value is (q − 8)·d),
   /// Q5_0's 0…31 ((q − 16)·d), the _1 types' 0…15 and 0…31 (q·d + m), Q8_0's −127…127 (q·d);
   /// Q2_K's 0…3, Q4_K's 0…15 and Q5_K's 0…31 (q·d_s − m_s), Q3_K's 0…7 ((q − 4)·d_s) and Q6_K's
-  /// 0…63 ((q − 32)·d_s), d_s and m_s a sub-block's scale and minimum.
+  /// 0…63 ((q − 32)·d_s), d_s and m_s a sub-block's scale and minimum. The lattice types count
+  /// each element's signed grid value (times its block's scale): IQ2's ±8, ±25, ±43; IQ3_XXS's ±4,
+  /// ±12, …, ±62; IQ3_S's ±1, ±3, …, ±15; IQ1's −1, 0, 1 (before its block's ±1/8 shift).
   public var values: [Double] {
     switch self {
+    case .iq2_xxs, .iq2_xs, .iq2_s: [-43, -25, -8, 8, 25, 43]
+    case .iq3_xxs: [-62, -52, -44, -36, -28, -20, -12, -4, 4, 12, 20, 28, 36, 44, 52, 62]
+    case .iq3_s: Array(stride(from: -15.0, through: 15, by: 2))
+    case .iq1_s, .iq1_m: [-1, 0, 1]
     case .q2_k: (0...3).map(Double.init)
     case .q3_k: (0...7).map(Double.init)
     case .q4_0, .q4_1, .q4_k, .iq4_nl, .iq4_xs: (0...15).map(Double.init)
@@ -281,6 +307,10 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
     case .q6_k: 32
     case .q8_0: 127
     case .iq4_nl, .iq4_xs: 127  // the value −127 a block's largest element starts on
+    case .iq2_xxs, .iq2_xs, .iq2_s: 43  // the largest grid value
+    case .iq3_xxs: 62
+    case .iq3_s: 15
+    case .iq1_s, .iq1_m: 1
     }
   }
 
@@ -288,7 +318,7 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
   public var blockSize: Int {
     switch self {
     case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .iq4_nl: 32
-    case .q2_k, .q3_k, .q4_k, .q5_k, .q6_k, .iq4_xs: 256
+    case .q2_k, .q3_k, .q4_k, .q5_k, .q6_k, .iq4_xs, .iq2_xxs, .iq2_xs, .iq2_s, .iq3_xxs, .iq3_s, .iq1_s, .iq1_m: 256
     }
   }
 
@@ -306,6 +336,15 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
     case .q6_k: 210 * 8 - 6 * 256
     case .iq4_nl: 16  // FP16 d
     case .iq4_xs: 136 * 8 - 4 * 256  // FP16 d, 6-bit block scales: 4.25 bits per weight
+    // ggml's block bytes less the element bits: 2.0625, 2.3125, 2.5625, 3.0625, 3.4375, 1.5625 and
+    // 1.75 bits per weight (the grid indices, signs and block scales all count as the rest).
+    case .iq2_xxs: 66 * 8 - 2 * 256
+    case .iq2_xs: 74 * 8 - 2 * 256
+    case .iq2_s: 82 * 8 - 2 * 256
+    case .iq3_xxs: 98 * 8 - 3 * 256
+    case .iq3_s: 110 * 8 - 3 * 256
+    case .iq1_s: 50 * 8 - 256
+    case .iq1_m: 56 * 8 - 256
     }
   }
 }

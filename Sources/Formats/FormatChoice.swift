@@ -141,9 +141,10 @@ public struct FormatChoice: Hashable, Sendable, CustomStringConvertible {
   }
 
   /// A llama.cpp type from llama-quantize's reference path, then (but Q8_0, which has no other)
-  /// its imatrix path (`q4_k:imatrix`, `Q4_K imatrix`), which the picker lists under it.
+  /// its imatrix path (`q4_k:imatrix`, `Q4_K imatrix`), which the picker lists under it; a type
+  /// made only with an imatrix (IQ2_XXS) by its imatrix path alone.
   private static func ggmlForms(_ type: GGMLFormat) -> [FormatChoice] {
-    [FormatChoice(id: type.id, name: type.name, hasSupernormal: false)]
+    (type.requiresImportance ? [] : [FormatChoice(id: type.id, name: type.name, hasSupernormal: false)])
       + (type == .q8_0
         ? []
         : [
@@ -161,10 +162,12 @@ public struct FormatChoice: Hashable, Sendable, CustomStringConvertible {
   }
 
   /// What the picker shows of a form listed under its base format (by this alone, indented): an MX
-  /// format's scale rule, `imatrix` for a llama.cpp type's imatrix path; nil for a base format.
+  /// format's scale rule, `imatrix` for a llama.cpp type's imatrix path; nil for a base format, and
+  /// for the imatrix path of a type that has no other (listed by its whole name).
   public var formLabel: String? {
     if let rule = scaleRuleForm { return rule.rawValue }
-    return spec().quantizesWithImportance ? GGMLImportance.suffix : nil
+    guard case .ggmlWithImportance(let type) = spec().kind, !type.requiresImportance else { return nil }
+    return GGMLImportance.suffix
   }
 
   /// The catalogue entry with base id `id`.
@@ -207,6 +210,7 @@ extension QuantFormat {
     switch self {
     case .int4Asymmetric: "codes shift with each group's zero point"
     case .ggml(let type, _) where type.isIQ4: "codes scale and mirror with each block's searched scale"
+    case .ggml(let type, _) where type.isLattice: "codes scale with each block's searched scale"
     case .ggml(let type, _) where type.isKQuant && type.hasMinimum:
       "codes scale and shift with each sub-block's scale and minimum"
     case .ggml(let type, _) where type.isKQuant: "codes scale and mirror with each sub-block's signed scale"

@@ -28,6 +28,11 @@ public enum FormatError: Error, Sendable, Equatable, CustomStringConvertible {
   case needsImportance(id: String)
   /// `ID:imatrix` on a format that is not one of llama.cpp's types.
   case noImatrixPath(id: String, base: String)
+  /// A llama.cpp type ggml makes only with an importance matrix (IQ2_XXS, IQ2_XS, IQ1_S), asked for
+  /// without `:imatrix`.
+  case onlyWithImportance(id: String)
+  /// `TYPE:imatrix` of such a type on a tensor the importance matrix has no entry for.
+  case noImportanceEntry(id: String)
 
   /// `text` on one line: control characters and line breaks (a TOML parser's message may quote
   /// them) written as `\u{…}`.
@@ -71,7 +76,11 @@ public enum FormatError: Error, Sendable, Equatable, CustomStringConvertible {
     case .needsImportance(let id):
       "format '\(id)' quantizes as llama-quantize --imatrix does: give the importance matrix with --imatrix FILE"
     case .noImatrixPath(let id, let base):
-      "format '\(id)': only llama.cpp's types (q4_0 … q6_k) have an imatrix path, not '\(base)'"
+      "format '\(id)': only llama.cpp's types (q4_0 … iq1_m) have an imatrix path, not '\(base)'"
+    case .onlyWithImportance(let id):
+      "format '\(id)': ggml makes \(id.uppercased()) only with an importance matrix: use '\(id):imatrix' with --imatrix FILE"
+    case .noImportanceEntry(let id):
+      "format '\(id)': the importance matrix has no entry for this tensor, and ggml makes this type only with one"
     }
   }
 }

@@ -62,7 +62,10 @@ public struct FormatSpec: Sendable, Hashable, CustomStringConvertible {
     }
     if let mx = try MXFormat.parse(id) { return FormatSpec(id: id, kind: .fixed(.microscaling(mx))) }
     if let variant = NVFP4Variant(rawValue: id) { return FormatSpec(id: id, kind: .fixed(.nvfp4Variant(variant))) }
-    if let type = GGMLFormat(rawValue: id) { return FormatSpec(id: id, kind: .fixed(.ggml(type))) }
+    if let type = GGMLFormat(rawValue: id) {
+      if type.requiresImportance { throw .onlyWithImportance(id: id) }
+      return FormatSpec(id: id, kind: .fixed(.ggml(type)))
+    }
     if let lloyd = try lloydSpec(id) { return lloyd }
     if id.hasPrefix("sf4@") || id.hasPrefix("sf3@") {
       let bits = id.hasPrefix("sf4@") ? 4 : 3

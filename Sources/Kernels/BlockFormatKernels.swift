@@ -46,6 +46,13 @@ extension GGMLFormat {
     case .q6_k: Int32(TK_GGML_Q6_K.rawValue)
     case .iq4_nl: Int32(TK_GGML_IQ4_NL.rawValue)
     case .iq4_xs: Int32(TK_GGML_IQ4_XS.rawValue)
+    case .iq2_xxs: Int32(TK_GGML_IQ2_XXS.rawValue)
+    case .iq2_xs: Int32(TK_GGML_IQ2_XS.rawValue)
+    case .iq2_s: Int32(TK_GGML_IQ2_S.rawValue)
+    case .iq3_xxs: Int32(TK_GGML_IQ3_XXS.rawValue)
+    case .iq3_s: Int32(TK_GGML_IQ3_S.rawValue)
+    case .iq1_s: Int32(TK_GGML_IQ1_S.rawValue)
+    case .iq1_m: Int32(TK_GGML_IQ1_M.rawValue)
     }
   }
 }

@@ -66,8 +66,9 @@ public enum Quantizer {
 
   /// The format `spec` stands for on `tensor` (see `measure(_:spec:fittedNu:settings:isCancelled:)`).
   /// `importance` is the tensor's entry in the `--imatrix` file, which `TYPE:imatrix` quantizes
-  /// with: `.some(nil)` when the file has no entry for the tensor (llama-quantize's reference path),
-  /// nil when no file was given (`TYPE:imatrix` then throws `FormatError.needsImportance`).
+  /// with: `.some(nil)` when the file has no entry for the tensor (llama-quantize's reference path;
+  /// `FormatError.noImportanceEntry` for a type that has none), nil when no file was given
+  /// (`TYPE:imatrix` then throws `FormatError.needsImportance`).
   public static func resolve(
     _ spec: FormatSpec, for tensor: Tensor, fittedNu: Double? = nil, settings: QuantizationSettings,
     importance: ImportanceWeights?? = nil, isCancelled: @Sendable () -> Bool = { false }
@@ -75,6 +76,7 @@ public enum Quantizer {
     switch spec.kind {
     case .ggmlWithImportance(let type):
       guard let importance else { throw FormatError.needsImportance(id: spec.id) }
+      if importance == nil && type.requiresImportance { throw FormatError.noImportanceEntry(id: spec.id) }
       return .ggml(type, importance: importance.map(GGMLImportance.init) ?? .missing)
     case .supernormalAuto(let base):
       return try SupernormalSearch.bestFormat(

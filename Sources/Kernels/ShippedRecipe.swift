@@ -57,6 +57,13 @@ public enum ShippedRecipe: Sendable, Equatable {
       }
       return true
     }
+    if type.requiresImportance {  // ggml has no path without an imatrix for it
+      guard let matrixEntry = importance else {
+        return .notTried("tscope makes \(block.name) only with an imatrix (--imatrix)")
+      }
+      guard let entry = matrixEntry else { return .notTried("the imatrix has no entry for this tensor") }
+      return try gives(.ggml(type, importance: GGMLImportance(entry))) ? .imatrix : .neither(triedImatrix: true)
+    }
     if try gives(.ggml(type)) { return .reference }
     // With an imatrix that has no entry for the tensor, llama-quantize's path is the reference one.
     guard let matrixEntry = importance else { return .neither(triedImatrix: false) }

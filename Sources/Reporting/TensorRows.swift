@@ -54,10 +54,20 @@ public struct TensorRows: Sendable {
       fitsEveryTensor || needsNu
       ? BackgroundResult { try exactFits ? TensorFits.fit(tensor) : TensorFits.sampledFit(tensor) } : nil
     var metrics: [QuantizationMetrics?] = Array(repeating: nil, count: formats.count)
-    // Every format that needs no fitted ν in one pass over the tensor (`ID+auto` searched first).
-    let direct = formats.indices.filter { !formats[$0].needsFittedNu }
-    let resolved = try direct.map {
-      try Quantizer.resolve(formats[$0], for: tensor, settings: settings, importance: imatrixEntry(weights))
+    var reasons: [String?] = Array(repeating: nil, count: formats.count)
+    // Every format that needs no fitted ν in one pass over the tensor (`ID+auto` searched first),
+    // but a type ggml makes only with an imatrix on a tensor the imatrix has no entry for.
+    var direct: [Int] = []
+    var resolved: [QuantFormat] = []
+    for position in formats.indices where !formats[position].needsFittedNu {
+      do {
+        resolved.append(
+          try Quantizer.resolve(formats[position], for: tensor, settings: settings, importance: imatrixEntry(weights)))
+        direct.append(position)
+      } catch let error as FormatError {
+        guard case .noImportanceEntry = error else { throw error }
+        reasons[position] = error.description
+      }
     }
     let results =
       try weights.map { try Quantizer.measure(tensor, formats: resolved, settings: settings, importance: $0) }
@@ -66,7 +76,6 @@ public struct TensorRows: Sendable {
       metrics[position] = result
     }
     let fit = try pendingFit?.value()
-    var reasons: [String?] = Array(repeating: nil, count: formats.count)
     var names: [String?] = metrics.map { $0?.format.name }
     for (position, spec) in formats.enumerated() where spec.needsFittedNu {
       let noFit = "no t fit (\(fit?.reason ?? "not fitted"))"

@@ -1,5 +1,6 @@
 import Formats
 import Kernels
+import TensorIO
 import Testing
 
 @testable import Explorer
@@ -50,17 +51,26 @@ struct SettingsTests {
 
   @Test func everyCatalogueFormatAndVariantIsKnownToTheKernel() throws {
     // lloyd and sf4@auto resolve on a tensor (the kernel searches them), the rest without one;
-    // TYPE:imatrix with an importance matrix (here one without an entry for the tensor) and only so.
+    // TYPE:imatrix with an importance matrix (here one without an entry for the tensor, or, for a
+    // type ggml makes only with one, with an entry) and only so.
     let tensor = TestModels.tensor(
       "t", TestModels.heavyTailed(rows: 16, columns: 128, seed: 3), shape: [16, 128])
+    let entry = ImportanceWeights(values: Array(repeating: 1, count: 128), rowLength: 128, rowsPerExpert: 16)
     for choice in FormatChoice.catalogue {
       for variant in choice.hasSupernormal ? Supernormal.allCases : [.none] {
         let spec = choice.spec(variant)
         #expect(spec.needsFittedNu == (choice.id == "sf4@fit"))
         let settings = QuantizationSettings()
+        var onlyWithEntry = false
+        if case .ggmlWithImportance(let type) = spec.kind { onlyWithEntry = type.requiresImportance }
         let resolved = try? Quantizer.resolve(
-          spec, for: tensor, fittedNu: 4.5, settings: settings, importance: .some(nil))
+          spec, for: tensor, fittedNu: 4.5, settings: settings, importance: onlyWithEntry ? .some(entry) : .some(nil))
         #expect(resolved != nil, "\(spec.id)")
+        if onlyWithEntry {
+          #expect(throws: FormatError.noImportanceEntry(id: spec.id)) {
+            try Quantizer.resolve(spec, for: tensor, settings: settings, importance: .some(nil))
+          }
+        }
         let withoutMatrix = try? Quantizer.resolve(spec, for: tensor, fittedNu: 4.5, settings: settings)
         #expect((withoutMatrix == nil) == spec.quantizesWithImportance, "\(spec.id)")
       }

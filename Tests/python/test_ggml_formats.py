@@ -106,11 +106,56 @@ def k_quant_codes(raw: np.ndarray, kind: str) -> np.ndarray:
     return (low | (high << 4)).reshape(len(raw), 256)
 
 
+# The lattice types: each element's signed grid value, in tscope's `code_usage` order.
+LATTICE_VALUES = {"iq2_xxs": [-43, -25, -8, 8, 25, 43], "iq2_xs": [-43, -25, -8, 8, 25, 43],
+                  "iq2_s": [-43, -25, -8, 8, 25, 43],
+                  "iq3_xxs": [-62, -52, -44, -36, -28, -20, -12, -4, 4, 12, 20, 28, 36, 44, 52, 62],
+                  "iq3_s": list(range(-15, 16, 2)), "iq1_s": [-1, 0, 1], "iq1_m": [-1, 0, 1]}
+
+
+def lattice_codes(packed: np.ndarray, kind: str, blocks: int) -> np.ndarray:
+    """Each element's signed grid value of lattice super-blocks (ggml-common.h's layouts), read by
+    gguf-py's own dequantizer from the blocks with every scale set so that a block's unit is known:
+    d = 1 and the block scales 0, which gives grid × sign × 1/8 (IQ2), × 1/4 (IQ3_XXS), × 1 (IQ3_S),
+    and grid ± 1/8 for IQ1 (its shift, rounded away)."""
+    raw = packed.reshape(blocks, -1).copy()
+    one = np.frombuffer(np.float16(1).tobytes(), dtype=np.uint8)
+    if kind != "iq1_m":
+        raw[:, 0:2] = one  # d
+    if kind == "iq2_xxs":  # qs: 8 × (grid indices u32, signs and a 4-bit scale u32)
+        raw[:, 9:66:8] &= 0x0F
+    elif kind == "iq2_xs":
+        raw[:, 66:74] = 0
+    elif kind == "iq2_s":
+        raw[:, 74:82] = 0
+    elif kind == "iq3_xxs":  # scales_and_signs: 8 u32, the scale in the top 4 bits
+        raw[:, 69:98:4] &= 0x0F
+    elif kind == "iq3_s":
+        raw[:, 106:110] = 0
+    elif kind == "iq1_s":  # qh: 8 u16, the scale in bits 12-14
+        raw[:, 35:50:2] &= 0x8F
+    else:  # iq1_m: scales, 4 u16 of 3-bit scales whose top nibbles hold d's four nibbles
+        raw[:, 48:56] = 0
+        raw[:, 53] = 0xC0  # d = 0x3C00: nibble 2 in scales[2], nibble 3 in scales[3]
+        raw[:, 55] = 0x30
+    qtype = getattr(gguf.GGMLQuantizationType, kind.upper())
+    unit_values = quants.dequantize(raw.reshape(-1), qtype).astype(np.float64).reshape(-1)
+    scale = {"iq2_xxs": 8, "iq2_xs": 8, "iq2_s": 8, "iq3_xxs": 4}.get(kind, 1)
+    grid = np.rint(unit_values * scale).astype(np.int64)
+    values = np.array(LATTICE_VALUES[kind])
+    index = np.searchsorted(values, grid)
+    assert np.array_equal(values[np.minimum(index, len(values) - 1)], grid), kind
+    return index
+
+
 def code_counts(packed: np.ndarray, kind: str, elements: int, slots: int) -> list:
     """How many of gguf-py's (or llama.cpp's) stored codes fall on each of tscope's `code_usage`
-    slots: 0…15 or 0…31, and for Q8_0 −127…127; for K-quants 0…3, 0…7, 0…15, 0…31 or 0…63."""
+    slots: 0…15 or 0…31, and for Q8_0 −127…127; for K-quants 0…3, 0…7, 0…15, 0…31 or 0…63; for the
+    lattice types the index of each element's signed grid value."""
     first = -127 if kind == "q8_0" else 0
-    block = 256 if kind.endswith("_k") or kind == "iq4_xs" else 32
+    block = 256 if kind.endswith("_k") or kind == "iq4_xs" or kind in LATTICE_VALUES else 32
+    if kind in LATTICE_VALUES:
+        return np.bincount(lattice_codes(packed, kind, elements // block), minlength=slots).tolist()
     return np.bincount(codes(packed, kind, elements // block) - first, minlength=slots).tolist()
 
 

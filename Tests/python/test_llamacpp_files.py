@@ -264,14 +264,18 @@ def test_diff_against_each_shipped_file_equals_numpy(side, name, hf_model):
                                                (MADE["Q3_K_M"], "token_embd.weight", "q3_k"),
                                                (MADE["Q4_K_M"], "token_embd.weight", "q4_k"),
                                                (MADE["IQ2_XXS"], "output.weight", "q5_k"),
-                                               (MADE["Q4_K_M"], "output.weight", "q6_k")])
+                                               (MADE["Q4_K_M"], "output.weight", "q6_k"),
+                                               ("mix-d.gguf", "token_embd.weight", "iq3_xxs"),
+                                               ("mix-d.gguf", "output.weight", "iq1_m"),
+                                               ("mix-e.gguf", "token_embd.weight", "iq2_s"),
+                                               ("mix-e.gguf", "output.weight", "iq3_s")])
 @pytest.mark.parametrize("search", SEARCHES)
 def test_ggml_formats_equal_what_llama_quantize_wrote(file, name, kind, search):
     """tscope's llama.cpp formats on the F32 original equal the tensors llama-quantize wrote: these
     have no imatrix entry (token_embd, output) or a type that ignores it (Q8_0), so llama.cpp ran
-    `quantize_row_*_ref`, the recipe tscope ports (the K-quants' scale searches included). Same max
-    error and MSE as llama.cpp's values (decoded by gguf-py), and the same code counts as its
-    stored codes."""
+    `quantize_row_*_ref`, the recipe tscope ports (the K-quants' scale searches included), or for
+    the lattice types ggml's `quantize_row_<type>_impl` without weights. Same max error and MSE as
+    llama.cpp's values (decoded by gguf-py), and the same code counts as its stored codes."""
     from test_ggml_formats import code_counts
     [shipped] = [t for t in tensors_of(FIXTURES / file) if t.name == name]
     assert shipped.type_name == kind.upper()
@@ -285,16 +289,20 @@ def test_ggml_formats_equal_what_llama_quantize_wrote(file, name, kind, search):
     assert row["code_usage"] == code_counts(packed, kind, weights[name].size, len(row["code_usage"]))
 
 
-GGML_FORMATS = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"}
+GGML_FORMATS = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS",
+                "IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ3_XXS", "IQ3_S", "IQ1_S", "IQ1_M"}
+# ggml makes these only with an imatrix: no plain id, and `diff --made-by` tries them only with one.
+IMATRIX_ONLY = {"IQ2_XXS", "IQ2_XS", "IQ1_S"}
 
 
 @pytest.mark.parametrize("search", SEARCHES)
 @pytest.mark.parametrize("file", sorted({entry for entry in MADE.values()}))
 def test_imatrix_formats_equal_every_tensor_llama_quantize_wrote(file, search):
     """`TYPE:imatrix` with llama-imatrix's GGUF quantizes as `llama-quantize --imatrix` did: every
-    tensor of a llama.cpp type tscope offers, in every committed file — the K-quants and Q4_0…Q5_1
-    from the imatrix path (quantize_row_*_impl), token_embd and output (no imatrix entry) and Q8_0
-    (none) from the reference path. Same max error, MSE and stored codes as llama.cpp's."""
+    tensor of a llama.cpp type tscope offers, in every committed file — the K-quants, Q4_0…Q5_1, IQ4
+    and the lattice types from the imatrix path (quantize_row_*_impl), token_embd and output (no
+    imatrix entry) and Q8_0 (none) from the reference path (or ggml's path without weights). Same max
+    error, MSE and stored codes as llama.cpp's."""
     from test_ggml_formats import code_counts
     _, weights = original()
     by_type = {}
@@ -341,8 +349,10 @@ def test_report_runs_the_imatrix_path_as_quant_does(tmp_path):
 
 def test_imatrix_formats_need_an_imatrix():
     """Without --imatrix, `TYPE:imatrix` is refused with one line (exit 2); on a format that is not
-    a llama.cpp type, too."""
-    for format_id, words in (("q4_k:imatrix", "--imatrix FILE"), ("nf4:imatrix", "only llama.cpp's types")):
+    a llama.cpp type, too; and a type ggml makes only with an imatrix (IQ2_XXS, IQ2_XS, IQ1_S) has
+    no plain id."""
+    for format_id, words in (("q4_k:imatrix", "--imatrix FILE"), ("nf4:imatrix", "only llama.cpp's types"),
+                             ("iq2_xxs", "'iq2_xxs:imatrix'"), ("iq1_s", "only with an importance matrix")):
         result = run_tscope("quant", FIXTURES / "model-f32.gguf", "--layer", "attn_q", "--format", format_id,
                             check=False)
         assert result.returncode == 2 and result.stdout == ""
@@ -354,9 +364,10 @@ def test_the_explorer_picks_the_imatrix_path():
     """In the explorer, the picker lists `imatrix` under Q4_K; picked with Q4_K on attn_q, its row
     shows what `quant` measures (SQNR and imatrix-weighted SQNR to the table's two decimals); without
     --imatrix, the row says to give one."""
-    # From the list's end (SF4(auto), Lloyd16, then IQ4_XS, IQ4_NL, Q6_K, Q5_K each with its imatrix
-    # form): up ten to Q4_K imatrix, then Q4_K.
-    picker = "f" + "j" * 80 + "k" * 10 + "<space>k<space><enter>"
+    # From the list's end (SF4(auto), Lloyd16, the lattice types' eleven forms from IQ1_M imatrix
+    # up to IQ2_XXS imatrix, then IQ4_XS, IQ4_NL, Q6_K, Q5_K each with its imatrix form): up 21 to
+    # Q4_K imatrix, then Q4_K.
+    picker = "f" + "j" * 120 + "k" * 21 + "<space>k<space><enter>"
     keys = "j<right>jj" + picker  # blk.0 → attn_q
     imatrix = FIXTURES / "imatrix.gguf"
     screen = run_tscope("snapshot", FIXTURES / "model-f32.gguf", "--imatrix", imatrix, "--size", "120x40",
@@ -415,7 +426,7 @@ def test_diff_tells_how_each_tensor_was_made(hf_model, side):
     are "not the reference path"; against slightly changed weights, "neither path"."""
     entries = imatrix_entries()
     source = FIXTURES / "model-f32.gguf" if side == "gguf" else hf_model
-    offered = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"}
+    offered = GGML_FORMATS
     checked = 0
     for file in sorted(set(MADE.values())):
         types = {t.name: t.type_name for t in tensors_of(FIXTURES / file)}
@@ -431,8 +442,11 @@ def test_diff_tells_how_each_tensor_was_made(hf_model, side):
             checked += 1
             by_imatrix = name in entries and type_name != "Q8_0"
             assert row["made_by"] == ("llama-quantize --imatrix" if by_imatrix else "llama-quantize"), (file, name)
-            assert plain[name]["made_by"] == ("not the reference path" if by_imatrix else "llama-quantize")
-    assert checked >= 50  # the fixtures hold 56 such tensors
+            if type_name in IMATRIX_ONLY:
+                assert plain[name]["made_by"] == f"unknown: tscope makes {type_name} only with an imatrix (--imatrix)"
+            else:
+                assert plain[name]["made_by"] == ("not the reference path" if by_imatrix else "llama-quantize")
+    assert checked >= 90  # the fixtures hold 93 such tensors
 
 
 def test_diff_made_by_tells_other_weights_apart(tmp_path):
@@ -541,3 +555,23 @@ def test_imatrix_sqnr_from_llama_imatrix_files_equals_numpy(imatrix, side, hf_mo
         assert abs(row["imatrix_sqnr_db"] - row["sqnr_db"]) > 1e-4  # the weighting matters here
         covered += 1
     assert covered == 2 * len(importance)
+
+
+def test_lattice_types_cost_ggml_block_sizes_and_need_an_imatrix_entry():
+    """The lattice types' bits per weight are ggml's block sizes (gguf-py's GGML_QUANT_SIZES:
+    IQ2_XXS 2.0625 … IQ1_S 1.5625). An imatrix-only type on a tensor the imatrix has no entry for
+    (token_embd) is listed with the reason and no numbers, not dropped, while the other tensors
+    are measured."""
+    formats = [f"{t.lower()}:imatrix" if t in IMATRIX_ONLY else t.lower()
+               for t in ("IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ3_XXS", "IQ3_S", "IQ1_S", "IQ1_M")]
+    args = [a for f in formats for a in ("--format", f)]
+    rows = run_json("quant", FIXTURES / "model-f32.gguf", "--layer", "token_embd|attn_q", *args,
+                    "--imatrix", FIXTURES / "imatrix.gguf")
+    for row in rows:
+        kind = row["format"].split(":")[0].upper()
+        elements, size = gguf.GGML_QUANT_SIZES[getattr(gguf.GGMLQuantizationType, kind)]
+        if row["name"] == "token_embd.weight" and kind in IMATRIX_ONLY:
+            assert row["sqnr_db"] is None and "has no entry for this tensor" in row["reason"], row
+        else:
+            assert row["bpw"] == size * 8 / elements and row["sqnr_db"] > 0, row
+    assert len(rows) == 14

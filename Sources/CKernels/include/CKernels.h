@@ -137,7 +137,14 @@ typedef enum {
   TK_GGML_Q5_K = 8,
   TK_GGML_Q6_K = 9,
   TK_GGML_IQ4_NL = 10,
-  TK_GGML_IQ4_XS = 11
+  TK_GGML_IQ4_XS = 11,
+  TK_GGML_IQ2_XXS = 12,
+  TK_GGML_IQ2_XS = 13,
+  TK_GGML_IQ2_S = 14,
+  TK_GGML_IQ3_XXS = 15,
+  TK_GGML_IQ3_S = 16,
+  TK_GGML_IQ1_S = 17,
+  TK_GGML_IQ1_M = 18
 } tk_ggml_type;
 
 /// The column importance llama-quantize quantizes with (`--imatrix`): row r of the layout takes

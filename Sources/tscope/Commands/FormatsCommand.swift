@@ -18,9 +18,11 @@ struct FormatsCommand: AsyncParsableCommand {
       it per tensor (listed with its candidates); lloyd, lloyd@K (the least-MSE K-value codebook of a tensor), \
       lloyd@t and sf4@auto (the ν with the least MSE) are resolved per tensor by quant and report; lloyd@normal \
       is Max's 16-level quantizer of N(0,1); file:NAME names a --codebook table. llama.cpp's types q4_0 q4_1 \
-      q5_0 q5_1 q8_0 q2_k q3_k q4_k q5_k q6_k iq4_nl iq4_xs quantize as llama-quantize writes them without an \
-      imatrix entry; TYPE:imatrix (q4_k:imatrix) as it does with the --imatrix given to quant, report or the \
-      explorer; their values are their stored codes. Values are before \
+      q5_0 q5_1 q8_0 q2_k q3_k q4_k q5_k q6_k iq4_nl iq4_xs and the lattice types iq2_s iq3_xxs iq3_s iq1_m \
+      quantize as llama-quantize writes them without an imatrix entry; TYPE:imatrix (q4_k:imatrix) as it does \
+      with the --imatrix given to quant, report or the explorer (iq2_xxs, iq2_xs and iq1_s only so: ggml makes \
+      them only with an imatrix); their values are their stored codes (the lattice types': each element's \
+      signed grid value). Values are before \
       scaling; a group's amax maps onto the largest value, or onto the magnitude of a negative supernormal \
       value beyond the range (e2m1+-8: 8, not 6). For INT4-asym \
       they are its codes 0…15, for the MX and NVFP4 formats their element values (IF4: E2M1 and INT4·6/7 \
