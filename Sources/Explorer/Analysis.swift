@@ -73,7 +73,7 @@ enum Analysis {
   /// is none (the caller keeps that result only when it is exact, so ν cannot matter); `ID+auto`,
   /// `sf4@auto` and `lloyd` searched on `tensor` by the kernel.
   private static func format(
-    _ key: QuantKey, fittedNu: Double?, on tensor: Tensor, importance: ImportanceWeights??,
+    _ key: QuantKey, fittedNu: Double?, on tensor: Tensor, importance: ImatrixEntry,
     isCancelled: @Sendable () -> Bool
   ) throws -> QuantFormat {
     let nu = key.format.needsFittedNu ? fittedNu ?? FormatCatalog.defaultNu : nil
@@ -122,13 +122,13 @@ enum Analysis {
   /// `importance` is the imatrix's entry for the tensor (`Scheduler.imatrixEntry`): it weighs the
   /// error and is what `TYPE:imatrix` quantizes with.
   static func estimate(
-    _ tensor: LoadedTensor, key: QuantKey, fittedNu: Double?, importance: ImportanceWeights?? = nil,
+    _ tensor: LoadedTensor, key: QuantKey, fittedNu: Double?, importance: ImatrixEntry = .noMatrix,
     isCancelled: @Sendable () -> Bool
   ) throws -> QuantResult {
     let format = try format(
       key, fittedNu: fittedNu, on: tensor.sample, importance: importance, isCancelled: isCancelled)
     let sampled = try measure(
-      tensor.sample, format: format, settings: key.settings, importance: sampleImportance(tensor, importance ?? nil),
+      tensor.sample, format: format, settings: key.settings, importance: sampleImportance(tensor, importance.weights),
       isCancelled: isCancelled)
     return try compose(
       sampled, display: display(tensor, key: key, format: format, sampled: sampled, isCancelled: isCancelled),
@@ -139,7 +139,7 @@ enum Analysis {
   /// sample (taken from `estimate` when that was computed already).
   static func full(
     _ tensor: LoadedTensor, key: QuantKey, fittedNu: Double?, reusing estimate: QuantResult?,
-    importance: ImportanceWeights?? = nil, isCancelled: @Sendable () -> Bool
+    importance: ImatrixEntry = .noMatrix, isCancelled: @Sendable () -> Bool
   ) throws -> QuantResult {
     if tensor.sampleIsWhole {
       return try self.estimate(
@@ -161,7 +161,7 @@ enum Analysis {
   /// its one-format run's bit for bit. A key that cannot run gets why not; the others still run.
   static func full(
     _ tensor: LoadedTensor, runs: [(member: QuantizationPass.Member, estimate: QuantResult)],
-    importance: ImportanceWeights?? = nil, isCancelled: @Sendable () -> Bool
+    importance: ImatrixEntry = .noMatrix, isCancelled: @Sendable () -> Bool
   ) throws -> [Result<QuantResult, AnalysisUnavailable>] {
     var outcomes: [Result<QuantResult, AnalysisUnavailable>?] = Array(repeating: nil, count: runs.count)
     var runnable: [(position: Int, format: QuantFormat)] = []
@@ -179,7 +179,7 @@ enum Analysis {
     }
     try tensor.tensor.checkFileUnchanged()
     let metrics = try measure(
-      tensor.tensor, formats: runnable.map(\.format), settings: settings, importance: importance ?? nil,
+      tensor.tensor, formats: runnable.map(\.format), settings: settings, importance: importance.weights,
       isCancelled: isCancelled)
     for ((position, _), measured) in zip(runnable, metrics) {
       let (member, shown) = runs[position]
@@ -238,7 +238,7 @@ enum Analysis {
   /// is given, its SQNR on the same small row sample.
   static func survey(
     _ tensor: Tensor, format: FormatSpec?, settings: QuantizationSettings, sampleLimit: Int,
-    importance: ImportanceWeights?? = nil, isCancelled: @Sendable () -> Bool
+    importance: ImatrixEntry = .noMatrix, isCancelled: @Sendable () -> Bool
   ) throws(TensorFileError) -> (nu: Double?, sqnr: Double?) {
     try tensor.checkFileUnchanged()
     let sample = RowSample.tensor(of: tensor, maxElements: sampleLimit)
@@ -260,7 +260,7 @@ enum Analysis {
   /// `report` uses) for the exact value.
   static func overview(
     _ tensor: Tensor, formats: [FormatSpec], settings: QuantizationSettings, sampleLimit: Int?,
-    importance: ImportanceWeights?? = nil, isCancelled: @Sendable () -> Bool
+    importance: ImatrixEntry = .noMatrix, isCancelled: @Sendable () -> Bool
   ) throws -> [FormatSpec: OverviewCell] {
     try tensor.checkFileUnchanged()
     let sampled = sampleLimit.map { tensor.count > $0 } ?? false

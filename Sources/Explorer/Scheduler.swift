@@ -50,11 +50,10 @@ public final class Scheduler: Sendable {
     self.importance = importance
   }
 
-  /// The importance matrix's entry for a tensor: nil without a matrix, `.some(nil)` when it has no
-  /// entry for the tensor (what `Quantizer.resolve` tells `TYPE:imatrix` by). A length mismatch
-  /// was refused before the explorer opened (`ImportanceMatrix.weights`).
-  private func imatrixEntry(for info: TensorInfo) -> ImportanceWeights?? {
-    importance.map { matrix in (try? matrix.weights(for: info)) ?? nil }
+  /// The importance matrix's entry for a tensor (what `Quantizer.resolve` tells `TYPE:imatrix`
+  /// by). A length mismatch was refused before the explorer opened (`ImportanceMatrix.weights`).
+  private func imatrixEntry(for info: TensorInfo) -> ImatrixEntry {
+    ImatrixEntry(matrixGiven: importance != nil, weights: (try? importance?.weights(for: info)) ?? nil)
   }
 
   private var model: Model { current.withLock(\.model) }

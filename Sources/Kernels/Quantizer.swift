@@ -65,19 +65,21 @@ public enum Quantizer {
   }
 
   /// The format `spec` stands for on `tensor` (see `measure(_:spec:fittedNu:settings:isCancelled:)`).
-  /// `importance` is the tensor's entry in the `--imatrix` file, which `TYPE:imatrix` quantizes
-  /// with: `.some(nil)` when the file has no entry for the tensor (llama-quantize's reference path;
-  /// `FormatError.noImportanceEntry` for a type that has none), nil when no file was given
-  /// (`TYPE:imatrix` then throws `FormatError.needsImportance`).
+  /// `importance` is what the `--imatrix` file holds for the tensor, which `TYPE:imatrix` quantizes
+  /// with: `.missing` takes llama-quantize's reference path (`FormatError.noImportanceEntry` for a
+  /// type that has none), `.noMatrix` throws `FormatError.needsImportance`.
   public static func resolve(
     _ spec: FormatSpec, for tensor: Tensor, fittedNu: Double? = nil, settings: QuantizationSettings,
-    importance: ImportanceWeights?? = nil, isCancelled: @Sendable () -> Bool = { false }
+    importance: ImatrixEntry = .noMatrix, isCancelled: @Sendable () -> Bool = { false }
   ) throws -> QuantFormat {
     switch spec.kind {
     case .ggmlWithImportance(let type):
-      guard let importance else { throw FormatError.needsImportance(id: spec.id) }
-      if importance == nil && type.requiresImportance { throw FormatError.noImportanceEntry(id: spec.id) }
-      return .ggml(type, importance: importance.map(GGMLImportance.init) ?? .missing)
+      switch importance {
+      case .noMatrix: throw FormatError.needsImportance(id: spec.id)
+      case .missing where type.requiresImportance: throw FormatError.noImportanceEntry(id: spec.id)
+      case .missing: return .ggml(type, importance: .missing)
+      case .weights(let weights): return .ggml(type, importance: GGMLImportance(weights))
+      }
     case .supernormalAuto(let base):
       return try SupernormalSearch.bestFormat(
         base: base, id: spec.id, tensor: tensor, settings: settings, isCancelled: isCancelled)

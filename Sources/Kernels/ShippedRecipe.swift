@@ -29,11 +29,11 @@ public enum ShippedRecipe: Sendable, Equatable {
 
   /// The recipe of `shipped` against `original`; `notTried` with the reason when its type is not one
   /// tscope makes (`GGMLFormat`) or the original is not analysable. `importance` is the original tensor's entry
-  /// in the given imatrix (nil: no imatrix; `.some(nil)`: no entry, where llama-quantize takes the
+  /// in the given imatrix (`.missing`: no entry, where llama-quantize takes the
   /// reference path too). `originalRows` maps each shipped row to its original row, as for the error.
   /// Values compare bit for bit: the same recipe on the same weights gives the same floats.
   public static func find(
-    shipped: Tensor, original: Tensor, originalRows: [Int]?, importance: ImportanceWeights??
+    shipped: Tensor, original: Tensor, originalRows: [Int]?, importance: ImatrixEntry
   ) throws(Cancelled) -> ShippedRecipe {
     guard case .ggml(let block) = shipped.info.dtype else {
       return .notTried("\(shipped.info.dtype) is not a llama.cpp quantized type")
@@ -58,16 +58,20 @@ public enum ShippedRecipe: Sendable, Equatable {
       return true
     }
     if type.requiresImportance {  // ggml has no path without an imatrix for it
-      guard let matrixEntry = importance else {
-        return .notTried("tscope makes \(block.name) only with an imatrix (--imatrix)")
+      switch importance {
+      case .noMatrix: return .notTried("tscope makes \(block.name) only with an imatrix (--imatrix)")
+      case .missing: return .notTried("the imatrix has no entry for this tensor")
+      case .weights(let weights):
+        return try gives(.ggml(type, importance: GGMLImportance(weights))) ? .imatrix : .neither(triedImatrix: true)
       }
-      guard let entry = matrixEntry else { return .notTried("the imatrix has no entry for this tensor") }
-      return try gives(.ggml(type, importance: GGMLImportance(entry))) ? .imatrix : .neither(triedImatrix: true)
     }
     if try gives(.ggml(type)) { return .reference }
     // With an imatrix that has no entry for the tensor, llama-quantize's path is the reference one.
-    guard let matrixEntry = importance else { return .neither(triedImatrix: false) }
-    guard let entry = matrixEntry else { return .neither(triedImatrix: true) }
-    return try gives(.ggml(type, importance: GGMLImportance(entry))) ? .imatrix : .neither(triedImatrix: true)
+    switch importance {
+    case .noMatrix: return .neither(triedImatrix: false)
+    case .missing: return .neither(triedImatrix: true)
+    case .weights(let weights):
+      return try gives(.ggml(type, importance: GGMLImportance(weights))) ? .imatrix : .neither(triedImatrix: true)
+    }
   }
 }

@@ -35,9 +35,9 @@ public struct TensorRows: Sendable {
   }
 
   /// What `Quantizer.resolve` quantizes `TYPE:imatrix` with: the tensor's entry (`weights`, nil
-  /// for none) when an imatrix was given, nil when none was.
-  func imatrixEntry(_ weights: ImportanceWeights?) -> ImportanceWeights?? {
-    importance == nil ? nil : .some(weights)
+  /// for none) when an imatrix was given.
+  func imatrixEntry(_ weights: ImportanceWeights?) -> ImatrixEntry {
+    ImatrixEntry(matrixGiven: importance != nil, weights: weights)
   }
 
   /// One row per format, without the optional metrics. A tensor whose dtype is not analysed

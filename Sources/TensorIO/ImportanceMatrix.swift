@@ -173,6 +173,27 @@ public struct ImportanceMatrix: Sendable {
   }
 }
 
+/// What an `--imatrix` file holds for one tensor: what `TYPE:imatrix` quantizes it with.
+public enum ImatrixEntry: Sendable, Equatable {
+  /// No importance matrix was given (`TYPE:imatrix` is refused).
+  case noMatrix
+  /// The matrix has no entry for the tensor: llama-quantize takes its path without one there.
+  case missing
+  /// The tensor's entry.
+  case weights(ImportanceWeights)
+
+  /// `weights` when a matrix was given (`matrixGiven`): `.missing` where it has no entry.
+  public init(matrixGiven: Bool, weights: ImportanceWeights?) {
+    self = !matrixGiven ? .noMatrix : weights.map(ImatrixEntry.weights) ?? .missing
+  }
+
+  /// The tensor's weights, nil without an entry.
+  public var weights: ImportanceWeights? {
+    if case .weights(let weights) = self { return weights }
+    return nil
+  }
+}
+
 /// Importance weights for one tensor's elements: row r, column j has weight
 /// `values[(r / rowsPerExpert) * rowLength + j]`.
 public struct ImportanceWeights: Sendable, Equatable {

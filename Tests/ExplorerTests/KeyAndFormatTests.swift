@@ -64,11 +64,11 @@ struct SettingsTests {
         var onlyWithEntry = false
         if case .ggmlWithImportance(let type) = spec.kind { onlyWithEntry = type.requiresImportance }
         let resolved = try? Quantizer.resolve(
-          spec, for: tensor, fittedNu: 4.5, settings: settings, importance: onlyWithEntry ? .some(entry) : .some(nil))
+          spec, for: tensor, fittedNu: 4.5, settings: settings, importance: onlyWithEntry ? .weights(entry) : .missing)
         #expect(resolved != nil, "\(spec.id)")
         if onlyWithEntry {
           #expect(throws: FormatError.noImportanceEntry(id: spec.id)) {
-            try Quantizer.resolve(spec, for: tensor, settings: settings, importance: .some(nil))
+            try Quantizer.resolve(spec, for: tensor, settings: settings, importance: .missing)
           }
         }
         let withoutMatrix = try? Quantizer.resolve(spec, for: tensor, fittedNu: 4.5, settings: settings)

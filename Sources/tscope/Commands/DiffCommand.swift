@@ -82,7 +82,10 @@ struct DiffCommand: AsyncParsableCommand {
       try pair.original.checkFileUnchanged()
       var row = ShippedDiff.measure(pair)
       if madeBy {
-        let entry = try importance.map { matrix throws(TensorFileError) in try matrix.weights(for: pair.original.info) }
+        let weights = try importance.map { matrix throws(TensorFileError) in
+          try matrix.weights(for: pair.original.info)
+        }
+        let entry = ImatrixEntry(matrixGiven: importance != nil, weights: weights ?? nil)
         row.recipe = try ShippedRecipe.find(
           shipped: pair.shipped, original: pair.original, originalRows: pair.originalRows, importance: entry)
       }
