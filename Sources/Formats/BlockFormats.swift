@@ -372,4 +372,17 @@ public struct GGMLImportance: Sendable, Hashable {
 
   /// Experts the importance holds (0 for `missing`).
   public var experts: Int { rowLength > 0 ? values.count / rowLength : 0 }
+
+  /// The importance rows `rows` of the tensor take, for a tensor of those rows alone: the values of
+  /// the experts they fall in (past the last expert, the last one's, as the kernel clamps). `rows`
+  /// lie within one expert, or begin on an expert's first row.
+  public func restricted(to rows: Range<Int>) -> GGMLImportance {
+    guard experts > 0, !rows.isEmpty else { return self }
+    let first = min(rows.lowerBound / rowsPerExpert, experts - 1)
+    let last = min((rows.upperBound - 1) / rowsPerExpert, experts - 1)
+    precondition(first == last || rows.lowerBound == first * rowsPerExpert, "rows straddle an expert")
+    return GGMLImportance(
+      values: Array(values[(first * rowLength)..<((last + 1) * rowLength)]), rowLength: rowLength,
+      rowsPerExpert: first == last ? rows.count : rowsPerExpert)
+  }
 }

@@ -71,6 +71,20 @@ public enum RowSample {
   }
 }
 
+extension RowSample {
+  /// Rows `rows` (of `rowLength` elements) copied into an owned F32 tensor of their own.
+  public static func tensor(of tensor: Tensor, rows: Range<Int>, rowLength: Int) -> Tensor {
+    let elements = (rows.lowerBound * rowLength)..<(rows.upperBound * rowLength)
+    let values = [Float](unsafeUninitializedCapacity: elements.count) { buffer, initialized in
+      tensor.decode(elements, into: buffer)
+      initialized = elements.count
+    }
+    let storage = ByteStorage.owning(values.withUnsafeBytes { Array($0) })
+    let info = TensorInfo(name: tensor.info.name, dtype: .f32, shape: [rows.count, rowLength], file: "rows")
+    return Tensor(info: info, storage: storage, bytes: storage.bytes)
+  }
+}
+
 /// Where a typical group's scale lies.
 public enum GroupScale {
   /// The median over `tensor`'s groups (rows split by `group`) of their max |x| over finite

@@ -53,6 +53,21 @@ struct GGMLImportanceTests {
     #expect(Array(guide.values[(2 * columns)...]) == Array(a[(2 * columns)...]))
   }
 
+  /// `diff --made-by` quantizes a tensor in chunks of rows: rows alone with `restricted(to:)` give
+  /// the values they get in the whole tensor — within one expert, or whole experts.
+  @Test(arguments: [5..<7, 4..<12, 0..<12, 9..<11, 8..<12, 0..<3, 4..<8])
+  func rowsAloneTakeTheirExpertsImportance(rows: Range<Int>) throws {
+    let x = values(experts * rowsPerExpert * columns)
+    let importance = GGMLImportance(
+      values: weights(experts * columns), rowLength: columns, rowsPerExpert: rowsPerExpert)
+    let whole = TensorFixtures.f32(x, shape: [experts * rowsPerExpert, columns])
+    let together = try Quantizer.dequantize(whole, format: .ggml(.q4_k, importance: importance))
+    let elements = (rows.lowerBound * columns)..<(rows.upperBound * columns)
+    let part = TensorFixtures.f32(Array(x[elements]), shape: [rows.count, columns])
+    let alone = try Quantizer.dequantize(part, format: .ggml(.q4_k, importance: importance.restricted(to: rows)))
+    #expect(alone == Array(together[elements]))
+  }
+
   @Test func aMissingEntryIsTheReferencePath() throws {
     let tensor = TensorFixtures.f32(values(rowsPerExpert * columns), shape: [rowsPerExpert, columns])
     for type in GGMLFormat.allCases {

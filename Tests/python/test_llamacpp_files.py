@@ -416,22 +416,27 @@ def imatrix_entries() -> set:
             if t.name.endswith(".in_sum2")}
 
 
+@pytest.mark.parametrize("chunk", [None, 700])
 @pytest.mark.parametrize("side", ["gguf", "hf"])
-def test_diff_tells_how_each_tensor_was_made(hf_model, side):
+def test_diff_tells_how_each_tensor_was_made(hf_model, side, chunk):
     """`diff --made-by --imatrix`: every tensor of a type tscope makes, in every committed file,
     is named as llama-quantize made it — its imatrix path where imatrix.gguf has an entry for the
     tensor (but Q8_0, which has none), its reference path elsewhere; other types and F32 say why they
     were not tried.
     From the HF original too (q/k rows permuted back). Without --imatrix, the imatrix-made tensors
-    are "not the reference path"; against slightly changed weights, "neither path"."""
+    are "not the reference path"; against slightly changed weights, "neither path". Also with the
+    original quantized two rows of 256 at a time (TSCOPE_MADE_BY_CHUNK=700), as a 70B tensor is in
+    chunks of 4M elements."""
+    env = {"TSCOPE_MADE_BY_CHUNK": str(chunk)} if chunk else None
     entries = imatrix_entries()
     source = FIXTURES / "model-f32.gguf" if side == "gguf" else hf_model
     offered = GGML_FORMATS
     checked = 0
     for file in sorted(set(MADE.values())):
         types = {t.name: t.type_name for t in tensors_of(FIXTURES / file)}
-        rows = run_json("diff", source, FIXTURES / file, "--made-by", "--imatrix", FIXTURES / "imatrix.gguf")
-        plain = {r["shipped_name"]: r for r in run_json("diff", source, FIXTURES / file, "--made-by")}
+        rows = run_json("diff", source, FIXTURES / file, "--made-by", "--imatrix", FIXTURES / "imatrix.gguf",
+                        env=env)
+        plain = {r["shipped_name"]: r for r in run_json("diff", source, FIXTURES / file, "--made-by", env=env)}
         for row in rows:
             name, type_name = row["shipped_name"], types[row["shipped_name"]]
             if type_name not in offered:  # not tried, and the row says why
