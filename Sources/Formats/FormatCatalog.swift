@@ -28,8 +28,9 @@ public enum FormatCatalog {
       .nvfp4Variant(.fourOverSix), .nvfp4Variant(.int4), .nvfp4Variant(.intFloat),
       .ggml(.q4_0), .ggml(.q4_1), .ggml(.q5_0), .ggml(.q5_1), .ggml(.q8_0),
       .ggml(.q2_k), .ggml(.q3_k), .ggml(.q4_k), .ggml(.q5_k), .ggml(.q6_k), .ggml(.iq4_nl), .ggml(.iq4_xs),
-      // The lattice types ggml also makes without an imatrix (IQ2_XXS, IQ2_XS and IQ1_S only with one).
-      .ggml(.iq2_s), .ggml(.iq3_xxs), .ggml(.iq3_s), .ggml(.iq1_m),
+      // The lattice types: those ggml makes only with an imatrix listed by their `TYPE:imatrix` id.
+      .ggml(.iq2_xxs, importance: .missing), .ggml(.iq2_xs, importance: .missing), .ggml(.iq2_s),
+      .ggml(.iq3_xxs), .ggml(.iq3_s), .ggml(.iq1_s, importance: .missing), .ggml(.iq1_m),
       .codebook(int8), .codebook(fp8E4M3), .codebook(fp8E5M2),
       .codebook(nf3), .codebook(studentFloat(bits: 3, nu: nil)),
     ]

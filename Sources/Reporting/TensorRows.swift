@@ -165,7 +165,9 @@ public struct TensorRows: Sendable {
 
   /// The settings `spec` runs with, before it is run (block formats use their own).
   func settings(for spec: FormatSpec) -> QuantizationSettings {
-    if case .fixed(let format) = spec.kind { return settings.effective(for: format) }
-    return settings
+    switch spec.kind {
+    case .fixed, .ggmlWithImportance: settings.effective(for: spec.storedFormat)  // a block format's own group
+    default: settings
+    }
   }
 }
