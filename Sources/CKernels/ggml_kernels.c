@@ -139,11 +139,17 @@ void tk_quantize_ggml(
   float *dequantized) {
   enum { largest_block = 256 };
   const int is_legacy = type < TK_GGML_Q2_K;
+  // MXFP4, NVFP4 and the TQ types have no imatrix path (ggml ignores the weights), nor a search.
+  const int is_fp4_or_ternary = type >= TK_GGML_MXFP4;
   // Q8_0 has no imatrix path: llama-quantize writes it from the reference with or without one.
-  const int weighted = importance != NULL && type != TK_GGML_Q8_0;
-  const int searched = !is_legacy || weighted;
+  const int weighted = importance != NULL && type != TK_GGML_Q8_0 && !is_fp4_or_ternary;
+  const int searched = (!is_legacy || weighted) && !is_fp4_or_ternary;
   // Searched legacy and IQ4_NL blocks go eight at a time (their searches run in lanes).
-  const int64_t block_size = searched ? 256 : 32;
+  const int64_t block_size = searched ? 256
+                             : type == TK_GGML_MXFP4 ? 32
+                             : type == TK_GGML_NVFP4 ? 64
+                             : is_fp4_or_ternary     ? 256
+                                                     : 32;
   float buffer[largest_block], rounded[largest_block];
   int32_t slot[largest_block];
   const int64_t length = layout->row_length;
@@ -161,7 +167,9 @@ void tk_quantize_ggml(
       const int64_t count = length - start < block_size ? length - start : block_size;
       const int64_t first = row * length + start;
       const float *x = floats_at(layout, first, count, buffer);
-      if (searched) {
+      if (is_fp4_or_ternary) {
+        tk_ggml_fp4_ternary_block(type, x, count, rounded, slot);
+      } else if (searched) {
         tk_ggml_searched_block(
           type, x, count, row_importance ? row_importance + start : NULL, row_sigma2, rounded, slot);
       } else {

@@ -213,8 +213,9 @@ private func pow2(_ exponent: Int) -> Double { Double(sign: .plus, exponent: exp
 ///   elements take the nearest point of ggml's grid (256 to 2048 points) with a sign pattern, under
 ///   a searched scale per block of 16 or 32 and an FP16 d per 256 (`quantize_row_<type>_impl`).
 ///   IQ2_XXS, IQ2_XS and IQ1_S exist only with an imatrix (`requiresImportance`).
-///
-/// TQ1_0 and TQ2_0 (ternary) are read from files (`tscope diff`, `--against`) but not offered here.
+/// - llama.cpp's MXFP4 and NVFP4 (`mxfp4:ggml`, `nvfp4:ggml`, beside tscope's OCP `mxfp4` and
+///   NVIDIA's two-level `nvfp4`): ties to the smaller magnitude; NVFP4's UE4M3 scale per 16 with no
+///   tensor scale. The ternary TQ1_0 and TQ2_0: d = the super-block's amax, codes −1, 0, 1.
 public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
   case q4_0 = "q4_0"
   case q4_1 = "q4_1"
@@ -235,18 +236,30 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
   case iq3_s = "iq3_s"
   case iq1_s = "iq1_s"
   case iq1_m = "iq1_m"
+  case mxfp4 = "mxfp4"
+  case nvfp4 = "nvfp4"
+  case tq1_0 = "tq1_0"
+  case tq2_0 = "tq2_0"
 
-  public var id: String { rawValue }
+  /// The format id: ggml's type name in lower case (`q4_k`); `mxfp4:ggml` and `nvfp4:ggml` for the
+  /// two whose plain names are tscope's OCP and NVIDIA formats.
+  public var id: String { self == .mxfp4 || self == .nvfp4 ? "\(rawValue):ggml" : rawValue }
 
-  /// ggml's type name (`Q4_0`, `Q4_K`).
-  public var name: String { rawValue.uppercased() }
+  /// ggml's type name (`Q4_0`, `Q4_K`); `MXFP4 ggml` and `NVFP4 ggml` beside tscope's own.
+  public var name: String { self == .mxfp4 || self == .nvfp4 ? "\(rawValue.uppercased()) ggml" : rawValue.uppercased() }
+
+  /// The type whose format id is `id` (`q4_k`, `mxfp4:ggml`).
+  public init?(id: String) {
+    guard let type = Self.allCases.first(where: { $0.id == id }) else { return nil }
+    self = type
+  }
 
   public var bits: Int {
     switch self {
-    case .iq1_s, .iq1_m: 1
-    case .q2_k, .iq2_xxs, .iq2_xs, .iq2_s: 2
+    case .iq1_s, .iq1_m, .tq1_0: 1
+    case .q2_k, .iq2_xxs, .iq2_xs, .iq2_s, .tq2_0: 2
     case .q3_k, .iq3_xxs, .iq3_s: 3
-    case .q4_0, .q4_1, .q4_k, .iq4_nl, .iq4_xs: 4
+    case .q4_0, .q4_1, .q4_k, .iq4_nl, .iq4_xs, .mxfp4, .nvfp4: 4
     case .q5_0, .q5_1, .q5_k: 5
     case .q6_k: 6
     case .q8_0: 8
@@ -268,6 +281,16 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
   /// without one, which tscope offers as the plain id.)
   public var requiresImportance: Bool { [.iq2_xxs, .iq2_xs, .iq1_s].contains(self) }
 
+  /// Whether llama-quantize quantizes it differently with an imatrix: not Q8_0, MXFP4, NVFP4, TQ1_0
+  /// or TQ2_0, which ggml makes from their reference alone (`TYPE:imatrix` equals `TYPE` there).
+  public var hasImatrixPath: Bool { ![.q8_0, .mxfp4, .nvfp4, .tq1_0, .tq2_0].contains(self) }
+
+  /// Whether it is llama.cpp's MXFP4 or NVFP4 (an index into ggml's 16 E2M1-doubled values).
+  public var isFP4: Bool { self == .mxfp4 || self == .nvfp4 }
+
+  /// Whether it is a ternary type (TQ1_0, TQ2_0).
+  public var isTernary: Bool { self == .tq1_0 || self == .tq2_0 }
+
   /// Whether a block also stores a minimum: the _1 types' m, the dmin and sub-block minimums of
   /// Q2_K, Q4_K and Q5_K.
   public var hasMinimum: Bool { [.q4_1, .q5_1, .q2_k, .q4_k, .q5_k].contains(self) }
@@ -283,7 +306,8 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
     case .iq2_xxs, .iq2_xs, .iq2_s: [-43, -25, -8, 8, 25, 43]
     case .iq3_xxs: [-62, -52, -44, -36, -28, -20, -12, -4, 4, 12, 20, 28, 36, 44, 52, 62]
     case .iq3_s: Array(stride(from: -15.0, through: 15, by: 2))
-    case .iq1_s, .iq1_m: [-1, 0, 1]
+    case .iq1_s, .iq1_m, .tq1_0, .tq2_0: [-1, 0, 1]
+    case .mxfp4, .nvfp4: (0...15).map(Double.init)  // ggml's value index: 0, 1, 2, 3, 4, 6, 8, 12, −0, −1, …
     case .q2_k: (0...3).map(Double.init)
     case .q3_k: (0...7).map(Double.init)
     case .q4_0, .q4_1, .q4_k, .iq4_nl, .iq4_xs: (0...15).map(Double.init)
@@ -310,7 +334,8 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
     case .iq2_xxs, .iq2_xs, .iq2_s: 43  // the largest grid value
     case .iq3_xxs: 62
     case .iq3_s: 15
-    case .iq1_s, .iq1_m: 1
+    case .iq1_s, .iq1_m, .tq1_0, .tq2_0: 1
+    case .mxfp4, .nvfp4: 12  // ggml's largest value (E2M1's 6, doubled)
     }
   }
 
@@ -318,7 +343,11 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
   public var blockSize: Int {
     switch self {
     case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .iq4_nl: 32
-    case .q2_k, .q3_k, .q4_k, .q5_k, .q6_k, .iq4_xs, .iq2_xxs, .iq2_xs, .iq2_s, .iq3_xxs, .iq3_s, .iq1_s, .iq1_m: 256
+    case .q2_k, .q3_k, .q4_k, .q5_k, .q6_k, .iq4_xs, .iq2_xxs, .iq2_xs, .iq2_s, .iq3_xxs, .iq3_s, .iq1_s, .iq1_m,
+      .tq1_0, .tq2_0:
+      256
+    case .mxfp4: 32
+    case .nvfp4: 64
     }
   }
 
@@ -345,6 +374,10 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
     case .iq3_s: 110 * 8 - 3 * 256
     case .iq1_s: 50 * 8 - 256
     case .iq1_m: 56 * 8 - 256
+    case .mxfp4: 8  // the E8M0 exponent: 4.25 bits per weight
+    case .nvfp4: 4 * 8  // four UE4M3 scales: 4.5 bits per weight
+    case .tq1_0: 54 * 8 - 256  // trits five to a byte and an FP16 d: 1.6875 bits per weight
+    case .tq2_0: 66 * 8 - 2 * 256  // 2.0625 bits per weight
     }
   }
 }

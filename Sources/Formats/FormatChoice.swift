@@ -145,7 +145,7 @@ public struct FormatChoice: Hashable, Sendable, CustomStringConvertible {
   /// made only with an imatrix (IQ2_XXS) by its imatrix path alone.
   private static func ggmlForms(_ type: GGMLFormat) -> [FormatChoice] {
     (type.requiresImportance ? [] : [FormatChoice(id: type.id, name: type.name, hasSupernormal: false)])
-      + (type == .q8_0
+      + (!type.hasImatrixPath
         ? []
         : [
           FormatChoice(
@@ -211,6 +211,8 @@ extension QuantFormat {
     case .int4Asymmetric: "codes shift with each group's zero point"
     case .ggml(let type, _) where type.isIQ4: "codes scale and mirror with each block's searched scale"
     case .ggml(let type, _) where type.isLattice: "codes scale with each block's searched scale"
+    case .ggml(let type, _) where type.isFP4: "codes index ggml's values (E2M1 doubled) under each block's scale"
+    case .ggml(let type, _) where type.isTernary: "codes scale with each super-block's amax"
     case .ggml(let type, _) where type.isKQuant && type.hasMinimum:
       "codes scale and shift with each sub-block's scale and minimum"
     case .ggml(let type, _) where type.isKQuant: "codes scale and mirror with each sub-block's signed scale"

@@ -55,14 +55,15 @@ public struct FormatSpec: Sendable, Hashable, CustomStringConvertible {
     case "sf3": return FormatSpec(id: id, kind: .fixed(.codebook(FormatCatalog.studentFloat(bits: 3, nu: nil))))
     default: break
     }
+    if let type = GGMLFormat(id: id), type.isFP4 { return FormatSpec(id: id, kind: .fixed(.ggml(type))) }
     if id.hasSuffix(":" + GGMLImportance.suffix) {
       let base = String(id.dropLast(GGMLImportance.suffix.count + 1))
-      guard let type = GGMLFormat(rawValue: base) else { throw .noImatrixPath(id: id, base: base) }
+      guard let type = GGMLFormat(id: base) else { throw .noImatrixPath(id: id, base: base) }
       return FormatSpec(id: id, kind: .ggmlWithImportance(type))
     }
     if let mx = try MXFormat.parse(id) { return FormatSpec(id: id, kind: .fixed(.microscaling(mx))) }
     if let variant = NVFP4Variant(rawValue: id) { return FormatSpec(id: id, kind: .fixed(.nvfp4Variant(variant))) }
-    if let type = GGMLFormat(rawValue: id) {
+    if let type = GGMLFormat(id: id) {
       if type.requiresImportance { throw .onlyWithImportance(id: id) }
       return FormatSpec(id: id, kind: .fixed(.ggml(type)))
     }

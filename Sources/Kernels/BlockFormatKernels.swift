@@ -53,6 +53,10 @@ extension GGMLFormat {
     case .iq3_s: Int32(TK_GGML_IQ3_S.rawValue)
     case .iq1_s: Int32(TK_GGML_IQ1_S.rawValue)
     case .iq1_m: Int32(TK_GGML_IQ1_M.rawValue)
+    case .mxfp4: Int32(TK_GGML_MXFP4.rawValue)
+    case .nvfp4: Int32(TK_GGML_NVFP4.rawValue)
+    case .tq1_0: Int32(TK_GGML_TQ1_0.rawValue)
+    case .tq2_0: Int32(TK_GGML_TQ2_0.rawValue)
     }
   }
 }

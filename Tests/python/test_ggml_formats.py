@@ -148,15 +148,111 @@ def lattice_codes(packed: np.ndarray, kind: str, blocks: int) -> np.ndarray:
     return index
 
 
+# llama.cpp's own MXFP4 and NVFP4 (tscope ids beside the OCP and NVIDIA formats) and the ternary types:
+# format id → (ggml type, block elements).
+FP4_TERNARY = {"mxfp4:ggml": (gguf.GGMLQuantizationType.MXFP4, 32), "nvfp4:ggml": (gguf.GGMLQuantizationType.NVFP4, 64),
+               "tq1_0": (gguf.GGMLQuantizationType.TQ1_0, 256), "tq2_0": (gguf.GGMLQuantizationType.TQ2_0, 256)}
+
+
+def fp4_ternary_codes(packed: np.ndarray, kind: str, blocks: int) -> np.ndarray:
+    """The stored codes of MXFP4 (e, then 16 bytes: element j low nibble, j + 16 high), NVFP4 (4
+    UE4M3 scales, then 8 bytes per sub-block of 16 the same way) and TQ (the trit + 1, read by
+    gguf-py's dequantizer from the blocks with d set to 1), in element order."""
+    raw = packed.reshape(blocks, -1).copy()
+    if kind == "mxfp4:ggml":
+        qs = raw[:, 1:17].astype(np.int64)
+        return np.concatenate([qs & 0x0F, qs >> 4], axis=-1).reshape(-1)
+    if kind == "nvfp4:ggml":
+        qs = raw[:, 4:36].reshape(blocks, 4, 8).astype(np.int64)
+        return np.concatenate([qs & 0x0F, qs >> 4], axis=-1).reshape(-1)
+    at = 52 if kind == "tq1_0" else 64  # d, after the packed trits
+    raw[:, at:at + 2] = np.frombuffer(np.float16(1).tobytes(), dtype=np.uint8)
+    trits = quants.dequantize(raw.reshape(-1), FP4_TERNARY[kind][0]).astype(np.int64) + 1
+    assert set(np.unique(trits)) <= {0, 1, 2}
+    return trits.reshape(-1)
+
+
 def code_counts(packed: np.ndarray, kind: str, elements: int, slots: int) -> list:
     """How many of gguf-py's (or llama.cpp's) stored codes fall on each of tscope's `code_usage`
     slots: 0…15 or 0…31, and for Q8_0 −127…127; for K-quants 0…3, 0…7, 0…15, 0…31 or 0…63; for the
-    lattice types the index of each element's signed grid value."""
+    lattice types the index of each element's signed grid value; MXFP4/NVFP4's value index, TQ's trit."""
     first = -127 if kind == "q8_0" else 0
+    if kind in FP4_TERNARY:
+        return np.bincount(fp4_ternary_codes(packed, kind, elements // FP4_TERNARY[kind][1]), minlength=slots).tolist()
     block = 256 if kind.endswith("_k") or kind == "iq4_xs" or kind in LATTICE_VALUES else 32
     if kind in LATTICE_VALUES:
         return np.bincount(lattice_codes(packed, kind, elements // block), minlength=slots).tolist()
     return np.bincount(codes(packed, kind, elements // block) - first, minlength=slots).tolist()
+
+
+def nvfp4_reference(x: np.ndarray) -> np.ndarray:
+    """A numpy port of ggml-quants.c's `quantize_row_nvfp4_ref` (gguf-py has no NVFP4 quantizer, only
+    its UE4M3 conversions, which it ports from ggml-impl.h): per sub-block of 16 the UE4M3 of amax/6,
+    each element the first of the 16 values with the least |v·d − x|. The packed blocks."""
+    sub = x.reshape(-1, 4, 16).astype(np.float32)
+    ue = quants.NVFP4.fp32_to_ue4m3((np.abs(sub).max(axis=-1) / np.float32(6)).astype(np.float32))
+    d = quants.NVFP4.ue4m3_to_fp32(ue).astype(np.float32)[..., None, None]
+    values = np.array(quants.NVFP4.kvalues, dtype=np.float32).reshape(1, 1, 1, 16)
+    best = np.argmin(np.abs(values * d - sub[..., None]), axis=-1).astype(np.uint8)  # the first minimum
+    qs = best[..., :8] | (best[..., 8:] << 4)
+    return np.concatenate([ue.astype(np.uint8), qs.reshape(len(sub), 32)], axis=-1)
+
+
+def tie_tensor() -> np.ndarray:
+    """Rows of 256 whose blocks hit every tie: MXFP4/NVFP4 midpoints between E2M1 values at a block
+    scale of 1 (amax 6: 0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5 and their negatives), TQ's x/amax = ±0.5,
+    beside Student t rows."""
+    midpoints = np.array([0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5.0], dtype=np.float32)
+    row = np.resize(np.concatenate([midpoints, -midpoints, [6.0, -3.0]]), 256).astype(np.float32)
+    row[::16] = 6.0  # every NVFP4 sub-block and MXFP4 block reaches amax 6
+    heavy = (np.random.default_rng(11).standard_t(4, size=(6, 256)) * 0.02).astype(np.float32)
+    return np.concatenate([np.stack([row, -row, row * 0.5]), heavy]).astype(np.float32)
+
+
+@pytest.mark.parametrize("kind", sorted(FP4_TERNARY))
+def test_llamacpp_fp4_and_ternary_types_equal_their_reference(tmp_path, kind):
+    """`mxfp4:ggml`, `nvfp4:ggml`, `tq1_0` and `tq2_0` against gguf-py's ports of ggml's
+    `quantize_row_*_ref` (MXFP4, TQ1_0, TQ2_0) or the numpy port above (NVFP4), on ties and Student t
+    rows: the same max error, MSE to 1e-12 and stored codes."""
+    x = tie_tensor()
+    path = tmp_path / "ties.safetensors"
+    save_file({"x": x}, str(path))
+    qtype = FP4_TERNARY[kind][0]
+    packed = nvfp4_reference(x) if kind == "nvfp4:ggml" else quants.quantize(x, qtype)
+    x_hat = quants.dequantize(packed, qtype).reshape(x.shape)
+    [row] = run_json("quant", path, "--layer", "x", "--format", kind)
+    error = x.astype(np.float64) - x_hat.astype(np.float64)
+    assert row["format"] == kind and row["max_abs_err"] == np.abs(error).max()
+    assert math.isclose(row["mse"], float(np.mean(error ** 2)), rel_tol=1e-12)
+    assert row["code_usage"] == code_counts(packed.reshape(-1), kind, x.size, len(row["code_usage"]))
+    elements, size = gguf.GGML_QUANT_SIZES[qtype]
+    assert row["bpw"] == size * 8 / elements
+
+
+def test_llamacpp_mxfp4_and_nvfp4_differ_from_the_standards_on_ties(tmp_path):
+    """On midpoints llama.cpp's MXFP4 rounds to the smaller magnitude, the OCP rule (tscope's `mxfp4`)
+    half to even: the same error (a tie is a tie) but other values — 0.75 goes to 0.5, not 1; 1.25 to
+    1, 1.75 to 1.5, 2.5 to 2, 3.5 to 3 and 5 to 4 under both rules' scale of 1. NVFP4 as llama.cpp
+    makes it has no tensor scale (4.5 bits per weight, not 4.5 + 32/n)."""
+    path = tmp_path / "ties.safetensors"
+    save_file({"x": tie_tensor()[:1]}, str(path))
+    rows = {r["format"]: r for r in run_json("quant", path, "--layer", "x", "--format", "mxfp4", "--format",
+                                             "mxfp4:ggml", "--format", "nvfp4", "--format", "nvfp4:ggml")}
+    assert rows["mxfp4"]["mse"] == rows["mxfp4:ggml"]["mse"]
+
+    def chosen(format_id, values):  # value → how many elements took it
+        counts = {}
+        for value, count in zip(values, rows[format_id]["code_usage"]):
+            counts[abs(value)] = counts.get(abs(value), 0) + count
+        return {value: count for value, count in counts.items() if count}
+    [ocp] = run_json("formats", "--format", "mxfp4")
+    ours = chosen("mxfp4:ggml", [v / 2 for v in quants.MXFP4.kvalues])
+    standard = chosen("mxfp4", ocp["values"])
+    midpoints = sum(1 for v in tie_tensor()[0] if abs(v) in (0.75, 1.25, 1.75, 2.5, 3.5, 5.0))
+    assert sum(ours.values()) == sum(standard.values()) == 256
+    # ggml takes the lower value of every tie; the OCP rule the even one (0.75 → 1, 1.25 → 1, 1.75 → 2, …).
+    assert ours != standard and ours.get(0.5, 0) > standard.get(0.5, 0) and midpoints > 0
+    assert rows["nvfp4:ggml"]["bpw"] == 4.5 and rows["nvfp4"]["bpw"] > 4.5
 
 
 @pytest.mark.parametrize("kind", sorted(TYPES))

@@ -268,7 +268,11 @@ def test_diff_against_each_shipped_file_equals_numpy(side, name, hf_model):
                                                ("mix-d.gguf", "token_embd.weight", "iq3_xxs"),
                                                ("mix-d.gguf", "output.weight", "iq1_m"),
                                                ("mix-e.gguf", "token_embd.weight", "iq2_s"),
-                                               ("mix-e.gguf", "output.weight", "iq3_s")])
+                                               ("mix-e.gguf", "output.weight", "iq3_s"),
+                                               ("mix-b.gguf", "blk.0.attn_q.weight", "mxfp4:ggml"),
+                                               ("mix-b.gguf", "blk.0.attn_k.weight", "nvfp4:ggml"),
+                                               ("mix-a.gguf", "blk.0.ffn_up.weight", "tq1_0"),
+                                               ("mix-a.gguf", "blk.0.ffn_down.weight", "tq2_0")])
 @pytest.mark.parametrize("search", SEARCHES)
 def test_ggml_formats_equal_what_llama_quantize_wrote(file, name, kind, search):
     """tscope's llama.cpp formats on the F32 original equal the tensors llama-quantize wrote: these
@@ -278,7 +282,7 @@ def test_ggml_formats_equal_what_llama_quantize_wrote(file, name, kind, search):
     llama.cpp's values (decoded by gguf-py), and the same code counts as its stored codes."""
     from test_ggml_formats import code_counts
     [shipped] = [t for t in tensors_of(FIXTURES / file) if t.name == name]
-    assert shipped.type_name == kind.upper()
+    assert format_of(shipped.type_name) == kind
     _, weights = original()
     truth = error(weights[name], values_of(shipped))
     [row] = run_json("quant", FIXTURES / "model-f32.gguf", "--layer", f"^{re.escape(name)}$", "--format", kind,
@@ -290,9 +294,17 @@ def test_ggml_formats_equal_what_llama_quantize_wrote(file, name, kind, search):
 
 
 GGML_FORMATS = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS",
-                "IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ3_XXS", "IQ3_S", "IQ1_S", "IQ1_M"}
+                "IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ3_XXS", "IQ3_S", "IQ1_S", "IQ1_M", "MXFP4", "NVFP4", "TQ1_0", "TQ2_0"}
 # ggml makes these only with an imatrix: no plain id, and `diff --made-by` tries them only with one.
 IMATRIX_ONLY = {"IQ2_XXS", "IQ2_XS", "IQ1_S"}
+# ggml makes these from their reference whether or not an imatrix is given.
+NO_IMATRIX_PATH = {"Q8_0", "MXFP4", "NVFP4", "TQ1_0", "TQ2_0"}
+
+
+def format_of(type_name: str) -> str:
+    """tscope's format id of a ggml type: its name in lower case, but `mxfp4:ggml` and `nvfp4:ggml`
+    (the plain ids are the OCP and NVIDIA formats)."""
+    return type_name.lower() + (":ggml" if type_name in ("MXFP4", "NVFP4") else "")
 
 
 @pytest.mark.parametrize("search", SEARCHES)
@@ -312,7 +324,7 @@ def test_imatrix_formats_equal_every_tensor_llama_quantize_wrote(file, search):
     if not by_type:
         pytest.skip(f"{file} holds none of the types tscope offers")
     for type_name, shipped in by_type.items():
-        kind = type_name.lower()
+        kind = format_of(type_name)
         pattern = "^(" + "|".join(re.escape(t.name) for t in shipped) + ")$"
         rows = {r["name"]: r for r in run_json("quant", FIXTURES / "model-f32.gguf", "--layer", pattern, "--format",
                                                f"{kind}:imatrix", "--imatrix", FIXTURES / "imatrix.gguf",
@@ -364,10 +376,10 @@ def test_the_explorer_picks_the_imatrix_path():
     """In the explorer, the picker lists `imatrix` under Q4_K; picked with Q4_K on attn_q, its row
     shows what `quant` measures (SQNR and imatrix-weighted SQNR to the table's two decimals); without
     --imatrix, the row says to give one."""
-    # From the list's end (SF4(auto), Lloyd16, the lattice types' eleven forms from IQ1_M imatrix
-    # up to IQ2_XXS imatrix, then IQ4_XS, IQ4_NL, Q6_K, Q5_K each with its imatrix form): up 21 to
-    # Q4_K imatrix, then Q4_K.
-    picker = "f" + "j" * 120 + "k" * 21 + "<space>k<space><enter>"
+    # From the list's end (SF4(auto), Lloyd16, TQ2_0, TQ1_0, NVFP4 ggml, MXFP4 ggml, the lattice
+    # types' eleven forms from IQ1_M imatrix up to IQ2_XXS imatrix, then IQ4_XS, IQ4_NL, Q6_K, Q5_K
+    # each with its imatrix form): up 25 to Q4_K imatrix, then Q4_K.
+    picker = "f" + "j" * 140 + "k" * 25 + "<space>k<space><enter>"
     keys = "j<right>jj" + picker  # blk.0 → attn_q
     imatrix = FIXTURES / "imatrix.gguf"
     screen = run_tscope("snapshot", FIXTURES / "model-f32.gguf", "--imatrix", imatrix, "--size", "120x40",
@@ -445,13 +457,13 @@ def test_diff_tells_how_each_tensor_was_made(hf_model, side, chunk):
                 assert why in row["made_by"], (file, name)
                 continue
             checked += 1
-            by_imatrix = name in entries and type_name != "Q8_0"
+            by_imatrix = name in entries and type_name not in NO_IMATRIX_PATH
             assert row["made_by"] == ("llama-quantize --imatrix" if by_imatrix else "llama-quantize"), (file, name)
             if type_name in IMATRIX_ONLY:
                 assert plain[name]["made_by"] == f"unknown: tscope makes {type_name} only with an imatrix (--imatrix)"
             else:
                 assert plain[name]["made_by"] == ("not the reference path" if by_imatrix else "llama-quantize")
-    assert checked >= 90  # the fixtures hold 93 such tensors
+    assert checked >= 95  # the fixtures hold 97 such tensors
 
 
 def test_diff_made_by_tells_other_weights_apart(tmp_path):

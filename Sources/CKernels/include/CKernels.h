@@ -144,7 +144,11 @@ typedef enum {
   TK_GGML_IQ3_XXS = 15,
   TK_GGML_IQ3_S = 16,
   TK_GGML_IQ1_S = 17,
-  TK_GGML_IQ1_M = 18
+  TK_GGML_IQ1_M = 18,
+  TK_GGML_MXFP4 = 19,
+  TK_GGML_NVFP4 = 20,
+  TK_GGML_TQ1_0 = 21,
+  TK_GGML_TQ2_0 = 22
 } tk_ggml_type;
 
 /// The column importance llama-quantize quantizes with (`--imatrix`): row r of the layout takes
@@ -156,14 +160,16 @@ typedef struct {
   int64_t first_row;
 } tk_ggml_importance;
 
-/// Rounds every element as llama-quantize does, in blocks of 32 (legacy types, IQ4_NL) or
-/// super-blocks of 256 (K-quants, IQ4_XS) along the row, a row's shorter tail as one block; scales
-/// from each block's finite elements. Without `importance` (NULL), the path llama-quantize takes
-/// for a tensor without an imatrix entry (`quantize_row_<type>_ref`; IQ4's own search weighted by
-/// x²); with it, the imatrix path (`quantize_row_<type>_impl`; Q8_0 has none and ignores it);
-/// values as `dequantize_row_<type>`. `usage` counts ggml's stored codes: 16 (Q4_0, Q4_1, Q4_K,
-/// and IQ4_NL/IQ4_XS's value indices), 32 (Q5_0, Q5_1, Q5_K), 255 (Q8_0, −127…127), 4 (Q2_K),
-/// 8 (Q3_K) or 64 (Q6_K) entries.
+/// Rounds every element as llama-quantize does, in blocks of 32 (legacy types, IQ4_NL, MXFP4), 64
+/// (NVFP4) or super-blocks of 256 (K-quants, IQ4_XS, the lattice and ternary types) along the row, a
+/// row's shorter tail as one block (a lattice type's padded with zeros); scales from each block's
+/// finite elements. Without `importance` (NULL), the path llama-quantize takes for a tensor without
+/// an imatrix entry (`quantize_row_<type>_ref`; IQ4's own search weighted by x²; the lattice types'
+/// `_impl` without weights); with it, the imatrix path (`quantize_row_<type>_impl`; Q8_0, MXFP4,
+/// NVFP4, TQ1_0 and TQ2_0 have none and ignore it); values as `dequantize_row_<type>`. `usage`
+/// counts ggml's stored codes: 16 (Q4_0, Q4_1, Q4_K, the IQ4 and FP4 types' value indices, IQ3's
+/// signed grid values), 32 (Q5_0, Q5_1, Q5_K), 255 (Q8_0, −127…127), 4 (Q2_K), 8 (Q3_K), 64 (Q6_K),
+/// 6 (IQ2's signed grid values) or 3 (IQ1, TQ: −1, 0, 1) entries.
 void tk_quantize_ggml(
   const tk_layout *layout, int32_t type, const tk_ggml_importance *importance, tk_sums *sums, int64_t *usage,
   float *dequantized);

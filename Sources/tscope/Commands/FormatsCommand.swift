@@ -21,8 +21,10 @@ struct FormatsCommand: AsyncParsableCommand {
       q5_0 q5_1 q8_0 q2_k q3_k q4_k q5_k q6_k iq4_nl iq4_xs and the lattice types iq2_s iq3_xxs iq3_s iq1_m \
       quantize as llama-quantize writes them without an imatrix entry; TYPE:imatrix (q4_k:imatrix) as it does \
       with the --imatrix given to quant, report or the explorer (iq2_xxs, iq2_xs and iq1_s only so: ggml makes \
-      them only with an imatrix); their values are their stored codes (the lattice types': each element's \
-      signed grid value). Values are before \
+      them only with an imatrix); mxfp4:ggml and nvfp4:ggml are llama.cpp's MXFP4 (ties to the smaller \
+      magnitude, where the OCP mxfp4 rounds half to even) and NVFP4 (no tensor scale), tq1_0 and tq2_0 its \
+      ternary types; their values are their stored codes (the lattice types': each element's signed grid \
+      value). Values are before \
       scaling; a group's amax maps onto the largest value, or onto the magnitude of a negative supernormal \
       value beyond the range (e2m1+-8: 8, not 6). For INT4-asym \
       they are its codes 0…15, for the MX and NVFP4 formats their element values (IF4: E2M1 and INT4·6/7 \
