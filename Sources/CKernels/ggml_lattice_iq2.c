@@ -159,37 +159,6 @@ static inline int grid_index_of(const iq2_lattice *lattice, const int8_t *L) {
   return grid_index;
 }
 
-/// IQ2_XXS's and IQ2_XS's signs of 8 elements: |x| into `xval` and the negative ones' bits, made even
-/// in number (7 bits stored, the 8th implied) by flipping the element of least weight·x², whose xval
-/// becomes −|x|. Returns the 7 stored bits.
-static uint8_t even_signs(const float *xb, const float *weight, float *xval) {
-  int nflip = 0;
-  uint8_t s = 0;
-  for (int i = 0; i < 8; ++i) {
-    if (xb[i] >= 0) {
-      xval[i] = xb[i];
-    } else {
-      xval[i] = -xb[i];
-      ++nflip;
-      s |= (uint8_t)(1 << i);
-    }
-  }
-  if (nflip % 2) {
-    int imin = 0;
-    float min = weight[imin] * xb[imin] * xb[imin];
-    for (int i = 1; i < 8; ++i) {
-      const float ax = weight[i] * xb[i] * xb[i];
-      if (ax < min) {
-        min = ax;
-        imin = i;
-      }
-    }
-    xval[imin] = -xval[imin];
-    s ^= (uint8_t)(1 << imin);
-  }
-  return s & 127;
-}
-
 /// Σx² of a super-block, summed in element order.
 static float sum_squares(const float *xbl) {
   float sumx2 = 0;
@@ -514,18 +483,7 @@ static void quantize_iq2_s(const float *xbl, const float *quant_weights, float *
       for (int i = 0; i < 16; ++i) weight[i] = 0.25f * sigma2 + xb[i] * xb[i];
     }
     for (int i = 0; i < 16; ++i) waux[i] = sqrtf(weight[i]);
-    for (int k = 0; k < 2; ++k) {
-      uint8_t s = 0;
-      for (int i = 0; i < 8; ++i) {
-        if (xb[8 * k + i] >= 0) {
-          xval[8 * k + i] = xb[8 * k + i];
-        } else {
-          xval[8 * k + i] = -xb[8 * k + i];
-          s |= (uint8_t)(1 << i);
-        }
-      }
-      block_signs[k] = s;
-    }
+    for (int k = 0; k < 2; ++k) block_signs[k] = sign_bits(xb + 8 * k, xval + 8 * k);
     float scale;
     if (!search_16(lattice, xval, weight, waux, GROUP_MAX_EPS_IQ2_S, L, &scale)) {
       scales[ib] = 0;

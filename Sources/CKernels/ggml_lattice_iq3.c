@@ -225,33 +225,7 @@ static void quantize_iq3_xxs(const iq3_entry *entry, const float *x, const float
       for (int i = 0; i < 32; ++i) weight[i] = xb[i] * xb[i];
     }
     for (int i = 0; i < 32; ++i) waux[i] = sqrtf(weight[i]);
-    for (int k = 0; k < 4; ++k) {
-      int nflip = 0;
-      uint8_t s = 0;
-      for (int i = 0; i < 8; ++i) {
-        if (xb[8 * k + i] >= 0) {
-          xval[8 * k + i] = xb[8 * k + i];
-        } else {
-          xval[8 * k + i] = -xb[8 * k + i];
-          ++nflip;
-          s |= (uint8_t)(1 << i);
-        }
-      }
-      if (nflip % 2) {
-        int imin = 0;
-        float min = weight[8 * k + imin] * xb[8 * k + imin] * xb[8 * k + imin];
-        for (int i = 1; i < 8; ++i) {
-          float ax = weight[8 * k + i] * xb[8 * k + i] * xb[8 * k + i];
-          if (ax < min) {
-            min = ax;
-            imin = i;
-          }
-        }
-        xval[8 * k + imin] = -xval[8 * k + imin];
-        s ^= (uint8_t)(1 << imin);
-      }
-      block_signs[k] = s & 127;
-    }
+    for (int k = 0; k < 4; ++k) block_signs[k] = even_signs(xb + 8 * k, weight + 8 * k, xval + 8 * k);
     float max = xval[0];
     for (int i = 1; i < 32; ++i) max = MAX(max, xval[i]);
     memset(L, 0, 32);
@@ -397,18 +371,7 @@ static void quantize_iq3_s(const iq3_entry *entry, const float *x, const float *
       for (int i = 0; i < block_size; ++i) weight[i] = xb[i] * xb[i];
     }
     for (int i = 0; i < block_size; ++i) waux[i] = sqrtf(weight[i]);
-    for (int k = 0; k < bs8; ++k) {
-      uint8_t s = 0;
-      for (int i = 0; i < 8; ++i) {
-        if (xb[8 * k + i] >= 0) {
-          xval[8 * k + i] = xb[8 * k + i];
-        } else {
-          xval[8 * k + i] = -xb[8 * k + i];
-          s |= (uint8_t)(1 << i);
-        }
-      }
-      block_signs[k] = s;
-    }
+    for (int k = 0; k < bs8; ++k) block_signs[k] = sign_bits(xb + 8 * k, xval + 8 * k);
     float max = xval[0];
     for (int i = 1; i < block_size; ++i) max = MAX(max, xval[i]);
     memset(L, 0, (size_t)block_size);
