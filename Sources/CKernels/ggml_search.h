@@ -32,22 +32,26 @@ static inline int sub_count(int64_t count, int size, int j) {
 /// value (the sign-parity flip) whose code wraps in the uint8_t `L`, as in ggml.
 float make_qp_quants(int n, int nmax, const float *x, uint8_t *L, const float *quant_weights);
 
-/// IQ2_XXS's, IQ2_XS's and IQ3_XXS's signs of 8 elements: |x| into `xval` and the negative ones' bits, made even
-/// in number (7 bits stored, the 8th implied) by flipping the element of least weight·x², whose xval
-/// becomes −|x|. Returns the 7 stored bits.
-static inline uint8_t even_signs(const float *xb, const float *weight, float *xval) {
-  int nflip = 0;
+/// The lattice types' signs of 8 elements: |x| into `xval`, and bit i set where x_i < 0 (IQ2_S, IQ3_S).
+static inline uint8_t sign_bits(const float *xb, float *xval) {
   uint8_t s = 0;
   for (int i = 0; i < 8; ++i) {
     if (xb[i] >= 0) {
       xval[i] = xb[i];
     } else {
       xval[i] = -xb[i];
-      ++nflip;
       s |= (uint8_t)(1 << i);
     }
   }
-  if (nflip % 2) {
+  return s;
+}
+
+/// IQ2_XXS's, IQ2_XS's and IQ3_XXS's signs of 8 elements: `sign_bits`, made even in number (7 bits
+/// stored, the 8th implied) by flipping the element of least weight·x², whose xval becomes −|x|.
+/// Returns the 7 stored bits.
+static inline uint8_t even_signs(const float *xb, const float *weight, float *xval) {
+  uint8_t s = sign_bits(xb, xval);
+  if (__builtin_popcount(s) % 2) {
     int imin = 0;
     float min = weight[imin] * xb[imin] * xb[imin];
     for (int i = 1; i < 8; ++i) {
@@ -61,20 +65,6 @@ static inline uint8_t even_signs(const float *xb, const float *weight, float *xv
     s ^= (uint8_t)(1 << imin);
   }
   return s & 127;
-}
-
-/// The lattice types' signs of 8 elements: |x| into `xval`, and bit i set where x_i < 0 (IQ2_S, IQ3_S).
-static inline uint8_t sign_bits(const float *xb, float *xval) {
-  uint8_t s = 0;
-  for (int i = 0; i < 8; ++i) {
-    if (xb[i] >= 0) {
-      xval[i] = xb[i];
-    } else {
-      xval[i] = -xb[i];
-      s |= (uint8_t)(1 << i);
-    }
-  }
-  return s;
 }
 
 /// IQ4_NL's and IQ4_XS's non-linear 4-bit values (ggml-common.h `kvalues_iq4nl`).
