@@ -135,7 +135,8 @@ static int iq2_find_best_neighbour(
       grid_index = neighbours[j];
     }
   }
-  if (grid_index < 0) abort();
+  // Every error NaN or beyond FLT_MAX (|x| near 1e19 and up): ggml asserts; tscope takes the first.
+  if (grid_index < 0) grid_index = neighbours[1];
   const int8_t *pg = grid[grid_index];
   for (int i = 0; i < 8; ++i) L[i] = (int8_t)((pg[i] - 1) / 2);
   return grid_index;
@@ -150,13 +151,16 @@ static inline int nearest_on_grid(
   return iq2_find_best_neighbour(neighbours, lattice->grid, xval, waux, scale, L);
 }
 
-/// The grid index of 8 codes that must be on the grid (ggml aborts otherwise).
-static inline int grid_index_of(const iq2_lattice *lattice, const int8_t *L) {
+/// The grid index of 8 codes that are on the grid (ggml asserts so); codes a NaN or infinite scale
+/// left off it take their first listed neighbour (where ggml would abort), and `L` its codes.
+static inline int grid_index_of(const iq2_lattice *lattice, int8_t *L) {
   uint16_t u = 0;
   for (int i = 0; i < 8; ++i) u |= (uint16_t)(L[i] << 2 * i);
   const int grid_index = lattice->map[u];
-  if (grid_index < 0) abort();
-  return grid_index;
+  if (grid_index >= 0) return grid_index;
+  const int nearest = lattice->neighbours[-lattice->map[u] - 1 + 1];
+  for (int i = 0; i < 8; ++i) L[i] = (int8_t)((lattice->grid[nearest][i] - 1) / 2);
+  return nearest;
 }
 
 /// Σx² of a super-block, summed in element order.

@@ -159,13 +159,16 @@ static int iq3_find_best_neighbour(
   return grid_index;
 }
 
-/// The grid index of the four levels at `L` (always on the grid by construction, as ggml aborts).
-static int grid_index_of(const iq3_entry *entry, const int8_t *L) {
+/// The grid index of the four levels at `L` (on the grid by construction, as ggml asserts); levels a
+/// NaN or infinite scale left off it take their first listed neighbour (where ggml would abort).
+static int grid_index_of(const iq3_entry *entry, int8_t *L) {
   uint16_t u = 0;
   for (int i = 0; i < 4; ++i) u |= (uint16_t)(L[i] << 3 * i);
   const int grid_index = entry->map[u];
-  if (grid_index < 0) abort();
-  return grid_index;
+  if (grid_index >= 0) return grid_index;
+  const int nearest = entry->neighbours[-entry->map[u] - 1 + 1];
+  for (int i = 0; i < 4; ++i) L[i] = (int8_t)((entry->grid[nearest][i] - 1) / 2);
+  return nearest;
 }
 
 /// ggml's `block_iq3_xxs`, the FP16 d held as its float value.

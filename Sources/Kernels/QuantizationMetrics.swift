@@ -63,12 +63,17 @@ public struct QuantizationMetrics: Sendable, Hashable {
   /// The reasons of an all-zero tensor's result and of an exact one (see `sqnrReason`).
   public static let allZeroReason = "every element is zero: no signal, no error"
   public static let exactReason = "exact: no error"
+  /// The reason where x̂ left the format's range: an FP16 scale beyond 65504 (llama.cpp's types on
+  /// |x| of about 5e5 and up) makes x̂ ±inf or NaN, as the shipped file would hold them.
+  public static let overflowReason = "x̂ is not finite: the values overflow the format's scale"
 
-  /// Why the SQNR is not a finite number (no finite element, an all-zero tensor, no error), or
-  /// nil when it is: the one wording of the rows, the table notes and the overview.
+  /// Why the SQNR is not a finite number (no finite element, an all-zero tensor, no error, an error
+  /// that is not finite), or nil when it is: the one wording of the rows, the table notes and the
+  /// overview.
   public var sqnrReason: String? {
     if finiteCount == 0 { return "no finite elements" }
     if sqnrDB.isFinite { return nil }
-    return isAllZero ? Self.allZeroReason : Self.exactReason
+    if isAllZero { return Self.allZeroReason }
+    return mse == 0 ? Self.exactReason : Self.overflowReason
   }
 }

@@ -325,3 +325,33 @@ def test_an_all_zero_tensor_is_zero_over_zero_in_every_format(tmp_path, kind):
     assert rows["zeros"]["mse"] == 0 and rows["zeros"]["sqnr_db"] is None
     assert "every element is zero" in rows["zeros"]["reason"], rows["zeros"]
     assert rows["one"]["reason"] is None or "every element is zero" not in rows["one"]["reason"]
+
+
+def test_an_overflowing_scale_is_not_called_exact(tmp_path):
+    """Blocks whose FP16 scale overflows (|x| ≈ 1e6: Q4_0's d = max/−8 and TQ2_0's d = amax beyond
+    65504) dequantize to ±inf or NaN, in gguf-py as in llama.cpp: no SQNR, and the row says x̂ is
+    not finite rather than "exact"."""
+    x = (np.random.default_rng(2).standard_normal((2, 256)) * 1e6).astype(np.float32)
+    for qtype in (gguf.GGMLQuantizationType.Q4_0, gguf.GGMLQuantizationType.TQ2_0):
+        assert not np.isfinite(quants.dequantize(quants.quantize(x, qtype), qtype)).all()
+    path = tmp_path / "huge.safetensors"
+    save_file({"x": x}, str(path))
+    for row in run_json("quant", path, "--layer", "x", "--format", "q4_0", "--format", "tq2_0"):
+        assert row["sqnr_db"] is None and "not finite" in row["reason"], row
+
+
+def test_lattice_types_survive_values_where_ggml_aborts(tmp_path):
+    """ggml asserts when every neighbour's error overflows (|x| ≈ 1e19 and up: its IQ2/IQ3 searches
+    find no grid point); tscope takes the first neighbour there and carries on: every row has an
+    SQNR or says why not, and the command exits 0 (IQ2_S aborted before)."""
+    rng = np.random.default_rng(4)
+    huge = (rng.standard_t(3, size=(2, 512)) * 1e30).astype(np.float32)
+    outlier = (rng.standard_normal((2, 512)) * 0.02).astype(np.float32)
+    outlier[:, 100] = 3e38
+    path = tmp_path / "extreme.safetensors"
+    save_file({"huge": huge, "outlier": outlier}, str(path))
+    formats = [a for f in ("iq2_s", "iq3_xxs", "iq3_s", "iq1_m") for a in ("--format", f)]
+    rows = run_json("quant", path, "--layer", ".", *formats)
+    assert len(rows) == 8
+    for row in rows:
+        assert row["sqnr_db"] is not None or row["reason"], row
