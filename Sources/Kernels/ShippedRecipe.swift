@@ -55,7 +55,9 @@ public enum ShippedRecipe: Sendable, Equatable {
       }
     }
     if try comparison.gives(type, nil) { return .reference }
-    // With an imatrix that has no entry for the tensor, llama-quantize's path is the reference one.
+    // With an imatrix that has no entry for the tensor, llama-quantize's path is the reference one;
+    // a type without an imatrix path (Q8_0, MXFP4, …) has no other.
+    if !type.hasImatrixPath, importance != .noMatrix { return .neither(triedImatrix: true) }
     switch importance {
     case .noMatrix: return .neither(triedImatrix: false)
     case .missing: return .neither(triedImatrix: true)
