@@ -140,8 +140,8 @@ public struct FormatChoice: Hashable, Sendable, CustomStringConvertible {
       }
   }
 
-  /// A llama.cpp type from llama-quantize's reference path, then (but Q8_0, which has no other)
-  /// its imatrix path (`q4_k:imatrix`, `Q4_K imatrix`), which the picker lists under it; a type
+  /// A llama.cpp type from llama-quantize's reference path, then (but Q8_0, MXFP4, NVFP4 and the TQ
+  /// types, which have no other) its imatrix path (`q4_k:imatrix`, `Q4_K imatrix`), which the picker lists under it; a type
   /// made only with an imatrix (IQ2_XXS) by its imatrix path alone.
   private static func ggmlForms(_ type: GGMLFormat) -> [FormatChoice] {
     (type.requiresImportance ? [] : [FormatChoice(id: type.id, name: type.name, hasSupernormal: false)])

@@ -55,6 +55,7 @@ public struct FormatSpec: Sendable, Hashable, CustomStringConvertible {
     case "sf3": return FormatSpec(id: id, kind: .fixed(.codebook(FormatCatalog.studentFloat(bits: 3, nu: nil))))
     default: break
     }
+    // llama.cpp's `mxfp4:ggml`/`nvfp4:ggml` before the MX parse, which would read `ggml` as a scale rule.
     if let type = GGMLFormat(id: id), type.isFP4 { return FormatSpec(id: id, kind: .fixed(.ggml(type))) }
     if id.hasSuffix(":" + GGMLImportance.suffix) {
       let base = String(id.dropLast(GGMLImportance.suffix.count + 1))
