@@ -134,22 +134,30 @@ static float row_mean_square(const tk_layout *layout, int64_t row) {
   return sum / length;
 }
 
+/// The block of a type rounded without a search: ggml's own (a legacy type's 32).
+static int64_t unsearched_block(int32_t type) {
+  switch (type) {
+    case TK_GGML_NVFP4:
+    case TK_GGML_Q2_0: return 64;
+    case TK_GGML_Q1_0: return 128;
+    case TK_GGML_TQ1_0:
+    case TK_GGML_TQ2_0: return 256;
+    default: return 32;  // the legacy types, MXFP4
+  }
+}
+
 void tk_quantize_ggml(
   const tk_layout *layout, int32_t type, const tk_ggml_importance *importance, tk_sums *sums, int64_t *usage,
   float *dequantized) {
   enum { largest_block = 256 };
   const int is_legacy = type < TK_GGML_Q2_K;
-  // MXFP4, NVFP4 and the TQ types have no imatrix path (ggml ignores the weights), nor a search.
-  const int is_fp4_or_ternary = type >= TK_GGML_MXFP4;
+  // MXFP4, NVFP4, the TQ types, Q1_0 and Q2_0 have no imatrix path (ggml ignores the weights), nor a search.
+  const int unsearched = type >= TK_GGML_MXFP4;
   // Q8_0 has no imatrix path: llama-quantize writes it from the reference with or without one.
-  const int weighted = importance != NULL && type != TK_GGML_Q8_0 && !is_fp4_or_ternary;
-  const int searched = (!is_legacy || weighted) && !is_fp4_or_ternary;
+  const int weighted = importance != NULL && type != TK_GGML_Q8_0 && !unsearched;
+  const int searched = (!is_legacy || weighted) && !unsearched;
   // Searched legacy and IQ4_NL blocks go eight at a time (their searches run in lanes).
-  const int64_t block_size = searched ? 256
-                             : type == TK_GGML_MXFP4 ? 32
-                             : type == TK_GGML_NVFP4 ? 64
-                             : is_fp4_or_ternary     ? 256
-                                                     : 32;
+  const int64_t block_size = searched ? 256 : unsearched_block(type);
   float buffer[largest_block], rounded[largest_block];
   int32_t slot[largest_block];
   const int64_t length = layout->row_length;
@@ -167,8 +175,8 @@ void tk_quantize_ggml(
       const int64_t count = length - start < block_size ? length - start : block_size;
       const int64_t first = row * length + start;
       const float *x = floats_at(layout, first, count, buffer);
-      if (is_fp4_or_ternary) {
-        tk_ggml_fp4_ternary_block(type, x, count, rounded, slot);
+      if (unsearched) {
+        tk_ggml_fp4_low_bit_block(type, x, count, rounded, slot);
       } else if (searched) {
         tk_ggml_searched_block(
           type, x, count, row_importance ? row_importance + start : NULL, row_sigma2, rounded, slot);

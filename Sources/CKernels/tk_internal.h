@@ -69,11 +69,11 @@ void tk_iq2_super_block(int32_t type, const float *x, const float *importance, f
 void tk_iq3_super_block(int32_t type, const float *x, const float *importance, float *rounded, int32_t *slot);
 void tk_iq1_super_block(int32_t type, const float *x, const float *importance, float *rounded, int32_t *slot);
 
-/// One block of llama.cpp's MXFP4 (32 elements), NVFP4 (64) or TQ1_0/TQ2_0 (256), or a row's shorter
-/// tail, as ggml's reference makes it (ggml_fp4_ternary.c; no imatrix path): the dequantized values
-/// into `rounded`, the stored codes into `slot` (MXFP4/NVFP4: the index into ggml's 16 values;
-/// TQ: 0, 1, 2 for −1, 0, 1).
-void tk_ggml_fp4_ternary_block(int32_t type, const float *x, int64_t count, float *rounded, int32_t *slot);
+/// One block of llama.cpp's MXFP4 (32 elements), NVFP4 (64), TQ1_0/TQ2_0 (256), Q1_0 (128) or Q2_0
+/// (64), or a row's shorter tail, as ggml's reference makes it (ggml_fp4_low_bit.c; no imatrix path):
+/// the dequantized values into `rounded`, the stored codes into `slot` (MXFP4/NVFP4: the index into
+/// ggml's 16 values; TQ: 0, 1, 2 for −1, 0, 1; Q1_0: the sign bit; Q2_0: 0…3).
+void tk_ggml_fp4_low_bit_block(int32_t type, const float *x, int64_t count, float *rounded, int32_t *slot);
 
 /// Adds one finite element's squared error, square and |error| to `sums`, in float64: the
 /// scalar kernels' accumulation (x and x̂ are floats, so x − x̂ is exact in double).

@@ -215,7 +215,8 @@ private func pow2(_ exponent: Int) -> Double { Double(sign: .plus, exponent: exp
 ///   IQ2_XXS, IQ2_XS and IQ1_S exist only with an imatrix (`requiresImportance`).
 /// - llama.cpp's MXFP4 and NVFP4 (`mxfp4:ggml`, `nvfp4:ggml`, beside tscope's OCP `mxfp4` and
 ///   NVIDIA's two-level `nvfp4`): ties to the smaller magnitude; NVFP4's UE4M3 scale per 16 with no
-///   tensor scale. The ternary TQ1_0 and TQ2_0: d = the super-block's amax, codes −1, 0, 1.
+///   tensor scale. The ternary TQ1_0 and TQ2_0: d = the super-block's amax, codes −1, 0, 1. Q1_0:
+///   each element's sign under the block's mean |x| (blocks of 128); Q2_0: −1, 0, 1, 2 under its amax.
 public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
   case q4_0 = "q4_0"
   case q4_1 = "q4_1"
@@ -240,6 +241,8 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
   case nvfp4 = "nvfp4"
   case tq1_0 = "tq1_0"
   case tq2_0 = "tq2_0"
+  case q1_0 = "q1_0"
+  case q2_0 = "q2_0"
 
   /// The format id: ggml's type name in lower case (`q4_k`); `mxfp4:ggml` and `nvfp4:ggml` for the
   /// two whose plain names are tscope's OCP and NVIDIA formats.
@@ -256,8 +259,8 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
 
   public var bits: Int {
     switch self {
-    case .iq1_s, .iq1_m, .tq1_0: 1
-    case .q2_k, .iq2_xxs, .iq2_xs, .iq2_s, .tq2_0: 2
+    case .iq1_s, .iq1_m, .tq1_0, .q1_0: 1
+    case .q2_k, .iq2_xxs, .iq2_xs, .iq2_s, .tq2_0, .q2_0: 2
     case .q3_k, .iq3_xxs, .iq3_s: 3
     case .q4_0, .q4_1, .q4_k, .iq4_nl, .iq4_xs, .mxfp4, .nvfp4: 4
     case .q5_0, .q5_1, .q5_k: 5
@@ -281,9 +284,9 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
   /// without one, which tscope offers as the plain id.)
   public var requiresImportance: Bool { [.iq2_xxs, .iq2_xs, .iq1_s].contains(self) }
 
-  /// Whether llama-quantize quantizes it differently with an imatrix: not Q8_0, MXFP4, NVFP4, TQ1_0
-  /// or TQ2_0, which ggml makes from their reference alone (`TYPE:imatrix` equals `TYPE` there).
-  public var hasImatrixPath: Bool { ![.q8_0, .mxfp4, .nvfp4, .tq1_0, .tq2_0].contains(self) }
+  /// Whether llama-quantize quantizes it differently with an imatrix: not Q8_0, MXFP4, NVFP4, TQ1_0,
+  /// TQ2_0, Q1_0 or Q2_0, which ggml makes from their reference alone (`TYPE:imatrix` equals `TYPE`).
+  public var hasImatrixPath: Bool { ![.q8_0, .mxfp4, .nvfp4, .tq1_0, .tq2_0, .q1_0, .q2_0].contains(self) }
 
   /// Whether it is llama.cpp's MXFP4 or NVFP4 (an index into ggml's 16 E2M1-doubled values).
   public var isFP4: Bool { self == .mxfp4 || self == .nvfp4 }
@@ -308,6 +311,8 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
     case .iq3_s: Array(stride(from: -15.0, through: 15, by: 2))
     case .iq1_s, .iq1_m, .tq1_0, .tq2_0: [-1, 0, 1]
     case .mxfp4, .nvfp4: (0...15).map(Double.init)  // ggml's value index: 0, 1, 2, 3, 4, 6, 8, 12, −0, −1, …
+    case .q1_0: [-1, 1]
+    case .q2_0: [-1, 0, 1, 2]
     case .q2_k: (0...3).map(Double.init)
     case .q3_k: (0...7).map(Double.init)
     case .q4_0, .q4_1, .q4_k, .iq4_nl, .iq4_xs: (0...15).map(Double.init)
@@ -334,7 +339,7 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
     case .iq2_xxs, .iq2_xs, .iq2_s: 43  // the largest grid value
     case .iq3_xxs: 62
     case .iq3_s: 15
-    case .iq1_s, .iq1_m, .tq1_0, .tq2_0: 1
+    case .iq1_s, .iq1_m, .tq1_0, .tq2_0, .q1_0, .q2_0: 1
     case .mxfp4, .nvfp4: 12  // ggml's largest value (E2M1's 6, doubled)
     }
   }
@@ -347,7 +352,8 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
       .tq1_0, .tq2_0:
       256
     case .mxfp4: 32
-    case .nvfp4: 64
+    case .nvfp4, .q2_0: 64
+    case .q1_0: 128
     }
   }
 
@@ -378,6 +384,7 @@ public enum GGMLFormat: String, Sendable, Hashable, CaseIterable {
     case .nvfp4: 4 * 8  // four UE4M3 scales: 4.5 bits per weight
     case .tq1_0: 54 * 8 - 256  // trits five to a byte and an FP16 d: 1.6875 bits per weight
     case .tq2_0: 66 * 8 - 2 * 256  // 2.0625 bits per weight
+    case .q1_0, .q2_0: 16  // FP16 d: 1.125 and 2.25 bits per weight
     }
   }
 }

@@ -31,7 +31,7 @@ public enum FormatCatalog {
       // The lattice types: those ggml makes only with an imatrix listed by their `TYPE:imatrix` id.
       .ggml(.iq2_xxs, importance: .missing), .ggml(.iq2_xs, importance: .missing), .ggml(.iq2_s),
       .ggml(.iq3_xxs), .ggml(.iq3_s), .ggml(.iq1_s, importance: .missing), .ggml(.iq1_m),
-      .ggml(.mxfp4), .ggml(.nvfp4), .ggml(.tq1_0), .ggml(.tq2_0),
+      .ggml(.mxfp4), .ggml(.nvfp4), .ggml(.tq1_0), .ggml(.tq2_0), .ggml(.q1_0), .ggml(.q2_0),
       .codebook(int8), .codebook(fp8E4M3), .codebook(fp8E5M2),
       .codebook(nf3), .codebook(studentFloat(bits: 3, nu: nil)),
     ]

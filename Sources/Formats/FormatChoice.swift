@@ -140,8 +140,8 @@ public struct FormatChoice: Hashable, Sendable, CustomStringConvertible {
       }
   }
 
-  /// A llama.cpp type from llama-quantize's reference path, then (but Q8_0, MXFP4, NVFP4 and the TQ
-  /// types, which have no other) its imatrix path (`q4_k:imatrix`, `Q4_K imatrix`), which the picker lists under it; a type
+  /// A llama.cpp type from llama-quantize's reference path, then (but Q8_0, MXFP4, NVFP4, the TQ
+  /// types, Q1_0 and Q2_0, which have no other) its imatrix path (`q4_k:imatrix`, `Q4_K imatrix`), which the picker lists under it; a type
   /// made only with an imatrix (IQ2_XXS) by its imatrix path alone.
   private static func ggmlForms(_ type: GGMLFormat) -> [FormatChoice] {
     (type.requiresImportance ? [] : [FormatChoice(id: type.id, name: type.name, hasSupernormal: false)])
@@ -213,6 +213,8 @@ extension QuantFormat {
     case .ggml(let type, _) where type.isLattice: "codes scale with each block's searched scale"
     case .ggml(let type, _) where type.isFP4: "codes index ggml's values (E2M1 doubled) under each block's scale"
     case .ggml(let type, _) where type.isTernary: "codes scale with each super-block's amax"
+    case .ggml(.q1_0, _): "codes scale with each block's mean |x|"
+    case .ggml(.q2_0, _): "codes scale with each block's amax"
     case .ggml(let type, _) where type.isKQuant && type.hasMinimum:
       "codes scale and shift with each sub-block's scale and minimum"
     case .ggml(let type, _) where type.isKQuant: "codes scale and mirror with each sub-block's signed scale"

@@ -57,6 +57,8 @@ extension GGMLFormat {
     case .nvfp4: Int32(TK_GGML_NVFP4.rawValue)
     case .tq1_0: Int32(TK_GGML_TQ1_0.rawValue)
     case .tq2_0: Int32(TK_GGML_TQ2_0.rawValue)
+    case .q1_0: Int32(TK_GGML_Q1_0.rawValue)
+    case .q2_0: Int32(TK_GGML_Q2_0.rawValue)
     }
   }
 }

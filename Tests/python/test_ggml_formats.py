@@ -148,17 +148,25 @@ def lattice_codes(packed: np.ndarray, kind: str, blocks: int) -> np.ndarray:
     return index
 
 
-# llama.cpp's own MXFP4 and NVFP4 (tscope ids beside the OCP and NVIDIA formats) and the ternary types:
-# format id → (ggml type, block elements).
-FP4_TERNARY = {"mxfp4:ggml": (gguf.GGMLQuantizationType.MXFP4, 32), "nvfp4:ggml": (gguf.GGMLQuantizationType.NVFP4, 64),
-               "tq1_0": (gguf.GGMLQuantizationType.TQ1_0, 256), "tq2_0": (gguf.GGMLQuantizationType.TQ2_0, 256)}
+# llama.cpp's types without a search: its own MXFP4 and NVFP4 (tscope ids beside the OCP and NVIDIA
+# formats), the ternary types, Q1_0 and Q2_0: format id → (ggml type, block elements). gguf-py knows
+# neither Q1_0 nor Q2_0 (ggml type ids 41, 42).
+UNSEARCHED = {"mxfp4:ggml": (gguf.GGMLQuantizationType.MXFP4, 32), "nvfp4:ggml": (gguf.GGMLQuantizationType.NVFP4, 64),
+              "tq1_0": (gguf.GGMLQuantizationType.TQ1_0, 256), "tq2_0": (gguf.GGMLQuantizationType.TQ2_0, 256),
+              "q1_0": (None, 128), "q2_0": (None, 64)}
 
 
-def fp4_ternary_codes(packed: np.ndarray, kind: str, blocks: int) -> np.ndarray:
+def unsearched_codes(packed: np.ndarray, kind: str, blocks: int) -> np.ndarray:
     """The stored codes of MXFP4 (e, then 16 bytes: element j low nibble, j + 16 high), NVFP4 (4
-    UE4M3 scales, then 8 bytes per sub-block of 16 the same way) and TQ (the trit + 1, read by
-    gguf-py's dequantizer from the blocks with d set to 1), in element order."""
+    UE4M3 scales, then 8 bytes per sub-block of 16 the same way), TQ (the trit + 1, read by
+    gguf-py's dequantizer from the blocks with d set to 1), Q1_0 (d, then a bit per element) and
+    Q2_0 (d, then 2 bits per element, low first), in element order."""
     raw = packed.reshape(blocks, -1).copy()
+    if kind == "q1_0":
+        return ((raw[:, 2:].reshape(blocks, 16, 1) >> np.arange(8, dtype=np.uint8).reshape(1, 1, 8)) & 1).reshape(-1)
+    if kind == "q2_0":
+        shifts = np.array([0, 2, 4, 6], dtype=np.uint8).reshape(1, 1, 4)
+        return ((raw[:, 2:].reshape(blocks, 16, 1) >> shifts) & 3).reshape(-1).astype(np.int64)
     if kind == "mxfp4:ggml":
         qs = raw[:, 1:17].astype(np.int64)
         return np.concatenate([qs & 0x0F, qs >> 4], axis=-1).reshape(-1)
@@ -167,7 +175,7 @@ def fp4_ternary_codes(packed: np.ndarray, kind: str, blocks: int) -> np.ndarray:
         return np.concatenate([qs & 0x0F, qs >> 4], axis=-1).reshape(-1)
     at = 52 if kind == "tq1_0" else 64  # d, after the packed trits
     raw[:, at:at + 2] = np.frombuffer(np.float16(1).tobytes(), dtype=np.uint8)
-    trits = quants.dequantize(raw.reshape(-1), FP4_TERNARY[kind][0]).astype(np.int64) + 1
+    trits = quants.dequantize(raw.reshape(-1), UNSEARCHED[kind][0]).astype(np.int64) + 1
     assert set(np.unique(trits)) <= {0, 1, 2}
     return trits.reshape(-1)
 
@@ -175,10 +183,11 @@ def fp4_ternary_codes(packed: np.ndarray, kind: str, blocks: int) -> np.ndarray:
 def code_counts(packed: np.ndarray, kind: str, elements: int, slots: int) -> list:
     """How many of gguf-py's (or llama.cpp's) stored codes fall on each of tscope's `code_usage`
     slots: 0…15 or 0…31, and for Q8_0 −127…127; for K-quants 0…3, 0…7, 0…15, 0…31 or 0…63; for the
-    lattice types the index of each element's signed grid value; MXFP4/NVFP4's value index, TQ's trit."""
+    lattice types the index of each element's signed grid value; MXFP4/NVFP4's value index, TQ's trit,
+    Q1_0's sign bit, Q2_0's 2-bit code."""
     first = -127 if kind == "q8_0" else 0
-    if kind in FP4_TERNARY:
-        return np.bincount(fp4_ternary_codes(packed, kind, elements // FP4_TERNARY[kind][1]), minlength=slots).tolist()
+    if kind in UNSEARCHED:
+        return np.bincount(unsearched_codes(packed, kind, elements // UNSEARCHED[kind][1]), minlength=slots).tolist()
     block = 256 if kind.endswith("_k") or kind == "iq4_xs" or kind in LATTICE_VALUES else 32
     if kind in LATTICE_VALUES:
         return np.bincount(lattice_codes(packed, kind, elements // block), minlength=slots).tolist()
@@ -209,23 +218,54 @@ def tie_tensor() -> np.ndarray:
     return np.concatenate([np.stack([row, -row, row * 0.5]), heavy]).astype(np.float32)
 
 
-@pytest.mark.parametrize("kind", sorted(FP4_TERNARY))
-def test_llamacpp_fp4_and_ternary_types_equal_their_reference(tmp_path, kind):
-    """`mxfp4:ggml`, `nvfp4:ggml`, `tq1_0` and `tq2_0` against gguf-py's ports of ggml's
-    `quantize_row_*_ref` (MXFP4, TQ1_0, TQ2_0) or the numpy port above (NVFP4), on ties and Student t
-    rows: the same max error, MSE to 1e-12 and stored codes."""
+def q1_0_reference(x: np.ndarray) -> np.ndarray:
+    """A numpy port of ggml-quants.c's `quantize_row_q1_0_ref`: per block of 128, d = Σ|x| (float32,
+    in element order) / 128 as FP16, and a bit for each x ≥ 0. The packed blocks."""
+    blocks = x.reshape(-1, 128).astype(np.float32)
+    total = np.add.accumulate(np.abs(blocks), axis=1, dtype=np.float32)[:, -1]  # sequential, as the C loop
+    d = (total / np.float32(128)).astype(np.float16)
+    bits = np.packbits((blocks >= 0).astype(np.uint8).reshape(-1, 16, 8), axis=-1, bitorder="little")
+    return np.concatenate([d.view(np.uint8).reshape(-1, 2), bits.reshape(-1, 16)], axis=1)
+
+
+def q2_0_reference(x: np.ndarray) -> np.ndarray:
+    """A numpy port of ggml-quants.c's `quantize_row_q2_0_ref`: per block of 64, d = amax as FP16,
+    q = (int)roundf(x · (1/amax)) + 1 in 0…3 (roundf: half away from zero). The packed blocks."""
+    blocks = x.reshape(-1, 64).astype(np.float32)
+    amax = np.abs(blocks).max(axis=1)
+    inverse = np.where(amax > 0, np.float32(1) / np.where(amax > 0, amax, 1), 0).astype(np.float32)
+    scaled = (blocks * inverse[:, None]).astype(np.float32)
+    q = np.clip((np.sign(scaled) * np.floor(np.abs(scaled) + np.float32(0.5))).astype(np.int64) + 1, 0, 3)
+    packed = (q.reshape(-1, 16, 4) << np.array([0, 2, 4, 6]).reshape(1, 1, 4)).sum(axis=-1).astype(np.uint8)
+    return np.concatenate([amax.astype(np.float16).view(np.uint8).reshape(-1, 2), packed], axis=1)
+
+
+@pytest.mark.parametrize("kind", sorted(UNSEARCHED))
+def test_llamacpp_unsearched_types_equal_their_reference(tmp_path, kind):
+    """`mxfp4:ggml`, `nvfp4:ggml`, `tq1_0`, `tq2_0`, `q1_0` and `q2_0` against gguf-py's ports of
+    ggml's `quantize_row_*_ref` (MXFP4, TQ1_0, TQ2_0) or the numpy ports above (NVFP4, Q1_0, Q2_0,
+    dequantized by the ports of `dequantize_row_q1_0/q2_0` the decode tests use), on ties and Student
+    t rows: the same max error, MSE to 1e-12 and stored codes."""
+    from gguf_npy_fixtures import dequantize_q1_0, dequantize_q2_0
     x = tie_tensor()
     path = tmp_path / "ties.safetensors"
     save_file({"x": x}, str(path))
-    qtype = FP4_TERNARY[kind][0]
-    packed = nvfp4_reference(x) if kind == "nvfp4:ggml" else quants.quantize(x, qtype)
-    x_hat = quants.dequantize(packed, qtype).reshape(x.shape)
+    qtype = UNSEARCHED[kind][0]
+    if kind == "q1_0":
+        packed = q1_0_reference(x)
+        x_hat = dequantize_q1_0(packed).reshape(x.shape)
+    elif kind == "q2_0":
+        packed = q2_0_reference(x)
+        x_hat = dequantize_q2_0(packed).reshape(x.shape)
+    else:
+        packed = nvfp4_reference(x) if kind == "nvfp4:ggml" else quants.quantize(x, qtype)
+        x_hat = quants.dequantize(packed, qtype).reshape(x.shape)
     [row] = run_json("quant", path, "--layer", "x", "--format", kind)
     error = x.astype(np.float64) - x_hat.astype(np.float64)
     assert row["format"] == kind and row["max_abs_err"] == np.abs(error).max()
     assert math.isclose(row["mse"], float(np.mean(error ** 2)), rel_tol=1e-12)
     assert row["code_usage"] == code_counts(packed.reshape(-1), kind, x.size, len(row["code_usage"]))
-    elements, size = gguf.GGML_QUANT_SIZES[qtype]
+    elements, size = gguf.GGML_QUANT_SIZES[qtype] if qtype else (UNSEARCHED[kind][1], 18)
     assert row["bpw"] == size * 8 / elements
 
 

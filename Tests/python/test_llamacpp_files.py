@@ -272,7 +272,9 @@ def test_diff_against_each_shipped_file_equals_numpy(side, name, hf_model):
                                                ("mix-b.gguf", "blk.0.attn_q.weight", "mxfp4:ggml"),
                                                ("mix-b.gguf", "blk.0.attn_k.weight", "nvfp4:ggml"),
                                                ("mix-a.gguf", "blk.0.ffn_up.weight", "tq1_0"),
-                                               ("mix-a.gguf", "blk.0.ffn_down.weight", "tq2_0")])
+                                               ("mix-a.gguf", "blk.0.ffn_down.weight", "tq2_0"),
+                                               ("mix-b.gguf", "token_embd.weight", "q1_0"),
+                                               ("mix-b.gguf", "output.weight", "q2_0")])
 @pytest.mark.parametrize("search", SEARCHES)
 def test_ggml_formats_equal_what_llama_quantize_wrote(file, name, kind, search):
     """tscope's llama.cpp formats on the F32 original equal the tensors llama-quantize wrote: these
@@ -294,11 +296,12 @@ def test_ggml_formats_equal_what_llama_quantize_wrote(file, name, kind, search):
 
 
 GGML_FORMATS = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS",
-                "IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ3_XXS", "IQ3_S", "IQ1_S", "IQ1_M", "MXFP4", "NVFP4", "TQ1_0", "TQ2_0"}
+                "IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ3_XXS", "IQ3_S", "IQ1_S", "IQ1_M", "MXFP4", "NVFP4", "TQ1_0", "TQ2_0",
+                "Q1_0", "Q2_0"}
 # ggml makes these only with an imatrix: no plain id, and `diff --made-by` tries them only with one.
 IMATRIX_ONLY = {"IQ2_XXS", "IQ2_XS", "IQ1_S"}
 # ggml makes these from their reference whether or not an imatrix is given.
-NO_IMATRIX_PATH = {"Q8_0", "MXFP4", "NVFP4", "TQ1_0", "TQ2_0"}
+NO_IMATRIX_PATH = {"Q8_0", "MXFP4", "NVFP4", "TQ1_0", "TQ2_0", "Q1_0", "Q2_0"}
 
 
 def format_of(type_name: str) -> str:
@@ -376,10 +379,10 @@ def test_the_explorer_picks_the_imatrix_path():
     """In the explorer, the picker lists `imatrix` under Q4_K; picked with Q4_K on attn_q, its row
     shows what `quant` measures (SQNR and imatrix-weighted SQNR to the table's two decimals); without
     --imatrix, the row says to give one."""
-    # From the list's end (SF4(auto), Lloyd16, TQ2_0, TQ1_0, NVFP4 ggml, MXFP4 ggml, the lattice
-    # types' eleven forms from IQ1_M imatrix up to IQ2_XXS imatrix, then IQ4_XS, IQ4_NL, Q6_K, Q5_K
-    # each with its imatrix form): up 25 to Q4_K imatrix, then Q4_K.
-    picker = "f" + "j" * 140 + "k" * 25 + "<space>k<space><enter>"
+    # From the list's end (SF4(auto), Lloyd16, Q2_0, Q1_0, TQ2_0, TQ1_0, NVFP4 ggml, MXFP4 ggml, the
+    # lattice types' eleven forms from IQ1_M imatrix up to IQ2_XXS imatrix, then IQ4_XS, IQ4_NL, Q6_K,
+    # Q5_K each with its imatrix form): up 27 to Q4_K imatrix, then Q4_K.
+    picker = "f" + "j" * 140 + "k" * 27 + "<space>k<space><enter>"
     keys = "j<right>jj" + picker  # blk.0 → attn_q
     imatrix = FIXTURES / "imatrix.gguf"
     screen = run_tscope("snapshot", FIXTURES / "model-f32.gguf", "--imatrix", imatrix, "--size", "120x40",
@@ -463,7 +466,7 @@ def test_diff_tells_how_each_tensor_was_made(hf_model, side, chunk):
                 assert plain[name]["made_by"] == f"unknown: tscope makes {type_name} only with an imatrix (--imatrix)"
             else:
                 assert plain[name]["made_by"] == ("not the reference path" if by_imatrix else "llama-quantize")
-    assert checked >= 95  # the fixtures hold 97 such tensors
+    assert checked >= 95  # the fixtures hold 99 such tensors
 
 
 def test_diff_made_by_tells_other_weights_apart(tmp_path):

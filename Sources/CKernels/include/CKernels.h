@@ -148,7 +148,9 @@ typedef enum {
   TK_GGML_MXFP4 = 19,
   TK_GGML_NVFP4 = 20,
   TK_GGML_TQ1_0 = 21,
-  TK_GGML_TQ2_0 = 22
+  TK_GGML_TQ2_0 = 22,
+  TK_GGML_Q1_0 = 23,
+  TK_GGML_Q2_0 = 24
 } tk_ggml_type;
 
 /// The column importance llama-quantize quantizes with (`--imatrix`): row r of the layout takes
@@ -161,15 +163,15 @@ typedef struct {
 } tk_ggml_importance;
 
 /// Rounds every element as llama-quantize does, in blocks of 32 (legacy types, IQ4_NL, MXFP4), 64
-/// (NVFP4) or super-blocks of 256 (K-quants, IQ4_XS, the lattice and ternary types) along the row, a
+/// (NVFP4, Q2_0), 128 (Q1_0) or super-blocks of 256 (K-quants, IQ4_XS, the lattice and ternary types) along the row, a
 /// row's shorter tail as one block (a lattice type's padded with zeros); scales from each block's
 /// finite elements. Without `importance` (NULL), the path llama-quantize takes for a tensor without
 /// an imatrix entry (`quantize_row_<type>_ref`; IQ4's own search weighted by x²; the lattice types'
 /// `_impl` without weights); with it, the imatrix path (`quantize_row_<type>_impl`; Q8_0, MXFP4,
-/// NVFP4, TQ1_0 and TQ2_0 have none and ignore it); values as `dequantize_row_<type>`. `usage`
+/// NVFP4, TQ1_0, TQ2_0, Q1_0 and Q2_0 have none and ignore it); values as `dequantize_row_<type>`. `usage`
 /// counts ggml's stored codes: 16 (Q4_0, Q4_1, Q4_K, the IQ4 and FP4 types' value indices, IQ3's
 /// signed grid values), 32 (Q5_0, Q5_1, Q5_K), 255 (Q8_0, −127…127), 4 (Q2_K), 8 (Q3_K), 64 (Q6_K),
-/// 6 (IQ2's signed grid values) or 3 (IQ1, TQ: −1, 0, 1) entries.
+/// 6 (IQ2's signed grid values), 3 (IQ1, TQ: −1, 0, 1), 2 (Q1_0: −, +) or 4 (Q2_0: −1, 0, 1, 2) entries.
 void tk_quantize_ggml(
   const tk_layout *layout, int32_t type, const tk_ggml_importance *importance, tk_sums *sums, int64_t *usage,
   float *dequantized);

@@ -25,11 +25,11 @@ struct DiffCommand: AsyncParsableCommand {
       with the reason. The table ends with each shipped type's mean and pooled SQNR.
 
       --made-by also tells, for each tensor of a type tscope makes (q4_0 … q8_0, q2_k … q6_k, iq4_nl, \
-      iq4_xs, iq2_xxs … iq1_m, mxfp4, nvfp4, tq1_0, tq2_0), how it was made: quantizing the original again, "llama-quantize" when llama-quantize's \
+      iq4_xs, iq2_xxs … iq1_m, mxfp4, nvfp4, tq1_0, tq2_0, q1_0, q2_0), how it was made: quantizing the original again, "llama-quantize" when llama-quantize's \
       reference path (no imatrix entry) gives every shipped value bit for bit, "llama-quantize \
       --imatrix" when its imatrix path with --imatrix FILE does, else "neither path" (or "not the \
       reference path" without --imatrix): another tool, another imatrix, or not this original; a tensor \
-      it cannot try says why ("unknown: tscope does not make Q1_0"; IQ2_XXS, IQ2_XS and IQ1_S are \
+      it cannot try says why ("unknown: tscope does not make Q8_K"; IQ2_XXS, IQ2_XS and IQ1_S are \
       tried only with --imatrix).
 
       --json prints one array: {"name","shipped_name","shipped_type","layer_type","count","bpw", \

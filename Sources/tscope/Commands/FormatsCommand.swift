@@ -23,7 +23,7 @@ struct FormatsCommand: AsyncParsableCommand {
       with the --imatrix given to quant, report or the explorer (iq2_xxs, iq2_xs and iq1_s only so: ggml makes \
       them only with an imatrix); mxfp4:ggml and nvfp4:ggml are llama.cpp's MXFP4 (ties to the smaller \
       magnitude, where the OCP mxfp4 rounds half to even) and NVFP4 (no tensor scale), tq1_0 and tq2_0 its \
-      ternary types; their values are their stored codes (the lattice types': each element's signed grid \
+      ternary types, q1_0 and q2_0 its 1- and 2-bit types; their values are their stored codes (the lattice types': each element's signed grid \
       value). Values are before \
       scaling; a group's amax maps onto the largest value, or onto the magnitude of a negative supernormal \
       value beyond the range (e2m1+-8: 8, not 6). For INT4-asym \

@@ -1,6 +1,8 @@
-// llama.cpp's own MXFP4 and NVFP4 and its ternary TQ1_0 and TQ2_0, as ggml-quants.c's reference makes
-// them (`quantize_row_mxfp4_ref`, `quantize_row_nvfp4_ref`, `quantize_row_tq1_0_ref`,
-// `quantize_row_tq2_0_ref`) and `dequantize_row_*` reads them back, operation for operation in float32.
+// llama.cpp's types that take no search: its own MXFP4 and NVFP4, the ternary TQ1_0 and TQ2_0, and
+// the 1- and 2-bit Q1_0 and Q2_0, as ggml-quants.c's reference makes them (`quantize_row_mxfp4_ref`,
+// `quantize_row_nvfp4_ref`, `quantize_row_tq1_0_ref`, `quantize_row_tq2_0_ref`,
+// `quantize_row_q1_0_ref`, `quantize_row_q2_0_ref`) and `dequantize_row_*` reads them back, operation
+// for operation in float32.
 // - MXFP4 (blocks of 32): the OCP scale 2^(floor(log2 amax) − 2) as E8M0, but every element takes the
 //   first of ggml's values (`kvalues_mxfp4`: 0, 1, 2, 3, 4, 6, 8, 12 and their negatives, twice E2M1,
 //   under half the scale) with the least |error|: a tie goes to the smaller magnitude, where the OCP
@@ -10,6 +12,9 @@
 //   has one), the same value search.
 // - TQ1_0 and TQ2_0 (super-blocks of 256): d = amax as FP16, each element lroundf(x / amax) in
 //   {−1, 0, 1}; the two differ only in how they pack the trits (1.6875 and 2.0625 bits per weight).
+// - Q1_0 (blocks of 128): each element's sign under d = mean |x| as FP16, ±d (0 counts as +).
+// - Q2_0 (blocks of 64): d = amax as FP16, codes roundf(x / amax) + 1 in 0…3 for −d, 0, d, 2d (2d
+//   is never chosen: |x / amax| ≤ 1).
 // A row's shorter tail is one block (NVFP4: its last sub-block cut short), as for the other types.
 #include "tk_internal.h"
 
@@ -113,12 +118,37 @@ static void ternary_block(const float *x, int64_t count, float *rounded, int32_t
   }
 }
 
-void tk_ggml_fp4_ternary_block(int32_t type, const float *x, int64_t count, float *rounded, int32_t *slot) {
+/// Q1_0: codes 1 for x ≥ 0 and 0 below, values ±d with d the FP16 mean |x| (summed in element order).
+static void sign_block(const float *x, int64_t count, float *rounded, int32_t *slot) {
+  float sum_abs = 0.0f;
+  for (int64_t i = 0; i < count; i++) sum_abs += fabsf(x[i]);
+  const float d = tk_fp16_round(sum_abs / (float)count);
+  for (int64_t i = 0; i < count; i++) {
+    slot[i] = x[i] >= 0.0f;
+    rounded[i] = slot[i] ? d : -d;
+  }
+}
+
+/// Q2_0: codes (int)roundf(x / amax) + 1 clamped to 0…3, values (q − 1)·d with d the FP16 amax.
+static void two_bit_block(const float *x, int64_t count, float *rounded, int32_t *slot) {
+  const float d = largest_magnitude_of(x, count);
+  const float inverse = d > 0.0f ? 1.0f / d : 0.0f;
+  const float stored = tk_fp16_round(d);
+  for (int64_t i = 0; i < count; i++) {
+    const int q = (int)roundf(x[i] * inverse) + 1;
+    slot[i] = q < 0 ? 0 : q > 3 ? 3 : q;
+    rounded[i] = (float)(slot[i] - 1) * stored;
+  }
+}
+
+void tk_ggml_fp4_low_bit_block(int32_t type, const float *x, int64_t count, float *rounded, int32_t *slot) {
   float clean[256];  // the largest block; NaN and ±Inf as 0, as ggml's loops see none
   for (int64_t i = 0; i < count; i++) clean[i] = fabsf(x[i]) < INFINITY ? x[i] : 0.0f;
   switch (type) {
     case TK_GGML_MXFP4: mxfp4_block(clean, count, rounded, slot); break;
     case TK_GGML_NVFP4: nvfp4_block(clean, count, rounded, slot); break;
+    case TK_GGML_Q1_0: sign_block(clean, count, rounded, slot); break;
+    case TK_GGML_Q2_0: two_bit_block(clean, count, rounded, slot); break;
     default: ternary_block(clean, count, rounded, slot); break;  // TK_GGML_TQ1_0, TK_GGML_TQ2_0
   }
 }
