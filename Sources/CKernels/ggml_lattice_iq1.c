@@ -214,8 +214,7 @@ static void quantize_iq1_s_super_block(const float *x, const float *quant_weight
   float max_scale = 0;
 
   const float *xbl = x;
-  float sumx2 = 0;
-  for (int i = 0; i < QK_K; ++i) sumx2 += xbl[i] * xbl[i];
+  const float sumx2 = sum_of_squares(xbl, QK_K);
   float sigma2 = 2 * sumx2 / QK_K;
 
   for (int ib = 0; ib < QK_K / block_size; ++ib) {
@@ -355,8 +354,7 @@ static void quantize_iq1_m_super_block(const float *x, const float *quant_weight
   float max_scale = 0;
 
   const float *xbl = x;
-  float sumx2 = 0;
-  for (int i = 0; i < QK_K; ++i) sumx2 += xbl[i] * xbl[i];
+  const float sumx2 = sum_of_squares(xbl, QK_K);
   float sigma2 = 2 * sumx2 / QK_K;
 
   for (int ib = 0; ib < QK_K / block_size; ++ib) {

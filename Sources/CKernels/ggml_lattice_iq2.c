@@ -2,11 +2,12 @@
 // at a time: IQ2_XXS (`quantize_row_iq2_xxs_impl`), IQ2_XS (`quantize_row_iq2_xs_impl`) and IQ2_S
 // (`quantize_row_iq2_s_impl`), with the lattice tables `iq2xs_init_impl` builds for them (the map
 // from a point of {0, 1, 2}^8 to its grid index, and each off-grid point's nearest grid points), the
-// search `iq2_find_best_neighbour`, and `make_qp_quants` (IQ2_XXS's first scale). The block is packed
-// as ggml packs it (FP16 d, 4-bit sub-block scales, grid indices, sign bytes or their 7-bit even
-// parity codes) and dequantized from it as `dequantize_row_iq2_xxs/_xs/_s` does. The grids are
-// ggml-common.h's (`tk_iq2xxs_grid`, `tk_iq2xs_grid`, `tk_iq2s_grid` and `tk_ksigns_iq2xs` from
-// ggml_grids.h); the init derives ggml's `kgrid_2bit_256/512/1024` points from them.
+// search `iq2_find_best_neighbour` (ggml_search.h's `lattice_best_neighbour`), and `make_qp_quants`
+// (IQ2_XXS's first scale). The block is packed as ggml packs it (FP16 d, 4-bit sub-block scales,
+// grid indices, sign bytes or their 7-bit even parity codes) and dequantized from it as
+// `dequantize_row_iq2_xxs/_xs/_s` does. The grids are ggml-common.h's (`tk_iq2xxs_grid`,
+// `tk_iq2xs_grid`, `tk_iq2s_grid` and `tk_ksigns_iq2xs` from ggml_grids.h); the init derives ggml's
+// `kgrid_2bit_256/512/1024` points from them.
 #include <float.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -113,42 +114,13 @@ static const iq2_lattice *lattice_for(int which) {
   return &lattices[which];
 }
 
-/// `iq2_find_best_neighbour`: of the listed grid points, the first with the least weighted squared
-/// error at `scale`; its codes into `L`.
-static int iq2_find_best_neighbour(
-  const uint16_t *neighbours, const int8_t (*grid)[8], const float *xval, const float *weight, float scale,
-  int8_t *L) {
-  const int num_neighbors = neighbours[0];
-  if (num_neighbors <= 0) abort();
-  float best_d2 = FLT_MAX;
-  int grid_index = -1;
-  for (int j = 1; j <= num_neighbors; ++j) {
-    const int8_t *pg = grid[neighbours[j]];
-    float d2 = 0;
-    for (int i = 0; i < 8; ++i) {
-      const float q = pg[i];
-      const float diff = scale * q - xval[i];
-      d2 += weight[i] * diff * diff;
-    }
-    if (d2 < best_d2) {
-      best_d2 = d2;
-      grid_index = neighbours[j];
-    }
-  }
-  // Every error NaN or beyond FLT_MAX (|x| near 1e19 and up): ggml asserts; tscope takes the first.
-  if (grid_index < 0) grid_index = neighbours[1];
-  const int8_t *pg = grid[grid_index];
-  for (int i = 0; i < 8; ++i) L[i] = (int8_t)((pg[i] - 1) / 2);
-  return grid_index;
-}
-
 /// The grid index of 8 codes 0…2, or the best of its neighbours at `scale` (codes into `L`).
 static inline int nearest_on_grid(
   const iq2_lattice *lattice, uint16_t u, const float *xval, const float *waux, float scale, int8_t *L) {
   const int grid_index = lattice->map[u];
   if (grid_index >= 0) return grid_index;
   const uint16_t *neighbours = lattice->neighbours - lattice->map[u] - 1;
-  return iq2_find_best_neighbour(neighbours, lattice->grid, xval, waux, scale, L);
+  return lattice_best_neighbour(neighbours, &lattice->grid[0][0], 8, xval, waux, scale, L);
 }
 
 /// The grid index of 8 codes that are on the grid (ggml asserts so); codes a NaN or infinite scale
@@ -161,13 +133,6 @@ static inline int grid_index_of(const iq2_lattice *lattice, int8_t *L) {
   const int nearest = lattice->neighbours[-lattice->map[u] - 1 + 1];
   for (int i = 0; i < 8; ++i) L[i] = (int8_t)((lattice->grid[nearest][i] - 1) / 2);
   return nearest;
-}
-
-/// Σx² of a super-block, summed in element order.
-static float sum_squares(const float *xbl) {
-  float sumx2 = 0;
-  for (int i = 0; i < super_block; ++i) sumx2 += xbl[i] * xbl[i];
-  return sumx2;
 }
 
 /// The 4-bit code of a sub-block scale under the super-block's 1/d.
@@ -194,7 +159,7 @@ static void quantize_iq2_xxs(const float *xbl, const float *quant_weights, float
   *d_out = 0;
   memset(q2, 0, 64);
   float max_scale = 0;
-  const float sigma2 = sum_squares(xbl) / super_block;
+  const float sigma2 = sum_of_squares(xbl, super_block) / super_block;
 
   for (int ib = 0; ib < 8; ++ib) {
     const float *xb = xbl + 32 * ib;
@@ -396,7 +361,7 @@ static void quantize_iq2_xs(
   memset(q2, 0, 64);
   memset(packed_scales, 0, 8);
   float max_scale = 0;
-  const float sigma2 = sum_squares(xbl) / super_block;
+  const float sigma2 = sum_of_squares(xbl, super_block) / super_block;
 
   for (int ib = 0; ib < 16; ++ib) {
     const float *xb = xbl + 16 * ib;
@@ -476,7 +441,7 @@ static void quantize_iq2_s(const float *xbl, const float *quant_weights, float *
   memset(y, 0, sizeof *y);
   *d_out = 0;
   float max_scale = 0;
-  const float sigma2 = 2 * sum_squares(xbl) / super_block;
+  const float sigma2 = 2 * sum_of_squares(xbl, super_block) / super_block;
 
   for (int ib = 0; ib < 16; ++ib) {
     const float *xb = xbl + 16 * ib;

@@ -4,8 +4,9 @@
 //   `dequantize_row_iq3_xxs`;
 // - IQ3_S: `quantize_row_iq3_s_impl(IQ3S_BLOCK_SIZE = 32, …)` (as `quantize_iq3_s` calls it) and
 //   `dequantize_row_iq3_s`;
-// - their shared `iq3_find_best_neighbour`, and `iq3xs_init_impl` (grid sizes 256 and 512) for the
-//   lattice maps and neighbour lists, built once per grid under `pthread_once`.
+// - their shared `iq3_find_best_neighbour` (ggml_search.h's `lattice_best_neighbour`), and
+//   `iq3xs_init_impl` (grid sizes 256 and 512) for the lattice maps and neighbour lists, built once
+//   per grid under `pthread_once`.
 // The quantizers search on ggml's internal grid of odd levels 1, 3, …, 15; it is derived here from
 // the dequantizers' grids in ggml_grids.h (`tk_iq3xxs_grid`: bytes 4, 12, …, 52, 62; `tk_iq3s_grid`:
 // bytes 1, 3, …, 15), which list the same points in the same order as ggml's `kgrid_256` and
@@ -132,33 +133,6 @@ static const iq3_entry *iq3_entry_for(int gindex) {
   return &iq3_data[gindex];
 }
 
-/// `iq3_find_best_neighbour`: the neighbour of least weighted squared error at `scale`, its levels
-/// into `L`. Where every error reaches FLT_MAX (|x| ≳ 1e13) ggml asserts; this takes the first.
-static int iq3_find_best_neighbour(
-  const uint16_t *neighbours, const int8_t (*grid)[4], const float *xval, const float *weight, float scale,
-  int8_t *L) {
-  int num_neighbors = neighbours[0];
-  float best_d2 = FLT_MAX;
-  int grid_index = -1;
-  for (int j = 1; j <= num_neighbors; ++j) {
-    const int8_t *pg = grid[neighbours[j]];
-    float d2 = 0;
-    for (int i = 0; i < 4; ++i) {
-      float q = pg[i];
-      float diff = scale * q - xval[i];
-      d2 += weight[i] * diff * diff;
-    }
-    if (d2 < best_d2) {
-      best_d2 = d2;
-      grid_index = neighbours[j];
-    }
-  }
-  if (grid_index < 0) grid_index = neighbours[1];
-  const int8_t *pg = grid[grid_index];
-  for (int i = 0; i < 4; ++i) L[i] = (int8_t)((pg[i] - 1) / 2);
-  return grid_index;
-}
-
 /// The grid index of the four levels at `L` (on the grid by construction, as ggml asserts); levels a
 /// NaN or infinite scale left off it take their first listed neighbour (where ggml would abort).
 static int grid_index_of(const iq3_entry *entry, int8_t *L) {
@@ -192,6 +166,7 @@ typedef struct {
 /// their signs.
 static void quantize_iq3_xxs(const iq3_entry *entry, const float *x, const float *quant_weights, iq3_xxs_block *y) {
   const int8_t (*kgrid_q3xs)[4] = entry->grid;
+  const int8_t *grid = &kgrid_q3xs[0][0];  // flat, for lattice_best_neighbour
   const int *kmap_q3xs = entry->map;
   const uint16_t *kneighbors_q3xs = entry->neighbours;
   const int kMaxQ = 8;
@@ -215,8 +190,7 @@ static void quantize_iq3_xxs(const iq3_entry *entry, const float *x, const float
   float max_scale = 0;
 
   const float *xbl = x;
-  float sumx2 = 0;
-  for (int i = 0; i < 256; ++i) sumx2 += xbl[i] * xbl[i];
+  const float sumx2 = sum_of_squares(xbl, 256);
   float sigma2 = 2 * sumx2 / 256;
 
   for (int ib = 0; ib < 256 / 32; ++ib) {
@@ -254,7 +228,7 @@ static void quantize_iq3_xxs(const iq3_entry *entry, const float *x, const float
         if (grid_index < 0) {
           is_on_grid_aux[k] = false;
           const uint16_t *neighbours = kneighbors_q3xs - kmap_q3xs[u] - 1;
-          iq3_find_best_neighbour(neighbours, kgrid_q3xs, xval + 4 * k, waux + 4 * k, this_scale, Laux + 4 * k);
+          lattice_best_neighbour(neighbours, grid, 4, xval + 4 * k, waux + 4 * k, this_scale, Laux + 4 * k);
         }
       }
       float sumqx = 0, sumq2 = 0;
@@ -286,7 +260,7 @@ static void quantize_iq3_xxs(const iq3_entry *entry, const float *x, const float
         int grid_index = kmap_q3xs[u];
         if (grid_index < 0) {
           const uint16_t *neighbours = kneighbors_q3xs - kmap_q3xs[u] - 1;
-          grid_index = iq3_find_best_neighbour(neighbours, kgrid_q3xs, xval + 4 * k, waux + 4 * k, scale, L + 4 * k);
+          grid_index = lattice_best_neighbour(neighbours, grid, 4, xval + 4 * k, waux + 4 * k, scale, L + 4 * k);
         }
         const int8_t *pg = kgrid_q3xs[grid_index];
         for (int i = 0; i < 4; ++i) L[4 * k + i] = (int8_t)((pg[i] - 1) / 2);
@@ -334,6 +308,7 @@ static void quantize_iq3_xxs(const iq3_entry *entry, const float *x, const float
 /// sub-block early.
 static void quantize_iq3_s(const iq3_entry *entry, const float *x, const float *quant_weights, iq3_s_block *y) {
   const int8_t (*kgrid_q3xs)[4] = entry->grid;
+  const int8_t *grid = &kgrid_q3xs[0][0];  // flat, for lattice_best_neighbour
   const int *kmap_q3xs = entry->map;
   const uint16_t *kneighbors_q3xs = entry->neighbours;
   const int kMaxQ = 8;
@@ -361,8 +336,7 @@ static void quantize_iq3_s(const iq3_entry *entry, const float *x, const float *
   float max_scale = 0;
 
   const float *xbl = x;
-  float sumx2 = 0;
-  for (int i = 0; i < 256; ++i) sumx2 += xbl[i] * xbl[i];
+  const float sumx2 = sum_of_squares(xbl, 256);
   float sigma2 = 2 * sumx2 / 256;
 
   for (int ib = 0; ib < 256 / block_size; ++ib) {
@@ -400,7 +374,7 @@ static void quantize_iq3_s(const iq3_entry *entry, const float *x, const float *
         if (grid_index < 0) {
           is_on_grid_aux[k] = false;
           const uint16_t *neighbours = kneighbors_q3xs - kmap_q3xs[u] - 1;
-          iq3_find_best_neighbour(neighbours, kgrid_q3xs, xval + 4 * k, waux + 4 * k, this_scale, Laux + 4 * k);
+          lattice_best_neighbour(neighbours, grid, 4, xval + 4 * k, waux + 4 * k, this_scale, Laux + 4 * k);
         }
       }
       float sumqx = 0, sumq2 = 0;
@@ -432,7 +406,7 @@ static void quantize_iq3_s(const iq3_entry *entry, const float *x, const float *
         int grid_index = kmap_q3xs[u];
         if (grid_index < 0) {
           const uint16_t *neighbours = kneighbors_q3xs - kmap_q3xs[u] - 1;
-          grid_index = iq3_find_best_neighbour(neighbours, kgrid_q3xs, xval + 4 * k, waux + 4 * k, scale, L + 4 * k);
+          grid_index = lattice_best_neighbour(neighbours, grid, 4, xval + 4 * k, waux + 4 * k, scale, L + 4 * k);
         }
         const int8_t *pg = kgrid_q3xs[grid_index];
         for (int i = 0; i < 4; ++i) L[4 * k + i] = (int8_t)((pg[i] - 1) / 2);

@@ -3,6 +3,8 @@
 // the lane entry points.
 #ifndef TSCOPE_GGML_SEARCH_H
 #define TSCOPE_GGML_SEARCH_H
+#include <float.h>
+
 #include "tk_internal.h"
 
 /// A K-quant super-block (and the most elements one searched block holds).
@@ -31,6 +33,43 @@ static inline int sub_count(int64_t count, int size, int j) {
 /// ggml's `make_qp_quants` (ggml_searches.c): also IQ2_XXS's first scale, which passes one negative
 /// value (the sign-parity flip) whose code wraps in the uint8_t `L`, as in ggml.
 float make_qp_quants(int n, int nmax, const float *x, uint8_t *L, const float *quant_weights);
+
+/// Σx² of `count` floats in element order (the imatrix paths' and lattice searches' σ²).
+static inline float sum_of_squares(const float *x, int64_t count) {
+  float sum = 0;
+  for (int64_t i = 0; i < count; ++i) sum += x[i] * x[i];
+  return sum;
+}
+
+/// ggml's `iq2_find_best_neighbour` and `iq3_find_best_neighbour` (groups of 8 and of 4): of the
+/// listed grid points (`neighbours`: the count, then grid indices; `grid`: each point's `group`
+/// coordinates 2l + 1), the first with the least weighted squared error at `scale`; its codes l into
+/// `L`. Where every error is NaN or beyond FLT_MAX (|x| of about 1e13 and up) ggml asserts; this
+/// takes the first listed point.
+static inline int lattice_best_neighbour(
+  const uint16_t *neighbours, const int8_t *grid, int group, const float *xval, const float *weight, float scale,
+  int8_t *L) {
+  const int num_neighbors = neighbours[0];
+  float best_d2 = FLT_MAX;
+  int grid_index = -1;
+  for (int j = 1; j <= num_neighbors; ++j) {
+    const int8_t *pg = grid + group * neighbours[j];
+    float d2 = 0;
+    for (int i = 0; i < group; ++i) {
+      const float q = pg[i];
+      const float diff = scale * q - xval[i];
+      d2 += weight[i] * diff * diff;
+    }
+    if (d2 < best_d2) {
+      best_d2 = d2;
+      grid_index = neighbours[j];
+    }
+  }
+  if (grid_index < 0) grid_index = neighbours[1];
+  const int8_t *pg = grid + group * grid_index;
+  for (int i = 0; i < group; ++i) L[i] = (int8_t)((pg[i] - 1) / 2);
+  return grid_index;
+}
 
 /// The lattice types' signs of 8 elements: |x| into `xval`, and bit i set where x_i < 0 (IQ2_S, IQ3_S).
 static inline uint8_t sign_bits(const float *xb, float *xval) {

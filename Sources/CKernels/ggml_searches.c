@@ -265,13 +265,6 @@ static float make_qx_quants(int n, int nmax, const float *x, int8_t *L, const fl
   return scale;
 }
 
-/// Σx² of `count` floats in order (the imatrix paths' σ²).
-static float sum_of_squares(const float *x, int64_t count) {
-  float sum = 0;
-  for (int64_t i = 0; i < count; ++i) sum += x[i] * x[i];
-  return sum;
-}
-
 /// Every sub-block of `size`'s `make_qx_quants` (rmse_type 1; weights `qw`, or x² when NULL):
 /// eight at a time in lanes where eight whole sub-blocks follow, the rest one by one.
 static void symmetric_searches(
